@@ -1,0 +1,241 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/chzyer/readline"
+
+	"github.com/flinkgo/engine/planner/session"
+	"github.com/flinkgo/engine/runtime"
+	"github.com/flinkgo/engine/sql"
+)
+
+const (
+	prompt             = "Flink SQL> "
+	continuationPrompt = "> "
+	statusEvery        = 10 * time.Second
+)
+
+// client drives a session from a script, a stream or a terminal.
+type client struct {
+	s       *session.Session
+	stdout  io.Writer
+	stderr  io.Writer
+	signals chan os.Signal
+}
+
+func newClient(s *session.Session, stdout, stderr io.Writer) *client {
+	c := &client{s: s, stdout: stdout, stderr: stderr, signals: make(chan os.Signal, 2)}
+	signal.Notify(c.signals, os.Interrupt, syscall.SIGTERM)
+	return c
+}
+
+func (c *client) printError(err error) {
+	fmt.Fprintln(c.stdout, msgErrorHeader)
+	fmt.Fprintln(c.stdout, errorText(err))
+	fmt.Fprintln(c.stdout)
+}
+
+func (c *client) info(msg string) {
+	fmt.Fprintln(c.stdout, msg)
+	fmt.Fprintln(c.stdout)
+}
+
+// runSegment parses and executes one statement. echo prints it after the
+// prompt first, as Flink's client does in file mode.
+func (c *client) runSegment(seg sql.Segment, echo bool) (quit, failed bool) {
+	if echo {
+		fmt.Fprintf(c.stdout, "%s%s;\n", prompt, seg.Text)
+	}
+	st, err := sql.Parse(seg)
+	if err != nil {
+		c.printError(err)
+		return false, true
+	}
+	res, err := c.s.Execute(st)
+	if err != nil {
+		c.printError(err)
+		return false, true
+	}
+	switch res.Kind {
+	case session.ResultOK:
+		c.info(msgStatementSucceed)
+	case session.ResultTable:
+		printTable(c.stdout, res.Columns, res.Rows)
+		fmt.Fprintln(c.stdout)
+	case session.ResultText:
+		fmt.Fprintln(c.stdout, res.Text)
+	case session.ResultJobSubmitted:
+		fmt.Fprintln(c.stdout, msgSubmitting)
+		fmt.Fprintln(c.stdout, msgSubmitted)
+		fmt.Fprintf(c.stdout, "Job ID: %s\n\n", res.JobID)
+	case session.ResultJobCompleted:
+		c.info(msgCompleted)
+	case session.ResultQuery:
+		if err := c.showQuery(res.Query); err != nil {
+			c.printError(err)
+			return false, true
+		}
+	case session.ResultHelp:
+		fmt.Fprintln(c.stdout, helpText)
+	case session.ResultClear:
+		fmt.Fprint(c.stdout, "\033[H\033[2J")
+	case session.ResultQuit:
+		fmt.Fprintln(c.stdout, msgQuit)
+		return true, false
+	}
+	return false, false
+}
+
+// showQuery prints a SELECT's rows in tableau form until the job ends or
+// the user interrupts it.
+func (c *client) showQuery(q *session.Query) error {
+	maxWidth, _ := c.s.Config().Int("table.display.max-column-width", 30)
+	t := newTableau(c.stdout, q.Columns, maxWidth)
+	t.header()
+	terminated := false
+	rows := q.Rows
+	for rows != nil {
+		select {
+		case b, ok := <-rows:
+			if !ok {
+				rows = nil
+				continue
+			}
+			t.batch(b)
+		case <-c.signals:
+			terminated = true
+			q.Job.Cancel()
+		}
+	}
+	err := q.Job.Wait()
+	t.footer(terminated)
+	fmt.Fprintln(c.stdout)
+	if err != nil && !terminated {
+		return &session.JobError{JobID: q.Job.ID, Err: err}
+	}
+	return nil
+}
+
+// waitJobs waits for every started job, printing a status line now and
+// then, and cancels them on SIGINT/SIGTERM. It returns the exit code.
+func (c *client) waitJobs() int {
+	jobs := c.s.Jobs()
+	if len(jobs) == 0 {
+		return 0
+	}
+	done := make(chan struct{})
+	go func() {
+		for _, j := range jobs {
+			<-j.Done()
+		}
+		close(done)
+	}()
+	tick := time.NewTicker(statusEvery)
+	defer tick.Stop()
+	code := 0
+	for waiting := true; waiting; {
+		select {
+		case <-done:
+			waiting = false
+		case sig := <-c.signals:
+			fmt.Fprintf(c.stderr, "[INFO] Received %v, cancelling %d job(s)...\n", sig, runningJobs(jobs))
+			c.s.CancelJobs()
+			code = 130
+			if sig == syscall.SIGTERM {
+				code = 143
+			}
+		case <-tick.C:
+			for _, j := range jobs {
+				if j.Status() == runtime.JobRunning {
+					in, out := j.Counters()
+					fmt.Fprintf(c.stderr, "[INFO] Job %s (%s) RUNNING: %d records in, %d records out, %d checkpoints\n",
+						j.ID, j.Name, in, out, j.CompletedCheckpoints())
+				}
+			}
+		}
+	}
+	for _, j := range jobs {
+		if err := j.Wait(); err != nil {
+			fmt.Fprintf(c.stdout, "[ERROR] Job %s (%s) failed. Reason:\n%s\n\n", j.ID, j.Name, errorText(err))
+			code = 1
+		}
+	}
+	return code
+}
+
+func runningJobs(jobs []*session.Job) int {
+	n := 0
+	for _, j := range jobs {
+		if j.Status() == runtime.JobRunning {
+			n++
+		}
+	}
+	return n
+}
+
+// repl runs the interactive shell on a terminal.
+func (c *client) repl(history string) int {
+	rl, err := readline.NewEx(&readline.Config{
+		Prompt:          prompt,
+		HistoryFile:     history,
+		InterruptPrompt: "^C",
+		EOFPrompt:       "",
+		Stdout:          c.stdout,
+		Stderr:          c.stderr,
+	})
+	if err != nil {
+		fmt.Fprintf(c.stderr, "[ERROR] Could not open the terminal: %v\n", err)
+		return 1
+	}
+	defer rl.Close()
+	// While a statement runs, Ctrl-C must reach the query, not readline.
+	signal.Stop(c.signals)
+	fmt.Fprintln(c.stdout, "Flink SQL Client (embedded, Go engine). Type HELP; for help, QUIT; to exit.")
+	fmt.Fprintln(c.stdout)
+	var buf strings.Builder
+	for {
+		line, err := rl.Readline()
+		if errors.Is(err, readline.ErrInterrupt) {
+			buf.Reset()
+			rl.SetPrompt(prompt)
+			continue
+		}
+		if err != nil { // EOF (Ctrl-D)
+			fmt.Fprintln(c.stdout, msgQuit)
+			break
+		}
+		buf.WriteString(line)
+		buf.WriteByte('\n')
+		if !sql.Complete(buf.String()) {
+			rl.SetPrompt(continuationPrompt)
+			continue
+		}
+		text := buf.String()
+		buf.Reset()
+		rl.SetPrompt(prompt)
+		quit := false
+		signal.Notify(c.signals, os.Interrupt)
+		for _, seg := range sql.SplitScript(text) {
+			if q, _ := c.runSegment(seg, false); q {
+				quit = true
+				break
+			}
+		}
+		signal.Stop(c.signals)
+		if quit {
+			break
+		}
+	}
+	fmt.Fprintln(c.stdout, "Shutting down the session...")
+	c.s.CancelJobs()
+	fmt.Fprintln(c.stdout, "done.")
+	return 0
+}

@@ -1,0 +1,167 @@
+package main
+
+import (
+	"bytes"
+	"flag"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"sort"
+	"strconv"
+	"strings"
+	"testing"
+)
+
+var rewrite = flag.Bool("rewrite", false, "rewrite the expected outputs of the SQL corpus")
+
+var binary string
+
+func TestMain(m *testing.M) {
+	flag.Parse()
+	dir, err := os.MkdirTemp("", "sql-client-e2e")
+	if err != nil {
+		panic(err)
+	}
+	binary = filepath.Join(dir, "sql-client")
+	out, err := exec.Command("go", "build", "-o", binary, ".").CombinedOutput()
+	if err != nil {
+		os.Stderr.Write(out)
+		panic(err)
+	}
+	code := m.Run()
+	os.RemoveAll(dir)
+	os.Exit(code)
+}
+
+var (
+	jobIDLine   = regexp.MustCompile(`Job ID: [0-9a-f]{32}`)
+	printLine   = regexp.MustCompile(`^(?:[^ >\[]*?(?::\d+)?> )?([+-][IUD]\[.*\])$`)
+	printPrefix = regexp.MustCompile(`^([^ >\[]*?)(?::\d+)?> `)
+)
+
+// corpusResult splits a run's stdout into the client transcript (print
+// sink lines removed, job ids masked) and the print sinks' final state: the
+// changelog applied as a multiset, sorted, so the order in which parallel
+// subtasks interleave does not matter.
+func corpusResult(stdout string) (transcript, state string) {
+	var tr []string
+	counts := map[string]int{}
+	for _, line := range strings.Split(stdout, "\n") {
+		m := printLine.FindStringSubmatch(line)
+		if m == nil {
+			tr = append(tr, jobIDLine.ReplaceAllString(line, "Job ID: <job-id>"))
+			continue
+		}
+		ident := ""
+		if p := printPrefix.FindStringSubmatch(line); p != nil {
+			ident = p[1]
+		}
+		row := m[1]
+		key := ident + "> " + "[" + row[3:]
+		switch row[:2] {
+		case "+I", "+U":
+			counts[key]++
+		case "-U", "-D":
+			counts[key]--
+		}
+	}
+	var rows []string
+	for k, n := range counts {
+		for i := 0; i < n; i++ {
+			rows = append(rows, k)
+		}
+		if n < 0 {
+			rows = append(rows, "RETRACTED MORE THAN INSERTED: "+k)
+		}
+	}
+	sort.Strings(rows)
+	return strings.Join(tr, "\n"), strings.Join(rows, "\n")
+}
+
+func runClient(t *testing.T, dir string, args ...string) (string, int) {
+	t.Helper()
+	cmd := exec.Command(binary, args...)
+	cmd.Dir = dir
+	var out bytes.Buffer
+	cmd.Stdout = &out
+	cmd.Stderr = &out
+	err := cmd.Run()
+	code := 0
+	if ee, ok := err.(*exec.ExitError); ok {
+		code = ee.ExitCode()
+	} else if err != nil {
+		t.Fatal(err)
+	}
+	return out.String(), code
+}
+
+// TestSQLCorpus runs every testdata/sql/*.sql through the real binary at
+// parallelism 1 and 4. The transcript at parallelism 1 and the print sinks'
+// final state must match the .out file; at parallelism 4 the final state
+// and exit code must be the same.
+func TestSQLCorpus(t *testing.T) {
+	files, err := filepath.Glob("../../testdata/sql/*.sql")
+	if err != nil || len(files) == 0 {
+		t.Fatalf("no corpus files: %v", err)
+	}
+	for _, f := range files {
+		f := f
+		name := strings.TrimSuffix(filepath.Base(f), ".sql")
+		t.Run(name, func(t *testing.T) {
+			abs, _ := filepath.Abs(f)
+			work := t.TempDir()
+			copyDir(t, "../../testdata/sql/data", filepath.Join(work, "data"))
+			out1, code1 := runClient(t, work, "-D", "parallelism.default=1", "-f", abs)
+			tr, state := corpusResult(out1)
+			got := "exit code: " + itoa(code1) + "\n" + tr + "\n==== print sink state ====\n" + state + "\n"
+			expFile := strings.TrimSuffix(abs, ".sql") + ".out"
+			if *rewrite {
+				if err := os.WriteFile(expFile, []byte(got), 0o644); err != nil {
+					t.Fatal(err)
+				}
+			} else {
+				want, err := os.ReadFile(expFile)
+				if err != nil {
+					t.Fatalf("missing %s (run with -rewrite): %v", expFile, err)
+				}
+				if string(want) != got {
+					t.Errorf("parallelism 1: output differs from %s\n--- got ---\n%s\n--- want ---\n%s", expFile, got, want)
+				}
+			}
+			work4 := t.TempDir()
+			copyDir(t, "../../testdata/sql/data", filepath.Join(work4, "data"))
+			out4, code4 := runClient(t, work4, "-D", "parallelism.default=4", "-f", abs)
+			_, state4 := corpusResult(out4)
+			if code4 != code1 || state4 != state {
+				t.Errorf("parallelism 4 differs from parallelism 1: exit %d vs %d\n--- p4 state ---\n%s\n--- p1 state ---\n%s\n--- p4 output ---\n%s",
+					code4, code1, state4, state, out4)
+			}
+		})
+	}
+}
+
+func itoa(i int) string { return strconv.Itoa(i) }
+
+// copyDir copies the corpus' input data into a test's work directory, so
+// scripts read data/... and write out/... relative to where they run.
+func copyDir(t *testing.T, from, to string) {
+	t.Helper()
+	err := filepath.WalkDir(from, func(p string, d os.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		rel, _ := filepath.Rel(from, p)
+		if d.IsDir() {
+			return os.MkdirAll(filepath.Join(to, rel), 0o755)
+		}
+		b, err := os.ReadFile(p)
+		if err != nil {
+			return err
+		}
+		return os.WriteFile(filepath.Join(to, rel), b, 0o644)
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+}

@@ -1,0 +1,251 @@
+// Command sql-client runs Flink SQL scripts and an interactive SQL shell on
+// the embedded streaming engine: `sql-client -f job.sql` as with Flink's
+// sql-client.sh, no cluster needed.
+package main
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"strings"
+	"syscall"
+
+	"github.com/chzyer/readline"
+
+	"github.com/flinkgo/engine/planner/session"
+	"github.com/flinkgo/engine/sql"
+)
+
+type keyValues map[string]string
+
+func (kv keyValues) String() string { return "" }
+func (kv keyValues) Set(s string) error {
+	k, v, ok := strings.Cut(s, "=")
+	if !ok || strings.TrimSpace(k) == "" {
+		return fmt.Errorf("expected key=value, got %q", s)
+	}
+	kv[strings.TrimSpace(k)] = strings.TrimSpace(v)
+	return nil
+}
+
+const usageText = `./sql-client [MODE] [OPTIONS]
+
+The following options are available:
+
+Mode "embedded" (default) submits Flink jobs from the local machine.
+
+  Syntax: [embedded] [OPTIONS]
+  "embedded" mode options:
+     -D <session dynamic config key=val>   The dynamic config key=val for a session.
+     -f,--file <script file>               Script file that should be executed. In this mode,
+                                           the client will not open an interactive terminal.
+     -h,--help                             Show the help message with descriptions of all
+                                           options.
+     -hist,--history <History file path>   The file which you want to save the command
+                                           history into. If not specified, we will
+                                           auto-generate one under your user's home
+                                           directory.
+     -i,--init <initialization file>       Script file that used to init the session
+                                           context. If get error in execution, the sql client
+                                           will exit. Notice it's not allowed to add query or
+                                           insert into the init file.
+`
+
+func main() {
+	os.Exit(run(os.Args[1:], os.Stdin, os.Stdout, os.Stderr))
+}
+
+func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	fs := flag.NewFlagSet("sql-client", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.Usage = func() { fmt.Fprint(stderr, usageText) }
+	conf := keyValues{}
+	var file, initFile, history string
+	var help bool
+	fs.Var(conf, "D", "session config key=value")
+	fs.StringVar(&file, "f", "", "script file")
+	fs.StringVar(&file, "file", "", "script file")
+	fs.StringVar(&initFile, "i", "", "init file")
+	fs.StringVar(&initFile, "init", "", "init file")
+	fs.StringVar(&history, "hist", "", "history file")
+	fs.StringVar(&history, "history", "", "history file")
+	fs.BoolVar(&help, "h", false, "help")
+	fs.BoolVar(&help, "help", false, "help")
+	if len(args) > 0 && args[0] == "embedded" {
+		args = args[1:]
+	}
+	if err := fs.Parse(args); err != nil {
+		return 1
+	}
+	if help {
+		fmt.Fprint(stdout, usageText)
+		return 0
+	}
+	if fs.NArg() > 0 {
+		fmt.Fprintf(stderr, "Unknown argument %q.\n\n", fs.Arg(0))
+		fmt.Fprint(stderr, usageText)
+		return 1
+	}
+	for _, p := range []string{file, initFile} {
+		if strings.Contains(p, "://") && !strings.HasPrefix(p, "file://") {
+			fmt.Fprintln(stderr, "SQL Client only supports to load files in local.")
+			return 1
+		}
+	}
+	s := session.New(session.Options{Config: conf})
+	defer s.Close()
+	c := newClient(s, stdout, stderr)
+	defer c.stopSignals()
+
+	if initFile != "" {
+		if !c.runInit(strings.TrimPrefix(initFile, "file://")) {
+			return 1
+		}
+	}
+	switch {
+	case file != "":
+		text, err := os.ReadFile(strings.TrimPrefix(file, "file://"))
+		if err != nil {
+			fmt.Fprintf(stderr, "[ERROR] Could not read script file %s: %v\n", file, err)
+			return 1
+		}
+		return c.runScript(string(text))
+	case isTerminal(stdin):
+		if history == "" {
+			if home, err := os.UserHomeDir(); err == nil {
+				history = filepath.Join(home, ".flink-sql-history")
+			}
+		}
+		return c.repl(history)
+	default:
+		return c.runStream(stdin)
+	}
+}
+
+func isTerminal(r io.Reader) bool {
+	f, ok := r.(*os.File)
+	return ok && readline.IsTerminal(int(f.Fd()))
+}
+
+// runInit executes an init file: only SET, RESET, CREATE and DROP.
+func (c *client) runInit(path string) bool {
+	text, err := os.ReadFile(path)
+	if err != nil {
+		fmt.Fprintf(c.stderr, "[ERROR] Could not read init file %s: %v\n", path, err)
+		return false
+	}
+	stmts, err := sql.ParseScript(string(text))
+	if err != nil {
+		c.printError(err)
+		return false
+	}
+	for _, st := range stmts {
+		switch st.(type) {
+		case *sql.Set, *sql.Reset, *sql.CreateTable, *sql.CreateView, *sql.DropTable, *sql.DropView:
+		default:
+			c.printError(&session.ExecutionError{Msg: fmt.Sprintf("Unsupported SQL statement! The SQL statement in the initialization file can only be SET, RESET, CREATE or DROP: %s", st.SQL())})
+			return false
+		}
+		if _, err := c.s.Execute(st); err != nil {
+			c.printError(err)
+			return false
+		}
+	}
+	return true
+}
+
+// runScript runs a -f script: stop at the first failing statement, then
+// wait for every job.
+func (c *client) runScript(text string) int {
+	for _, seg := range sql.SplitScript(text) {
+		quit, failed := c.runSegment(seg, true)
+		if failed {
+			c.s.CancelJobs()
+			return 1
+		}
+		if quit {
+			break
+		}
+	}
+	return c.finish()
+}
+
+// runStream reads statements from non-terminal standard input and runs each
+// as soon as it is complete, like -f.
+func (c *client) runStream(r io.Reader) int {
+	var buf strings.Builder
+	data := make([]byte, 64*1024)
+	var pending []byte
+	flush := func(final bool) (stop bool, code int) {
+		text := buf.String()
+		if !final && !sql.Complete(text) {
+			return false, 0
+		}
+		buf.Reset()
+		for _, seg := range sql.SplitScript(text) {
+			quit, failed := c.runSegment(seg, true)
+			if failed {
+				c.s.CancelJobs()
+				return true, 1
+			}
+			if quit {
+				return true, c.finish()
+			}
+		}
+		return false, 0
+	}
+	for {
+		n, err := r.Read(data)
+		pending = append(pending, data[:n]...)
+		for {
+			i := indexByte(pending, '\n')
+			if i < 0 {
+				break
+			}
+			buf.Write(pending[:i+1])
+			pending = pending[i+1:]
+			if stop, code := flush(false); stop {
+				return code
+			}
+		}
+		if err != nil {
+			if !errors.Is(err, io.EOF) {
+				fmt.Fprintf(c.stderr, "[ERROR] Could not read standard input: %v\n", err)
+				return 1
+			}
+			buf.Write(pending)
+			if strings.TrimSpace(buf.String()) != "" {
+				if stop, code := flush(true); stop {
+					return code
+				}
+			}
+			return c.finish()
+		}
+	}
+}
+
+func indexByte(b []byte, c byte) int {
+	for i, x := range b {
+		if x == c {
+			return i
+		}
+	}
+	return -1
+}
+
+// finish waits for the started jobs (cancelling them on SIGINT/SIGTERM) and
+// returns the exit code.
+func (c *client) finish() int {
+	code := c.waitJobs()
+	fmt.Fprintln(c.stdout, "Shutting down the session...")
+	fmt.Fprintln(c.stdout, "done.")
+	return code
+}
+
+func (c *client) stopSignals() { signal.Stop(c.signals) }
+
+var _ = syscall.SIGTERM

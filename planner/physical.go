@@ -1,0 +1,275 @@
+package planner
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"strings"
+
+	"github.com/flinkgo/engine/runtime"
+	"github.com/flinkgo/engine/runtime/operators"
+	"github.com/flinkgo/engine/runtime/types"
+)
+
+// PhysicalOptions control translation into a stream graph.
+type PhysicalOptions struct {
+	Parallelism         int   // parallelism.default
+	MaxParallelism      int   // pipeline.max-parallelism (key groups)
+	Chaining            bool  // pipeline.operator-chaining.enabled
+	WatermarkIntervalMs int64 // pipeline.auto-watermark-interval
+	IdleTimeoutMs       int64 // table.exec.source.idle-timeout
+	// Collect receives the rows of a SELECT (Sink.Collect).
+	Collect chan<- *types.Batch
+}
+
+// PhysicalOptionsFrom reads the options from a session configuration.
+func PhysicalOptionsFrom(c *Config) (PhysicalOptions, error) {
+	o := PhysicalOptions{}
+	var err error
+	if o.Parallelism, err = c.Int("parallelism.default", 1); err != nil {
+		return o, err
+	}
+	if o.Parallelism < 1 {
+		return o, fmt.Errorf("parallelism.default must be at least 1, got %d", o.Parallelism)
+	}
+	if o.MaxParallelism, err = c.Int("pipeline.max-parallelism", -1); err != nil {
+		return o, err
+	}
+	if o.MaxParallelism <= 0 {
+		o.MaxParallelism = 128
+	}
+	if o.MaxParallelism < o.Parallelism {
+		return o, fmt.Errorf("The maximum parallelism (%d) must be at least the parallelism (%d).", o.MaxParallelism, o.Parallelism)
+	}
+	if o.Chaining, err = c.Bool("pipeline.operator-chaining.enabled", true); err != nil {
+		return o, err
+	}
+	wi, err := c.Duration("pipeline.auto-watermark-interval", 200_000_000)
+	if err != nil {
+		return o, err
+	}
+	o.WatermarkIntervalMs = wi.Milliseconds()
+	it, err := c.Duration("table.exec.source.idle-timeout", 0)
+	if err != nil {
+		return o, err
+	}
+	o.IdleTimeoutMs = it.Milliseconds()
+	return o, nil
+}
+
+type graphBuilder struct {
+	g    *runtime.JobGraph
+	opts PhysicalOptions
+	seq  int
+	keys map[*runtime.Edge][]string
+}
+
+// BuildGraph translates optimized sink plans into one job graph. Operator
+// ids are deterministic: the hash of the operator's position in the plan
+// (pre-order over the sinks in order) and its description, so the same
+// statements always give the same ids.
+func BuildGraph(name string, sinks []*Sink, opts PhysicalOptions) (*runtime.JobGraph, map[*runtime.Edge][]string, error) {
+	b := &graphBuilder{g: &runtime.JobGraph{Name: name, MaxParallelism: opts.MaxParallelism, SourceIdleTimeoutMs: opts.IdleTimeoutMs},
+		opts: opts, keys: map[*runtime.Edge][]string{}}
+	for _, s := range sinks {
+		if _, err := b.build(s); err != nil {
+			return nil, nil, err
+		}
+	}
+	if err := b.g.Validate(); err != nil {
+		return nil, nil, err
+	}
+	return b.g, b.keys, nil
+}
+
+func (b *graphBuilder) id(n Node) string {
+	b.seq++
+	h := sha256.Sum256([]byte(fmt.Sprintf("%d|%s", b.seq, n.Describe())))
+	return hex.EncodeToString(h[:16])
+}
+
+func (b *graphBuilder) newVertex(name string, par int) *runtime.Vertex {
+	v := &runtime.Vertex{Index: len(b.g.Vertices), Name: name, Parallelism: par}
+	b.g.Vertices = append(b.g.Vertices, v)
+	return v
+}
+
+func (b *graphBuilder) connect(from, to *runtime.Vertex, p runtime.Partitioning, keys []int, input int) *runtime.Edge {
+	e := &runtime.Edge{From: from.Index, To: to.Index, Partitioning: p, KeyColumns: keys, Input: input}
+	b.g.Edges = append(b.g.Edges, e)
+	return e
+}
+
+// forward appends an operator to the input's chain, or starts a new vertex
+// behind a forward edge when chaining is off.
+func (b *graphBuilder) forward(in *runtime.Vertex, spec runtime.OperatorSpec) *runtime.Vertex {
+	if b.opts.Chaining {
+		in.Chain = append(in.Chain, spec)
+		in.Name += " -> " + spec.Name
+		return in
+	}
+	v := b.newVertex(spec.Name, in.Parallelism)
+	v.Chain = []runtime.OperatorSpec{spec}
+	b.connect(in, v, runtime.Forward, nil, 0)
+	return v
+}
+
+func shortName(n Node) string {
+	d := n.Describe()
+	if i := strings.IndexByte(d, '('); i > 0 {
+		return d[:i]
+	}
+	return d
+}
+
+func (b *graphBuilder) build(n Node) (*runtime.Vertex, error) {
+	id := b.id(n)
+	switch x := n.(type) {
+	case *Scan:
+		par := x.Source.Parallelism()
+		if par <= 0 {
+			par = b.opts.Parallelism
+		}
+		short := x.Table.Name[strings.LastIndexByte(x.Table.Name, '.')+1:]
+		v := b.newVertex("Source: "+short, par)
+		src, cols := x.Source, x.Columns
+		v.Source = &runtime.SourceSpec{ID: id, Name: "Source: " + short, New: func(subtask, p int) (runtime.SourceReader, error) {
+			return src.NewReader(subtask, p, cols)
+		}}
+		return v, nil
+	case *Values:
+		v := b.newVertex("Values", 1)
+		rows := x.Rows
+		v.Source = &runtime.SourceSpec{ID: id, Name: "Values", New: func(int, int) (runtime.SourceReader, error) {
+			return operators.NewValuesSource(rows), nil
+		}}
+		return v, nil
+	case *Calc:
+		in, err := b.build(x.Input)
+		if err != nil {
+			return nil, err
+		}
+		return b.forward(in, runtime.OperatorSpec{ID: id, Name: "Calc", New: operators.NewCalc(x.Exprs, x.Condition)}), nil
+	case *WatermarkAssigner:
+		in, err := b.build(x.Input)
+		if err != nil {
+			return nil, err
+		}
+		return b.forward(in, runtime.OperatorSpec{ID: id, Name: "WatermarkAssigner",
+			New: operators.NewWatermarkAssigner(x.Rowtime, x.Strategy, b.opts.WatermarkIntervalMs)}), nil
+	case *Unnest:
+		in, err := b.build(x.Input)
+		if err != nil {
+			return nil, err
+		}
+		return b.forward(in, runtime.OperatorSpec{ID: id, Name: "Correlate", New: operators.NewUnnest(x.Array, x.Outer)}), nil
+	case *Aggregate:
+		in, err := b.build(x.Input)
+		if err != nil {
+			return nil, err
+		}
+		par := b.opts.Parallelism
+		part := runtime.Hash
+		if len(x.Keys) == 0 {
+			par, part = 1, runtime.Global
+		}
+		inTypes := columnTypes(x.Input.Schema())
+		outTypes := columnTypes(x.Schema())
+		calls, err := aggSpecs(x.Calls)
+		if err != nil {
+			return nil, err
+		}
+		v := b.newVertex("GroupAggregate", par)
+		v.Chain = []runtime.OperatorSpec{{ID: id, Name: "GroupAggregate",
+			New: operators.NewGroupAggregate(x.Keys, calls, inTypes, outTypes, operators.AggOptions{})}}
+		e := b.connect(in, v, part, x.Keys, 0)
+		for _, k := range x.Keys {
+			b.keys[e] = append(b.keys[e], x.Input.Schema()[k].Name)
+		}
+		return v, nil
+	case *Union:
+		v := b.newVertex("Union", b.opts.Parallelism)
+		v.Chain = []runtime.OperatorSpec{{ID: id, Name: "Union", New: operators.NewPassThrough()}}
+		for _, c := range x.Ins {
+			in, err := b.build(c)
+			if err != nil {
+				return nil, err
+			}
+			p := runtime.Rebalance
+			if in.Parallelism == v.Parallelism {
+				p = runtime.Forward
+			}
+			b.connect(in, v, p, nil, 0)
+		}
+		return v, nil
+	case *Sink:
+		in, err := b.build(x.Input)
+		if err != nil {
+			return nil, err
+		}
+		if x.Collect {
+			spec := runtime.OperatorSpec{ID: id, Name: "Sink: collect", New: operators.NewCollectSink(b.opts.Collect)}
+			if in.Parallelism == 1 {
+				return b.forward(in, spec), nil
+			}
+			v := b.newVertex(spec.Name, 1)
+			v.Chain = []runtime.OperatorSpec{spec}
+			b.connect(in, v, runtime.Global, nil, 0)
+			return v, nil
+		}
+		short := x.Table.Name[strings.LastIndexByte(x.Table.Name, '.')+1:]
+		sink := x.Sink
+		spec := runtime.OperatorSpec{ID: id, Name: "Sink: " + short, New: func(subtask, p int) (runtime.Operator, error) {
+			return sink.NewWriter(subtask, p)
+		}}
+		par := sink.Parallelism()
+		if par <= 0 || par == in.Parallelism {
+			return b.forward(in, spec), nil
+		}
+		v := b.newVertex(spec.Name, par)
+		v.Chain = []runtime.OperatorSpec{spec}
+		b.connect(in, v, runtime.Rebalance, nil, 0)
+		return v, nil
+	}
+	return nil, fmt.Errorf("planner: no physical translation for %T", n)
+}
+
+func columnTypes(cols []Column) []*types.Type {
+	out := make([]*types.Type, len(cols))
+	for i, c := range cols {
+		out[i] = c.Type
+	}
+	return out
+}
+
+func aggSpecs(calls []AggCall) ([]operators.AggCall, error) {
+	out := make([]operators.AggCall, len(calls))
+	for i, c := range calls {
+		var k operators.AggKind
+		switch c.Func {
+		case "COUNT":
+			k = operators.AggCount
+			if c.Arg < 0 {
+				k = operators.AggCountStar
+			}
+		case "SUM":
+			k = operators.AggSum
+		case "SUM0":
+			k = operators.AggSum0
+		case "MIN":
+			k = operators.AggMin
+		case "MAX":
+			k = operators.AggMax
+		case "AVG":
+			k = operators.AggAvg
+		case "FIRST_VALUE":
+			k = operators.AggFirstValue
+		case "LAST_VALUE":
+			k = operators.AggLastValue
+		default:
+			return nil, fmt.Errorf("planner: aggregate %s has no runtime implementation", c.Func)
+		}
+		out[i] = operators.AggCall{Kind: k, Arg: c.Arg, Distinct: c.Distinct, Type: c.Type}
+	}
+	return out, nil
+}

@@ -1,0 +1,260 @@
+package planner
+
+import (
+	"github.com/flinkgo/engine/runtime/expr"
+)
+
+// Rule rewrites one node (whose inputs are already rewritten); it returns
+// the node unchanged when it does not apply. Rules never mutate nodes.
+type Rule struct {
+	Name  string
+	Apply func(n Node) Node
+}
+
+// Rules run bottom-up, in this order, until nothing changes.
+var Rules = []Rule{
+	{"ConstantFolding", foldConstants},
+	{"CalcMerge", mergeCalcs},
+	{"ProjectionPushDown", pushProjectionIntoScan},
+	{"CalcRemove", removeIdentityCalc},
+}
+
+// Optimize applies Rules to a fixpoint.
+func Optimize(n Node) Node {
+	for i := 0; i < 10; i++ {
+		next := applyRules(n)
+		if Explain(next) == Explain(n) {
+			return next
+		}
+		n = next
+	}
+	return n
+}
+
+func applyRules(n Node) Node {
+	ins := n.Inputs()
+	if len(ins) > 0 {
+		nin := make([]Node, len(ins))
+		changed := false
+		for i, in := range ins {
+			nin[i] = applyRules(in)
+			changed = changed || nin[i] != in
+		}
+		if changed {
+			n = n.WithInputs(nin)
+		}
+	}
+	for _, r := range Rules {
+		n = r.Apply(n)
+	}
+	return n
+}
+
+// mapExpr rebuilds e bottom-up through f.
+func mapExpr(e expr.Expr, f func(expr.Expr) expr.Expr) expr.Expr {
+	switch x := e.(type) {
+	case *expr.Call:
+		args := make([]expr.Expr, len(x.Args))
+		changed := false
+		for i, a := range x.Args {
+			args[i] = mapExpr(a, f)
+			changed = changed || args[i] != a
+		}
+		if changed {
+			e = &expr.Call{Fn: x.Fn, Args: args, T: x.T}
+		}
+	case *expr.FieldAccess:
+		if a := mapExpr(x.Arg, f); a != x.Arg {
+			e = &expr.FieldAccess{Arg: a, Index: x.Index, T: x.T}
+		}
+	}
+	return f(e)
+}
+
+// visitRefs calls f for every column reference in e.
+func visitRefs(e expr.Expr, f func(*expr.ColumnRef)) {
+	mapExpr(e, func(x expr.Expr) expr.Expr {
+		if r, ok := x.(*expr.ColumnRef); ok {
+			f(r)
+		}
+		return x
+	})
+}
+
+func isConstant(e expr.Expr) bool {
+	switch x := e.(type) {
+	case *expr.Literal:
+		return true
+	case *expr.Call:
+		if x.Fn.NonDeterministic {
+			return false
+		}
+		for _, a := range x.Args {
+			if !isConstant(a) {
+				return false
+			}
+		}
+		return true
+	}
+	return false
+}
+
+func fold(e expr.Expr) expr.Expr {
+	return mapExpr(e, func(x expr.Expr) expr.Expr {
+		c, ok := x.(*expr.Call)
+		if !ok || !isConstant(c) {
+			return x
+		}
+		v, err := expr.EvalConstant(c)
+		if err != nil {
+			return x // leave it: the error surfaces at run time with context
+		}
+		return &expr.Literal{Value: v, T: c.T, Text: c.String()}
+	})
+}
+
+func foldConstants(n Node) Node {
+	c, ok := n.(*Calc)
+	if !ok {
+		return n
+	}
+	changed := false
+	exprs := make([]expr.Expr, len(c.Exprs))
+	for i, e := range c.Exprs {
+		exprs[i] = fold(e)
+		changed = changed || exprs[i] != e
+	}
+	cond := c.Condition
+	if cond != nil {
+		cond = fold(cond)
+		if l, ok := cond.(*expr.Literal); ok && !l.Value.IsNull(0) && l.Value.Bools[0] {
+			cond = nil // WHERE TRUE
+		}
+		changed = changed || cond != c.Condition
+	}
+	if !changed {
+		return n
+	}
+	return &Calc{Input: c.Input, Exprs: exprs, Names: c.Names, Condition: cond}
+}
+
+// substitute replaces references to the inner Calc's outputs by its
+// expressions.
+func substitute(e expr.Expr, inner []expr.Expr) expr.Expr {
+	return mapExpr(e, func(x expr.Expr) expr.Expr {
+		if r, ok := x.(*expr.ColumnRef); ok {
+			return inner[r.Index]
+		}
+		return x
+	})
+}
+
+func isSimple(e expr.Expr) bool {
+	switch e.(type) {
+	case *expr.ColumnRef, *expr.Literal:
+		return true
+	}
+	return false
+}
+
+// mergeCalcs merges Calc(Calc(x)) when no non-trivial inner expression is
+// used more than once (so nothing is computed twice) and the outer has no
+// condition over a non-deterministic inner expression.
+func mergeCalcs(n Node) Node {
+	outer, ok := n.(*Calc)
+	if !ok {
+		return n
+	}
+	inner, ok := outer.Input.(*Calc)
+	if !ok {
+		return n
+	}
+	uses := make([]int, len(inner.Exprs))
+	count := func(e expr.Expr) { visitRefs(e, func(r *expr.ColumnRef) { uses[r.Index]++ }) }
+	for _, e := range outer.Exprs {
+		count(e)
+	}
+	if outer.Condition != nil {
+		count(outer.Condition)
+	}
+	for i, u := range uses {
+		if u > 1 && !isSimple(inner.Exprs[i]) {
+			return n
+		}
+	}
+	exprs := make([]expr.Expr, len(outer.Exprs))
+	for i, e := range outer.Exprs {
+		exprs[i] = substitute(e, inner.Exprs)
+	}
+	cond := inner.Condition
+	if outer.Condition != nil {
+		oc := substitute(outer.Condition, inner.Exprs)
+		if cond == nil {
+			cond = oc
+		} else {
+			and, _ := expr.Lookup("AND")
+			c, err := expr.NewCall(and, cond, oc)
+			if err != nil {
+				return n
+			}
+			cond = c
+		}
+	}
+	return &Calc{Input: inner.Input, Exprs: exprs, Names: outer.Names, Condition: cond}
+}
+
+// pushProjectionIntoScan narrows a scan to the columns a Calc above it uses.
+func pushProjectionIntoScan(n Node) Node {
+	c, ok := n.(*Calc)
+	if !ok {
+		return n
+	}
+	s, ok := c.Input.(*Scan)
+	if !ok {
+		return n
+	}
+	used := make([]bool, len(s.Columns))
+	mark := func(e expr.Expr) { visitRefs(e, func(r *expr.ColumnRef) { used[r.Index] = true }) }
+	for _, e := range c.Exprs {
+		mark(e)
+	}
+	if c.Condition != nil {
+		mark(c.Condition)
+	}
+	var cols []int
+	remap := make([]int, len(s.Columns))
+	for i, u := range used {
+		if u {
+			remap[i] = len(cols)
+			cols = append(cols, s.Columns[i])
+		}
+	}
+	if len(cols) == len(s.Columns) {
+		return n
+	}
+	ns := NewScan(s.Table, s.Source, cols)
+	re := func(e expr.Expr) expr.Expr {
+		return mapExpr(e, func(x expr.Expr) expr.Expr {
+			if r, ok := x.(*expr.ColumnRef); ok {
+				return &expr.ColumnRef{Index: remap[r.Index], Name: r.Name, T: r.T}
+			}
+			return x
+		})
+	}
+	exprs := make([]expr.Expr, len(c.Exprs))
+	for i, e := range c.Exprs {
+		exprs[i] = re(e)
+	}
+	var cond expr.Expr
+	if c.Condition != nil {
+		cond = re(c.Condition)
+	}
+	return &Calc{Input: ns, Exprs: exprs, Names: c.Names, Condition: cond}
+}
+
+func removeIdentityCalc(n Node) Node {
+	if c, ok := n.(*Calc); ok && c.IsIdentity() {
+		return c.Input
+	}
+	return n
+}

@@ -1,0 +1,456 @@
+package session
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sort"
+	"strings"
+	"sync"
+
+	"github.com/flinkgo/engine/connectors/formats"
+	"github.com/flinkgo/engine/planner"
+	"github.com/flinkgo/engine/runtime"
+	"github.com/flinkgo/engine/runtime/types"
+	"github.com/flinkgo/engine/sql"
+
+	_ "github.com/flinkgo/engine/connectors/all" // built-in connectors
+)
+
+func init() {
+	planner.FormatOptionKeys = func(opts map[string]string) []string {
+		var keys []string
+		if f, ok := opts["format"]; ok {
+			keys = append(keys, formats.OptionKeys(f, "")...)
+		}
+		for _, p := range []string{"key.", "value."} {
+			if f, ok := opts[p+"format"]; ok {
+				keys = append(keys, formats.OptionKeys(f, p)...)
+			}
+		}
+		return keys
+	}
+}
+
+// Options configure a new session.
+type Options struct {
+	// Config holds initial settings (-D key=value).
+	Config map[string]string
+	// Clock is injected into jobs; nil means the system clock.
+	Clock runtime.Clock
+}
+
+// Session executes statements. See the package documentation.
+type Session struct {
+	cfg     *planner.Config
+	cat     *planner.Catalog
+	clock   runtime.Clock
+	stmtSet []*sql.Insert // open BEGIN STATEMENT SET
+	inSet   bool
+
+	mu   sync.Mutex
+	jobs []*Job
+	ctx  context.Context
+	stop context.CancelFunc
+}
+
+// New creates a session.
+func New(o Options) *Session {
+	ctx, cancel := context.WithCancel(context.Background())
+	s := &Session{cfg: planner.NewConfig(), cat: planner.NewCatalog(), clock: o.Clock, ctx: ctx, stop: cancel}
+	keys := make([]string, 0, len(o.Config))
+	for k := range o.Config {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	for _, k := range keys {
+		s.cfg.Set(k, o.Config[k])
+	}
+	return s
+}
+
+// Config returns the session configuration (read-only use).
+func (s *Session) Config() *planner.Config { return s.cfg }
+
+// ExecutionError is Flink's SqlExecutionException.
+type ExecutionError struct{ Msg string }
+
+func (e *ExecutionError) Error() string { return e.Msg }
+func (e *ExecutionError) FlinkClass() string {
+	return "org.apache.flink.table.gateway.service.utils.SqlExecutionException"
+}
+
+func ok() *Result { return &Result{Kind: ResultOK} }
+
+// Execute runs one statement.
+func (s *Session) Execute(st sql.Statement) (*Result, error) {
+	if s.inSet {
+		switch x := st.(type) {
+		case *sql.Insert:
+			s.stmtSet = append(s.stmtSet, x)
+			return ok(), nil
+		case *sql.End:
+			set := s.stmtSet
+			s.inSet, s.stmtSet = false, nil
+			if len(set) == 0 {
+				return ok(), nil
+			}
+			return s.submit(set, st.SQL())
+		default:
+			return nil, &ExecutionError{Msg: "Only 'INSERT/CREATE TABLE AS' statement is allowed in Statement Set or use 'END' statement to submit Statement Set."}
+		}
+	}
+	p := &planner.Planner{Catalog: s.cat, Config: s.cfg}
+	switch x := st.(type) {
+	case *sql.Help:
+		return &Result{Kind: ResultHelp}, nil
+	case *sql.Quit:
+		return &Result{Kind: ResultQuit}, nil
+	case *sql.Clear:
+		return &Result{Kind: ResultClear}, nil
+	case *sql.Set:
+		if x.Key == "" {
+			return s.listConfig(), nil
+		}
+		s.cfg.Set(x.Key, x.Value)
+		return ok(), nil
+	case *sql.Reset:
+		if x.Key == "" {
+			s.cfg.ResetAll()
+		} else {
+			s.cfg.Reset(x.Key)
+		}
+		return ok(), nil
+	case *sql.CreateTable:
+		return s.createTable(p, x)
+	case *sql.CreateView:
+		return s.createView(p, x)
+	case *sql.DropTable:
+		name, err := planner.QualifiedName(x.Name)
+		if err != nil {
+			return nil, err
+		}
+		if !s.cat.DropTable(name) && !x.IfExists {
+			return nil, &planner.ValidationError{Msg: fmt.Sprintf("Table with identifier '%s' does not exist.", name)}
+		}
+		return ok(), nil
+	case *sql.DropView:
+		name, err := planner.QualifiedName(x.Name)
+		if err != nil {
+			return nil, err
+		}
+		if !s.cat.DropView(name) && !x.IfExists {
+			return nil, &planner.ValidationError{Msg: fmt.Sprintf("View with identifier '%s' does not exist.", name)}
+		}
+		return ok(), nil
+	case *sql.ShowTables:
+		return nameTable("table name", s.cat.Names(true, true)), nil
+	case *sql.ShowViews:
+		return nameTable("view name", s.cat.Names(false, true)), nil
+	case *sql.ShowFunctions:
+		return s.showFunctions(x.User), nil
+	case *sql.ShowJobs:
+		return s.showJobs(), nil
+	case *sql.Describe:
+		return s.describe(x)
+	case *sql.ShowCreate:
+		return s.showCreate(x)
+	case *sql.Explain:
+		return s.explain(p, x)
+	case *sql.Insert:
+		return s.submit([]*sql.Insert{x}, x.SQL())
+	case *sql.StatementSet:
+		return s.submit(x.Inserts, x.SQL())
+	case *sql.BeginStatementSet:
+		s.inSet = true
+		return ok(), nil
+	case *sql.End:
+		return nil, &ExecutionError{Msg: "No Statement Set to submit. 'END' statement should be used after 'BEGIN STATEMENT SET'."}
+	case *sql.Select:
+		return s.query(p, x)
+	case *sql.StopJob:
+		return s.stopJob(x)
+	}
+	return nil, &ExecutionError{Msg: fmt.Sprintf("Unsupported statement: %s", st.SQL())}
+}
+
+func nameTable(header string, names []string) *Result {
+	r := &Result{Kind: ResultTable, Columns: []string{header}}
+	for _, n := range names {
+		r.Rows = append(r.Rows, []string{n})
+	}
+	return r
+}
+
+func (s *Session) listConfig() *Result {
+	r := &Result{Kind: ResultTable, Columns: []string{"key", "value"}}
+	for _, kv := range s.cfg.Entries() {
+		v := kv[1]
+		if planner.IsSecretKey(kv[0]) {
+			v = "******"
+		}
+		r.Rows = append(r.Rows, []string{kv[0], v})
+	}
+	return r
+}
+
+func (s *Session) createTable(p *planner.Planner, x *sql.CreateTable) (*Result, error) {
+	if x.AsQuery != nil {
+		return nil, &ExecutionError{Msg: "CREATE TABLE ... AS SELECT is not supported yet; create the table, then INSERT INTO it"}
+	}
+	t, err := planner.BuildTable(x)
+	if err != nil {
+		return nil, err
+	}
+	if s.cat.Exists(t.Name) {
+		if x.IfNotExists {
+			return ok(), nil
+		}
+		return nil, &planner.ValidationError{Msg: fmt.Sprintf("Could not execute CreateTable in path `%s`", strings.ReplaceAll(t.Name, ".", "`.`"))}
+	}
+	s.cat.AddTable(t)
+	return ok(), nil
+}
+
+func (s *Session) createView(p *planner.Planner, x *sql.CreateView) (*Result, error) {
+	name, err := planner.QualifiedName(x.Name)
+	if err != nil {
+		return nil, err
+	}
+	if s.cat.Exists(name) {
+		if x.IfNotExists {
+			return ok(), nil
+		}
+		return nil, &planner.ValidationError{Msg: fmt.Sprintf("Could not execute CreateView in path `%s`", strings.ReplaceAll(name, ".", "`.`"))}
+	}
+	n, err := p.PlanQuery(x.Query)
+	if err != nil {
+		return nil, err
+	}
+	cols := n.Schema()
+	if len(x.Columns) > 0 {
+		if len(x.Columns) != len(cols) {
+			return nil, &planner.ValidationError{Msg: fmt.Sprintf("VIEW definition and input fields not match:\n\tDef fields: %v.\n\tInput fields: %d.", x.Columns, len(cols))}
+		}
+		renamed := make([]planner.Column, len(cols))
+		for i, c := range cols {
+			renamed[i] = planner.Column{Name: x.Columns[i], Type: c.Type}
+		}
+		cols = renamed
+	}
+	s.cat.AddView(&planner.View{Name: name, Def: x, Query: x.Query, Columns: cols, Temporary: x.Temporary})
+	return ok(), nil
+}
+
+// plan binds and optimizes inserts into sinks.
+func (s *Session) plan(p *planner.Planner, inserts []*sql.Insert) ([]*planner.Sink, error) {
+	var sinks []*planner.Sink
+	for _, ins := range inserts {
+		sk, err := p.PlanInsert(ins)
+		if err != nil {
+			return nil, err
+		}
+		sinks = append(sinks, planner.Optimize(sk).(*planner.Sink))
+	}
+	return sinks, nil
+}
+
+// jobName follows Flink: insert-into_<catalog.db.table>[,...] unless
+// pipeline.name is set.
+func (s *Session) jobName(sinks []*planner.Sink) string {
+	if n, ok := s.cfg.Lookup("pipeline.name"); ok {
+		return n
+	}
+	var names []string
+	for _, sk := range sinks {
+		names = append(names, sk.Table.Name)
+	}
+	return "insert-into_" + strings.Join(names, ",")
+}
+
+func (s *Session) submit(inserts []*sql.Insert, text string) (*Result, error) {
+	p := &planner.Planner{Catalog: s.cat, Config: s.cfg}
+	sinks, err := s.plan(p, inserts)
+	if err != nil {
+		return nil, err
+	}
+	opts, err := planner.PhysicalOptionsFrom(s.cfg)
+	if err != nil {
+		return nil, &planner.ValidationError{Msg: err.Error()}
+	}
+	g, _, err := planner.BuildGraph(s.jobName(sinks), sinks, opts)
+	if err != nil {
+		return nil, err
+	}
+	j, err := s.start(g, text)
+	if err != nil {
+		return nil, err
+	}
+	sync, err := s.cfg.Bool("table.dml-sync", false)
+	if err != nil {
+		return nil, &planner.ValidationError{Msg: err.Error()}
+	}
+	if sync {
+		if err := j.Wait(); err != nil {
+			return nil, &JobError{JobID: j.ID, Err: err}
+		}
+		if j.Status() == runtime.JobCanceled {
+			return nil, &JobError{JobID: j.ID, Err: errors.New("the job was cancelled")}
+		}
+		return &Result{Kind: ResultJobCompleted, JobID: j.ID}, nil
+	}
+	return &Result{Kind: ResultJobSubmitted, JobID: j.ID}, nil
+}
+
+// JobError is a job that failed.
+type JobError struct {
+	JobID string
+	Err   error
+}
+
+func (e *JobError) Error() string {
+	return fmt.Sprintf("Job %s failed: %v", e.JobID, e.Err)
+}
+func (e *JobError) FlinkClass() string { return "org.apache.flink.runtime.client.JobExecutionException" }
+func (e *JobError) Unwrap() error      { return e.Err }
+
+func (s *Session) start(g *runtime.JobGraph, text string) (*Job, error) {
+	exactly := strings.ToUpper(s.cfg.String("execution.checkpointing.mode", "EXACTLY_ONCE")) != "AT_LEAST_ONCE"
+	rj, err := runtime.NewJob(runtime.NewJobID(), g, runtime.JobOptions{Clock: s.clock, ExactlyOnce: exactly})
+	if err != nil {
+		return nil, err
+	}
+	if err := rj.Start(s.ctx); err != nil {
+		return nil, &JobError{JobID: rj.ID, Err: err}
+	}
+	j := &Job{Job: rj, Statement: text}
+	s.mu.Lock()
+	s.jobs = append(s.jobs, j)
+	s.mu.Unlock()
+	return j, nil
+}
+
+func (s *Session) query(p *planner.Planner, x *sql.Select) (*Result, error) {
+	n, err := p.PlanQuery(x.Query)
+	if err != nil {
+		return nil, err
+	}
+	sink := planner.Optimize(&planner.Sink{Input: n, Collect: true}).(*planner.Sink)
+	opts, err := planner.PhysicalOptionsFrom(s.cfg)
+	if err != nil {
+		return nil, &planner.ValidationError{Msg: err.Error()}
+	}
+	rows := make(chan *types.Batch, 16)
+	opts.Collect = rows
+	g, _, err := planner.BuildGraph("collect", []*planner.Sink{sink}, opts)
+	if err != nil {
+		return nil, err
+	}
+	j, err := s.start(g, x.SQL())
+	if err != nil {
+		return nil, err
+	}
+	go func() {
+		<-j.Done()
+		close(rows)
+	}()
+	return &Result{Kind: ResultQuery, JobID: j.ID, Query: &Query{Columns: n.Schema(), Rows: rows, Job: j, Bounded: bounded(sink)}}, nil
+}
+
+// bounded reports whether every source of a plan ends by itself.
+func bounded(n planner.Node) bool {
+	if sc, ok := n.(*planner.Scan); ok {
+		return sc.Source.Bounded()
+	}
+	for _, in := range n.Inputs() {
+		if !bounded(in) {
+			return false
+		}
+	}
+	return true
+}
+
+func (s *Session) explain(p *planner.Planner, x *sql.Explain) (*Result, error) {
+	var roots []*planner.Sink
+	switch t := x.Target.(type) {
+	case *sql.Select:
+		n, err := p.PlanQuery(t.Query)
+		if err != nil {
+			return nil, err
+		}
+		roots = []*planner.Sink{{Input: n, Collect: true}}
+	case *sql.Insert:
+		sk, err := p.PlanInsert(t)
+		if err != nil {
+			return nil, err
+		}
+		roots = []*planner.Sink{sk}
+	case *sql.StatementSet:
+		for _, ins := range t.Inserts {
+			sk, err := p.PlanInsert(ins)
+			if err != nil {
+				return nil, err
+			}
+			roots = append(roots, sk)
+		}
+	default:
+		return nil, &ExecutionError{Msg: "EXPLAIN supports queries, INSERT and statement sets"}
+	}
+	var b strings.Builder
+	b.WriteString("== Abstract Syntax Tree ==\n")
+	for _, r := range roots {
+		b.WriteString(planner.Explain(r))
+	}
+	b.WriteString("\n== Optimized Physical Plan ==\n")
+	var opt []*planner.Sink
+	for _, r := range roots {
+		o := planner.Optimize(r).(*planner.Sink)
+		opt = append(opt, o)
+		b.WriteString(planner.Explain(o))
+	}
+	opts, err := planner.PhysicalOptionsFrom(s.cfg)
+	if err != nil {
+		return nil, &planner.ValidationError{Msg: err.Error()}
+	}
+	opts.Collect = make(chan *types.Batch)
+	g, keys, err := planner.BuildGraph("explain", opt, opts)
+	if err != nil {
+		return nil, err
+	}
+	b.WriteString("\n== Optimized Execution Plan ==\n")
+	b.WriteString(planner.ExplainGraph(g, func(e *runtime.Edge) []string { return keys[e] }))
+	return &Result{Kind: ResultText, Text: b.String()}, nil
+}
+
+// Jobs returns the session's jobs in start order.
+func (s *Session) Jobs() []*Job {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return append([]*Job(nil), s.jobs...)
+}
+
+// WaitJobs waits for every job and returns the first failure.
+func (s *Session) WaitJobs() error {
+	var first error
+	for _, j := range s.Jobs() {
+		if err := j.Wait(); err != nil && first == nil {
+			first = &JobError{JobID: j.ID, Err: err}
+		}
+	}
+	return first
+}
+
+// CancelJobs cancels every running job.
+func (s *Session) CancelJobs() {
+	for _, j := range s.Jobs() {
+		j.Cancel()
+	}
+}
+
+// Close cancels what still runs and waits for it.
+func (s *Session) Close() {
+	s.stop()
+	for _, j := range s.Jobs() {
+		j.Wait()
+	}
+}

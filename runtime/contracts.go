@@ -1,0 +1,151 @@
+// Package runtime executes physical stream graphs: tasks, exchanges,
+// watermarks, barriers and the operator lifecycle.
+//
+// # Messages
+//
+// What flows between tasks is a closed set of messages (Message): a batch of
+// rows, a watermark, a checkpoint barrier, or end of input. Nothing else
+// travels on the data path.
+//
+// # Operator lifecycle
+//
+// For every operator instance the task calls, from one goroutine and never
+// concurrently:
+//
+//	Open
+//	{ ProcessBatch | ProcessWatermark | SnapshotState | NotifyCheckpointComplete }*
+//	Finish        (only when all inputs ended; flush buffered output here)
+//	Close         (always, also after a failure or cancel; release resources)
+//
+// SnapshotState is called when a barrier has been received on every input
+// (aligned) and before the barrier is forwarded; the operator writes its
+// state synchronously and must not emit rows from it. Operators emit rows
+// and watermarks only through the Output handed to them in Open.
+//
+// # Ownership
+//
+// A batch passed to ProcessBatch is borrowed for the duration of the call:
+// the operator may read it and may forward it unchanged to Output.Emit (which
+// passes ownership downstream), but must not keep references after
+// returning unless it forwarded it. Batches given to Output.Emit belong to
+// the receiver; the emitter must not touch them again.
+//
+// # Sources
+//
+// A SourceReader is polled by its task: Poll returns at most one batch and
+// must return within a few milliseconds (report SourceIdle when nothing is
+// available) so barriers and cancellation are observed promptly.
+package runtime
+
+import (
+	"context"
+	"time"
+
+	"github.com/flinkgo/engine/runtime/types"
+)
+
+// MessageKind tags a Message.
+type MessageKind uint8
+
+const (
+	MsgBatch MessageKind = iota
+	MsgWatermark
+	MsgBarrier
+	MsgEndOfInput
+)
+
+// Barrier is a checkpoint barrier travelling in band.
+type Barrier struct {
+	CheckpointID int64
+	Timestamp    int64 // ms since epoch at trigger time
+	Savepoint    bool
+}
+
+// Message is the unit sent over channels between tasks.
+type Message struct {
+	Kind      MessageKind
+	Batch     *types.Batch
+	Watermark int64 // event-time ms
+	Barrier   Barrier
+	// Idle (with MsgWatermark) marks the sending input idle: it holds back
+	// no watermark until it sends data or a watermark again.
+	Idle bool
+}
+
+// MinWatermark is the watermark before any event time is known.
+const MinWatermark int64 = -1 << 63
+
+// MaxWatermark is the final watermark emitted when an input ends.
+const MaxWatermark int64 = 1<<63 - 1
+
+// Output is where an operator or source emits its results. Implementations
+// are owned by the task; Emit must not be called after Close.
+type Output interface {
+	// Emit sends a batch downstream; ownership moves to the receiver.
+	Emit(b *types.Batch) error
+	// EmitWatermark advances event time downstream.
+	EmitWatermark(wm int64) error
+}
+
+// OperatorContext describes where an operator instance runs.
+type OperatorContext struct {
+	Ctx          context.Context
+	OperatorID   string // stable id, see planner
+	Name         string
+	Subtask      int // 0-based
+	Parallelism  int
+	MaxParallel  int
+	Metrics      *OperatorMetrics
+	Clock        Clock
+	StateRestore []byte // state written by SnapshotState of the restored checkpoint, or nil
+}
+
+// Operator processes batches from one or more inputs. See the package
+// documentation for the call order.
+type Operator interface {
+	Open(ctx *OperatorContext, out Output) error
+	// ProcessBatch handles one batch from input (0 for single-input operators).
+	ProcessBatch(input int, b *types.Batch) error
+	// ProcessWatermark handles the combined watermark of all inputs; the
+	// operator fires timers and must forward a watermark downstream.
+	ProcessWatermark(wm int64) error
+	// SnapshotState returns the operator's state for checkpoint id (nil if stateless).
+	SnapshotState(checkpointID int64) ([]byte, error)
+	// NotifyCheckpointComplete tells the operator checkpoint id is durable.
+	NotifyCheckpointComplete(checkpointID int64) error
+	// Finish is called after every input ended; flush and emit what is left.
+	Finish() error
+	Close() error
+}
+
+// SourceStatus is what Poll reports besides a batch.
+type SourceStatus uint8
+
+const (
+	SourceMore SourceStatus = iota // batch returned (maybe nil); poll again at once
+	SourceIdle                     // nothing now; the task backs off briefly
+	SourceEnd                      // bounded input is exhausted; no more batches
+)
+
+// SourceReader reads one subtask's share of a source.
+type SourceReader interface {
+	Open(ctx *OperatorContext) error
+	// Poll returns the next batch (or nil) and the status.
+	Poll() (*types.Batch, SourceStatus, error)
+	// SnapshotState returns the reader's position for checkpoint id.
+	SnapshotState(checkpointID int64) ([]byte, error)
+	NotifyCheckpointComplete(checkpointID int64) error
+	Close() error
+}
+
+// Clock is injected so tests can control time.
+type Clock interface {
+	NowMillis() int64
+	NowMicros() int64
+}
+
+// SystemClock reads the machine's clock.
+type SystemClock struct{}
+
+func (SystemClock) NowMillis() int64 { return time.Now().UnixMilli() }
+func (SystemClock) NowMicros() int64 { return time.Now().UnixMicro() }

@@ -1,0 +1,295 @@
+package runtime
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"sync"
+	"time"
+)
+
+// JobStatus is the lifecycle state of a job, named as Flink names them.
+type JobStatus string
+
+const (
+	JobCreated   JobStatus = "CREATED"
+	JobRunning   JobStatus = "RUNNING"
+	JobFinished  JobStatus = "FINISHED"
+	JobCanceled  JobStatus = "CANCELED"
+	JobFailed    JobStatus = "FAILED"
+	JobCanceling JobStatus = "CANCELLING"
+)
+
+// NewJobID returns a random 32-hex job id.
+func NewJobID() string {
+	var b [16]byte
+	if _, err := rand.Read(b[:]); err != nil {
+		panic(err)
+	}
+	return hex.EncodeToString(b[:])
+}
+
+// JobOptions configure a job run.
+type JobOptions struct {
+	Clock Clock
+	// ExactlyOnce aligns barriers across inputs (EXACTLY_ONCE); otherwise
+	// barriers do not block (AT_LEAST_ONCE).
+	ExactlyOnce bool
+	// Restore returns the state an operator instance wrote in the restored
+	// checkpoint, or nil.
+	Restore func(operatorID string, subtask int) []byte
+	// OnCheckpoint is called once every task acknowledged checkpoint id,
+	// with the state of every operator instance keyed by operator id and
+	// subtask. Called from a task goroutine.
+	OnCheckpoint func(id int64, states map[string]map[int][]byte)
+}
+
+// Job is one running dataflow. Its methods are safe for concurrent use.
+type Job struct {
+	ID        string
+	Name      string
+	StartTime time.Time
+
+	graph   *JobGraph
+	clock   Clock
+	restore func(string, int) []byte
+	opts    JobOptions
+	tasks   []*task
+	cancel  context.CancelFunc
+	done    chan struct{}
+
+	mu       sync.Mutex
+	status   JobStatus
+	err      error
+	pending  map[int64]*pendingCheckpoint
+	lastDone int64
+}
+
+type pendingCheckpoint struct {
+	acks   int
+	states map[string]map[int][]byte
+}
+
+// NewJob prepares a job for graph; nothing runs until Start.
+func NewJob(id string, g *JobGraph, opts JobOptions) (*Job, error) {
+	if err := g.Validate(); err != nil {
+		return nil, err
+	}
+	if opts.Clock == nil {
+		opts.Clock = SystemClock{}
+	}
+	return &Job{ID: id, Name: g.Name, graph: g, clock: opts.Clock, restore: opts.Restore, opts: opts,
+		done: make(chan struct{}), status: JobCreated, pending: map[int64]*pendingCheckpoint{}}, nil
+}
+
+// Start wires the tasks, opens every operator and runs them. It returns an
+// error if setup fails; later failures are reported by Wait.
+func (j *Job) Start(parent context.Context) error {
+	ctx, cancel := context.WithCancel(parent)
+	j.cancel = cancel
+	g := j.graph
+	byVertex := make([][]*task, len(g.Vertices))
+	for _, v := range g.Vertices {
+		for s := 0; s < v.Parallelism; s++ {
+			t := &task{job: j, vertex: v, subtask: s, in: newInbox(), control: make(chan controlMsg, 4),
+				metrics: &OperatorMetrics{}, exactly: j.opts.ExactlyOnce}
+			t.out = &networkOutput{ctx: ctx, metrics: t.metrics}
+			byVertex[v.Index] = append(byVertex[v.Index], t)
+			j.tasks = append(j.tasks, t)
+		}
+	}
+	// Wire edges: channel ids are assigned per receiving task in edge order.
+	for _, e := range g.Edges {
+		up, down := byVertex[e.From], byVertex[e.To]
+		writers := make([]*edgeWriter, len(up))
+		for u, ut := range up {
+			writers[u] = &edgeWriter{edge: e, targets: make([]*inbox, len(down)), channels: make([]int, len(down)),
+				subtask: u, maxPar: g.MaxParallelism}
+			for d, dt := range down {
+				writers[u].targets[d] = dt.in
+			}
+			ut.out.writers = append(ut.out.writers, writers[u])
+		}
+		for d, dt := range down {
+			for u := range up {
+				if e.Partitioning == Forward && u != d {
+					continue
+				}
+				writers[u].channels[d] = len(dt.channels)
+				dt.channels = append(dt.channels, &inputChannel{input: e.Input, wm: MinWatermark})
+			}
+		}
+	}
+	for _, t := range j.tasks {
+		if err := t.open(ctx); err != nil {
+			for _, o := range j.tasks {
+				o.close()
+			}
+			cancel()
+			return fmt.Errorf("could not open %s: %w", t.name(), err)
+		}
+	}
+	j.StartTime = time.Now()
+	j.setStatus(JobRunning, nil)
+	var wg sync.WaitGroup
+	errs := make(chan error, len(j.tasks))
+	for _, t := range j.tasks {
+		wg.Add(1)
+		go func(t *task) {
+			defer wg.Done()
+			if err := t.run(ctx); err != nil {
+				if !errors.Is(err, context.Canceled) {
+					err = fmt.Errorf("%s: %w", t.name(), err)
+				}
+				errs <- err
+				cancel()
+			}
+		}(t)
+	}
+	go func() {
+		wg.Wait()
+		for _, t := range j.tasks {
+			t.close()
+		}
+		var first error
+		close(errs)
+		for e := range errs {
+			if first == nil || (errors.Is(first, context.Canceled) && !errors.Is(e, context.Canceled)) {
+				first = e
+			}
+		}
+		switch {
+		case first == nil:
+			j.setStatus(JobFinished, nil)
+		case errors.Is(first, context.Canceled):
+			j.setStatus(JobCanceled, nil)
+		default:
+			j.setStatus(JobFailed, first)
+		}
+		cancel()
+		close(j.done)
+	}()
+	return nil
+}
+
+func (j *Job) setStatus(s JobStatus, err error) {
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	j.status = s
+	j.err = err
+}
+
+// Status returns the current status.
+func (j *Job) Status() JobStatus {
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	return j.status
+}
+
+// Wait blocks until the job ended and returns its failure, if any.
+func (j *Job) Wait() error {
+	<-j.done
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	return j.err
+}
+
+// Done is closed when the job ended.
+func (j *Job) Done() <-chan struct{} { return j.done }
+
+// Cancel stops the job; Wait returns after every task stopped.
+func (j *Job) Cancel() {
+	j.mu.Lock()
+	if j.status == JobRunning {
+		j.status = JobCanceling
+	}
+	j.mu.Unlock()
+	if j.cancel != nil {
+		j.cancel()
+	}
+}
+
+// Counters sums records read by sources and written by sinks.
+func (j *Job) Counters() (in, out int64) {
+	for _, t := range j.tasks {
+		if t.source != nil {
+			in += t.metrics.RecordsIn.Load()
+		}
+		if len(t.out.writers) == 0 {
+			out += t.metrics.RecordsIn.Load()
+		}
+	}
+	return in, out
+}
+
+// CompletedCheckpoints returns the id of the last completed checkpoint.
+func (j *Job) CompletedCheckpoints() int64 {
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	return j.lastDone
+}
+
+// TriggerCheckpoint injects a barrier for checkpoint id at every source
+// subtask. Completion is reported through JobOptions.OnCheckpoint, then
+// every task is told the checkpoint completed.
+func (j *Job) TriggerCheckpoint(id int64) error {
+	j.mu.Lock()
+	if j.status != JobRunning {
+		j.mu.Unlock()
+		return fmt.Errorf("runtime: job %s is %s", j.ID, j.status)
+	}
+	j.pending[id] = &pendingCheckpoint{states: map[string]map[int][]byte{}}
+	j.mu.Unlock()
+	b := &Barrier{CheckpointID: id, Timestamp: j.clock.NowMillis()}
+	for _, t := range j.tasks {
+		if t.source == nil {
+			continue
+		}
+		select {
+		case t.control <- controlMsg{trigger: b}:
+		case <-j.done:
+			return fmt.Errorf("runtime: job %s ended", j.ID)
+		}
+	}
+	return nil
+}
+
+// ack records one task's snapshot for checkpoint id.
+func (j *Job) ack(id int64, t *task, states map[string][]byte) {
+	j.mu.Lock()
+	p := j.pending[id]
+	if p == nil {
+		j.mu.Unlock()
+		return
+	}
+	for op, s := range states {
+		m := p.states[op]
+		if m == nil {
+			m = map[int][]byte{}
+			p.states[op] = m
+		}
+		m[t.subtask] = s
+	}
+	p.acks++
+	complete := p.acks == len(j.tasks)
+	if complete {
+		delete(j.pending, id)
+		j.lastDone = id
+	}
+	j.mu.Unlock()
+	if !complete {
+		return
+	}
+	if j.opts.OnCheckpoint != nil {
+		j.opts.OnCheckpoint(id, p.states)
+	}
+	for _, o := range j.tasks {
+		select {
+		case o.control <- controlMsg{complete: id}:
+		default:
+			// The task's control queue is full; it will learn of a later checkpoint.
+		}
+	}
+}

@@ -1,0 +1,358 @@
+package runtime
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/flinkgo/engine/runtime/types"
+)
+
+// inputChannel is the receiving state of one upstream producer.
+type inputChannel struct {
+	input   int // head operator input index
+	wm      int64
+	idle    bool
+	ended   bool
+	barrier int64 // checkpoint id of the barrier received and not yet aligned, 0 if none
+	queued  []Message
+}
+
+// controlMsg is sent by the job to a task outside the data path.
+type controlMsg struct {
+	trigger  *Barrier // source tasks: inject a barrier
+	complete int64    // notify checkpoint complete
+}
+
+// task runs one subtask of one vertex: its source (if any) and its chain.
+type task struct {
+	job      *Job
+	vertex   *Vertex
+	subtask  int
+	in       *inbox
+	channels []*inputChannel
+	control  chan controlMsg
+	source   SourceReader
+	chain    []Operator
+	ctxs     []*OperatorContext
+	out      *networkOutput
+	wm       int64 // combined watermark passed to the head
+	idleOut  bool  // source task: announced idle downstream
+	metrics  *OperatorMetrics
+	aligning int64 // checkpoint being aligned
+	exactly  bool
+}
+
+func (t *task) name() string {
+	return fmt.Sprintf("%s (%d/%d)", t.vertex.Name, t.subtask+1, t.vertex.Parallelism)
+}
+
+// open instantiates and opens the source and operators, head last so every
+// operator's output exists when it is opened.
+func (t *task) open(ctx context.Context) error {
+	v := t.vertex
+	t.wm = MinWatermark
+	mk := func(id, name string) *OperatorContext {
+		c := &OperatorContext{
+			Ctx: ctx, OperatorID: id, Name: name, Subtask: t.subtask, Parallelism: v.Parallelism,
+			MaxParallel: t.job.graph.MaxParallelism, Metrics: &OperatorMetrics{}, Clock: t.job.clock,
+		}
+		if t.job.restore != nil {
+			c.StateRestore = t.job.restore(id, t.subtask)
+		}
+		t.ctxs = append(t.ctxs, c)
+		return c
+	}
+	if v.Source != nil {
+		r, err := v.Source.New(t.subtask, v.Parallelism)
+		if err != nil {
+			return err
+		}
+		t.source = r
+	}
+	for _, spec := range v.Chain {
+		op, err := spec.New(t.subtask, v.Parallelism)
+		if err != nil {
+			return err
+		}
+		t.chain = append(t.chain, op)
+	}
+	if t.source != nil {
+		if err := t.source.Open(mk(v.Source.ID, v.Source.Name)); err != nil {
+			return err
+		}
+	}
+	for i, op := range t.chain {
+		var out Output = t.out
+		if i < len(t.chain)-1 {
+			out = &chainOutput{next: t.chain[i+1]}
+		}
+		if err := op.Open(mk(v.Chain[i].ID, v.Chain[i].Name), out); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (t *task) close() {
+	if t.source != nil {
+		t.source.Close()
+	}
+	for _, op := range t.chain {
+		op.Close()
+	}
+}
+
+// emit hands a batch to the head of the chain, or straight to the network.
+func (t *task) emit(input int, b *types.Batch) error {
+	if len(t.chain) == 0 {
+		return t.out.Emit(b)
+	}
+	return t.chain[0].ProcessBatch(input, b)
+}
+
+func (t *task) emitWatermark(wm int64) error {
+	if len(t.chain) == 0 {
+		return t.out.EmitWatermark(wm)
+	}
+	return t.chain[0].ProcessWatermark(wm)
+}
+
+// finish ends the chain: final watermark, Finish in chain order, then end of
+// input downstream.
+func (t *task) finish() error {
+	if t.wm != MaxWatermark {
+		t.wm = MaxWatermark
+		if err := t.emitWatermark(MaxWatermark); err != nil {
+			return err
+		}
+	}
+	for _, op := range t.chain {
+		if err := op.Finish(); err != nil {
+			return err
+		}
+	}
+	return t.out.broadcastControl(Message{Kind: MsgEndOfInput})
+}
+
+// snapshot takes the synchronous snapshot of every operator and forwards the
+// barrier downstream.
+func (t *task) snapshot(b Barrier) error {
+	states := make(map[string][]byte, len(t.chain)+1)
+	if t.source != nil {
+		s, err := t.source.SnapshotState(b.CheckpointID)
+		if err != nil {
+			return fmt.Errorf("snapshot of %s failed: %w", t.vertex.Source.Name, err)
+		}
+		states[t.vertex.Source.ID] = s
+	}
+	for i, op := range t.chain {
+		s, err := op.SnapshotState(b.CheckpointID)
+		if err != nil {
+			return fmt.Errorf("snapshot of %s failed: %w", t.vertex.Chain[i].Name, err)
+		}
+		states[t.vertex.Chain[i].ID] = s
+	}
+	if err := t.out.broadcastControl(Message{Kind: MsgBarrier, Barrier: b}); err != nil {
+		return err
+	}
+	t.job.ack(b.CheckpointID, t, states)
+	return nil
+}
+
+func (t *task) notifyComplete(id int64) error {
+	if t.source != nil {
+		if err := t.source.NotifyCheckpointComplete(id); err != nil {
+			return err
+		}
+	}
+	for _, op := range t.chain {
+		if err := op.NotifyCheckpointComplete(id); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// run is the task's goroutine body.
+func (t *task) run(ctx context.Context) error {
+	if t.source != nil {
+		return t.runSource(ctx)
+	}
+	return t.runInputs(ctx)
+}
+
+func (t *task) handleControl(c controlMsg) error {
+	if c.trigger != nil {
+		return t.snapshot(*c.trigger)
+	}
+	return t.notifyComplete(c.complete)
+}
+
+func (t *task) runSource(ctx context.Context) error {
+	clock := t.job.clock
+	lastData := clock.NowMillis()
+	idleTimeout := t.job.graph.SourceIdleTimeoutMs
+	backoff := time.NewTimer(time.Hour)
+	backoff.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case c := <-t.control:
+			if err := t.handleControl(c); err != nil {
+				return err
+			}
+			continue
+		default:
+		}
+		b, st, err := t.source.Poll()
+		if err != nil {
+			return fmt.Errorf("source %s failed: %w", t.vertex.Source.Name, err)
+		}
+		if b != nil && b.Len > 0 {
+			lastData = clock.NowMillis()
+			t.idleOut = false
+			t.metrics.RecordsIn.Add(int64(b.Len))
+			if err := t.emit(0, b); err != nil {
+				return err
+			}
+		}
+		switch st {
+		case SourceEnd:
+			return t.finish()
+		case SourceIdle:
+			if idleTimeout > 0 && !t.idleOut && clock.NowMillis()-lastData >= idleTimeout {
+				t.idleOut = true
+				if err := t.out.broadcastControl(Message{Kind: MsgWatermark, Watermark: MinWatermark, Idle: true}); err != nil {
+					return err
+				}
+			}
+			backoff.Reset(time.Millisecond)
+			select {
+			case <-ctx.Done():
+				backoff.Stop()
+				return ctx.Err()
+			case c := <-t.control:
+				backoff.Stop()
+				if err := t.handleControl(c); err != nil {
+					return err
+				}
+			case <-backoff.C:
+			}
+		}
+	}
+}
+
+func (t *task) runInputs(ctx context.Context) error {
+	for {
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case c := <-t.control:
+			if err := t.handleControl(c); err != nil {
+				return err
+			}
+		case env := <-t.in.c:
+			done, err := t.handle(env.ch, env.msg)
+			if err != nil {
+				return err
+			}
+			if done {
+				return nil
+			}
+		}
+	}
+}
+
+// handle processes one message from channel ch; done reports that every
+// input ended and the task finished.
+func (t *task) handle(ch int, m Message) (done bool, err error) {
+	c := t.channels[ch]
+	if c.barrier != 0 && t.exactly {
+		c.queued = append(c.queued, m)
+		return false, nil
+	}
+	switch m.Kind {
+	case MsgBatch:
+		c.idle = false
+		t.metrics.RecordsIn.Add(int64(m.Batch.Len))
+		return false, t.emit(c.input, m.Batch)
+	case MsgWatermark:
+		if m.Idle {
+			c.idle = true
+		} else {
+			c.idle = false
+			if m.Watermark > c.wm {
+				c.wm = m.Watermark
+			}
+		}
+		return false, t.advanceWatermark()
+	case MsgBarrier:
+		if t.aligning != 0 && m.Barrier.CheckpointID < t.aligning {
+			return false, nil // barrier of an aborted checkpoint
+		}
+		t.aligning = m.Barrier.CheckpointID
+		c.barrier = m.Barrier.CheckpointID
+		return false, t.maybeAligned(m.Barrier)
+	case MsgEndOfInput:
+		c.ended = true
+		if t.aligning != 0 {
+			if err := t.maybeAligned(Barrier{CheckpointID: t.aligning}); err != nil {
+				return false, err
+			}
+		}
+		for _, o := range t.channels {
+			if !o.ended {
+				return false, t.advanceWatermark()
+			}
+		}
+		return true, t.finish()
+	}
+	return false, nil
+}
+
+// maybeAligned completes a checkpoint once every live channel delivered the
+// barrier, then replays what was held back.
+func (t *task) maybeAligned(b Barrier) error {
+	for _, c := range t.channels {
+		if !c.ended && c.barrier != b.CheckpointID {
+			return nil
+		}
+	}
+	if err := t.snapshot(b); err != nil {
+		return err
+	}
+	t.aligning = 0
+	for i, c := range t.channels {
+		c.barrier = 0
+		q := c.queued
+		c.queued = nil
+		for _, m := range q {
+			if _, err := t.handle(i, m); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// advanceWatermark recomputes the minimum over live, non-idle channels.
+func (t *task) advanceWatermark() error {
+	min := MaxWatermark
+	any := false
+	for _, c := range t.channels {
+		if c.ended || c.idle {
+			continue
+		}
+		any = true
+		if c.wm < min {
+			min = c.wm
+		}
+	}
+	if !any || min <= t.wm {
+		return nil
+	}
+	t.wm = min
+	return t.emitWatermark(min)
+}

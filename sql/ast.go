@@ -1,0 +1,377 @@
+// Package sql turns script text into statements of the Flink SQL dialect.
+//
+// Flow: SplitScript cuts a script into statement texts (honouring ';' inside
+// string literals, quoted identifiers, '--' and '/* */' comments, and
+// EXECUTE STATEMENT SET BEGIN ... END blocks); Parse turns one statement text
+// into a Statement. Queries and scalar expressions are parsed by the TiDB
+// parser after a token-level rewrite of the Flink-only constructs the TiDB
+// grammar rejects (CAST(x AS STRING), INTERVAL literals, ARRAY[...],
+// UNNEST(...) AS t(c), column alias lists); the rewrite records what it
+// replaced in Rewrites and maps positions back, so every error points at the
+// line and column of the user's own text.
+//
+// This package owns syntax only: it does not resolve names or types.
+// All functions are pure and safe for concurrent use.
+package sql
+
+import (
+	"github.com/pingcap/tidb/pkg/parser/ast"
+)
+
+// Pos is a position in the user's script: Offset is 0-based bytes, Line and
+// Col are 1-based (Col counts characters).
+type Pos struct {
+	Offset, Line, Col int
+}
+
+// Statement is one parsed statement.
+type Statement interface {
+	// Position of the first token of the statement.
+	Position() Pos
+	// SQL returns the statement text as written (without the trailing ';').
+	SQL() string
+}
+
+// StmtBase carries what every statement has.
+type StmtBase struct {
+	Pos  Pos
+	Text string
+}
+
+func (s *StmtBase) Position() Pos { return s.Pos }
+func (s *StmtBase) SQL() string   { return s.Text }
+
+// ObjectName is a possibly qualified name: [catalog.][database.]name.
+type ObjectName struct {
+	Parts []string
+	Pos   Pos
+}
+
+// Name returns the last part.
+func (o ObjectName) Name() string { return o.Parts[len(o.Parts)-1] }
+
+// ---- client commands ----
+
+type Help struct{ StmtBase }
+type Quit struct{ StmtBase }   // QUIT or EXIT
+type Clear struct{ StmtBase }
+
+// Set is SET; (Key == "": list) or SET key = value in either form.
+type Set struct {
+	StmtBase
+	Key, Value string
+}
+
+// Reset is RESET; (Key == "": all) or RESET key.
+type Reset struct {
+	StmtBase
+	Key string
+}
+
+// ---- DDL ----
+
+// DataType is a type as written: Name is upper-case and canonical
+// ("INT" for INTEGER, "VARCHAR", "STRING", "TIMESTAMP", "TIMESTAMP_LTZ" (also for
+// TIMESTAMP WITH LOCAL TIME ZONE), "DECIMAL" (also DEC, NUMERIC), "ROW", "ARRAY",
+// "MAP", "MULTISET", "BYTES", "BINARY", "VARBINARY", "BOOLEAN", "TINYINT",
+// "SMALLINT", "BIGINT", "FLOAT", "DOUBLE" (also DOUBLE PRECISION), "DATE", "TIME",
+// "CHAR", "INTERVAL"...). Params holds the numbers in parentheses.
+type DataType struct {
+	Name    string
+	Params  []int
+	NotNull bool
+	Elem    *DataType   // ARRAY<e>, MULTISET<e>, MAP value
+	Key     *DataType   // MAP key
+	Fields  []FieldDef  // ROW<a INT, b STRING> or ROW(a INT, b STRING)
+	Pos     Pos
+}
+
+// FieldDef is a field of a ROW type.
+type FieldDef struct {
+	Name    string
+	Type    *DataType
+	Comment string
+}
+
+// ColumnDef is one column of CREATE TABLE. Exactly one of the shapes holds:
+// physical (Type set, Computed nil, !Metadata), metadata (Type set, Metadata),
+// computed (Computed set, Type nil).
+type ColumnDef struct {
+	Name        string
+	Pos         Pos
+	Type        *DataType
+	Computed    *Expr
+	Metadata    bool
+	MetadataKey string // FROM 'key'; empty means the column name
+	Virtual     bool
+	PrimaryKey  bool // inline PRIMARY KEY NOT ENFORCED
+	Comment     string
+}
+
+// Option is one 'key' = 'value' of WITH (...).
+type Option struct {
+	Key, Value string
+	Pos        Pos
+}
+
+// Watermark is WATERMARK FOR column AS expr.
+type Watermark struct {
+	Column string
+	Expr   *Expr
+	Pos    Pos
+}
+
+// PrimaryKey is [CONSTRAINT name] PRIMARY KEY (cols) NOT ENFORCED.
+type PrimaryKey struct {
+	Name    string
+	Columns []string
+	Pos     Pos
+}
+
+type CreateTable struct {
+	StmtBase
+	Name          ObjectName
+	IfNotExists   bool
+	Temporary     bool
+	Columns       []*ColumnDef
+	Watermark     *Watermark
+	PrimaryKey    *PrimaryKey // table-level or from an inline column constraint
+	Comment       string
+	PartitionedBy []string
+	Options       []Option // in written order
+	AsQuery       *Query   // CREATE TABLE ... AS SELECT
+}
+
+type CreateView struct {
+	StmtBase
+	Name        ObjectName
+	Temporary   bool
+	IfNotExists bool
+	Columns     []string
+	Query       *Query
+}
+
+type DropTable struct {
+	StmtBase
+	Name      ObjectName
+	IfExists  bool
+	Temporary bool
+}
+
+type DropView struct {
+	StmtBase
+	Name      ObjectName
+	IfExists  bool
+	Temporary bool
+}
+
+// CreateFunction is CREATE [TEMPORARY] [SYSTEM] FUNCTION [IF NOT EXISTS] name
+// AS 'class' [LANGUAGE JAVA|SCALA|PYTHON].
+type CreateFunction struct {
+	StmtBase
+	Name        ObjectName
+	Temporary   bool
+	System      bool
+	IfNotExists bool
+	Class       string
+	Language    string // upper-case; empty when not given
+}
+
+// DropFunction is DROP [TEMPORARY] [SYSTEM] FUNCTION [IF EXISTS] name.
+type DropFunction struct {
+	StmtBase
+	Name      ObjectName
+	Temporary bool
+	System    bool
+	IfExists  bool
+}
+
+// ---- inspection ----
+
+type ShowTables struct{ StmtBase }
+type ShowViews struct{ StmtBase }
+type ShowJobs struct{ StmtBase }
+type ShowFunctions struct {
+	StmtBase
+	User bool
+}
+
+type Describe struct {
+	StmtBase
+	Name ObjectName
+}
+
+type ShowCreate struct {
+	StmtBase
+	Name ObjectName
+	View bool
+}
+
+// Explain is EXPLAIN [PLAN FOR] <query | insert | statement set>.
+type Explain struct {
+	StmtBase
+	Target Statement
+	// Details are the upper-case explain details written before the target
+	// (ESTIMATED_COST, CHANGELOG_MODE, JSON_EXECUTION_PLAN, PLAN_ADVICE).
+	Details []string
+}
+
+// ---- DML ----
+
+type Insert struct {
+	StmtBase
+	Table     ObjectName
+	Columns   []string
+	Overwrite bool
+	Query     *Query
+	// Partition is the static partition spec PARTITION (k = 'v', ...), in
+	// written order; values are as written (string contents unquoted).
+	Partition []Option
+}
+
+// StatementSet is EXECUTE STATEMENT SET BEGIN insert; ... END.
+type StatementSet struct {
+	StmtBase
+	Inserts []*Insert
+}
+
+// BeginStatementSet and End are the old-style BEGIN STATEMENT SET; ... END;.
+type BeginStatementSet struct{ StmtBase }
+type End struct{ StmtBase }
+
+// Select is a query statement (SELECT, VALUES, UNION...).
+type Select struct {
+	StmtBase
+	Query *Query
+}
+
+// StopJob is STOP JOB 'id' [WITH SAVEPOINT] [WITH DRAIN].
+type StopJob struct {
+	StmtBase
+	JobID         string
+	WithSavepoint bool
+	WithDrain     bool
+}
+
+// ---- queries and expressions ----
+
+// Query is a query parsed by the TiDB parser after rewriting.
+type Query struct {
+	Text     string            // original text of the query
+	Pos      Pos               // where Text starts in the script
+	Node     ast.ResultSetNode // *ast.SelectStmt, *ast.SetOprStmt, ...
+	Rewrites *Rewrites
+}
+
+// Expr is a scalar expression (computed column, watermark strategy).
+type Expr struct {
+	Text     string
+	Pos      Pos
+	Node     ast.ExprNode
+	Rewrites *Rewrites
+}
+
+// Rewrites records Flink constructs replaced before TiDB parsing. In the
+// TiDB AST they appear as function calls or table names:
+//
+//	CAST(e AS T)       -> __cast_<i>(e)       Casts[i] = T
+//	TRY_CAST(e AS T)   -> __trycast_<i>(e)    Casts[i] = T
+//	INTERVAL 'v' U     -> __interval_<i>()    Intervals[i]
+//	ARRAY[a, b]        -> __array(a, b)
+//	MAP[k, v, ...]     -> __map(k, v, ...)
+//	UNNEST(e) AS t(c)  -> table __unnest_<i> AS t        Unnests[i]
+//	(subquery) AS s(a, b) -> (subquery) AS s             ColumnAliases["s"] = [a b]
+//
+// and further (extensions of the same scheme):
+//
+//	TABLE(f(args)) [AS w(c)] -> table __tvf_<i> [AS w]   TableFuncs[i]
+//	LATERAL TABLE(f(args))   -> table __tvf_<i>          TableFuncs[i] (Lateral)
+//	a.b.c / t /*+ OPTIONS(..) */ in FROM -> table __table_<i> AS c   Tables[i]
+//	t FOR SYSTEM_TIME AS OF e [AS a] -> t AS a AS OF TIMESTAMP e
+//	                                     (ast.TableName.AsOf.TsExpr)
+//	VALUES (a, b), (c, d)    -> VALUES ROW(a, b), ROW(c, d)
+//	agg(x) FILTER (WHERE c)  -> __filter(agg(x), c)
+//	x[i]                     -> __item(x, i)
+//	FLOOR(x TO u), CEIL(...) -> __floor(x, 'U'), __ceil(x, 'U')
+//	GROUPING SETS ((a, b), a, ()) -> __grouping_sets(__set(a, b), a, __set())
+//	ROLLUP(a, b), CUBE(a, b) -> __rollup(a, b), __cube(a, b)
+//	a FULL [OUTER] JOIN b ON c -> a STRAIGHT_JOIN b ON c  (ast.Join.StraightJoin)
+//	a IS NOT DISTINCT FROM b -> a <=> b
+//	FIRST_VALUE(x), LAST_VALUE(x) without OVER -> plain function calls
+//	words TiDB reserves but Flink does not (key, index, ...) -> `key`, `index`
+//
+// Column alias lists after a table function, an UNNEST or a table name are
+// recorded in ColumnAliases as well, under the alias.
+type Rewrites struct {
+	Casts         []*DataType
+	Intervals     []Interval
+	Unnests       []Unnest
+	ColumnAliases map[string][]string
+	TableFuncs    []TableFunc
+	Tables        []TableRef
+	// Text is the rewritten text handed to the TiDB parser.
+	Text string
+	// offsets maps positions of the rewritten text back to the user's text.
+	offsets []offsetMark
+	base    Pos
+	source  string
+}
+
+// Interval is an INTERVAL literal: INTERVAL '<Value>' <From> [TO <To>]; From
+// and To are upper-case units (YEAR, MONTH, DAY, HOUR, MINUTE, SECOND); a
+// leading '-' in Value negates.
+type Interval struct {
+	Value    string
+	From, To string
+	Pos      Pos
+}
+
+// Unnest is UNNEST(expr) in a FROM clause.
+type Unnest struct {
+	Expr    *Expr
+	Alias   string
+	Columns []string
+	Pos     Pos
+	// Ordinality is set by UNNEST(expr) WITH ORDINALITY.
+	Ordinality bool
+}
+
+// TableFunc is a table function call in FROM: a window TVF such as
+// TABLE(TUMBLE(TABLE t, DESCRIPTOR(ts), INTERVAL '1' MINUTE)), or
+// LATERAL TABLE(f(x)).
+type TableFunc struct {
+	Name    ObjectName
+	Args    []TableFuncArg
+	Lateral bool
+	Alias   string
+	Columns []string
+	Pos     Pos
+}
+
+// TableFuncArg is one argument of a TableFunc. Exactly one of Table,
+// Descriptor and Expr is set.
+type TableFuncArg struct {
+	Name        string      // named argument (DATA => ...); empty when positional
+	Table       *ObjectName // TABLE t
+	PartitionBy []string    // TABLE t PARTITION BY (k, ...)
+	Descriptor  []string    // DESCRIPTOR(c, ...)
+	Expr        *Expr
+	Pos         Pos
+}
+
+// TableRef is a table name in FROM that TiDB cannot take as it is: more than
+// two name parts, or followed by hints.
+type TableRef struct {
+	Name    ObjectName
+	Options []Option // from /*+ OPTIONS('k' = 'v', ...) */
+	Hints   []string // text of every hint comment after the name
+	Pos     Pos
+}
+
+type offsetMark struct {
+	rewritten int // offset in the rewritten text
+	original  int // corresponding offset in the original text
+	// synthetic marks text the rewrite inserted: every offset up to the next
+	// mark maps to original itself.
+	synthetic bool
+}

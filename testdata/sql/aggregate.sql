@@ -1,0 +1,33 @@
+-- group aggregation over a bounded CSV file: changelog into print
+SET 'table.dml-sync' = 'true';
+
+CREATE TABLE orders (
+  id INT,
+  customer STRING,
+  amount DECIMAL(10, 2),
+  ts TIMESTAMP(3)
+) WITH (
+  'connector' = 'filesystem',
+  'path' = 'data/orders_csv',
+  'format' = 'csv'
+);
+
+CREATE TABLE customer_totals (
+  customer STRING,
+  orders BIGINT,
+  total DECIMAL(38, 2),
+  biggest DECIMAL(10, 2),
+  first_ts TIMESTAMP(3)
+) WITH ('connector' = 'print', 'print-identifier' = 'totals');
+
+INSERT INTO customer_totals
+SELECT customer, COUNT(*), SUM(amount), MAX(amount), MIN(ts)
+FROM orders
+GROUP BY customer
+HAVING SUM(amount) > 1;
+
+CREATE TABLE grand_total (n BIGINT, total DECIMAL(38, 2), avg_amount DECIMAL(38, 6), customers BIGINT)
+WITH ('connector' = 'print', 'print-identifier' = 'all');
+
+INSERT INTO grand_total
+SELECT COUNT(*), SUM(amount), AVG(amount), COUNT(DISTINCT customer) FROM orders;

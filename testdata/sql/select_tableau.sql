@@ -1,0 +1,15 @@
+-- A plain SELECT prints a tableau with the op column.
+CREATE TABLE t (
+  id INT,
+  msg STRING
+) WITH (
+  'connector' = 'datagen',
+  'fields.id.kind' = 'sequence',
+  'fields.id.start' = '1',
+  'fields.id.end' = '3',
+  'fields.msg.length' = '3'
+);
+
+SELECT id, id * 10 AS ten, UPPER('abc') AS up, CAST(NULL AS STRING) AS nothing FROM t;
+
+SELECT COUNT(*) AS n FROM t;
