@@ -250,7 +250,7 @@ func TestWatermarkIsMinimumOverInputs(t *testing.T) {
 		{0, Message{Kind: MsgWatermark, Watermark: 8}, []int64{5, 10}}, // never backwards
 		{0, Message{Kind: MsgWatermark, Idle: true}, []int64{5, 10, 20}},
 		{0, Message{Kind: MsgBatch, Batch: batchOf(1)}, []int64{5, 10, 20}}, // data wakes it up
-		{1, Message{Kind: MsgWatermark, Watermark: 30}, []int64{5, 10, 20}},  // held back by ch 0 at 10
+		{1, Message{Kind: MsgWatermark, Watermark: 30}, []int64{5, 10, 20}}, // held back by ch 0 at 10
 		{0, Message{Kind: MsgEndOfInput}, []int64{5, 10, 20, 30}},
 		{1, Message{Kind: MsgEndOfInput}, []int64{5, 10, 20, 30, MaxWatermark}},
 	}

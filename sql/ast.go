@@ -149,6 +149,7 @@ type CreateView struct {
 	IfNotExists bool
 	Columns     []string
 	Query       *Query
+	Comment     string
 }
 
 type DropTable struct {
