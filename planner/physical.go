@@ -139,10 +139,7 @@ func (b *graphBuilder) build(n Node) (*runtime.Vertex, error) {
 		return v, nil
 	case *Values:
 		v := b.newVertex("Values", 1)
-		rows := x.Rows
-		v.Source = &runtime.SourceSpec{ID: id, Name: "Values", New: func(int, int) (runtime.SourceReader, error) {
-			return operators.NewValuesSource(rows), nil
-		}}
+		v.Source = &runtime.SourceSpec{ID: id, Name: "Values", New: operators.NewValuesSource(x.Rows)}
 		return v, nil
 	case *Calc:
 		in, err := b.build(x.Input)

@@ -84,7 +84,7 @@ func (c *client) runSegment(seg sql.Segment, echo bool) (quit, failed bool) {
 			return false, true
 		}
 	case session.ResultHelp:
-		fmt.Fprintln(c.stdout, helpText)
+		fmt.Fprint(c.stdout, helpText+"\n")
 	case session.ResultClear:
 		fmt.Fprint(c.stdout, "\033[H\033[2J")
 	case session.ResultQuit:

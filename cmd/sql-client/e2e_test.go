@@ -35,8 +35,9 @@ func TestMain(m *testing.M) {
 }
 
 var (
-	jobIDLine   = regexp.MustCompile(`Job ID: [0-9a-f]{32}`)
+	jobIDLine   = regexp.MustCompile(`\b[0-9a-f]{32}\b`)
 	printLine   = regexp.MustCompile(`^(?:[^ >\[]*?(?::\d+)?> )?([+-][IUD]\[.*\])$`)
+	subtaskOnly = regexp.MustCompile(`^\d+> `)
 	printPrefix = regexp.MustCompile(`^([^ >\[]*?)(?::\d+)?> `)
 )
 
@@ -50,11 +51,13 @@ func corpusResult(stdout string) (transcript, state string) {
 	for _, line := range strings.Split(stdout, "\n") {
 		m := printLine.FindStringSubmatch(line)
 		if m == nil {
-			tr = append(tr, jobIDLine.ReplaceAllString(line, "Job ID: <job-id>"))
+			tr = append(tr, jobIDLine.ReplaceAllString(line, "<job-id>"))
 			continue
 		}
 		ident := ""
-		if p := printPrefix.FindStringSubmatch(line); p != nil {
+		if subtaskOnly.MatchString(line) {
+			ident = ""
+		} else if p := printPrefix.FindStringSubmatch(line); p != nil {
 			ident = p[1]
 		}
 		row := m[1]

@@ -43,6 +43,7 @@ type Options struct {
 // Session executes statements. See the package documentation.
 type Session struct {
 	cfg     *planner.Config
+	initial map[string]string // -D settings, restored by RESET;
 	cat     *planner.Catalog
 	clock   runtime.Clock
 	stmtSet []*sql.Insert // open BEGIN STATEMENT SET
@@ -57,7 +58,7 @@ type Session struct {
 // New creates a session.
 func New(o Options) *Session {
 	ctx, cancel := context.WithCancel(context.Background())
-	s := &Session{cfg: planner.NewConfig(), cat: planner.NewCatalog(), clock: o.Clock, ctx: ctx, stop: cancel}
+	s := &Session{cfg: planner.NewConfig(), initial: o.Config, cat: planner.NewCatalog(), clock: o.Clock, ctx: ctx, stop: cancel}
 	keys := make([]string, 0, len(o.Config))
 	for k := range o.Config {
 		keys = append(keys, k)
@@ -117,8 +118,14 @@ func (s *Session) Execute(st sql.Statement) (*Result, error) {
 	case *sql.Reset:
 		if x.Key == "" {
 			s.cfg.ResetAll()
+			for k, v := range s.initial {
+				s.cfg.Set(k, v)
+			}
 		} else {
 			s.cfg.Reset(x.Key)
+			if v, ok := s.initial[x.Key]; ok {
+				s.cfg.Set(x.Key, v)
+			}
 		}
 		return ok(), nil
 	case *sql.CreateTable:

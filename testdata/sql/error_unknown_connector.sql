@@ -1,0 +1,2 @@
+CREATE TABLE a (id INT) WITH ('connector' = 'mysql-cdc');
+SELECT * FROM a;
