@@ -1,0 +1,378 @@
+package filesystem
+
+import (
+	"bufio"
+	"bytes"
+	"errors"
+	"fmt"
+	"hash/fnv"
+	"io"
+	"io/fs"
+	"path"
+	"path/filepath"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/flinkgo/engine/connectors"
+	"github.com/flinkgo/engine/connectors/formats"
+	"github.com/flinkgo/engine/runtime"
+	"github.com/flinkgo/engine/runtime/types"
+)
+
+// maxRecordSize bounds one record (line) of a row format.
+const maxRecordSize = 64 << 20
+
+// Per Poll, stop after this many records or bytes so Poll stays short.
+const (
+	pollRecordLimit = 4 * types.DefaultBatchSize
+	pollByteLimit   = 4 << 20
+)
+
+type source struct {
+	*table
+	monitor time.Duration // 0: bounded one-shot scan
+}
+
+func (s *source) Bounded() bool                           { return s.monitor == 0 }
+func (s *source) ChangelogMode() connectors.ChangelogMode { return connectors.InsertOnly }
+func (s *source) Parallelism() int                        { return 0 }
+
+func (s *source) NewReader(subtask, parallelism int, projection []int) (runtime.SourceReader, error) {
+	dec, err := s.format.NewDecoder(s.fields, s.fmtOpts)
+	if err != nil {
+		return nil, err
+	}
+	r := &reader{src: s, subtask: subtask, par: parallelism, dec: dec, split: s.format.Split(s.fmtOpts),
+		done: map[string]bool{}, out: make([]*types.Vector, len(s.fields)), fieldPos: make([]int, len(s.fields))}
+	for i := range r.fieldPos {
+		r.fieldPos[i] = -1
+	}
+	for pos, ci := range projection {
+		c := s.columns[ci]
+		r.colTypes = append(r.colTypes, c.Type)
+		if c.Metadata {
+			key := c.MetadataKey
+			if key == "" {
+				key = c.Name
+			}
+			r.meta = append(r.meta, metaCol{pos: pos, key: key})
+			continue
+		}
+		for fi, pi := range s.physical {
+			if pi == ci {
+				r.fieldPos[fi] = pos
+			}
+		}
+	}
+	r.trackedSplit = func(data []byte, atEOF bool) (int, []byte, error) {
+		adv, tok, err := r.split(data, atEOF)
+		if adv > 0 {
+			r.lastAdv = int64(adv)
+			r.lastLines = int64(bytes.Count(data[:adv], newline))
+		}
+		return adv, tok, err
+	}
+	return r, nil
+}
+
+var newline = []byte{'\n'}
+
+type metaCol struct {
+	pos int
+	key string
+}
+
+// fileInfo is one file to read.
+type fileInfo struct {
+	path string
+	size int64
+	mod  int64 // µs since epoch
+}
+
+// openFile is the file being read.
+type openFile struct {
+	fileInfo
+	name   string
+	rc     io.ReadCloser
+	sc     *bufio.Scanner
+	offset int64 // bytes consumed
+	line   int64 // lines consumed
+}
+
+type reader struct {
+	src          *source
+	subtask, par int
+	dec          formats.Decoder
+	split        bufio.SplitFunc
+	trackedSplit bufio.SplitFunc
+	lastAdv      int64
+	lastLines    int64
+
+	colTypes []*types.Type
+	fieldPos []int           // batch column of each format field, -1 if not read
+	out      []*types.Vector // per format field, for Decode
+	meta     []metaCol
+
+	clock    runtime.Clock
+	metrics  *runtime.OperatorMetrics
+	pending  []fileInfo
+	done     map[string]bool // files read completely
+	doneList []string        // done, in completion order (state)
+	cur      *openFile
+	resume   *resumePos
+	nextScan int64
+	buf      []byte
+}
+
+type resumePos struct {
+	path         string
+	offset, line int64
+}
+
+func (r *reader) Open(ctx *runtime.OperatorContext) error {
+	r.clock = ctx.Clock
+	r.metrics = ctx.Metrics
+	if r.metrics == nil {
+		r.metrics = &runtime.OperatorMetrics{}
+	}
+	if ctx.StateRestore != nil {
+		if err := r.restore(ctx.StateRestore); err != nil {
+			return err
+		}
+	}
+	r.buf = make([]byte, 64<<10)
+	if err := r.scan(); err != nil {
+		return err
+	}
+	if r.src.monitor > 0 && r.clock != nil {
+		r.nextScan = r.clock.NowMillis() + r.src.monitor.Milliseconds()
+	}
+	return nil
+}
+
+// scan lists the directory tree and queues this subtask's unread files.
+func (r *reader) scan() error {
+	root := r.src.path
+	st, err := r.src.fs.Stat(root)
+	if err != nil {
+		if errors.Is(err, fs.ErrNotExist) && r.src.monitor > 0 {
+			return nil
+		}
+		return fmt.Errorf("cannot read path %s of table %s: %w", root, r.src.name, err)
+	}
+	var files []fileInfo
+	if st.IsDir() {
+		if files, err = r.walk(root, files); err != nil {
+			return err
+		}
+	} else {
+		files = append(files, fileInfo{path: root, size: st.Size(), mod: st.ModTime().UnixMilli() * 1000})
+	}
+	sort.Slice(files, func(i, j int) bool { return files[i].path < files[j].path })
+	queued := map[string]bool{}
+	for _, f := range r.pending {
+		queued[f.path] = true
+	}
+	if r.cur != nil {
+		queued[r.cur.path] = true
+	}
+	for i, f := range files {
+		if r.done[f.path] || queued[f.path] || !r.mine(i, f.path) {
+			continue
+		}
+		r.pending = append(r.pending, f)
+	}
+	return nil
+}
+
+// mine assigns files to subtasks: by index in the sorted listing for a
+// one-shot scan, by a hash of the path when monitoring (indexes shift as
+// files appear).
+func (r *reader) mine(i int, p string) bool {
+	if r.src.monitor == 0 {
+		return i%r.par == r.subtask
+	}
+	h := fnv.New32a()
+	h.Write([]byte(p))
+	return int(h.Sum32()%uint32(r.par)) == r.subtask
+}
+
+func hidden(name string) bool { return strings.HasPrefix(name, ".") || strings.HasPrefix(name, "_") }
+
+func (r *reader) walk(dir string, files []fileInfo) ([]fileInfo, error) {
+	entries, err := r.src.fs.ReadDir(dir)
+	if err != nil {
+		return nil, fmt.Errorf("cannot list directory %s of table %s: %w", dir, r.src.name, err)
+	}
+	for _, e := range entries {
+		if hidden(e.Name()) {
+			continue
+		}
+		p := filepath.Join(dir, e.Name())
+		if e.IsDir() {
+			if files, err = r.walk(p, files); err != nil {
+				return nil, err
+			}
+			continue
+		}
+		info, err := e.Info()
+		if err != nil {
+			if errors.Is(err, fs.ErrNotExist) {
+				continue
+			}
+			return nil, err
+		}
+		if !info.Mode().IsRegular() {
+			continue
+		}
+		files = append(files, fileInfo{path: p, size: info.Size(), mod: info.ModTime().UnixMilli() * 1000})
+	}
+	return files, nil
+}
+
+func (r *reader) openNext() error {
+	f := r.pending[0]
+	r.pending = r.pending[1:]
+	rc, err := r.src.fs.Open(f.path)
+	if err != nil {
+		return fmt.Errorf("cannot open file %s: %w", f.path, err)
+	}
+	of := &openFile{fileInfo: f, name: path.Base(filepath.ToSlash(f.path)), rc: rc}
+	if r.resume != nil && r.resume.path == f.path {
+		if _, err := io.CopyN(io.Discard, rc, r.resume.offset); err != nil {
+			rc.Close()
+			return fmt.Errorf("cannot resume file %s at offset %d: %w", f.path, r.resume.offset, err)
+		}
+		of.offset, of.line = r.resume.offset, r.resume.line
+		r.resume = nil
+	}
+	of.sc = bufio.NewScanner(rc)
+	of.sc.Buffer(r.buf, maxRecordSize)
+	of.sc.Split(r.trackedSplit)
+	r.cur = of
+	return nil
+}
+
+func (r *reader) finishFile() error {
+	err := r.cur.sc.Err()
+	r.cur.rc.Close()
+	if err != nil {
+		return fmt.Errorf("cannot read file %s at line %d (offset %d): %w", r.cur.path, r.cur.line+1, r.cur.offset, err)
+	}
+	r.done[r.cur.path] = true
+	r.doneList = append(r.doneList, r.cur.path)
+	r.cur = nil
+	return nil
+}
+
+func (r *reader) Poll() (*types.Batch, runtime.SourceStatus, error) {
+	var b *types.Batch
+	records, bytesRead := 0, int64(0)
+	for {
+		if r.cur == nil {
+			if len(r.pending) == 0 {
+				st, err := r.idle()
+				if err != nil {
+					return nil, 0, err
+				}
+				if len(r.pending) == 0 {
+					if b != nil && b.Len > 0 && st == runtime.SourceEnd {
+						return b, runtime.SourceMore, nil
+					}
+					return b, st, nil
+				}
+			}
+			if err := r.openNext(); err != nil {
+				return nil, 0, err
+			}
+		}
+		if b == nil {
+			b = types.NewBatch(r.colTypes, types.DefaultBatchSize)
+			for fi, pos := range r.fieldPos {
+				r.out[fi] = nil
+				if pos >= 0 {
+					r.out[fi] = b.Cols[pos]
+				}
+			}
+		}
+		cur := r.cur
+		for b.Len < types.DefaultBatchSize && records < pollRecordLimit && bytesRead < pollByteLimit {
+			if !cur.sc.Scan() {
+				if err := r.finishFile(); err != nil {
+					return nil, 0, err
+				}
+				break
+			}
+			recOffset, recLine := cur.offset, cur.line+1
+			cur.offset += r.lastAdv
+			cur.line += r.lastLines
+			records++
+			bytesRead += r.lastAdv
+			if err := r.decode(b, cur, cur.sc.Bytes(), recOffset, recLine); err != nil {
+				return nil, 0, err
+			}
+		}
+		if b.Len >= types.DefaultBatchSize || records >= pollRecordLimit || bytesRead >= pollByteLimit {
+			return b, runtime.SourceMore, nil
+		}
+	}
+}
+
+// idle is called when no file is queued: it ends a one-shot scan, or
+// rescans a monitored directory when the interval has passed.
+func (r *reader) idle() (runtime.SourceStatus, error) {
+	if r.src.monitor == 0 {
+		return runtime.SourceEnd, nil
+	}
+	now := r.clock.NowMillis()
+	if now < r.nextScan {
+		return runtime.SourceIdle, nil
+	}
+	r.nextScan = now + r.src.monitor.Milliseconds()
+	if err := r.scan(); err != nil {
+		return 0, err
+	}
+	return runtime.SourceIdle, nil
+}
+
+func (r *reader) decode(b *types.Batch, f *openFile, rec []byte, offset, line int64) error {
+	err := r.dec.Decode(rec, r.out)
+	switch {
+	case err == nil:
+	case err == formats.ErrNoRow:
+		return nil
+	default:
+		var pe *formats.ParseError
+		if errors.As(err, &pe) && r.dec.IgnoreParseErrors() {
+			r.metrics.ParseErrors.Add(1)
+			return nil
+		}
+		return fmt.Errorf("Malformed record in file %s at line %d (offset %d): %w", f.path, line, offset, err)
+	}
+	for _, m := range r.meta {
+		v := b.Cols[m.pos]
+		switch m.key {
+		case "file.path":
+			v.AppendString(f.path)
+		case "file.name":
+			v.AppendString(f.name)
+		case "file.size":
+			v.AppendInt(f.size)
+		case "file.modification-time":
+			v.AppendInt(f.mod)
+		}
+	}
+	b.Len++
+	return nil
+}
+
+func (r *reader) NotifyCheckpointComplete(int64) error { return nil }
+
+func (r *reader) Close() error {
+	if r.cur != nil {
+		r.cur.rc.Close()
+		r.cur = nil
+	}
+	return nil
+}
