@@ -46,8 +46,10 @@ func Identifiers() []string {
 // as Flink's ValidationException.
 type ValidationError struct{ Msg string }
 
-func (e *ValidationError) Error() string      { return e.Msg }
-func (e *ValidationError) FlinkClass() string { return "org.apache.flink.table.api.ValidationException" }
+func (e *ValidationError) Error() string { return e.Msg }
+func (e *ValidationError) FlinkClass() string {
+	return "org.apache.flink.table.api.ValidationException"
+}
 
 // Errorf builds a ValidationError.
 func Errorf(format string, args ...any) error {

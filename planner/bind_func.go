@@ -15,18 +15,18 @@ import (
 // funcNames maps TiDB's lower-case function names to registry names where
 // they differ from simple upper-casing.
 var funcNames = map[string]string{
-	ast.Concat:              "CONCAT",
-	"substr":                "SUBSTRING",
-	"character_length":      "CHAR_LENGTH",
-	"ceiling":               "CEIL",
-	"pow":                   "POWER",
-	"current_timestamp":     "CURRENT_TIMESTAMP",
-	"localtimestamp":        "LOCALTIMESTAMP",
-	"curdate":               "CURRENT_DATE",
-	"curtime":               "CURRENT_TIME",
-	"ifnull":                "COALESCE",
-	"dayofmonth":            "DAYOFMONTH",
-	"char_length":           "CHAR_LENGTH",
+	ast.Concat:          "CONCAT",
+	"substr":            "SUBSTRING",
+	"character_length":  "CHAR_LENGTH",
+	"ceiling":           "CEIL",
+	"pow":               "POWER",
+	"current_timestamp": "CURRENT_TIMESTAMP",
+	"localtimestamp":    "LOCALTIMESTAMP",
+	"curdate":           "CURRENT_DATE",
+	"curtime":           "CURRENT_TIME",
+	"ifnull":            "COALESCE",
+	"dayofmonth":        "DAYOFMONTH",
+	"char_length":       "CHAR_LENGTH",
 }
 
 func (b *exprBinder) funcCall(x *ast.FuncCallExpr) (expr.Expr, error) {

@@ -98,7 +98,9 @@ func (e *ValidationError) Error() string {
 	}
 	return e.Msg
 }
-func (e *ValidationError) FlinkClass() string { return "org.apache.flink.table.api.ValidationException" }
+func (e *ValidationError) FlinkClass() string {
+	return "org.apache.flink.table.api.ValidationException"
+}
 
 // TableError is Flink's TableException (planning failures).
 type TableError struct{ Msg string }

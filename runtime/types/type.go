@@ -77,19 +77,19 @@ type Type struct {
 }
 
 var (
-	Null      = &Type{Kind: KindNull}
-	Boolean   = &Type{Kind: KindBoolean}
-	TinyInt   = &Type{Kind: KindTinyInt}
-	SmallInt  = &Type{Kind: KindSmallInt}
-	Int       = &Type{Kind: KindInt}
-	BigInt    = &Type{Kind: KindBigInt}
-	Float     = &Type{Kind: KindFloat}
-	Double    = &Type{Kind: KindDouble}
-	String    = &Type{Kind: KindVarChar, Length: MaxLength}
-	Bytes     = &Type{Kind: KindVarBinary, Length: MaxLength}
-	Date      = &Type{Kind: KindDate}
-	Time      = &Type{Kind: KindTime}
-	Timestamp3 = &Type{Kind: KindTimestamp, Precision: 3}
+	Null          = &Type{Kind: KindNull}
+	Boolean       = &Type{Kind: KindBoolean}
+	TinyInt       = &Type{Kind: KindTinyInt}
+	SmallInt      = &Type{Kind: KindSmallInt}
+	Int           = &Type{Kind: KindInt}
+	BigInt        = &Type{Kind: KindBigInt}
+	Float         = &Type{Kind: KindFloat}
+	Double        = &Type{Kind: KindDouble}
+	String        = &Type{Kind: KindVarChar, Length: MaxLength}
+	Bytes         = &Type{Kind: KindVarBinary, Length: MaxLength}
+	Date          = &Type{Kind: KindDate}
+	Time          = &Type{Kind: KindTime}
+	Timestamp3    = &Type{Kind: KindTimestamp, Precision: 3}
 	TimestampLTZ3 = &Type{Kind: KindTimestampLTZ, Precision: 3}
 )
 
