@@ -61,8 +61,10 @@ type exprBinder struct {
 	// computed as input columns, e.g. group keys and aggregate results.
 	computed map[string]int
 	// grouped is set when only computed expressions and group keys may be
-	// referenced (SELECT list of an aggregate query).
-	grouped bool
+	// referenced (SELECT list of an aggregate query); ungrouped is then the
+	// scope before aggregation, to tell "not grouped" from "not found".
+	grouped   bool
+	ungrouped *scope
 }
 
 // bindStandaloneExpr binds a scalar expression of a DDL (computed column,
@@ -381,6 +383,12 @@ func (b *exprBinder) column(cn *ast.ColumnName) (expr.Expr, error) {
 			e = &expr.FieldAccess{Arg: e, Index: fi, T: ft}
 		}
 		return e, nil
+	}
+	if b.grouped && b.ungrouped != nil {
+		inner := &exprBinder{scope: b.ungrouped, loc: b.loc}
+		if _, err := inner.column(cn); err == nil {
+			return nil, b.errAt(parts[len(parts)-1], "Expression '%s' is not being grouped", strings.Join(parts, "."))
+		}
 	}
 	if len(parts) > 1 {
 		if !b.hasTable(parts[0]) {

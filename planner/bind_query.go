@@ -358,7 +358,7 @@ func (qb *queryBinder) aggregate(s *ast.SelectStmt, in Node, sc *scope, aggs []*
 	for k, v := range aggIndex {
 		computed[k] = v
 	}
-	pb := &exprBinder{scope: post, rw: qb.rw, loc: qb.q, computed: computed, grouped: true}
+	pb := &exprBinder{scope: post, rw: qb.rw, loc: qb.q, computed: computed, grouped: true, ungrouped: sc}
 	fields, err := qb.expandFields(s.Fields.Fields, sc)
 	if err != nil {
 		return nil, nil, err

@@ -178,7 +178,7 @@ func (b *graphBuilder) build(n Node) (*runtime.Vertex, error) {
 		}
 		v := b.newVertex("GroupAggregate", par)
 		v.Chain = []runtime.OperatorSpec{{ID: id, Name: "GroupAggregate",
-			New: operators.NewGroupAggregate(x.Keys, calls, inTypes, outTypes, operators.AggOptions{})}}
+			New: operators.NewGroupAggregate(x.Keys, calls, inTypes, outTypes, operators.AggOptions{InsertOnlyInput: x.Input.Changelog() == AppendOnly})}}
 		e := b.connect(in, v, part, x.Keys, 0)
 		for _, k := range x.Keys {
 			b.keys[e] = append(b.keys[e], x.Input.Schema()[k].Name)

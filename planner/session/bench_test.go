@@ -1,0 +1,81 @@
+package session
+
+import (
+	"fmt"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/flinkgo/engine/sql"
+)
+
+func cpuTime() time.Duration {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		return 0
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
+
+// runBench runs script (its last statement an INSERT) with dml-sync and
+// reports events/s and events/s per core (CPU time of the process).
+func runBench(b *testing.B, events int, parallelism int, query string) {
+	script := fmt.Sprintf(`
+SET 'table.dml-sync' = 'true';
+SET 'parallelism.default' = '%d';
+CREATE TABLE src (
+  id BIGINT, price BIGINT, name STRING
+) WITH (
+  'connector' = 'datagen',
+  'rows-per-second' = '1000000000',
+  'number-of-rows' = '%d',
+  'fields.id.kind' = 'sequence', 'fields.id.start' = '1', 'fields.id.end' = '%d',
+  'fields.price.min' = '1', 'fields.price.max' = '1000',
+  'fields.name.length' = '8'
+);
+CREATE TABLE sink (id BIGINT, price BIGINT, name STRING) WITH ('connector' = 'blackhole');
+%s;`, parallelism, events, events, query)
+	stmts, err := sql.ParseScript(script)
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.ResetTimer()
+	var wall, cpu time.Duration
+	for i := 0; i < b.N; i++ {
+		s := New(Options{})
+		for _, st := range stmts[:len(stmts)-1] {
+			if _, err := s.Execute(st); err != nil {
+				b.Fatal(err)
+			}
+		}
+		c0, t0 := cpuTime(), time.Now()
+		if _, err := s.Execute(stmts[len(stmts)-1]); err != nil {
+			b.Fatal(err)
+		}
+		wall += time.Since(t0)
+		cpu += cpuTime() - c0
+		s.Close()
+	}
+	total := float64(events) * float64(b.N)
+	b.ReportMetric(total/wall.Seconds(), "events/s")
+	b.ReportMetric(total/cpu.Seconds(), "events/s/core")
+	b.ReportMetric(0, "ns/op")
+}
+
+// BenchmarkPassThrough: datagen -> blackhole.
+func BenchmarkPassThrough(b *testing.B) {
+	for _, p := range []int{1, 2} {
+		b.Run(fmt.Sprintf("p%d", p), func(b *testing.B) {
+			runBench(b, 2_000_000, p, "INSERT INTO sink SELECT * FROM src")
+		})
+	}
+}
+
+// BenchmarkFilterProject: datagen -> filter/projection -> blackhole.
+func BenchmarkFilterProject(b *testing.B) {
+	for _, p := range []int{1, 2} {
+		b.Run(fmt.Sprintf("p%d", p), func(b *testing.B) {
+			runBench(b, 2_000_000, p, "INSERT INTO sink SELECT id * 2, price + 1, UPPER(name) FROM src WHERE price > 500 AND name LIKE 'a%'")
+		})
+	}
+}
