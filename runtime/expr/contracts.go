@@ -94,8 +94,19 @@ type Function struct {
 	// Infer checks argument types and returns the result type. Errors are
 	// shown to users: say which argument is wrong and what is accepted.
 	Infer func(args []*types.Type) (*types.Type, error)
+	// InferArgs, when set, is used by NewCall instead of Infer, for the few
+	// functions whose result type depends on literal argument values
+	// (ROUND(DECIMAL, 2) → DECIMAL(p, 2)). It sees the argument nodes.
+	InferArgs func(args []Expr) (*types.Type, error)
 	// Bind returns the kernel for concrete argument and result types.
 	Bind func(args []*types.Type, ret *types.Type) (Kernel, error)
+	// Guard, when set, marks a conditional form (CASE, IF, COALESCE, AND,
+	// OR): argument j matters only for the rows i where Guard(j, prev, i)
+	// is true, prev holding the values of arguments 0..j-1. Arguments are
+	// evaluated over the whole batch; only when that fails does the
+	// evaluator retry argument j over just the rows that need it (lazy.go),
+	// so CASE WHEN b <> 0 THEN a / b END does not fail on b = 0.
+	Guard func(j int, prev []*types.Vector, i int) bool
 	// Deterministic is false for NOW(), RAND(), PROCTIME(): never folded.
 	NonDeterministic bool
 }
@@ -137,7 +148,13 @@ func NewCall(fn *Function, args ...Expr) (*Call, error) {
 	for i, a := range args {
 		ts[i] = a.Type()
 	}
-	rt, err := fn.Infer(ts)
+	var rt *types.Type
+	var err error
+	if fn.InferArgs != nil {
+		rt, err = fn.InferArgs(args)
+	} else {
+		rt, err = fn.Infer(ts)
+	}
 	if err != nil {
 		return nil, err
 	}

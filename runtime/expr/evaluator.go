@@ -83,9 +83,12 @@ func (n *node) eval(b *types.Batch) (*types.Vector, error) {
 	case nodeColumn:
 		return b.Cols[n.col], nil
 	case nodeLiteral:
-		n.out.Reset()
-		for i := 0; i < b.Len; i++ {
-			n.out.AppendFrom(n.lit, 0)
+		// The expanded constant is kept while batches keep their size.
+		if n.out.Len != b.Len {
+			n.out.Reset()
+			for i := 0; i < b.Len; i++ {
+				n.out.AppendFrom(n.lit, 0)
+			}
 		}
 		return n.out, nil
 	case nodeField:
@@ -97,6 +100,9 @@ func (n *node) eval(b *types.Batch) (*types.Vector, error) {
 	}
 	for i, a := range n.args {
 		v, err := a.eval(b)
+		if err != nil {
+			v, err = n.retryGuarded(i, b, err) // conditional forms only, lazy.go
+		}
 		if err != nil {
 			return nil, err
 		}
