@@ -53,7 +53,7 @@ func (o ObjectName) Name() string { return o.Parts[len(o.Parts)-1] }
 // ---- client commands ----
 
 type Help struct{ StmtBase }
-type Quit struct{ StmtBase }   // QUIT or EXIT
+type Quit struct{ StmtBase } // QUIT or EXIT
 type Clear struct{ StmtBase }
 
 // Set is SET; (Key == "": list) or SET key = value in either form.
@@ -80,9 +80,9 @@ type DataType struct {
 	Name    string
 	Params  []int
 	NotNull bool
-	Elem    *DataType   // ARRAY<e>, MULTISET<e>, MAP value
-	Key     *DataType   // MAP key
-	Fields  []FieldDef  // ROW<a INT, b STRING> or ROW(a INT, b STRING)
+	Elem    *DataType  // ARRAY<e>, MULTISET<e>, MAP value
+	Key     *DataType  // MAP key
+	Fields  []FieldDef // ROW<a INT, b STRING> or ROW(a INT, b STRING)
 	Pos     Pos
 }
 
@@ -228,6 +228,9 @@ type Insert struct {
 	// Partition is the static partition spec PARTITION (k = 'v', ...), in
 	// written order; values are as written (string contents unquoted).
 	Partition []Option
+	// Options are the dynamic table options of a hint after the table name:
+	// INSERT INTO t /*+ OPTIONS('k' = 'v') */ ...
+	Options []Option
 }
 
 // StatementSet is EXECUTE STATEMENT SET BEGIN insert; ... END.
@@ -288,6 +291,9 @@ type Expr struct {
 //	TABLE(f(args)) [AS w(c)] -> table __tvf_<i> [AS w]   TableFuncs[i]
 //	LATERAL TABLE(f(args))   -> table __tvf_<i>          TableFuncs[i] (Lateral)
 //	a.b.c / t /*+ OPTIONS(..) */ in FROM -> table __table_<i> AS c   Tables[i]
+//	                           (the alias written, or else the last name part)
+//	INTERVAL ... as a window frame bound -> INTERVAL __interval_<i>() SECOND
+//	                           (the SECOND is a placeholder; see Intervals[i])
 //	t FOR SYSTEM_TIME AS OF e [AS a] -> t AS a AS OF TIMESTAMP e
 //	                                     (ast.TableName.AsOf.TsExpr)
 //	VALUES (a, b), (c, d)    -> VALUES ROW(a, b), ROW(c, d)
@@ -298,7 +304,9 @@ type Expr struct {
 //	ROLLUP(a, b), CUBE(a, b) -> __rollup(a, b), __cube(a, b)
 //	a FULL [OUTER] JOIN b ON c -> a STRAIGHT_JOIN b ON c  (ast.Join.StraightJoin)
 //	a IS NOT DISTINCT FROM b -> a <=> b
-//	FIRST_VALUE(x), LAST_VALUE(x) without OVER -> plain function calls
+//	FIRST_VALUE(x), LAST_VALUE(x) without OVER, ROW(x) with one field,
+//	SESSION(...), CARDINALITY(...), any call whose name TiDB takes for a
+//	keyword -> `NAME`(...), a plain ast.FuncCallExpr
 //	words TiDB reserves but Flink does not (key, index, ...) -> `key`, `index`
 //
 // Column alias lists after a table function, an UNNEST or a table name are
@@ -316,6 +324,10 @@ type Rewrites struct {
 	offsets []offsetMark
 	base    Pos
 	source  string
+	// terminator is the token that follows the text in the statement (a ','
+	// after a computed column, the ';' ending an INSERT of a statement set);
+	// errors at the end of the text report it instead of <EOF>.
+	terminator *Token
 }
 
 // Interval is an INTERVAL literal: INTERVAL '<Value>' <From> [TO <To>]; From
