@@ -16,6 +16,9 @@ import (
 // they differ from simple upper-casing.
 var funcNames = map[string]string{
 	ast.Concat:          "CONCAT",
+	"__item":            "ITEM",
+	"__floor":           "FLOOR",
+	"__ceil":            "CEIL",
 	"substr":            "SUBSTRING",
 	"character_length":  "CHAR_LENGTH",
 	"ceiling":           "CEIL",

@@ -144,6 +144,9 @@ func unifySchemas(ins []Node) ([]Node, error) {
 }
 
 func (qb *queryBinder) selectStmt(s *ast.SelectStmt) (Node, *scope, error) {
+	if s.Kind == ast.SelectStmtKindValues {
+		return qb.values(s.Lists)
+	}
 	if s.OrderBy != nil {
 		return nil, nil, qb.errAt("ORDER", "ORDER BY is not supported yet on unbounded streams; use a Top-N query (ROW_NUMBER() OVER (...)) instead")
 	}
@@ -455,6 +458,62 @@ func (qb *queryBinder) aggCall(a *ast.AggregateFuncExpr, eb *exprBinder, pre *[]
 	return call, nil
 }
 
+// values plans VALUES (...), (...): constant rows.
+func (qb *queryBinder) values(rows []*ast.RowExpr) (Node, *scope, error) {
+	eb := qb.exprBinder(&scope{})
+	var bound [][]expr.Expr
+	for _, r := range rows {
+		es, err := eb.bindAll(r.Values)
+		if err != nil {
+			return nil, nil, err
+		}
+		if len(bound) > 0 && len(es) != len(bound[0]) {
+			return nil, nil, qb.errAt("VALUES", "Values passed to VALUES operator must have compatible types: rows have %d and %d columns", len(bound[0]), len(es))
+		}
+		for _, e := range es {
+			if !isConstant(e) {
+				return nil, nil, qb.errAt("VALUES", "VALUES accepts constant expressions only, got %s", e)
+			}
+		}
+		bound = append(bound, es)
+	}
+	width := len(bound[0])
+	cols := make([]Column, width)
+	colTypes := make([]*types.Type, width)
+	for c := 0; c < width; c++ {
+		ts := make([]*types.Type, len(bound))
+		for r := range bound {
+			ts[r] = bound[r][c].Type()
+		}
+		t, err := expr.CommonType(ts...)
+		if err != nil {
+			return nil, nil, qb.errAt("VALUES", "Values passed to VALUES operator must have compatible types: %s", err.Error())
+		}
+		if t.Kind == types.KindChar {
+			t = types.VarChar(t.Length).WithNullable(t.Nullable())
+		}
+		cols[c] = Column{Name: fmt.Sprintf("EXPR$%d", c), Type: t}
+		colTypes[c] = t
+	}
+	batch := types.NewBatch(colTypes, len(bound))
+	for _, row := range bound {
+		for c, e := range row {
+			ce, err := expr.ImplicitCast(e, colTypes[c])
+			if err != nil {
+				return nil, nil, qb.errAt("VALUES", "%s", err.Error())
+			}
+			v, err := expr.EvalConstant(ce)
+			if err != nil {
+				return nil, nil, qb.errAt("VALUES", "%s", err.Error())
+			}
+			batch.Cols[c].AppendFrom(v, 0)
+		}
+		batch.Len++
+	}
+	n := &Values{Rows: batch, schema: cols}
+	return n, scopeOf("", cols), nil
+}
+
 // ---- FROM ----
 
 func (qb *queryBinder) from(n ast.ResultSetNode) (Node, *scope, error) {
@@ -473,11 +532,37 @@ func (qb *queryBinder) from(n ast.ResultSetNode) (Node, *scope, error) {
 		alias := x.AsName.O
 		switch src := x.Source.(type) {
 		case *ast.TableName:
+			if strings.HasPrefix(src.Name.L, "__table_") {
+				var i int
+				fmt.Sscanf(src.Name.L, "__table_%d", &i)
+				if i >= len(qb.rw.Tables) {
+					return nil, nil, qb.errAt("", "malformed table reference")
+				}
+				ref := qb.rw.Tables[i]
+				if alias == "" {
+					alias = ref.Name.Name()
+				}
+				return qb.namedTable(ref.Name, ref.Options, alias)
+			}
+			if src.AsOf != nil {
+				return nil, nil, qb.errAt("SYSTEM_TIME", "FOR SYSTEM_TIME AS OF (temporal and lookup joins) is not supported yet")
+			}
+			if strings.HasPrefix(src.Name.L, "__tvf_") {
+				return nil, nil, qb.errAt("TABLE", "Table-valued functions (window TVFs, LATERAL TABLE) are not supported yet")
+			}
 			if alias == "" {
 				alias = src.Name.O
 			}
-			return qb.tableRef(src, alias)
+			parts := []string{}
+			if src.Schema.O != "" {
+				parts = append(parts, src.Schema.O)
+			}
+			parts = append(parts, src.Name.O)
+			return qb.namedTable(sql.ObjectName{Parts: parts, Pos: qb.q.Locate(src.Name.O)}, nil, alias)
 		case *ast.SelectStmt, *ast.SetOprStmt:
+			if alias == "" {
+				alias = "EXPR$0"
+			}
 			node, _, err := qb.resultSet(src.(ast.ResultSetNode))
 			if err != nil {
 				return nil, nil, err
@@ -536,14 +621,10 @@ func (qb *queryBinder) unnest(j *ast.Join, tn *ast.TableName, ts *ast.TableSourc
 	return node, sc, nil
 }
 
-// tableRef plans a scan of a table or expands a view.
-func (qb *queryBinder) tableRef(tn *ast.TableName, alias string) (Node, *scope, error) {
-	parts := []string{}
-	if tn.Schema.O != "" {
-		parts = append(parts, tn.Schema.O)
-	}
-	parts = append(parts, tn.Name.O)
-	name, err := QualifiedName(sql.ObjectName{Parts: parts})
+// namedTable plans a scan of a table (with dynamic options from an
+// OPTIONS hint) or expands a view.
+func (qb *queryBinder) namedTable(n sql.ObjectName, hintOptions []sql.Option, alias string) (Node, *scope, error) {
+	name, err := QualifiedName(n)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -560,7 +641,18 @@ func (qb *queryBinder) tableRef(tn *ast.TableName, alias string) (Node, *scope, 
 	}
 	t, ok := qb.p.Catalog.Table(name)
 	if !ok {
-		return nil, nil, qb.errAt(tn.Name.O, "Object '%s' not found", tn.Name.O)
+		return nil, nil, validationf(qb.q.Locate(n.Name()), "Object '%s' not found", n.Name())
+	}
+	if len(hintOptions) > 0 {
+		c := *t
+		c.Options = map[string]string{}
+		for k, v := range t.Options {
+			c.Options[k] = v
+		}
+		for _, o := range hintOptions {
+			c.Options[o.Key] = o.Value
+		}
+		t = &c
 	}
 	node, err := qb.p.ScanTable(t)
 	if err != nil {

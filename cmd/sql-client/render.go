@@ -175,8 +175,8 @@ func streamWidth(c planner.Column, maxWidth int) int {
 	if n := utf8.RuneCountInString(c.Name); n > w {
 		w = n
 	}
-	if w < 4 {
-		w = 4 // room for "NULL"-like markers
+	if w < len("<NULL>") {
+		w = len("<NULL>")
 	}
 	return w
 }

@@ -318,8 +318,10 @@ type JobError struct {
 func (e *JobError) Error() string {
 	return fmt.Sprintf("Job %s failed: %v", e.JobID, e.Err)
 }
-func (e *JobError) FlinkClass() string { return "org.apache.flink.runtime.client.JobExecutionException" }
-func (e *JobError) Unwrap() error      { return e.Err }
+func (e *JobError) FlinkClass() string {
+	return "org.apache.flink.runtime.client.JobExecutionException"
+}
+func (e *JobError) Unwrap() error { return e.Err }
 
 func (s *Session) start(g *runtime.JobGraph, text string) (*Job, error) {
 	exactly := strings.ToUpper(s.cfg.String("execution.checkpointing.mode", "EXACTLY_ONCE")) != "AT_LEAST_ONCE"
