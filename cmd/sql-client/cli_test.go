@@ -1,0 +1,189 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/creack/pty"
+)
+
+func writeFile(t *testing.T, dir, name, text string) string {
+	t.Helper()
+	p := filepath.Join(dir, name)
+	if err := os.WriteFile(p, []byte(text), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+func TestHelpFlag(t *testing.T) {
+	out, code := runClient(t, t.TempDir(), "-h")
+	if code != 0 || !strings.Contains(out, "-f,--file <script file>") || !strings.Contains(out, "Mode \"embedded\" (default)") {
+		t.Fatalf("exit %d, output:\n%s", code, out)
+	}
+	out, code = runClient(t, t.TempDir(), "--bogus")
+	if code != 1 {
+		t.Fatalf("unknown flag: exit %d\n%s", code, out)
+	}
+}
+
+func TestInitFileAndDynamicConfig(t *testing.T) {
+	dir := t.TempDir()
+	initFile := writeFile(t, dir, "init.sql", `
+SET 'pipeline.name' = 'from-init';
+CREATE TABLE src (id INT) WITH ('connector' = 'datagen', 'fields.id.kind' = 'sequence', 'fields.id.start' = '1', 'fields.id.end' = '3');
+CREATE TABLE out1 (id INT) WITH ('connector' = 'print');
+`)
+	script := writeFile(t, dir, "job.sql", "SET;\nINSERT INTO out1 SELECT id * 7 FROM src;\n")
+	out, code := runClient(t, dir, "-i", initFile, "-D", "parallelism.default=1", "-D", "table.dml-sync=true", "-f", script)
+	if code != 0 {
+		t.Fatalf("exit %d\n%s", code, out)
+	}
+	for _, want := range []string{"| pipeline.name       | from-init", "| parallelism.default | 1", "+I[7]", "+I[14]", "+I[21]",
+		"[INFO] Complete execution of the SQL update statement."} {
+		if !strings.Contains(out, want) {
+			t.Errorf("missing %q in:\n%s", want, out)
+		}
+	}
+	bad := writeFile(t, dir, "bad-init.sql", "CREATE TABLE p (id INT) WITH ('connector' = 'print');\nINSERT INTO p VALUES (1);\n")
+	out, code = runClient(t, dir, "-i", bad, "-f", script)
+	if code != 1 || !strings.Contains(out, "can only be SET, RESET, CREATE or DROP") {
+		t.Fatalf("INSERT in init file: exit %d\n%s", code, out)
+	}
+}
+
+func TestPipedStdin(t *testing.T) {
+	cmd := exec.Command(binary)
+	cmd.Stdin = strings.NewReader("SELECT 1 AS one,\n  'two' AS two;\nSELECT nope;\nSELECT 3;\n")
+	out, err := cmd.CombinedOutput()
+	code := 0
+	if ee, ok := err.(*exec.ExitError); ok {
+		code = ee.ExitCode()
+	}
+	s := string(out)
+	if code != 1 || !strings.Contains(s, "| +I |           1 |   two |") {
+		t.Fatalf("exit %d\n%s", code, s)
+	}
+	if !strings.Contains(s, "Column 'nope' not found") || strings.Contains(s, "SELECT 3") {
+		t.Fatalf("piped stdin must stop at the first failing statement:\n%s", s)
+	}
+	// QUIT ends the stream with exit code 0.
+	cmd = exec.Command(binary)
+	cmd.Stdin = strings.NewReader("SET 'a' = 'b';\nQUIT;\nSELECT nope;\n")
+	out, err = cmd.CombinedOutput()
+	if err != nil || !strings.Contains(string(out), "[INFO] Exiting Flink SQL CLI Client...") {
+		t.Fatalf("QUIT: %v\n%s", err, out)
+	}
+}
+
+func TestFailedJobSetsExitCode(t *testing.T) {
+	dir := t.TempDir()
+	os.MkdirAll(filepath.Join(dir, "in"), 0o755)
+	writeFile(t, dir, "in/x.csv", "1\nnot-a-number\n")
+	script := writeFile(t, dir, "job.sql", `
+CREATE TABLE src (id INT) WITH ('connector' = 'filesystem', 'path' = 'in', 'format' = 'csv');
+CREATE TABLE p (id INT) WITH ('connector' = 'blackhole');
+INSERT INTO p SELECT id FROM src;
+`)
+	out, code := runClient(t, dir, "-f", script)
+	if code != 1 || !strings.Contains(out, "in/x.csv at line 2") {
+		t.Fatalf("exit %d\n%s", code, out)
+	}
+}
+
+func TestSignalCancelsUnboundedJobs(t *testing.T) {
+	dir := t.TempDir()
+	script := writeFile(t, dir, "job.sql", `
+CREATE TABLE src (id BIGINT) WITH ('connector' = 'datagen', 'rows-per-second' = '1000');
+CREATE TABLE p (id BIGINT) WITH ('connector' = 'blackhole');
+INSERT INTO p SELECT id FROM src;
+`)
+	cmd := exec.Command(binary, "-f", script)
+	cmd.Dir = dir
+	var out bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &out
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	deadline := time.Now().Add(20 * time.Second)
+	for !strings.Contains(out.String(), "Job ID:") && time.Now().Before(deadline) {
+		time.Sleep(20 * time.Millisecond)
+	}
+	cmd.Process.Signal(syscall.SIGTERM)
+	err := cmd.Wait()
+	ee, ok := err.(*exec.ExitError)
+	if !ok || ee.ExitCode() != 143 {
+		t.Fatalf("want exit 143 after SIGTERM, got %v\n%s", err, out.String())
+	}
+	if !strings.Contains(out.String(), "cancelling 1 job(s)") || !strings.Contains(out.String(), "Shutting down the session...") {
+		t.Fatalf("output:\n%s", out.String())
+	}
+}
+
+// TestREPLOnTerminal drives the interactive shell through a pseudo
+// terminal: prompt, continuation lines, a query, HELP and QUIT.
+func TestREPLOnTerminal(t *testing.T) {
+	home := t.TempDir()
+	cmd := exec.Command(binary)
+	cmd.Env = append(os.Environ(), "HOME="+home, "TERM=dumb")
+	f, err := pty.Start(cmd)
+	if err != nil {
+		t.Skipf("no pseudo terminal here: %v", err)
+	}
+	defer f.Close()
+	var out bytes.Buffer
+	done := make(chan struct{})
+	go func() {
+		r := bufio.NewReader(f)
+		buf := make([]byte, 4096)
+		for {
+			n, err := r.Read(buf)
+			out.Write(buf[:n])
+			if err != nil {
+				close(done)
+				return
+			}
+		}
+	}()
+	waitFor := func(s string) {
+		t.Helper()
+		deadline := time.Now().Add(20 * time.Second)
+		for time.Now().Before(deadline) {
+			if strings.Contains(out.String(), s) {
+				return
+			}
+			time.Sleep(20 * time.Millisecond)
+		}
+		t.Fatalf("timed out waiting for %q; screen:\n%s", s, out.String())
+	}
+	waitFor("Flink SQL> ")
+	f.Write([]byte("CREATE TABLE t (id INT) WITH ('connector' = 'datagen',\r"))
+	waitFor("> ")
+	f.Write([]byte("'number-of-rows' = '2');\r"))
+	waitFor("[INFO] Execute statement succeed.")
+	f.Write([]byte("SELECT COUNT(*) AS n FROM t;\r"))
+	waitFor("Received a total of")
+	f.Write([]byte("HELP;\r"))
+	waitFor("The following commands are available:")
+	f.Write([]byte("QUIT;\r"))
+	waitFor("[INFO] Exiting Flink SQL CLI Client...")
+	select {
+	case <-done:
+	case <-time.After(20 * time.Second):
+		t.Fatal("client did not exit after QUIT")
+	}
+	cmd.Wait()
+	if !strings.Contains(out.String(), "| +I |                    2 |") {
+		t.Fatalf("query result missing:\n%s", out.String())
+	}
+	if h, err := os.ReadFile(filepath.Join(home, ".flink-sql-history")); err != nil || !strings.Contains(string(h), "SELECT COUNT(*)") {
+		t.Fatalf("history file: %v %q", err, h)
+	}
+}
