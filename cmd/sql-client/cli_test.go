@@ -68,7 +68,7 @@ func TestPipedStdin(t *testing.T) {
 		code = ee.ExitCode()
 	}
 	s := string(out)
-	if code != 1 || !strings.Contains(s, "| +I |           1 |   two |") {
+	if code != 1 || !strings.Contains(s, "| +I |           1 |    two |") {
 		t.Fatalf("exit %d\n%s", code, s)
 	}
 	if !strings.Contains(s, "Column 'nope' not found") || strings.Contains(s, "SELECT 3") {
