@@ -194,8 +194,8 @@ func (s *Session) showFunctions(user bool) *Result {
 	names := expr.Names()
 	var out []string
 	for _, n := range names {
-		if strings.HasPrefix(n, "__") {
-			continue
+		if !isFunctionName(n) {
+			continue // operators and internal spellings
 		}
 		out = append(out, strings.ToLower(n))
 	}
@@ -229,4 +229,18 @@ func (s *Session) stopJob(x *sql.StopJob) (*Result, error) {
 		return ok(), nil
 	}
 	return nil, &ExecutionError{Msg: fmt.Sprintf("Could not stop job %s: no such job in this session.", x.JobID)}
+}
+
+// isFunctionName reports names users call as functions (not operators such
+// as "+" or "IS NULL", nor internal forms such as "__ARRAY" or "TRIM_BOTH").
+func isFunctionName(n string) bool {
+	if strings.HasPrefix(n, "__") || strings.HasPrefix(n, "TRIM_") {
+		return false
+	}
+	for _, r := range n {
+		if !(r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '_') {
+			return false
+		}
+	}
+	return n != "" && n != "AND" && n != "OR" && n != "NOT" && n != "IN" && n != "LIKE" && n != "BETWEEN" && n != "CASE" && n != "NEGATE"
 }
