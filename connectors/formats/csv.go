@@ -1,6 +1,8 @@
 package formats
 
 import (
+	option "github.com/flinkgo/engine/connectors/internal/opts"
+
 	"bufio"
 
 	"github.com/flinkgo/engine/connectors"
@@ -39,7 +41,7 @@ func parseCSVOptions(opts map[string]string) (csvOptions, error) {
 	if o.delim, _, err = charOption(opts, "csv.field-delimiter", ','); err != nil {
 		return o, err
 	}
-	disable, err := boolOption(opts, "csv.disable-quote-character", false)
+	disable, err := option.Bool(opts, "csv.disable-quote-character", false)
 	if err != nil {
 		return o, err
 	}
@@ -51,10 +53,10 @@ func parseCSVOptions(opts map[string]string) (csvOptions, error) {
 		return o, connectors.Errorf("Format cannot define a quote character and disabled quote character at the same time.")
 	}
 	o.quoting = !disable
-	if o.comments, err = boolOption(opts, "csv.allow-comments", false); err != nil {
+	if o.comments, err = option.Bool(opts, "csv.allow-comments", false); err != nil {
 		return o, err
 	}
-	if o.ignoreErrors, err = boolOption(opts, "csv.ignore-parse-errors", false); err != nil {
+	if o.ignoreErrors, err = option.Bool(opts, "csv.ignore-parse-errors", false); err != nil {
 		return o, err
 	}
 	if s, ok := opts["csv.array-element-delimiter"]; ok {
@@ -67,7 +69,7 @@ func parseCSVOptions(opts map[string]string) (csvOptions, error) {
 		return o, err
 	}
 	o.nullLiteral, o.hasNull = opts["csv.null-literal"]
-	if o.decSci, err = boolOption(opts, "csv.write-bigdecimal-in-scientific-notation", true); err != nil {
+	if o.decSci, err = option.Bool(opts, "csv.write-bigdecimal-in-scientific-notation", true); err != nil {
 		return o, err
 	}
 	if o.delim == '\n' || o.delim == '\r' || o.quoting && o.delim == o.quote {

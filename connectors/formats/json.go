@@ -1,6 +1,8 @@
 package formats
 
 import (
+	option "github.com/flinkgo/engine/connectors/internal/opts"
+
 	"bufio"
 	"bytes"
 
@@ -35,16 +37,16 @@ func (jsonFormat) OptionKeys() []string {
 func parseJSONOptions(opts map[string]string) (jsonOptions, error) {
 	var o jsonOptions
 	var err error
-	if o.failOnMissing, err = boolOption(opts, "json.fail-on-missing-field", false); err != nil {
+	if o.failOnMissing, err = option.Bool(opts, "json.fail-on-missing-field", false); err != nil {
 		return o, err
 	}
-	if o.ignoreErrors, err = boolOption(opts, "json.ignore-parse-errors", false); err != nil {
+	if o.ignoreErrors, err = option.Bool(opts, "json.ignore-parse-errors", false); err != nil {
 		return o, err
 	}
 	if o.failOnMissing && o.ignoreErrors {
 		return o, connectors.Errorf("fail-on-missing-field and ignore-parse-errors shouldn't both be true.")
 	}
-	std, err := enumOption(opts, "json.timestamp-format.standard", "SQL", "SQL", "ISO-8601")
+	std, err := option.OneOf(opts, "json.timestamp-format.standard", "SQL", "SQL", "ISO-8601")
 	if err != nil {
 		return o, err
 	}
@@ -52,7 +54,7 @@ func parseJSONOptions(opts map[string]string) (jsonOptions, error) {
 	if std == "ISO-8601" {
 		o.tsSep = 'T'
 	}
-	if o.nullKeyMode, err = enumOption(opts, "json.map-null-key.mode", nullKeyFail,
+	if o.nullKeyMode, err = option.OneOf(opts, "json.map-null-key.mode", nullKeyFail,
 		nullKeyFail, nullKeyDrop, nullKeyLiteral); err != nil {
 		return o, err
 	}
@@ -60,13 +62,13 @@ func parseJSONOptions(opts map[string]string) (jsonOptions, error) {
 	if s, ok := opts["json.map-null-key.literal"]; ok {
 		o.nullKeyLiteral = s
 	}
-	if o.decimalPlain, err = boolOption(opts, "json.encode.decimal-as-plain-number", false); err != nil {
+	if o.decimalPlain, err = option.Bool(opts, "json.encode.decimal-as-plain-number", false); err != nil {
 		return o, err
 	}
-	if o.ignoreNullFields, err = boolOption(opts, "json.encode.ignore-null-fields", false); err != nil {
+	if o.ignoreNullFields, err = option.Bool(opts, "json.encode.ignore-null-fields", false); err != nil {
 		return o, err
 	}
-	if _, err = boolOption(opts, "json.decode.json-parser.enabled", true); err != nil {
+	if _, err = option.Bool(opts, "json.decode.json-parser.enabled", true); err != nil {
 		return o, err
 	}
 	return o, nil

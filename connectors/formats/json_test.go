@@ -104,8 +104,8 @@ func TestJSONOptions(t *testing.T) {
 		msg  string
 	}{
 		{map[string]string{"json.fail-on-missing-field": "yes"}, "Could not parse value 'yes' for key 'json.fail-on-missing-field'."},
-		{map[string]string{"json.timestamp-format.standard": "RFC"}, "Unsupported value 'RFC' for option 'json.timestamp-format.standard'. Supported values are [SQL, ISO-8601]."},
-		{map[string]string{"json.map-null-key.mode": "x"}, "Unsupported value 'x' for option 'json.map-null-key.mode'. Supported values are [FAIL, DROP, LITERAL]."},
+		{map[string]string{"json.timestamp-format.standard": "RFC"}, "Invalid value for option 'json.timestamp-format.standard'. Supported values are [SQL, ISO-8601], but was: RFC"},
+		{map[string]string{"json.map-null-key.mode": "x"}, "Invalid value for option 'json.map-null-key.mode'. Supported values are [FAIL, DROP, LITERAL], but was: x"},
 		{map[string]string{"json.fail-on-missing-field": "true", "json.ignore-parse-errors": "true"}, "fail-on-missing-field and ignore-parse-errors shouldn't both be true."},
 	}
 	f, _ := Lookup("json")

@@ -7,37 +7,6 @@ import (
 	"github.com/flinkgo/engine/connectors"
 )
 
-// boolOption reads a boolean option (case-insensitive true/false).
-func boolOption(opts map[string]string, key string, def bool) (bool, error) {
-	s, ok := opts[key]
-	if !ok {
-		return def, nil
-	}
-	switch strings.ToLower(strings.TrimSpace(s)) {
-	case "true":
-		return true, nil
-	case "false":
-		return false, nil
-	}
-	return false, connectors.Errorf("Could not parse value '%s' for key '%s'.", s, key)
-}
-
-// enumOption reads an option restricted to allowed values (matched
-// case-insensitively; the canonical spelling is returned).
-func enumOption(opts map[string]string, key, def string, allowed ...string) (string, error) {
-	s, ok := opts[key]
-	if !ok {
-		return def, nil
-	}
-	for _, a := range allowed {
-		if strings.EqualFold(strings.TrimSpace(s), a) {
-			return a, nil
-		}
-	}
-	return "", connectors.Errorf("Unsupported value '%s' for option '%s'. Supported values are [%s].",
-		s, key, strings.Join(allowed, ", "))
-}
-
 // charOption reads a single-character option; Java escapes such as '\t'
 // are unescaped first, as Flink does.
 func charOption(opts map[string]string, key string, def byte) (byte, bool, error) {

@@ -1,6 +1,8 @@
 package formats
 
 import (
+	option "github.com/flinkgo/engine/connectors/internal/opts"
+
 	"bufio"
 	"encoding/binary"
 	"math"
@@ -46,7 +48,7 @@ func newRawCodec(fields []types.Field, opts map[string]string) (*rawCodec, error
 			"However the defined schema contains multiple physical columns: [%s]", b.String())
 	}
 	c := &rawCodec{t: fields[0].Type, order: binary.BigEndian}
-	end, err := enumOption(opts, "raw.endianness", "big-endian", "big-endian", "little-endian")
+	end, err := option.OneOf(opts, "raw.endianness", "big-endian", "big-endian", "little-endian")
 	if err != nil {
 		return nil, err
 	}
