@@ -27,6 +27,9 @@ func (p *Planner) PlanInsert(ins *sql.Insert) (*Sink, error) {
 	if err != nil {
 		return nil, err
 	}
+	if ins.Overwrite {
+		return nil, &TableError{Msg: "Streaming mode not support overwrite."}
+	}
 	t, ok := p.Catalog.Table(name)
 	if !ok {
 		if _, isView := p.Catalog.View(name); isView {

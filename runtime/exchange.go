@@ -161,15 +161,18 @@ func cloneBatch(b *types.Batch) *types.Batch {
 	return c
 }
 
-// chainOutput feeds the next operator of a chain directly.
+// chainOutput feeds the next operator of a chain directly, counting the
+// records it hands over as that operator's input.
 type chainOutput struct {
-	next Operator
+	next    Operator
+	metrics *OperatorMetrics // of next
 }
 
 func (c *chainOutput) Emit(b *types.Batch) error {
 	if b == nil || b.Len == 0 {
 		return nil
 	}
+	c.metrics.RecordsIn.Add(int64(b.Len))
 	return c.next.ProcessBatch(0, b)
 }
 

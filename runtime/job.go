@@ -218,10 +218,22 @@ func (j *Job) Counters() (in, out int64) {
 			in += t.metrics.RecordsIn.Load()
 		}
 		if len(t.out.writers) == 0 {
-			out += t.metrics.RecordsIn.Load()
+			out += t.sinkRecords()
 		}
 	}
 	return in, out
+}
+
+// Skipped sums records skipped by operators: malformed input ignored by
+// a format's ignore-parse-errors option, and late records dropped.
+func (j *Job) Skipped() (parseErrors, late int64) {
+	for _, t := range j.tasks {
+		for _, c := range t.ctxs {
+			parseErrors += c.Metrics.ParseErrors.Load()
+			late += c.Metrics.LateRecords.Load()
+		}
+	}
+	return parseErrors, late
 }
 
 // CompletedCheckpoints returns the id of the last completed checkpoint.

@@ -222,6 +222,7 @@ func unitTask(n int, exactly bool) (*task, *collector) {
 	op := &collectOp{c: c}
 	op.Open(nil, t.out)
 	t.chain = []Operator{op}
+	t.ctxs = []*OperatorContext{{Metrics: &OperatorMetrics{}}}
 	for i := 0; i < n; i++ {
 		t.channels = append(t.channels, &inputChannel{wm: MinWatermark})
 	}

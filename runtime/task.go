@@ -82,12 +82,16 @@ func (t *task) open(ctx context.Context) error {
 			return err
 		}
 	}
+	ctxs := make([]*OperatorContext, len(t.chain))
+	for i := range t.chain {
+		ctxs[i] = mk(v.Chain[i].ID, v.Chain[i].Name)
+	}
 	for i, op := range t.chain {
 		var out Output = t.out
 		if i < len(t.chain)-1 {
-			out = &chainOutput{next: t.chain[i+1]}
+			out = &chainOutput{next: t.chain[i+1], metrics: ctxs[i+1].Metrics}
 		}
-		if err := op.Open(mk(v.Chain[i].ID, v.Chain[i].Name), out); err != nil {
+		if err := op.Open(ctxs[i], out); err != nil {
 			return err
 		}
 	}
@@ -108,7 +112,21 @@ func (t *task) emit(input int, b *types.Batch) error {
 	if len(t.chain) == 0 {
 		return t.out.Emit(b)
 	}
+	t.headMetrics().RecordsIn.Add(int64(b.Len))
 	return t.chain[0].ProcessBatch(input, b)
+}
+
+// headMetrics are the metrics of the first chained operator.
+func (t *task) headMetrics() *OperatorMetrics {
+	return t.ctxs[len(t.ctxs)-len(t.chain)].Metrics
+}
+
+// sinkRecords is what reached the last operator of the chain.
+func (t *task) sinkRecords() int64 {
+	if len(t.chain) == 0 {
+		return 0
+	}
+	return t.ctxs[len(t.ctxs)-1].Metrics.RecordsIn.Load()
 }
 
 func (t *task) emitWatermark(wm int64) error {

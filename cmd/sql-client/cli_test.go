@@ -187,3 +187,24 @@ func TestREPLOnTerminal(t *testing.T) {
 		t.Fatalf("history file: %v %q", err, h)
 	}
 }
+
+func TestSkippedRecordsShowInShowJobs(t *testing.T) {
+	dir := t.TempDir()
+	os.MkdirAll(filepath.Join(dir, "in"), 0o755)
+	writeFile(t, dir, "in/x.json", "{\"id\": 1, \"s\": \"a\"}\n{\"id\": 2, \"s\n{\"id\": 3, \"s\": \"c\"}\n")
+	script := writeFile(t, dir, "job.sql", `
+SET 'table.dml-sync' = 'true';
+CREATE TABLE src (id INT, s STRING) WITH ('connector' = 'filesystem', 'path' = 'in', 'format' = 'json', 'json.ignore-parse-errors' = 'true');
+CREATE TABLE p (id INT, s STRING) WITH ('connector' = 'blackhole');
+INSERT INTO p SELECT id, s FROM src WHERE id > 1;
+SHOW JOBS;
+`)
+	out, code := runClient(t, dir, "-f", script)
+	if code != 0 {
+		t.Fatalf("exit %d\n%s", code, out)
+	}
+	// job id | name | FINISHED | start | in | out | skipped | checkpoints
+	if !strings.Contains(out, "| FINISHED |") || !strings.Contains(out, "| 2          | 1           | 1       | 0           |") {
+		t.Fatalf("SHOW JOBS does not count the skipped record:\n%s", out)
+	}
+}

@@ -156,8 +156,9 @@ func (c *client) waitJobs() int {
 			for _, j := range jobs {
 				if j.Status() == runtime.JobRunning {
 					in, out := j.Counters()
-					fmt.Fprintf(c.stderr, "[INFO] Job %s (%s) RUNNING: %d records in, %d records out, %d checkpoints\n",
-						j.ID, j.Name, in, out, j.CompletedCheckpoints())
+					bad, late := j.Skipped()
+					fmt.Fprintf(c.stderr, "[INFO] Job %s (%s) RUNNING: %d records in, %d records out, %d skipped, %d checkpoints\n",
+						j.ID, j.Name, in, out, bad+late, j.CompletedCheckpoints())
 				}
 			}
 		}

@@ -204,11 +204,12 @@ func (s *Session) showFunctions(user bool) *Result {
 }
 
 func (s *Session) showJobs() *Result {
-	r := &Result{Kind: ResultTable, Columns: []string{"job id", "job name", "status", "start time", "records in", "records out", "checkpoints"}}
+	r := &Result{Kind: ResultTable, Columns: []string{"job id", "job name", "status", "start time", "records in", "records out", "skipped", "checkpoints"}}
 	for _, j := range s.Jobs() {
 		in, out := j.Counters()
+		bad, late := j.Skipped()
 		r.Rows = append(r.Rows, []string{j.ID, j.Name, string(j.Status()), j.StartTime.UTC().Format("2006-01-02T15:04:05.000"),
-			strconv.FormatInt(in, 10), strconv.FormatInt(out, 10), strconv.FormatInt(j.CompletedCheckpoints(), 10)})
+			strconv.FormatInt(in, 10), strconv.FormatInt(out, 10), strconv.FormatInt(bad+late, 10), strconv.FormatInt(j.CompletedCheckpoints(), 10)})
 	}
 	return r
 }
