@@ -7,6 +7,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -107,7 +108,7 @@ INSERT INTO p SELECT id FROM src;
 `)
 	cmd := exec.Command(binary, "-f", script)
 	cmd.Dir = dir
-	var out bytes.Buffer
+	var out syncBuffer
 	cmd.Stdout, cmd.Stderr = &out, &out
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
@@ -138,7 +139,7 @@ func TestREPLOnTerminal(t *testing.T) {
 		t.Skipf("no pseudo terminal here: %v", err)
 	}
 	defer f.Close()
-	var out bytes.Buffer
+	var out syncBuffer
 	done := make(chan struct{})
 	go func() {
 		r := bufio.NewReader(f)
@@ -207,4 +208,66 @@ SHOW JOBS;
 	if !strings.Contains(out, "| FINISHED |") || !strings.Contains(out, "| 2          | 1           | 1       | 0           |") {
 		t.Fatalf("SHOW JOBS does not count the skipped record:\n%s", out)
 	}
+}
+
+// TestStreamingDirectory: a filesystem source with source.monitor-interval
+// picks up files that appear while the job runs.
+func TestStreamingDirectory(t *testing.T) {
+	dir := t.TempDir()
+	os.MkdirAll(filepath.Join(dir, "in"), 0o755)
+	writeFile(t, dir, "in/a.csv", "1,first\n")
+	script := writeFile(t, dir, "job.sql", `
+CREATE TABLE src (id INT, s STRING) WITH ('connector' = 'filesystem', 'path' = 'in', 'format' = 'csv', 'source.monitor-interval' = '50ms');
+CREATE TABLE p (id INT, s STRING) WITH ('connector' = 'print', 'print-identifier' = 'seen');
+INSERT INTO p SELECT id, UPPER(s) FROM src;
+`)
+	cmd := exec.Command(binary, "-f", script)
+	cmd.Dir = dir
+	var out syncBuffer
+	cmd.Stdout, cmd.Stderr = &out, &out
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer cmd.Process.Kill()
+	waitOut := func(s string) {
+		t.Helper()
+		deadline := time.Now().Add(20 * time.Second)
+		for !strings.Contains(out.String(), s) {
+			if time.Now().After(deadline) {
+				t.Fatalf("timed out waiting for %q:\n%s", s, out.String())
+			}
+			time.Sleep(20 * time.Millisecond)
+		}
+	}
+	waitOut("seen> +I[1, FIRST]")
+	// A new file, written under a hidden name and renamed into place.
+	writeFile(t, dir, "in/.b.csv.tmp", "2,second\n3,third\n")
+	os.Rename(filepath.Join(dir, "in/.b.csv.tmp"), filepath.Join(dir, "in/b.csv"))
+	waitOut("seen> +I[3, THIRD]")
+	cmd.Process.Signal(os.Interrupt)
+	err := cmd.Wait()
+	if ee, ok := err.(*exec.ExitError); !ok || ee.ExitCode() != 130 {
+		t.Fatalf("want exit 130 after SIGINT, got %v\n%s", err, out.String())
+	}
+	if strings.Count(out.String(), "seen> +I[1, FIRST]") != 1 {
+		t.Fatalf("first file read twice:\n%s", out.String())
+	}
+}
+
+// syncBuffer is a bytes.Buffer safe for a writer process and a reader test.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
 }
