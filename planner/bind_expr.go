@@ -31,14 +31,6 @@ type scope struct {
 	cols []scopeColumn
 }
 
-func (s *scope) columns() []Column {
-	out := make([]Column, len(s.cols))
-	for i, c := range s.cols {
-		out[i] = Column{Name: c.name, Type: c.typ}
-	}
-	return out
-}
-
 func scopeOf(table string, cols []Column) *scope {
 	s := &scope{}
 	for _, c := range cols {

@@ -55,8 +55,6 @@ type Query struct {
 	Columns []planner.Column
 	Rows    <-chan *types.Batch
 	Job     *Job
-	// Batch reports that the result is bounded (printed as a batch table).
-	Bounded bool
 }
 
 // Job is a job started by the session.

@@ -363,20 +363,7 @@ func (s *Session) query(p *planner.Planner, x *sql.Select) (*Result, error) {
 		<-j.Done()
 		close(rows)
 	}()
-	return &Result{Kind: ResultQuery, JobID: j.ID, Query: &Query{Columns: n.Schema(), Rows: rows, Job: j, Bounded: bounded(sink)}}, nil
-}
-
-// bounded reports whether every source of a plan ends by itself.
-func bounded(n planner.Node) bool {
-	if sc, ok := n.(*planner.Scan); ok {
-		return sc.Source.Bounded()
-	}
-	for _, in := range n.Inputs() {
-		if !bounded(in) {
-			return false
-		}
-	}
-	return true
+	return &Result{Kind: ResultQuery, JobID: j.ID, Query: &Query{Columns: n.Schema(), Rows: rows, Job: j}}, nil
 }
 
 func (s *Session) explain(p *planner.Planner, x *sql.Explain) (*Result, error) {
