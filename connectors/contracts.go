@@ -15,6 +15,7 @@ package connectors
 
 import (
 	"github.com/flinkgo/engine/runtime"
+	"github.com/flinkgo/engine/runtime/expr"
 	"github.com/flinkgo/engine/runtime/types"
 )
 
@@ -94,4 +95,15 @@ type Sink interface {
 	// NewWriter creates the writer of one subtask. It receives batches
 	// whose columns are Table.Columns (non-virtual ones) in order.
 	NewWriter(subtask, parallelism int) (runtime.Operator, error)
+}
+
+// FilterPushDown is an optional ability of a Source: evaluating some filter
+// conjuncts itself (a database turning them into WHERE, a partitioned source
+// skipping partitions). The planner offers the conjuncts of a filter right
+// above the scan, each referencing Table.Columns by index; the source
+// returns which it accepts and a new Source that applies them. Accepted
+// conjuncts are removed from the plan, so a source must only accept what it
+// evaluates exactly.
+type FilterPushDown interface {
+	PushFilters(conjuncts []expr.Expr) (accepted []bool, withFilters Source)
 }

@@ -44,6 +44,8 @@ type Scan struct {
 	Table   *Table
 	Source  connectors.Source
 	Columns []int
+	// Filters were pushed into the source (over connector columns).
+	Filters []expr.Expr
 	schema  []Column
 }
 
@@ -70,7 +72,15 @@ func (s *Scan) Describe() string {
 	for i, c := range s.schema {
 		names[i] = c.Name
 	}
-	return fmt.Sprintf("TableSourceScan(table=[[%s]], fields=[%s])", strings.ReplaceAll(s.Table.Name, ".", ", "), strings.Join(names, ", "))
+	d := fmt.Sprintf("TableSourceScan(table=[[%s]], fields=[%s]", strings.ReplaceAll(s.Table.Name, ".", ", "), strings.Join(names, ", "))
+	if len(s.Filters) > 0 {
+		fs := make([]string, len(s.Filters))
+		for i, f := range s.Filters {
+			fs[i] = f.String()
+		}
+		d += ", filter=[" + strings.Join(fs, ", ") + "]"
+	}
+	return d + ")"
 }
 func (s *Scan) WithInputs([]Node) Node { return s }
 

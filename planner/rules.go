@@ -1,6 +1,7 @@
 package planner
 
 import (
+	"github.com/flinkgo/engine/connectors"
 	"github.com/flinkgo/engine/runtime/expr"
 )
 
@@ -15,6 +16,7 @@ type Rule struct {
 var Rules = []Rule{
 	{"ConstantFolding", foldConstants},
 	{"CalcMerge", mergeCalcs},
+	{"FilterPushDown", pushFilterIntoScan},
 	{"ProjectionPushDown", pushProjectionIntoScan},
 	{"CalcRemove", removeIdentityCalc},
 }
@@ -233,6 +235,7 @@ func pushProjectionIntoScan(n Node) Node {
 		return n
 	}
 	ns := NewScan(s.Table, s.Source, cols)
+	ns.Filters = s.Filters
 	re := func(e expr.Expr) expr.Expr {
 		return mapExpr(e, func(x expr.Expr) expr.Expr {
 			if r, ok := x.(*expr.ColumnRef); ok {
@@ -257,4 +260,75 @@ func removeIdentityCalc(n Node) Node {
 		return c.Input
 	}
 	return n
+}
+
+// conjuncts splits a condition at its top-level ANDs.
+func conjuncts(e expr.Expr) []expr.Expr {
+	if c, ok := e.(*expr.Call); ok && c.Fn.Name == "AND" {
+		var out []expr.Expr
+		for _, a := range c.Args {
+			out = append(out, conjuncts(a)...)
+		}
+		return out
+	}
+	return []expr.Expr{e}
+}
+
+// andAll joins conjuncts with AND (nil for none).
+func andAll(es []expr.Expr) expr.Expr {
+	if len(es) == 0 {
+		return nil
+	}
+	out := es[0]
+	and, _ := expr.Lookup("AND")
+	for _, e := range es[1:] {
+		c, err := expr.NewCall(and, out, e)
+		if err != nil {
+			return nil
+		}
+		out = c
+	}
+	return out
+}
+
+// pushFilterIntoScan offers the conjuncts of a filter right above a scan to
+// sources that can evaluate them (connectors.FilterPushDown).
+func pushFilterIntoScan(n Node) Node {
+	c, ok := n.(*Calc)
+	if !ok || c.Condition == nil {
+		return n
+	}
+	s, ok := c.Input.(*Scan)
+	if !ok {
+		return n
+	}
+	fp, ok := s.Source.(connectors.FilterPushDown)
+	if !ok {
+		return n
+	}
+	parts := conjuncts(c.Condition)
+	offered := make([]expr.Expr, len(parts))
+	for i, p := range parts {
+		offered[i] = mapExpr(p, func(x expr.Expr) expr.Expr {
+			if r, ok := x.(*expr.ColumnRef); ok {
+				return &expr.ColumnRef{Index: s.Columns[r.Index], Name: r.Name, T: r.T}
+			}
+			return x
+		})
+	}
+	accepted, src := fp.PushFilters(offered)
+	var kept, pushed []expr.Expr
+	for i, p := range parts {
+		if i < len(accepted) && accepted[i] {
+			pushed = append(pushed, offered[i])
+		} else {
+			kept = append(kept, p)
+		}
+	}
+	if len(pushed) == 0 {
+		return n
+	}
+	ns := NewScan(s.Table, src, s.Columns)
+	ns.Filters = append(append([]expr.Expr{}, s.Filters...), pushed...)
+	return &Calc{Input: ns, Exprs: c.Exprs, Names: c.Names, Condition: andAll(kept)}
 }
