@@ -97,7 +97,16 @@ type OperatorContext struct {
 	MaxParallel  int
 	Metrics      *OperatorMetrics
 	Clock        Clock
-	StateRestore []byte // state written by SnapshotState of the restored checkpoint, or nil
+	// Restore. When the job starts from a checkpoint or savepoint,
+	// RestoredStates holds what every subtask of this operator wrote in
+	// SnapshotState there (index = old subtask; nil entries for subtasks
+	// without state), and StateRestore is this subtask's own entry when the
+	// parallelism did not change (nil otherwise). An operator whose state
+	// can be redistributed (keyed state by key group, source splits as a
+	// union) reads RestoredStates and keeps its share; one that cannot must
+	// fail in Open with an error naming itself when the parallelism changed.
+	StateRestore   []byte
+	RestoredStates [][]byte
 }
 
 // Operator processes batches from one or more inputs. See the package

@@ -37,9 +37,10 @@ type JobOptions struct {
 	// ExactlyOnce aligns barriers across inputs (EXACTLY_ONCE); otherwise
 	// barriers do not block (AT_LEAST_ONCE).
 	ExactlyOnce bool
-	// Restore returns the state an operator instance wrote in the restored
-	// checkpoint, or nil.
-	Restore func(operatorID string, subtask int) []byte
+	// Restore returns the states every subtask of an operator wrote in the
+	// restored checkpoint (index = old subtask), or nil when the operator
+	// has no state there.
+	Restore func(operatorID string) [][]byte
 	// OnCheckpoint is called once every task acknowledged checkpoint id,
 	// with the state of every operator instance keyed by operator id and
 	// subtask. Called from a task goroutine.
@@ -54,7 +55,7 @@ type Job struct {
 
 	graph   *JobGraph
 	clock   Clock
-	restore func(string, int) []byte
+	restore func(string) [][]byte
 	opts    JobOptions
 	tasks   []*task
 	cancel  context.CancelFunc
@@ -65,11 +66,14 @@ type Job struct {
 	err      error
 	pending  map[int64]*pendingCheckpoint
 	lastDone int64
+	// final holds the last state of tasks that finished; they count as
+	// acknowledged for every later checkpoint.
+	final map[*task]map[string][]byte
 }
 
 type pendingCheckpoint struct {
-	acks   int
-	states map[string]map[int][]byte
+	waiting map[*task]bool // tasks whose ack is still missing
+	states  map[string]map[int][]byte
 }
 
 // NewJob prepares a job for graph; nothing runs until Start.
@@ -81,7 +85,7 @@ func NewJob(id string, g *JobGraph, opts JobOptions) (*Job, error) {
 		opts.Clock = SystemClock{}
 	}
 	return &Job{ID: id, Name: g.Name, graph: g, clock: opts.Clock, restore: opts.Restore, opts: opts,
-		done: make(chan struct{}), status: JobCreated, pending: map[int64]*pendingCheckpoint{}}, nil
+		done: make(chan struct{}), status: JobCreated, pending: map[int64]*pendingCheckpoint{}, final: map[*task]map[string][]byte{}}, nil
 }
 
 // Start wires the tasks, opens every operator and runs them. It returns an
@@ -93,7 +97,7 @@ func (j *Job) Start(parent context.Context) error {
 	byVertex := make([][]*task, len(g.Vertices))
 	for _, v := range g.Vertices {
 		for s := 0; s < v.Parallelism; s++ {
-			t := &task{job: j, vertex: v, subtask: s, in: newInbox(), control: make(chan controlMsg, 4),
+			t := &task{job: j, vertex: v, subtask: s, in: newInbox(), control: make(chan controlMsg, 16),
 				metrics: &OperatorMetrics{}, exactly: j.opts.ExactlyOnce}
 			t.out = &networkOutput{ctx: ctx, metrics: t.metrics}
 			byVertex[v.Index] = append(byVertex[v.Index], t)
@@ -243,22 +247,37 @@ func (j *Job) CompletedCheckpoints() int64 {
 	return j.lastDone
 }
 
-// TriggerCheckpoint injects a barrier for checkpoint id at every source
-// subtask. Completion is reported through JobOptions.OnCheckpoint, then
-// every task is told the checkpoint completed.
+// TriggerCheckpoint injects a barrier for checkpoint id at every running
+// source subtask. When every task acknowledged (finished tasks count with
+// their final state), OnCheckpoint receives the states; the caller then
+// makes them durable and calls NotifyCheckpointComplete. Without
+// OnCheckpoint the job notifies at once.
 func (j *Job) TriggerCheckpoint(id int64) error {
 	j.mu.Lock()
 	if j.status != JobRunning {
 		j.mu.Unlock()
 		return fmt.Errorf("runtime: job %s is %s", j.ID, j.status)
 	}
-	j.pending[id] = &pendingCheckpoint{states: map[string]map[int][]byte{}}
-	j.mu.Unlock()
-	b := &Barrier{CheckpointID: id, Timestamp: j.clock.NowMillis()}
+	p := &pendingCheckpoint{waiting: map[*task]bool{}, states: map[string]map[int][]byte{}}
+	var sources []*task
 	for _, t := range j.tasks {
-		if t.source == nil {
+		if st, done := j.final[t]; done {
+			p.add(t, st)
 			continue
 		}
+		p.waiting[t] = true
+		if t.source != nil {
+			sources = append(sources, t)
+		}
+	}
+	j.pending[id] = p
+	j.mu.Unlock()
+	if len(sources) == 0 {
+		j.maybeComplete(id)
+		return nil
+	}
+	b := &Barrier{CheckpointID: id, Timestamp: j.clock.NowMillis()}
+	for _, t := range sources {
 		select {
 		case t.control <- controlMsg{trigger: b}:
 		case <-j.done:
@@ -268,14 +287,7 @@ func (j *Job) TriggerCheckpoint(id int64) error {
 	return nil
 }
 
-// ack records one task's snapshot for checkpoint id.
-func (j *Job) ack(id int64, t *task, states map[string][]byte) {
-	j.mu.Lock()
-	p := j.pending[id]
-	if p == nil {
-		j.mu.Unlock()
-		return
-	}
+func (p *pendingCheckpoint) add(t *task, states map[string][]byte) {
 	for op, s := range states {
 		m := p.states[op]
 		if m == nil {
@@ -284,24 +296,79 @@ func (j *Job) ack(id int64, t *task, states map[string][]byte) {
 		}
 		m[t.subtask] = s
 	}
-	p.acks++
-	complete := p.acks == len(j.tasks)
-	if complete {
-		delete(j.pending, id)
+	delete(p.waiting, t)
+}
+
+// AbortCheckpoint drops a pending checkpoint (timeout, failure); late acks
+// for it are ignored.
+func (j *Job) AbortCheckpoint(id int64) {
+	j.mu.Lock()
+	delete(j.pending, id)
+	j.mu.Unlock()
+}
+
+// ack records one task's snapshot for checkpoint id.
+func (j *Job) ack(id int64, t *task, states map[string][]byte) {
+	j.mu.Lock()
+	p := j.pending[id]
+	if p == nil || !p.waiting[t] {
+		j.mu.Unlock()
+		return // late (aborted or complete) or duplicate
+	}
+	p.add(t, states)
+	j.mu.Unlock()
+	j.maybeComplete(id)
+}
+
+// finished records a task's final state; pending checkpoints stop waiting
+// for it.
+func (j *Job) finished(t *task, states map[string][]byte) {
+	j.mu.Lock()
+	j.final[t] = states
+	var ids []int64
+	for id, p := range j.pending {
+		if p.waiting[t] {
+			p.add(t, states)
+			ids = append(ids, id)
+		}
+	}
+	j.mu.Unlock()
+	for _, id := range ids {
+		j.maybeComplete(id)
+	}
+}
+
+// maybeComplete hands a fully acknowledged checkpoint to OnCheckpoint.
+func (j *Job) maybeComplete(id int64) {
+	j.mu.Lock()
+	p := j.pending[id]
+	if p == nil || len(p.waiting) > 0 {
+		j.mu.Unlock()
+		return
+	}
+	delete(j.pending, id)
+	j.mu.Unlock()
+	if j.opts.OnCheckpoint != nil {
+		j.opts.OnCheckpoint(id, p.states)
+		return
+	}
+	j.NotifyCheckpointComplete(id)
+}
+
+// NotifyCheckpointComplete tells every running task that checkpoint id is
+// durable (sinks commit). Notifications are cumulative: a task that misses
+// one learns of a later id.
+func (j *Job) NotifyCheckpointComplete(id int64) {
+	j.mu.Lock()
+	if id > j.lastDone {
 		j.lastDone = id
 	}
 	j.mu.Unlock()
-	if !complete {
-		return
-	}
-	if j.opts.OnCheckpoint != nil {
-		j.opts.OnCheckpoint(id, p.states)
-	}
 	for _, o := range j.tasks {
 		select {
 		case o.control <- controlMsg{complete: id}:
 		default:
-			// The task's control queue is full; it will learn of a later checkpoint.
+			// The task's control queue is full; it learns of a later checkpoint.
 		}
 	}
 }

@@ -21,7 +21,7 @@ type inputChannel struct {
 // controlMsg is sent by the job to a task outside the data path.
 type controlMsg struct {
 	trigger  *Barrier // source tasks: inject a barrier
-	complete int64    // notify checkpoint complete
+	complete int64    // notify checkpoint complete (the newest id so far)
 }
 
 // task runs one subtask of one vertex: its source (if any) and its chain.
@@ -41,6 +41,7 @@ type task struct {
 	metrics  *OperatorMetrics
 	aligning int64 // checkpoint being aligned
 	exactly  bool
+	notified int64 // newest checkpoint the operators were told completed
 }
 
 func (t *task) name() string {
@@ -58,7 +59,10 @@ func (t *task) open(ctx context.Context) error {
 			MaxParallel: t.job.graph.MaxParallelism, Metrics: &OperatorMetrics{}, Clock: t.job.clock,
 		}
 		if t.job.restore != nil {
-			c.StateRestore = t.job.restore(id, t.subtask)
+			c.RestoredStates = t.job.restore(id)
+			if len(c.RestoredStates) == v.Parallelism {
+				c.StateRestore = c.RestoredStates[t.subtask]
+			}
 		}
 		t.ctxs = append(t.ctxs, c)
 		return c
@@ -150,26 +154,45 @@ func (t *task) finish() error {
 			return err
 		}
 	}
-	return t.out.broadcastControl(Message{Kind: MsgEndOfInput})
+	if err := t.out.broadcastControl(Message{Kind: MsgEndOfInput}); err != nil {
+		return err
+	}
+	// A finished task takes part in later checkpoints with its final state
+	// (checkpoints-after-tasks-finish).
+	states, err := t.collectStates(0)
+	if err != nil {
+		return err
+	}
+	t.job.finished(t, states)
+	return nil
+}
+
+// collectStates snapshots the source and every chained operator.
+func (t *task) collectStates(checkpointID int64) (map[string][]byte, error) {
+	states := make(map[string][]byte, len(t.chain)+1)
+	if t.source != nil {
+		s, err := t.source.SnapshotState(checkpointID)
+		if err != nil {
+			return nil, fmt.Errorf("snapshot of %s failed: %w", t.vertex.Source.Name, err)
+		}
+		states[t.vertex.Source.ID] = s
+	}
+	for i, op := range t.chain {
+		s, err := op.SnapshotState(checkpointID)
+		if err != nil {
+			return nil, fmt.Errorf("snapshot of %s failed: %w", t.vertex.Chain[i].Name, err)
+		}
+		states[t.vertex.Chain[i].ID] = s
+	}
+	return states, nil
 }
 
 // snapshot takes the synchronous snapshot of every operator and forwards the
 // barrier downstream.
 func (t *task) snapshot(b Barrier) error {
-	states := make(map[string][]byte, len(t.chain)+1)
-	if t.source != nil {
-		s, err := t.source.SnapshotState(b.CheckpointID)
-		if err != nil {
-			return fmt.Errorf("snapshot of %s failed: %w", t.vertex.Source.Name, err)
-		}
-		states[t.vertex.Source.ID] = s
-	}
-	for i, op := range t.chain {
-		s, err := op.SnapshotState(b.CheckpointID)
-		if err != nil {
-			return fmt.Errorf("snapshot of %s failed: %w", t.vertex.Chain[i].Name, err)
-		}
-		states[t.vertex.Chain[i].ID] = s
+	states, err := t.collectStates(b.CheckpointID)
+	if err != nil {
+		return err
 	}
 	if err := t.out.broadcastControl(Message{Kind: MsgBarrier, Barrier: b}); err != nil {
 		return err
@@ -179,6 +202,10 @@ func (t *task) snapshot(b Barrier) error {
 }
 
 func (t *task) notifyComplete(id int64) error {
+	if id <= t.notified {
+		return nil
+	}
+	t.notified = id
 	if t.source != nil {
 		if err := t.source.NotifyCheckpointComplete(id); err != nil {
 			return err

@@ -169,11 +169,16 @@ func newGroupAggregate(keyCols []int, calls []AggCall, inTypes, outTypes []*type
 	return g, nil
 }
 
-// Open restores the groups of ctx.StateRestore.
+// Open restores the groups of this subtask's key groups from the states of
+// every old subtask (ctx.RestoredStates), so a restore may change the
+// parallelism.
 func (g *GroupAggregate) Open(ctx *runtime.OperatorContext, out runtime.Output) error {
 	g.ctx, g.out = ctx, out
-	if len(ctx.StateRestore) > 0 {
-		if err := g.restore(ctx.StateRestore); err != nil {
+	for _, st := range ctx.RestoredStates {
+		if len(st) == 0 {
+			continue
+		}
+		if err := g.restore(st); err != nil {
 			return err
 		}
 	}

@@ -368,13 +368,13 @@ func TestGroupAggregateSnapshotRoundTrip(t *testing.T) {
 	}
 	// A query with other calls refuses the state.
 	g, _ := NewGroupAggregate(keys, calls[:3], in, out[:4], AggOptions{})(0, 1)
-	ctx := &runtime.OperatorContext{Metrics: &runtime.OperatorMetrics{}, StateRestore: st, MaxParallel: 128, Parallelism: 1}
+	ctx := &runtime.OperatorContext{Metrics: &runtime.OperatorMetrics{}, RestoredStates: [][]byte{st}, MaxParallel: 128, Parallelism: 1}
 	if err := g.Open(ctx, &collector{}); err == nil {
 		t.Errorf("expected a state mismatch error")
 	}
 	// Truncated state is reported, not half-loaded silently.
 	g, _ = f(0, 1)
-	ctx = &runtime.OperatorContext{Metrics: &runtime.OperatorMetrics{}, StateRestore: st[:len(st)/2], MaxParallel: 128, Parallelism: 1}
+	ctx = &runtime.OperatorContext{Metrics: &runtime.OperatorMetrics{}, RestoredStates: [][]byte{st[:len(st)/2]}, MaxParallel: 128, Parallelism: 1}
 	if err := g.Open(ctx, &collector{}); err == nil {
 		t.Errorf("expected a corrupt state error")
 	}
@@ -422,7 +422,7 @@ func TestGroupAggregateRescaleRestore(t *testing.T) {
 	var parts [][]byte
 	for sub := 0; sub < 3; sub++ {
 		op, _ := f(sub, 3)
-		ctx := &runtime.OperatorContext{Metrics: &runtime.OperatorMetrics{}, StateRestore: st, MaxParallel: 128, Parallelism: 3, Subtask: sub}
+		ctx := &runtime.OperatorContext{Metrics: &runtime.OperatorMetrics{}, RestoredStates: [][]byte{st}, MaxParallel: 128, Parallelism: 3, Subtask: sub}
 		if err := op.Open(ctx, &collector{}); err != nil {
 			t.Fatal(err)
 		}

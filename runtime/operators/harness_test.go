@@ -65,7 +65,7 @@ func openOp(t testing.TB, f func(int, int) (runtime.Operator, error), restore []
 	h := &harness{op: op, out: &collector{}, clock: &fakeClock{ms: 1000}}
 	h.ctx = &runtime.OperatorContext{
 		Ctx: context.Background(), Metrics: &runtime.OperatorMetrics{}, Clock: h.clock,
-		Parallelism: 1, MaxParallel: 128, StateRestore: restore,
+		Parallelism: 1, MaxParallel: 128, RestoredStates: restoredStates(restore),
 	}
 	if err := op.Open(h.ctx, h.out); err != nil {
 		t.Fatalf("open: %v", err)
@@ -277,4 +277,12 @@ func litInt(x int64) *expr.Literal {
 	v := types.NewVector(types.BigInt, 1)
 	v.AppendInt(x)
 	return &expr.Literal{Value: v, T: types.BigInt, Text: strconv.FormatInt(x, 10)}
+}
+
+// restoredStates wraps one snapshot as the runtime hands it over on restore.
+func restoredStates(st []byte) [][]byte {
+	if st == nil {
+		return nil
+	}
+	return [][]byte{st}
 }

@@ -53,7 +53,7 @@ func TestValuesSource(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if err := r.Open(&runtime.OperatorContext{Ctx: context.Background(), Subtask: sub, StateRestore: restore}); err != nil {
+		if err := r.Open(&runtime.OperatorContext{Ctx: context.Background(), Subtask: sub, RestoredStates: restoredStates(restore)}); err != nil {
 			t.Fatal(err)
 		}
 		return r

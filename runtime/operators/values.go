@@ -28,8 +28,10 @@ func NewValuesSource(rows *types.Batch) func(subtask, parallelism int) (runtime.
 
 // Open restores whether the batch was emitted.
 func (s *ValuesSource) Open(ctx *runtime.OperatorContext) error {
-	if len(ctx.StateRestore) > 0 && ctx.StateRestore[0] == 1 {
-		s.done = true
+	for _, st := range ctx.RestoredStates {
+		if len(st) > 0 && st[0] == 1 {
+			s.done = true // the rows were emitted before the checkpoint
+		}
 	}
 	return nil
 }

@@ -64,15 +64,20 @@ func (w *WatermarkAssigner) Open(ctx *runtime.OperatorContext, out runtime.Outpu
 	if ctx.Clock != nil {
 		w.lastEmit = ctx.Clock.NowMillis()
 	}
-	if st := ctx.StateRestore; len(st) > 0 {
-		restored := runtime.MaxWatermark
+	// After a restore the assigner starts from the smallest maximum any old
+	// subtask had seen: never ahead of data that may still come.
+	restored, any := runtime.MaxWatermark, false
+	for _, st := range ctx.RestoredStates {
 		for len(st) > 0 {
 			if len(st) < 9 || st[0] != watermarkStateVersion {
 				return fmt.Errorf("%w: watermark assigner state", errCorruptState)
 			}
 			restored = min(restored, int64(binary.BigEndian.Uint64(st[1:9])))
 			st = st[9:]
+			any = true
 		}
+	}
+	if any {
 		w.current = restored
 	}
 	return nil
