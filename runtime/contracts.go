@@ -89,14 +89,14 @@ type Output interface {
 
 // OperatorContext describes where an operator instance runs.
 type OperatorContext struct {
-	Ctx          context.Context
-	OperatorID   string // stable id, see planner
-	Name         string
-	Subtask      int // 0-based
-	Parallelism  int
-	MaxParallel  int
-	Metrics      *OperatorMetrics
-	Clock        Clock
+	Ctx         context.Context
+	OperatorID  string // stable id, see planner
+	Name        string
+	Subtask     int // 0-based
+	Parallelism int
+	MaxParallel int
+	Metrics     *OperatorMetrics
+	Clock       Clock
 	// Restore. When the job starts from a checkpoint or savepoint,
 	// RestoredStates holds what every subtask of this operator wrote in
 	// SnapshotState there (index = old subtask; nil entries for subtasks
