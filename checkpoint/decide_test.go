@@ -1,0 +1,221 @@
+package checkpoint
+
+import (
+	"reflect"
+	"strings"
+	"testing"
+)
+
+func TestClassifyAck(t *testing.T) {
+	facts := &AckFacts{
+		Pending: map[int64]map[string]bool{
+			5: {"a": true},
+			6: {},
+		},
+		Expected: map[int64]map[string]bool{
+			4: {"a": true, "b": true},
+			5: {"a": true, "b": true},
+			6: {"a": true},
+		},
+		Done: map[int64]bool{3: true, 4: true},
+	}
+	tests := []struct {
+		name string
+		f    *AckFacts
+		id   int64
+		task string
+		want AckKind
+	}{
+		{"first ack", facts, 5, "b", AckSuccess},
+		{"first ack, no pending entry yet", facts, 6, "a", AckSuccess},
+		{"duplicate", facts, 5, "a", AckDuplicate},
+		{"unexpected task", facts, 5, "z", AckUnknown},
+		{"never triggered", facts, 9, "a", AckUnknown},
+		{"completed", facts, 4, "a", AckLate},
+		{"completed, unexpected task", facts, 4, "z", AckLate},
+		{"aborted, never expected", facts, 3, "a", AckLate},
+		{"nil facts", nil, 1, "a", AckUnknown},
+		{"empty facts", &AckFacts{}, 1, "a", AckUnknown},
+		{"pending without expected", &AckFacts{Pending: map[int64]map[string]bool{1: {"a": true}}}, 1, "a", AckUnknown},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := ClassifyAck(tt.f, tt.id, tt.task); got != tt.want {
+				t.Errorf("ClassifyAck(%d, %q) = %v, want %v", tt.id, tt.task, got, tt.want)
+			}
+		})
+	}
+}
+
+func TestAckKindString(t *testing.T) {
+	for k, want := range map[AckKind]string{AckSuccess: "success", AckDuplicate: "duplicate", AckUnknown: "unknown", AckLate: "late", 9: "AckKind(9)"} {
+		if got := k.String(); got != want {
+			t.Errorf("%d.String() = %q, want %q", k, got, want)
+		}
+	}
+}
+
+func TestToSubsume(t *testing.T) {
+	tests := []struct {
+		completed []int64
+		n         int
+		want      []int64
+	}{
+		{nil, 1, nil},
+		{[]int64{1}, 1, nil},
+		{[]int64{1, 2}, 1, []int64{1}},
+		{[]int64{1, 2, 3}, 1, []int64{1, 2}},
+		{[]int64{1, 2, 3}, 2, []int64{1}},
+		{[]int64{1, 2, 3}, 3, nil},
+		{[]int64{1, 2, 3}, 10, nil},
+		{[]int64{3, 1, 2}, 1, []int64{1, 2}},
+		{[]int64{1, 2, 3}, 0, []int64{1, 2}},
+		{[]int64{1, 2, 3}, -5, []int64{1, 2}},
+		{[]int64{2, 2, 1}, 1, []int64{1}},
+		{[]int64{7, 3, 9, 5}, 2, []int64{3, 5}},
+	}
+	for _, tt := range tests {
+		in := append([]int64(nil), tt.completed...)
+		got := ToSubsume(tt.completed, tt.n)
+		if !reflect.DeepEqual(got, tt.want) {
+			t.Errorf("ToSubsume(%v, %d) = %v, want %v", tt.completed, tt.n, got, tt.want)
+		}
+		if !reflect.DeepEqual(in, tt.completed) {
+			t.Errorf("ToSubsume modified its input: %v -> %v", in, tt.completed)
+		}
+	}
+}
+
+// TestDeleteOnEnd is reference §3.4's table, cell by cell.
+func TestDeleteOnEnd(t *testing.T) {
+	const D, R = true, false // delete, retain
+	table := []struct {
+		r                                   Retention
+		finished, canceled, failed, suspend bool
+	}{
+		{NoExternalizedCheckpoints, D, D, D, D},
+		{DeleteOnCancellation, D, D, R, D},
+		{RetainOnCancellation, D, R, R, R},
+	}
+	for _, row := range table {
+		for end, want := range map[JobEnd]bool{EndFinished: row.finished, EndCanceled: row.canceled, EndFailed: row.failed, EndSuspended: row.suspend} {
+			if got := DeleteOnEnd(row.r, end); got != want {
+				t.Errorf("DeleteOnEnd(%v, %v) = %v, want %v", row.r, end, got, want)
+			}
+		}
+	}
+}
+
+func TestParseRetention(t *testing.T) {
+	tests := []struct {
+		in   string
+		want Retention
+		err  bool
+	}{
+		{"NO_EXTERNALIZED_CHECKPOINTS", NoExternalizedCheckpoints, false},
+		{"DELETE_ON_CANCELLATION", DeleteOnCancellation, false},
+		{"RETAIN_ON_CANCELLATION", RetainOnCancellation, false},
+		{"retain_on_cancellation", RetainOnCancellation, false},
+		{"  Delete_On_Cancellation ", DeleteOnCancellation, false},
+		{"", 0, true},
+		{"RETAIN", 0, true},
+		{"retain-on-cancellation", 0, true},
+	}
+	for _, tt := range tests {
+		got, err := ParseRetention(tt.in)
+		if tt.err {
+			if err == nil {
+				t.Errorf("ParseRetention(%q) = %v, want error", tt.in, got)
+				continue
+			}
+			for _, name := range []string{"NO_EXTERNALIZED_CHECKPOINTS", "DELETE_ON_CANCELLATION", "RETAIN_ON_CANCELLATION", "'" + tt.in + "'"} {
+				if !strings.Contains(err.Error(), name) {
+					t.Errorf("ParseRetention(%q) error %q does not mention %s", tt.in, err, name)
+				}
+			}
+			continue
+		}
+		if err != nil || got != tt.want {
+			t.Errorf("ParseRetention(%q) = %v, %v; want %v", tt.in, got, err, tt.want)
+		}
+		if back, err := ParseRetention(got.String()); err != nil || back != got {
+			t.Errorf("ParseRetention(%v.String()) = %v, %v", got, back, err)
+		}
+	}
+}
+
+func TestChooseLatest(t *testing.T) {
+	c := func(path, name string, id, ts int64, complete bool) Candidate {
+		return Candidate{Path: path, JobID: "j", JobName: name, ID: id, Timestamp: ts, Complete: complete}
+	}
+	tests := []struct {
+		name   string
+		cs     []Candidate
+		job    string
+		want   string
+		wantOK bool
+	}{
+		{"none", nil, "q", "", false},
+		{"single", []Candidate{c("a", "q", 1, 10, true)}, "q", "a", true},
+		{"newest by timestamp", []Candidate{c("a", "q", 5, 10, true), c("b", "q", 2, 20, true)}, "q", "b", true},
+		{"tie on timestamp -> id", []Candidate{c("a", "q", 5, 10, true), c("b", "q", 2, 10, true)}, "q", "a", true},
+		{"skips incomplete", []Candidate{c("a", "q", 1, 10, true), c("b", "q", 2, 20, false)}, "q", "a", true},
+		{"only incomplete", []Candidate{c("b", "q", 2, 20, false)}, "q", "", false},
+		{"other job", []Candidate{c("a", "q", 1, 10, true), c("b", "other", 2, 20, true)}, "q", "a", true},
+		{"no match", []Candidate{c("b", "other", 2, 20, true)}, "q", "", false},
+		{"empty name matches empty", []Candidate{c("a", "", 1, 10, true), c("b", "q", 2, 20, true)}, "", "a", true},
+		{"full tie -> path", []Candidate{c("b", "q", 1, 10, true), c("a", "q", 1, 10, true)}, "q", "b", true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got, ok := ChooseLatest(tt.cs, tt.job)
+			if ok != tt.wantOK || got.Path != tt.want {
+				t.Errorf("ChooseLatest = %q, %v; want %q, %v", got.Path, ok, tt.want, tt.wantOK)
+			}
+		})
+	}
+}
+
+func TestLayout(t *testing.T) {
+	if got := CheckpointDir("/r", "abc", 7); got != "/r/abc/chk-7" {
+		t.Errorf("CheckpointDir = %q", got)
+	}
+	if got := JobDir("/r", "abc"); got != "/r/abc" {
+		t.Errorf("JobDir = %q", got)
+	}
+	parse := []struct {
+		in string
+		id int64
+		ok bool
+	}{
+		{"chk-1", 1, true}, {"chk-0", 0, true}, {"chk-123456789012", 123456789012, true},
+		{"chk-", 0, false}, {"chk--1", 0, false}, {"chk-+1", 0, false}, {"chk-01", 0, false},
+		{"chk-1a", 0, false}, {"chk-1.tmp", 0, false}, {"CHK-1", 0, false}, {"shared", 0, false},
+		{"chk-99999999999999999999", 0, false},
+	}
+	for _, p := range parse {
+		id, ok := ParseCheckpointDirName(p.in)
+		if id != p.id || ok != p.ok {
+			t.Errorf("ParseCheckpointDirName(%q) = %d, %v; want %d, %v", p.in, id, ok, p.id, p.ok)
+		}
+	}
+	jobID := "3addd4c0ffee00112233445566778899"
+	name := NewSavepointDirName(jobID, strings.NewReader("\x0b\x22\x4d\x93\x11\xe6"))
+	if name != "savepoint-3addd4-0b224d9311e6" {
+		t.Errorf("NewSavepointDirName = %q", name)
+	}
+	// Short reader falls back to crypto/rand; short job ids are used whole.
+	if n := NewSavepointDirName("ab", strings.NewReader("")); !strings.HasPrefix(n, "savepoint-ab-") || len(n) != len("savepoint-ab-")+12 {
+		t.Errorf("NewSavepointDirName fallback = %q", n)
+	}
+	if n := NewSavepointDirName(jobID, nil); len(n) != len("savepoint-3addd4-0b224d9311e6") || !IsSavepointDirName(n) {
+		t.Errorf("NewSavepointDirName(nil) = %q", n)
+	}
+	if !IsJobID(jobID) || IsJobID("3ADDD4C0FFEE00112233445566778899") || IsJobID("abc") {
+		t.Error("IsJobID")
+	}
+	s := newStateFileName()
+	if len(s) != 36 || s[8] != '-' || s[14] != '4' {
+		t.Errorf("newStateFileName = %q", s)
+	}
+}

@@ -1,0 +1,623 @@
+package checkpoint
+
+import (
+	"context"
+	crand "crypto/rand"
+	"errors"
+	"fmt"
+	"io"
+	"path/filepath"
+	"sort"
+	"sync"
+	"time"
+
+	"github.com/flinkgo/engine/runtime"
+)
+
+// Config is everything a job's checkpointing and failover need, read from
+// the session's execution.checkpointing.*, state.* and restart-strategy.*
+// keys (see planner/session).
+type Config struct {
+	Interval          time.Duration // 0 disables periodic checkpoints
+	ExactlyOnce       bool          // EXACTLY_ONCE aligns barriers
+	Timeout           time.Duration
+	MinPause          time.Duration
+	MaxConcurrent     int
+	TolerableFailures int
+	Retention         Retention
+	NumRetained       int
+	// Dir is the checkpoint root (execution.checkpointing.dir); empty keeps
+	// checkpoints in memory only, for failover inside the process.
+	Dir             string
+	SavepointDir    string
+	InlineThreshold int
+	// Restart returns a fresh restart strategy for the job.
+	Restart func() runtime.RestartStrategy
+	Storage Storage
+	Clock   runtime.Clock
+	// Log receives one line per notable event (restart, failed checkpoint).
+	Log io.Writer
+}
+
+// RestoreSource is a resolved checkpoint or savepoint to start from.
+type RestoreSource struct {
+	Path      string
+	Meta      *Metadata
+	Dir       string
+	Storage   Storage
+	Unclaimed bool // execution.state-recovery.ignore-unclaimed-state
+}
+
+// Execution runs one job across its attempts: it triggers checkpoints,
+// makes them durable, applies retention, and restarts failed attempts from
+// the latest completed checkpoint as the restart strategy allows. Its
+// methods are safe for concurrent use.
+type Execution struct {
+	ID        string
+	Name      string
+	StartTime time.Time
+
+	graph   *runtime.JobGraph
+	cfg     Config
+	ops     map[string]opInfo
+	persist chan persistReq
+	done    chan struct{}
+
+	mu         sync.Mutex
+	current    *runtime.Job
+	status     runtime.JobStatus
+	err        error
+	canceled   bool
+	nextID     int64
+	inflight   map[int64]time.Time
+	waiters    map[int64]chan error
+	lastDone   time.Time
+	completed  []completed // retained, oldest first
+	latest     map[string][][]byte
+	failures   int // consecutive failed checkpoints
+	restarts   int
+	savepoints map[int64]savepointSpec
+	stopped    bool // stopped with a savepoint: ends FINISHED
+}
+
+type savepointSpec struct {
+	dir  string
+	stop bool // stop-with-savepoint: sinks commit it; an intermediate one does not
+}
+
+type opInfo struct {
+	name        string
+	parallelism int
+}
+
+type completed struct {
+	id  int64
+	dir string
+}
+
+type persistReq struct {
+	job       *runtime.Job
+	id        int64
+	states    map[string]map[int][]byte
+	savepoint string // target directory for a savepoint, else ""
+	notify    bool   // tell the attempt it completed (sinks commit)
+}
+
+// Start runs the job graph, restored from src when not nil.
+func Start(ctx context.Context, id string, g *runtime.JobGraph, cfg Config, src *RestoreSource) (*Execution, error) {
+	if cfg.Storage == nil {
+		cfg.Storage = NewLocalStorage()
+	}
+	if cfg.Clock == nil {
+		cfg.Clock = runtime.SystemClock{}
+	}
+	if cfg.MaxConcurrent < 1 {
+		cfg.MaxConcurrent = 1
+	}
+	if cfg.InlineThreshold <= 0 {
+		cfg.InlineThreshold = DefaultInlineThreshold
+	}
+	if cfg.Restart == nil {
+		cfg.Restart = func() runtime.RestartStrategy { return runtime.NoRestart{} }
+	}
+	e := &Execution{ID: id, Name: g.Name, graph: g, cfg: cfg, ops: map[string]opInfo{},
+		persist: make(chan persistReq, 16), done: make(chan struct{}), status: runtime.JobCreated,
+		inflight: map[int64]time.Time{}, waiters: map[int64]chan error{}, savepoints: map[int64]savepointSpec{}, nextID: 1}
+	for _, v := range g.Vertices {
+		if v.Source != nil {
+			e.ops[v.Source.ID] = opInfo{v.Source.Name, v.Parallelism}
+		}
+		for _, op := range v.Chain {
+			e.ops[op.ID] = opInfo{op.Name, v.Parallelism}
+		}
+	}
+	if src != nil {
+		states, err := e.loadRestore(src)
+		if err != nil {
+			return nil, err
+		}
+		e.latest = states
+		if src.Meta.CheckpointID >= e.nextID {
+			e.nextID = src.Meta.CheckpointID + 1
+		}
+	}
+	job, err := e.newAttempt(ctx)
+	if err != nil {
+		return nil, err
+	}
+	e.StartTime = time.Now()
+	go e.persister()
+	go e.run(ctx, job)
+	return e, nil
+}
+
+// loadRestore reads every operator state of a checkpoint and checks that
+// each belongs to an operator of this job.
+func (e *Execution) loadRestore(src *RestoreSource) (map[string][][]byte, error) {
+	out := map[string][][]byte{}
+	for _, op := range src.Meta.Operators {
+		if _, ok := e.ops[op.OperatorID]; !ok {
+			if src.Unclaimed {
+				continue
+			}
+			return nil, fmt.Errorf("Failed to rollback to checkpoint/savepoint %s. Cannot map checkpoint/savepoint state for operator %s (%s) to the new program, because the operator is not available in the new program. If you want to allow to skip this, you can set execution.state-recovery.ignore-unclaimed-state=true (or -D execution.savepoint.ignore-unclaimed-state=true).",
+				src.Path, op.OperatorID, op.Name)
+		}
+		states := make([][]byte, len(op.Subtasks))
+		for i, h := range op.Subtasks {
+			b, err := ReadState(src.Storage, src.Dir, h)
+			if err != nil {
+				return nil, fmt.Errorf("Failed to restore %s from %s: %w", op.Name, src.Path, err)
+			}
+			states[i] = b
+		}
+		out[op.OperatorID] = states
+	}
+	return out, nil
+}
+
+func (e *Execution) newAttempt(ctx context.Context) (*runtime.Job, error) {
+	e.mu.Lock()
+	restore := e.latest
+	e.mu.Unlock()
+	var job *runtime.Job
+	opts := runtime.JobOptions{Clock: e.cfg.Clock, ExactlyOnce: e.cfg.ExactlyOnce,
+		OnCheckpoint: func(id int64, states map[string]map[int][]byte) {
+			sp := e.savepointOf(id)
+			e.persist <- persistReq{job: job, id: id, states: states, savepoint: sp.dir, notify: sp.dir == "" || sp.stop}
+		}}
+	if restore != nil {
+		opts.Restore = func(op string) [][]byte { return restore[op] }
+	}
+	job, err := runtime.NewJob(e.ID, e.graph, opts)
+	if err != nil {
+		return nil, err
+	}
+	if err := job.Start(ctx); err != nil {
+		return nil, err
+	}
+	e.mu.Lock()
+	e.current = job
+	e.status = runtime.JobRunning
+	e.inflight = map[int64]time.Time{}
+	e.mu.Unlock()
+	return job, nil
+}
+
+func (e *Execution) logf(format string, args ...any) {
+	if e.cfg.Log != nil {
+		fmt.Fprintf(e.cfg.Log, format+"\n", args...)
+	}
+}
+
+// run drives attempts until the job finishes, is canceled or fails for good.
+func (e *Execution) run(ctx context.Context, job *runtime.Job) {
+	strategy := e.cfg.Restart()
+	for {
+		err := e.drive(job)
+		e.mu.Lock()
+		canceled := e.canceled
+		e.mu.Unlock()
+		e.mu.Lock()
+		stopped := e.stopped
+		e.mu.Unlock()
+		switch {
+		case stopped:
+			e.end(runtime.JobFinished, nil, EndFinished)
+			return
+		case canceled || (err == nil && job.Status() == runtime.JobCanceled):
+			e.end(runtime.JobCanceled, nil, EndCanceled)
+			return
+		case err == nil:
+			e.end(runtime.JobFinished, nil, EndFinished)
+			return
+		}
+		delay, ok := strategy.OnFailure(e.cfg.Clock.NowMillis())
+		if !ok {
+			e.end(runtime.JobFailed, fmt.Errorf("Recovery is suppressed by %s: %w", strategy.Describe(), err), EndFailed)
+			return
+		}
+		e.mu.Lock()
+		from := "the initial state"
+		if len(e.completed) > 0 {
+			from = fmt.Sprintf("checkpoint %d", e.completed[len(e.completed)-1].id)
+		} else if e.latest != nil {
+			from = "the restored checkpoint"
+		}
+		e.restarts++
+		e.status = runtime.JobStatus("RESTARTING")
+		e.mu.Unlock()
+		e.logf("[INFO] Job %s failed: %v\n[INFO] Restarting job %s in %v from %s (%s).", e.ID, err, e.ID, delay, from, strategy.Describe())
+		select {
+		case <-time.After(delay):
+		case <-ctx.Done():
+			e.end(runtime.JobCanceled, nil, EndCanceled)
+			return
+		}
+		e.mu.Lock()
+		canceled = e.canceled
+		e.mu.Unlock()
+		if canceled {
+			e.end(runtime.JobCanceled, nil, EndCanceled)
+			return
+		}
+		next, err := e.newAttempt(ctx)
+		if err != nil {
+			e.end(runtime.JobFailed, err, EndFailed)
+			return
+		}
+		job = next
+	}
+}
+
+// drive triggers checkpoints on one attempt until it ends; it returns the
+// attempt's failure.
+func (e *Execution) drive(job *runtime.Job) error {
+	tick := time.Second
+	if e.cfg.Interval > 0 && e.cfg.Interval < tick {
+		tick = e.cfg.Interval / 4
+		if tick < time.Millisecond {
+			tick = time.Millisecond
+		}
+	}
+	t := time.NewTicker(tick)
+	defer t.Stop()
+	last := time.Now()
+	for {
+		select {
+		case <-job.Done():
+			return job.Wait()
+		case now := <-t.C:
+			e.expire(job, now)
+			if e.cfg.Interval <= 0 || now.Sub(last) < e.cfg.Interval {
+				continue
+			}
+			if id, ok := e.mayTrigger(now); ok {
+				last = now
+				if err := job.TriggerCheckpoint(id); err != nil {
+					e.abort(job, id, err)
+				}
+			}
+		}
+	}
+}
+
+// mayTrigger applies max-concurrent-checkpoints and min-pause.
+func (e *Execution) mayTrigger(now time.Time) (int64, bool) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if len(e.inflight) >= e.cfg.MaxConcurrent || (!e.lastDone.IsZero() && now.Sub(e.lastDone) < e.cfg.MinPause) {
+		return 0, false
+	}
+	id := e.nextID
+	e.nextID++
+	e.inflight[id] = now
+	return id, true
+}
+
+// expire aborts checkpoints that ran past the timeout.
+func (e *Execution) expire(job *runtime.Job, now time.Time) {
+	if e.cfg.Timeout <= 0 {
+		return
+	}
+	e.mu.Lock()
+	var late []int64
+	for id, at := range e.inflight {
+		if now.Sub(at) > e.cfg.Timeout {
+			late = append(late, id)
+		}
+	}
+	e.mu.Unlock()
+	for _, id := range late {
+		e.abort(job, id, fmt.Errorf("Checkpoint expired before completing."))
+	}
+}
+
+// abort drops a checkpoint and counts the failure; past the tolerable
+// number the attempt fails.
+func (e *Execution) abort(job *runtime.Job, id int64, cause error) {
+	job.AbortCheckpoint(id)
+	e.mu.Lock()
+	delete(e.inflight, id)
+	e.failures++
+	over := e.failures > e.cfg.TolerableFailures
+	w := e.waiters[id]
+	delete(e.waiters, id)
+	e.mu.Unlock()
+	if w != nil {
+		w <- cause
+	}
+	e.logf("[WARN] Checkpoint %d of job %s failed: %v", id, e.ID, cause)
+	if over {
+		job.Fail(fmt.Errorf("Exceeded checkpoint tolerable failure threshold. The latest checkpoint failure: %w", cause))
+	}
+}
+
+func (e *Execution) savepointOf(id int64) savepointSpec {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	return e.savepoints[id]
+}
+
+// persister makes completed checkpoints durable, one at a time, then tells
+// the attempt they completed.
+func (e *Execution) persister() {
+	for {
+		select {
+		case r := <-e.persist:
+			e.persistOne(r)
+		case <-e.done:
+			return
+		}
+	}
+}
+
+func (e *Execution) metadata(r persistReq) *Metadata {
+	m := &Metadata{Version: CurrentVersion, CheckpointID: r.id, JobID: e.ID, JobName: e.Name,
+		Timestamp: e.cfg.Clock.NowMillis(), Savepoint: r.savepoint != ""}
+	ids := make([]string, 0, len(r.states))
+	for op := range r.states {
+		ids = append(ids, op)
+	}
+	sort.Strings(ids)
+	for _, op := range ids {
+		info := e.ops[op]
+		os := OperatorState{OperatorID: op, Name: info.name, Parallelism: info.parallelism,
+			MaxParallelism: e.graph.MaxParallelism, Subtasks: make([]StateHandle, info.parallelism)}
+		empty := true
+		for sub, b := range r.states[op] {
+			if sub < len(os.Subtasks) && len(b) > 0 {
+				os.Subtasks[sub] = StateHandle{Inline: b}
+				empty = false
+			}
+		}
+		if !empty {
+			m.Operators = append(m.Operators, os)
+		}
+	}
+	return m
+}
+
+func (e *Execution) persistOne(r persistReq) {
+	m := e.metadata(r)
+	dir := ""
+	var err error
+	switch {
+	case r.savepoint != "":
+		dir = r.savepoint
+		err = WriteCheckpoint(e.cfg.Storage, dir, m, 1<<62) // self-contained: inline state
+	case e.cfg.Dir != "":
+		dir = CheckpointDir(e.cfg.Dir, e.ID, r.id)
+		err = WriteCheckpoint(e.cfg.Storage, dir, m, e.cfg.InlineThreshold)
+	}
+	if err != nil {
+		e.abort(r.job, r.id, err)
+		return
+	}
+	states := map[string][][]byte{}
+	for op, subs := range r.states {
+		info := e.ops[op]
+		list := make([][]byte, info.parallelism)
+		for sub, b := range subs {
+			if sub < len(list) {
+				list[sub] = b
+			}
+		}
+		states[op] = list
+	}
+	e.mu.Lock()
+	delete(e.inflight, r.id)
+	e.failures = 0
+	e.lastDone = time.Now()
+	w := e.waiters[r.id]
+	delete(e.waiters, r.id)
+	var subsumed []string
+	if r.savepoint == "" {
+		e.latest = states
+		if dir != "" {
+			e.completed = append(e.completed, completed{id: r.id, dir: dir})
+			ids := make([]int64, len(e.completed))
+			for i, c := range e.completed {
+				ids[i] = c.id
+			}
+			drop := map[int64]bool{}
+			for _, id := range ToSubsume(ids, e.cfg.NumRetained) {
+				drop[id] = true
+			}
+			kept := e.completed[:0]
+			for _, c := range e.completed {
+				if drop[c.id] {
+					subsumed = append(subsumed, c.dir)
+				} else {
+					kept = append(kept, c)
+				}
+			}
+			e.completed = kept
+		}
+	}
+	e.mu.Unlock()
+	for _, d := range subsumed {
+		if err := e.cfg.Storage.RemoveAll(d); err != nil {
+			e.logf("[WARN] Could not delete subsumed checkpoint %s: %v", d, err)
+		}
+	}
+	if r.notify {
+		r.job.NotifyCheckpointComplete(r.id)
+	}
+	if w != nil {
+		w <- nil
+	}
+}
+
+// end records the final status and applies the retention policy.
+func (e *Execution) end(st runtime.JobStatus, err error, how JobEnd) {
+	e.mu.Lock()
+	e.status, e.err = st, err
+	dirs := make([]string, 0, len(e.completed))
+	for _, c := range e.completed {
+		dirs = append(dirs, c.dir)
+	}
+	e.mu.Unlock()
+	if e.cfg.Dir != "" && DeleteOnEnd(e.cfg.Retention, how) {
+		for _, d := range dirs {
+			e.cfg.Storage.RemoveAll(d)
+		}
+		jobDir := JobDir(e.cfg.Dir, e.ID)
+		for _, sub := range []string{SharedDir, TaskOwnedDir} {
+			e.cfg.Storage.Remove(jobDir + "/" + sub)
+		}
+		e.cfg.Storage.Remove(jobDir)
+	}
+	close(e.done)
+}
+
+// Status returns the job status (RESTARTING between attempts).
+func (e *Execution) Status() runtime.JobStatus {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	return e.status
+}
+
+// Done is closed when the job ended for good.
+func (e *Execution) Done() <-chan struct{} { return e.done }
+
+// Wait blocks until the job ended and returns why it failed, if it did.
+func (e *Execution) Wait() error {
+	<-e.done
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	return e.err
+}
+
+// Cancel stops the job; retention applies as for a canceled job.
+func (e *Execution) Cancel() {
+	e.mu.Lock()
+	e.canceled = true
+	job := e.current
+	e.mu.Unlock()
+	if job != nil {
+		job.Cancel()
+	}
+}
+
+// Counters reports the current attempt's records in and out.
+func (e *Execution) Counters() (in, out int64) {
+	e.mu.Lock()
+	job := e.current
+	e.mu.Unlock()
+	return job.Counters()
+}
+
+// Skipped reports the current attempt's skipped records.
+func (e *Execution) Skipped() (parseErrors, late int64) {
+	e.mu.Lock()
+	job := e.current
+	e.mu.Unlock()
+	return job.Skipped()
+}
+
+// CompletedCheckpoints returns the id of the newest completed checkpoint.
+func (e *Execution) CompletedCheckpoints() int64 {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	return e.current.CompletedCheckpoints()
+}
+
+// Restarts counts restarts after failures.
+func (e *Execution) Restarts() int {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	return e.restarts
+}
+
+var errNoSavepointDir = errors.New("No savepoint location given and no default location configured. Set 'execution.checkpointing.savepoint-dir' (or 'state.savepoints.dir').")
+
+// TriggerSavepoint writes a self-contained savepoint of the running job
+// under target (default: the configured savepoint directory) and returns
+// its path. An intermediate savepoint commits no side effects.
+func (e *Execution) TriggerSavepoint(target string) (string, error) {
+	return e.savepoint(target, false)
+}
+
+// StopWithSavepoint takes a savepoint whose side effects sinks commit, then
+// stops the job (status FINISHED).
+func (e *Execution) StopWithSavepoint(target string) (string, error) {
+	path, err := e.savepoint(target, true)
+	if err != nil {
+		return "", err
+	}
+	e.mu.Lock()
+	e.stopped = true
+	job := e.current
+	e.mu.Unlock()
+	job.Cancel()
+	<-e.done
+	return path, nil
+}
+
+func (e *Execution) savepoint(target string, stop bool) (string, error) {
+	if target == "" {
+		target = e.cfg.SavepointDir
+	}
+	if target == "" {
+		return "", errNoSavepointDir
+	}
+	root, err := ParseURI(target)
+	if err != nil {
+		return "", err
+	}
+	dir := filepath.Join(root, NewSavepointDirName(e.ID, crand.Reader))
+	e.mu.Lock()
+	job := e.current
+	if e.status != runtime.JobRunning {
+		st := e.status
+		e.mu.Unlock()
+		return "", fmt.Errorf("Cannot take a savepoint of job %s: it is %s.", e.ID, st)
+	}
+	id := e.nextID
+	e.nextID++
+	e.inflight[id] = time.Now()
+	e.savepoints[id] = savepointSpec{dir: dir, stop: stop}
+	ch := make(chan error, 1)
+	e.waiters[id] = ch
+	e.mu.Unlock()
+	if err := job.TriggerCheckpoint(id); err != nil {
+		e.abort(job, id, err)
+	}
+	timeout := e.cfg.Timeout
+	if timeout <= 0 {
+		timeout = 10 * time.Minute
+	}
+	select {
+	case err := <-ch:
+		if err != nil {
+			return "", fmt.Errorf("Savepoint of job %s failed: %w", e.ID, err)
+		}
+		return "file:" + dir, nil
+	case <-time.After(timeout):
+		e.abort(job, id, fmt.Errorf("Checkpoint expired before completing."))
+		return "", fmt.Errorf("Savepoint of job %s expired after %v", e.ID, timeout)
+	case <-e.done:
+		return "", fmt.Errorf("Job %s ended before the savepoint completed", e.ID)
+	}
+}

@@ -1,0 +1,155 @@
+package checkpoint
+
+import (
+	"cmp"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"slices"
+	"time"
+)
+
+// Info describes one checkpoint or savepoint directory found by List.
+type Info struct {
+	Path      string    // the chk-<n> or savepoint-… directory
+	JobID     string    // from the directory name (checkpoints) or the metadata
+	JobName   string    // from the metadata; "" when incomplete
+	ID        int64     // checkpoint id (from the directory name or the metadata)
+	Time      time.Time // the metadata timestamp, or the directory's mod time
+	Size      int64     // total bytes of the directory's files
+	Complete  bool      // _metadata present and decodes
+	Savepoint bool      // a savepoint-… directory
+	Problem   string    // why it is not complete ("" when Complete)
+}
+
+// List walks a checkpoint root: <root>/<32-hex job-id>/chk-<n>, chk-<n>
+// directly under root (execution.checkpointing.create-subdir=false) and
+// <root>/savepoint-…. A checkpoint is Complete when its _metadata exists
+// and decodes. Directories that vanish while listing (a concurrent
+// subsume) are left out. The result is sorted by JobID, then ID, then
+// Path. A missing root is an error satisfying os.IsNotExist.
+func List(st Storage, root string) ([]Info, error) {
+	entries, err := st.List(root)
+	if err != nil {
+		return nil, fmt.Errorf("cannot list checkpoint directory %s: %w", root, err)
+	}
+	var out []Info
+	for _, e := range entries {
+		if !e.IsDir {
+			continue
+		}
+		p := filepath.Join(root, e.Name)
+		if id, ok := ParseCheckpointDirName(e.Name); ok {
+			if info, ok, err := inspect(st, p, e.ModTime, "", id, false); err != nil {
+				return nil, err
+			} else if ok {
+				out = append(out, info)
+			}
+			continue
+		}
+		if IsSavepointDirName(e.Name) {
+			if info, ok, err := inspect(st, p, e.ModTime, "", 0, true); err != nil {
+				return nil, err
+			} else if ok {
+				out = append(out, info)
+			}
+			continue
+		}
+		if !IsJobID(e.Name) {
+			continue
+		}
+		chks, err := st.List(p)
+		if err != nil {
+			if errors.Is(err, os.ErrNotExist) {
+				continue
+			}
+			return nil, fmt.Errorf("cannot list job checkpoint directory %s: %w", p, err)
+		}
+		for _, c := range chks {
+			id, ok := ParseCheckpointDirName(c.Name)
+			if !ok || !c.IsDir {
+				continue
+			}
+			info, ok, err := inspect(st, filepath.Join(p, c.Name), c.ModTime, e.Name, id, false)
+			if err != nil {
+				return nil, err
+			}
+			if ok {
+				out = append(out, info)
+			}
+		}
+	}
+	slices.SortFunc(out, func(a, b Info) int {
+		return cmp.Or(cmp.Compare(a.JobID, b.JobID), cmp.Compare(a.ID, b.ID), cmp.Compare(a.Path, b.Path))
+	})
+	return out, nil
+}
+
+// inspect describes one checkpoint directory; ok is false when it vanished.
+func inspect(st Storage, dir string, modTime time.Time, jobID string, id int64, savepoint bool) (Info, bool, error) {
+	info := Info{Path: dir, JobID: jobID, ID: id, Time: modTime, Savepoint: savepoint}
+	files, err := st.List(dir)
+	if err != nil {
+		if errors.Is(err, os.ErrNotExist) {
+			return Info{}, false, nil
+		}
+		return Info{}, false, fmt.Errorf("cannot list checkpoint %s: %w", dir, err)
+	}
+	hasMeta := false
+	for _, f := range files {
+		if !f.IsDir {
+			info.Size += f.Size
+		}
+		if f.Name == MetadataFile && !f.IsDir {
+			hasMeta = true
+		}
+	}
+	if !hasMeta {
+		info.Problem = MetadataFile + " is missing"
+		return info, true, nil
+	}
+	data, err := st.ReadFile(filepath.Join(dir, MetadataFile))
+	if err != nil {
+		if errors.Is(err, os.ErrNotExist) {
+			return Info{}, false, nil
+		}
+		info.Problem = err.Error()
+		return info, true, nil
+	}
+	m, err := DecodeMetadata(data, filepath.Join(dir, MetadataFile))
+	if err != nil {
+		info.Problem = err.Error()
+		return info, true, nil
+	}
+	info.Complete = true
+	info.JobName = m.JobName
+	if info.JobID == "" {
+		info.JobID = m.JobID
+	}
+	if savepoint {
+		info.ID = m.CheckpointID
+	}
+	if m.Timestamp != 0 {
+		info.Time = time.UnixMilli(m.Timestamp)
+	}
+	return info, true, nil
+}
+
+// FindLatest returns the directory of the newest complete checkpoint or
+// savepoint of the job named jobName under root (List + ChooseLatest).
+func FindLatest(st Storage, root, jobName string) (string, error) {
+	infos, err := List(st, root)
+	if err != nil && !errors.Is(err, os.ErrNotExist) {
+		return "", err
+	}
+	cs := make([]Candidate, len(infos))
+	for i, in := range infos {
+		cs[i] = Candidate{Path: in.Path, JobID: in.JobID, JobName: in.JobName, ID: in.ID, Timestamp: in.Time.UnixMilli(), Complete: in.Complete}
+	}
+	c, ok := ChooseLatest(cs, jobName)
+	if !ok {
+		return "", fmt.Errorf("No complete checkpoint of job '%s' found under %s; check execution.checkpointing.dir", jobName, root)
+	}
+	return c.Path, nil
+}

@@ -1,0 +1,239 @@
+package checkpoint
+
+import (
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strings"
+	"syscall"
+)
+
+// Permissions of everything LocalStorage creates, whatever the umask.
+const (
+	dirPerm  os.FileMode = 0o700
+	filePerm os.FileMode = 0o600
+)
+
+// LocalStorage is Storage on the local file system. Directories it creates
+// are 0700 and files 0600 whatever the process umask (it chmods
+// explicitly). It holds no state and is safe for concurrent use.
+type LocalStorage struct{}
+
+var _ Storage = (*LocalStorage)(nil)
+
+// NewLocalStorage returns a Storage on the local file system.
+func NewLocalStorage() *LocalStorage { return &LocalStorage{} }
+
+// MkdirAll creates dir and any missing parents, each 0700. Directories that
+// already exist keep their permissions.
+func (*LocalStorage) MkdirAll(dir string) error {
+	dir = filepath.Clean(dir)
+	// Collect the missing components, deepest first.
+	var missing []string
+	for p := dir; ; p = filepath.Dir(p) {
+		fi, err := os.Stat(p)
+		if err == nil {
+			if !fi.IsDir() {
+				return &os.PathError{Op: "mkdir", Path: p, Err: syscall.ENOTDIR}
+			}
+			break
+		}
+		if !errors.Is(err, os.ErrNotExist) {
+			return err
+		}
+		missing = append(missing, p)
+		if parent := filepath.Dir(p); parent == p {
+			break
+		}
+	}
+	for i := len(missing) - 1; i >= 0; i-- {
+		p := missing[i]
+		if err := os.Mkdir(p, dirPerm); err != nil {
+			if errors.Is(err, os.ErrExist) {
+				continue // created concurrently
+			}
+			return err
+		}
+		if err := os.Chmod(p, dirPerm); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// WriteAtomic writes data to path so that path either holds all of data or
+// is left as it was: it writes "<name>.tmp-<random>" in the same directory,
+// fsyncs it, renames it over path and fsyncs the directory. The file is
+// 0600. On error the temp file is removed.
+func (*LocalStorage) WriteAtomic(path string, data []byte) (err error) {
+	dir, name := filepath.Split(filepath.Clean(path))
+	if dir == "" {
+		dir = "."
+	}
+	tmp := filepath.Join(dir, name+".tmp-"+randomHex(8))
+	f, err := os.OpenFile(tmp, os.O_WRONLY|os.O_CREATE|os.O_EXCL, filePerm)
+	if err != nil {
+		return err
+	}
+	defer func() {
+		if err != nil {
+			_ = f.Close()
+			_ = os.Remove(tmp)
+		}
+	}()
+	if err = f.Chmod(filePerm); err != nil {
+		return err
+	}
+	if _, err = f.Write(data); err != nil {
+		return err
+	}
+	if err = f.Sync(); err != nil {
+		return err
+	}
+	if err = f.Close(); err != nil {
+		return err
+	}
+	if err = os.Rename(tmp, path); err != nil {
+		return err
+	}
+	return syncDir(dir)
+}
+
+// ReadFile returns the content of path.
+func (*LocalStorage) ReadFile(path string) ([]byte, error) {
+	return os.ReadFile(path)
+}
+
+// List returns the entries of dir sorted by name. Entries that vanish while
+// listing are left out.
+func (*LocalStorage) List(dir string) ([]Entry, error) {
+	des, err := os.ReadDir(dir)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]Entry, 0, len(des))
+	for _, de := range des {
+		fi, err := de.Info()
+		if err != nil {
+			if errors.Is(err, os.ErrNotExist) {
+				continue
+			}
+			return nil, err
+		}
+		e := Entry{Name: de.Name(), IsDir: fi.IsDir(), ModTime: fi.ModTime()}
+		if !e.IsDir {
+			e.Size = fi.Size()
+		}
+		out = append(out, e)
+	}
+	return out, nil
+}
+
+// Remove deletes a file or an empty directory; a missing path is not an
+// error.
+func (*LocalStorage) Remove(path string) error {
+	if err := os.Remove(path); err != nil && !errors.Is(err, os.ErrNotExist) {
+		return err
+	}
+	return nil
+}
+
+// RemoveAll deletes path and everything below it; a missing path is not an
+// error.
+func (*LocalStorage) RemoveAll(path string) error {
+	return os.RemoveAll(path)
+}
+
+// Rename moves from to to and fsyncs the directories involved.
+func (*LocalStorage) Rename(from, to string) error {
+	if err := os.Rename(from, to); err != nil {
+		return err
+	}
+	if err := syncDir(filepath.Dir(to)); err != nil {
+		return err
+	}
+	if fd, td := filepath.Dir(from), filepath.Dir(to); fd != td {
+		return syncDir(fd)
+	}
+	return nil
+}
+
+// syncDir fsyncs a directory so that a rename or create in it is durable.
+// File systems that cannot fsync directories are tolerated.
+func syncDir(dir string) error {
+	d, err := os.Open(dir)
+	if err != nil {
+		return err
+	}
+	err = d.Sync()
+	if cerr := d.Close(); err == nil {
+		err = cerr
+	}
+	if errors.Is(err, syscall.EINVAL) || errors.Is(err, syscall.ENOTSUP) {
+		return nil
+	}
+	return err
+}
+
+// randomHex returns 2*n random lowercase hex digits.
+func randomHex(n int) string {
+	b := make([]byte, n)
+	_, _ = rand.Read(b) // never fails (crypto/rand panics instead)
+	return hex.EncodeToString(b)
+}
+
+// ParseURI turns a checkpoint location as a user writes it into an absolute
+// local path. It accepts "file:///abs/path", "file:/abs/path",
+// "file://localhost/abs/path" and plain absolute or relative paths
+// (relative ones are made absolute against the working directory). Any
+// other scheme ("s3://…", "hdfs://…") is an error that says what to use.
+func ParseURI(s string) (string, error) {
+	s = strings.TrimSpace(s)
+	if s == "" {
+		return "", errors.New("checkpoint path is empty; use a local path or file:// URI")
+	}
+	if scheme, ok := uriScheme(s); ok {
+		if !strings.EqualFold(scheme, "file") {
+			return "", fmt.Errorf("Checkpoint storage scheme '%s' is not supported; use a local path or file:// URI", scheme)
+		}
+		u, err := url.Parse(s)
+		if err != nil {
+			return "", fmt.Errorf("invalid checkpoint URI '%s': %v; use a local path or file:///absolute/path", s, err)
+		}
+		if u.Host != "" && !strings.EqualFold(u.Host, "localhost") {
+			return "", fmt.Errorf("checkpoint URI '%s' names host '%s'; only local paths are supported, use file:///absolute/path", s, u.Host)
+		}
+		if u.Opaque != "" || !strings.HasPrefix(u.Path, "/") {
+			return "", fmt.Errorf("checkpoint URI '%s' has no absolute path; use file:///absolute/path", s)
+		}
+		return filepath.Clean(filepath.FromSlash(u.Path)), nil
+	}
+	abs, err := filepath.Abs(s)
+	if err != nil {
+		return "", fmt.Errorf("cannot resolve checkpoint path '%s': %v", s, err)
+	}
+	return abs, nil
+}
+
+// uriScheme reports the scheme of s when s looks like "<scheme>:/…" with a
+// scheme of at least two characters (so "C:/x" and "a:b" stay paths).
+func uriScheme(s string) (string, bool) {
+	i := strings.Index(s, ":")
+	if i < 2 || i+1 >= len(s) || s[i+1] != '/' {
+		return "", false
+	}
+	for j := 0; j < i; j++ {
+		c := s[j]
+		switch {
+		case 'a' <= c && c <= 'z', 'A' <= c && c <= 'Z':
+		case j > 0 && ('0' <= c && c <= '9' || c == '+' || c == '-' || c == '.'):
+		default:
+			return "", false
+		}
+	}
+	return s[:i], true
+}

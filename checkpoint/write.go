@@ -1,0 +1,100 @@
+package checkpoint
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+)
+
+// DefaultInlineThreshold is execution.checkpointing.data-inline-threshold's
+// default (20 kb): subtask states up to this size stay inside _metadata.
+const DefaultInlineThreshold = 20 * 1024
+
+// WriteCheckpoint writes one checkpoint or savepoint into dir (a chk-<n>
+// or savepoint-… directory, created if missing).
+//
+// The subtask states of m arrive Inline. Every Inline longer than
+// inlineThreshold bytes (a negative threshold counts as 0) goes to its own
+// file with a random UUID-like name in dir, written atomically, and its
+// handle becomes a File handle (name relative to dir, Size, CRC32C
+// Checksum). Handles that already name a File (e.g. "shared/…") are kept
+// as they are. _metadata is written last, atomically, so the checkpoint is
+// complete exactly when WriteCheckpoint returns nil.
+//
+// On success m.Version is CurrentVersion and m.Operators holds the final
+// handles (new slices; the caller's handle slices are not modified). On
+// error m is unchanged, dir is removed (best effort) and the error names
+// the file that failed. WriteCheckpoint refuses to write into a directory
+// that already holds a complete checkpoint (and leaves it alone).
+func WriteCheckpoint(st Storage, dir string, m *Metadata, inlineThreshold int) error {
+	if inlineThreshold < 0 {
+		inlineThreshold = 0
+	}
+	entries, err := st.List(dir)
+	switch {
+	case err == nil:
+		for _, e := range entries {
+			if e.Name == MetadataFile {
+				return fmt.Errorf("cannot write checkpoint %d to %s: the directory already holds a complete checkpoint", m.CheckpointID, dir)
+			}
+		}
+		if len(entries) > 0 {
+			// Left over from an attempt that died before its _metadata.
+			if err := st.RemoveAll(dir); err != nil {
+				return fmt.Errorf("cannot write checkpoint %d: removing the incomplete directory %s: %w", m.CheckpointID, dir, err)
+			}
+		}
+	case !errors.Is(err, os.ErrNotExist):
+		return fmt.Errorf("cannot write checkpoint %d to %s: %w", m.CheckpointID, dir, err)
+	}
+
+	fail := func(err error) error {
+		_ = st.RemoveAll(dir)
+		return err
+	}
+	if err := st.MkdirAll(dir); err != nil {
+		return fail(fmt.Errorf("cannot write checkpoint %d: creating directory %s: %w", m.CheckpointID, dir, err))
+	}
+
+	out := *m
+	out.Version = CurrentVersion
+	out.Operators = nil
+	if m.Operators != nil {
+		out.Operators = make([]OperatorState, len(m.Operators))
+	}
+	for i, op := range m.Operators {
+		if op.Subtasks != nil {
+			op.Subtasks = append([]StateHandle(nil), op.Subtasks...)
+		}
+		for j := range op.Subtasks {
+			h := &op.Subtasks[j]
+			if h.File != "" || len(h.Inline) <= inlineThreshold {
+				continue
+			}
+			name := newStateFileName()
+			path := filepath.Join(dir, name)
+			if err := st.WriteAtomic(path, h.Inline); err != nil {
+				return fail(fmt.Errorf("cannot write checkpoint %d: writing state file %s (operator %s, subtask %d): %w",
+					m.CheckpointID, path, opLabel(&op), j, err))
+			}
+			*h = StateHandle{File: name, Size: int64(len(h.Inline)), Checksum: Checksum(h.Inline)}
+		}
+		out.Operators[i] = op
+	}
+
+	path := filepath.Join(dir, MetadataFile)
+	if err := st.WriteAtomic(path, EncodeMetadata(&out)); err != nil {
+		return fail(fmt.Errorf("cannot write checkpoint %d: writing %s: %w", m.CheckpointID, path, err))
+	}
+	*m = out
+	return nil
+}
+
+// opLabel names an operator for error messages: "Name (id)" or the id.
+func opLabel(op *OperatorState) string {
+	if op.Name == "" {
+		return op.OperatorID
+	}
+	return op.Name + " (" + op.OperatorID + ")"
+}
