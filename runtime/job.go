@@ -66,6 +66,7 @@ type Job struct {
 	err      error
 	pending  map[int64]*pendingCheckpoint
 	lastDone int64
+	failErr  error // set by Fail
 	// final holds the last state of tasks that finished; they count as
 	// acknowledged for every later checkpoint.
 	final map[*task]map[string][]byte
@@ -164,7 +165,12 @@ func (j *Job) Start(parent context.Context) error {
 				first = e
 			}
 		}
+		j.mu.Lock()
+		forced := j.failErr
+		j.mu.Unlock()
 		switch {
+		case forced != nil:
+			j.setStatus(JobFailed, forced)
 		case first == nil:
 			j.setStatus(JobFinished, nil)
 		case errors.Is(first, context.Canceled):
@@ -208,6 +214,18 @@ func (j *Job) Cancel() {
 	j.mu.Lock()
 	if j.status == JobRunning {
 		j.status = JobCanceling
+	}
+	j.mu.Unlock()
+	if j.cancel != nil {
+		j.cancel()
+	}
+}
+
+// Fail stops the job as failed with err (e.g. too many failed checkpoints).
+func (j *Job) Fail(err error) {
+	j.mu.Lock()
+	if j.failErr == nil {
+		j.failErr = err
 	}
 	j.mu.Unlock()
 	if j.cancel != nil {

@@ -96,7 +96,7 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 			return 1
 		}
 	}
-	s := session.New(session.Options{Config: conf})
+	s := session.New(session.Options{Config: conf, Log: stderr})
 	defer s.Close()
 	c := newClient(s, stdout, stderr)
 	defer c.stopSignals()

@@ -199,15 +199,17 @@ func TestSnapshotRestore(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(state) > 3 {
+	if len(state) > 12 {
 		t.Errorf("state is %d bytes", len(state))
 	}
 	rest := readAll(t, src, 0, 1, all(2), clock, state)
 	if len(rest)+b.Len != 3000 || !strings.HasPrefix(rest[0], "+I["+itoa(b.Len+1)+", ") {
 		t.Fatalf("restored from %d rows: %d more, first %s", b.Len, len(rest), rest[0])
 	}
-	if full[len(full)-1][:8] != rest[len(rest)-1][:8] {
-		t.Errorf("last rows differ: %s vs %s", full[len(full)-1], rest[len(rest)-1])
+	// Random values depend on the row only, so the restored rows are
+	// exactly those of the uninterrupted run.
+	if strings.Join(full[b.Len:], "\n") != strings.Join(rest, "\n") {
+		t.Errorf("restored rows differ from the uninterrupted run")
 	}
 }
 

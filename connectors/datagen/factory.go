@@ -15,7 +15,17 @@ func init() { connectors.Register(Factory{}) }
 
 // SeedConfigKey is the session configuration key ('SET') holding the seed
 // of the random generators (an unsigned integer); unset uses DefaultSeed.
-// Each subtask derives its own stream from the seed, so runs repeat.
+//
+// What is guaranteed for random fields: the value of a random field in a
+// row is a function of the seed, the field's position in the table and the
+// row's id only (DATE, TIME and TIMESTAMP values also of the clock). Row
+// ids are the row's index in number-of-rows, else the position of the first
+// sequence field, so a bounded source produces the same set of rows at any
+// parallelism, with any projection, and across checkpoint restores, also at
+// a different parallelism. An unbounded random source numbers the rows of
+// each subtask apart (subtask<<40 + count); after a restore a subtask
+// continues the numbering of the old subtask with the same index, so its
+// rows do not repeat that subtask's earlier ones.
 const SeedConfigKey = "datagen.seed"
 
 // DefaultSeed seeds random generators when SeedConfigKey is not set.
@@ -34,7 +44,9 @@ func (Factory) OptionalOptions() []string {
 
 // source is a validated datagen table scan.
 type source struct {
+	name         string
 	fields       []*fieldSpec // one per table column
+	seqFields    []int        // indexes in fields of the sequence fields
 	rowsPerSec   int64
 	numberOfRows int64 // -1 unbounded
 	parallelism  int
@@ -44,7 +56,7 @@ type source struct {
 
 func (Factory) CreateSource(t *connectors.Table) (connectors.Source, error) {
 	o := t.Options
-	s := &source{numberOfRows: -1, seed: DefaultSeed, loc: time.UTC}
+	s := &source{name: t.Name, numberOfRows: -1, seed: DefaultSeed, loc: time.UTC}
 	var err error
 	if s.rowsPerSec, _, err = opts.Int64(o, "rows-per-second", 10000); err != nil {
 		return nil, err
@@ -83,21 +95,16 @@ func (Factory) CreateSource(t *connectors.Table) (connectors.Source, error) {
 		if err != nil {
 			return nil, err
 		}
+		if f.sequence {
+			s.seqFields = append(s.seqFields, len(s.fields))
+		}
 		s.fields = append(s.fields, f)
 	}
 	return s, nil
 }
 
 func (s *source) Bounded() bool {
-	if s.numberOfRows >= 0 {
-		return true
-	}
-	for _, f := range s.fields {
-		if f.sequence {
-			return true
-		}
-	}
-	return false
+	return s.numberOfRows >= 0 || len(s.seqFields) > 0
 }
 
 func (s *source) ChangelogMode() connectors.ChangelogMode { return connectors.InsertOnly }

@@ -9,7 +9,13 @@ import (
 )
 
 // generator appends generated values to vectors. It is owned by one reader.
+//
+// Random values are drawn from a PCG generator that is re-seeded for every
+// (row, field) pair (seedRow), so a value depends only on the seed, the
+// field's position in the table and the row's id: not on the parallelism,
+// the projection, batch boundaries or restores.
 type generator struct {
+	pcg      *rand.PCG
 	rng      *rand.Rand
 	nowMs    int64 // clock at the start of the batch
 	localMs  int64 // nowMs shifted to the session time zone
@@ -19,8 +25,9 @@ type generator struct {
 	pow10Dec [19]int64
 }
 
-func newGenerator(seed, stream uint64) *generator {
-	g := &generator{rng: rand.New(rand.NewPCG(seed, stream))}
+func newGenerator() *generator {
+	g := &generator{pcg: rand.NewPCG(0, 0)}
+	g.rng = rand.New(g.pcg)
 	g.decCtx = apd.Context{Precision: 1000, MaxExponent: apd.MaxExponent, MinExponent: apd.MinExponent, Rounding: apd.RoundHalfUp}
 	p := int64(1)
 	for i := range g.pow10Dec {
@@ -30,9 +37,29 @@ func newGenerator(seed, stream uint64) *generator {
 	return g
 }
 
+// randKey derives the seed half of a field from the job seed and the
+// field's index in the table.
+func randKey(seed uint64, field int) uint64 {
+	return splitmix64(seed ^ uint64(field+1)*0xD1B54A32D192ED03)
+}
+
+// seedRow positions the generator at row id of the field with key.
+func (g *generator) seedRow(key uint64, id int64) {
+	g.pcg.Seed(key, splitmix64(uint64(id)^key))
+}
+
+// splitmix64 is the SplitMix64 finalizer: a bijective bit mixer.
+func splitmix64(x uint64) uint64 {
+	x += 0x9E3779B97F4A7C15
+	x = (x ^ x>>30) * 0xBF58476D1CE4E5B9
+	x = (x ^ x>>27) * 0x94D049BB133111EB
+	return x ^ x>>31
+}
+
 const hexChars = "0123456789abcdef"
 
-// sequence appends value x (start + position) of a sequence field.
+// sequence appends the value at position pos (start + pos) of a sequence
+// field; with a null-rate the caller seeds the row first.
 func (g *generator) sequence(f *fieldSpec, v *types.Vector, pos int64) {
 	if f.nullRate > 0 && g.rng.Float64() < f.nullRate {
 		v.AppendNull()

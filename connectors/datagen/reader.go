@@ -1,7 +1,6 @@
 package datagen
 
 import (
-	"encoding/binary"
 	"errors"
 	"time"
 
@@ -9,85 +8,148 @@ import (
 	"github.com/flinkgo/engine/runtime/types"
 )
 
+// segment is a run of consecutive rows still to emit: row k (0 ≤ k < n)
+// has row id id+k and, for the i-th sequence field of the table, sequence
+// position pos[i]+k (value start+pos[i]+k). n is -1 for an unbounded run.
+//
+// Row ids number the rows of the whole source and seed the random fields:
+// with number-of-rows they are the row's index in [0, number-of-rows); else,
+// with sequence fields, the position of the first sequence field; for an
+// unbounded random source subtask<<40 + the rows it emitted.
+type segment struct {
+	id  int64
+	n   int64
+	pos []int64
+}
+
+// advance drops the first k rows of s.
+func (s *segment) advance(k int64) {
+	s.id += k
+	for i := range s.pos {
+		s.pos[i] += k
+	}
+	if s.n > 0 {
+		s.n -= k
+	}
+}
+
+// unboundedIDShift places the row ids of unbounded subtasks apart.
+const unboundedIDShift = 40
+
 // reader generates one subtask's rows.
 type reader struct {
 	src      *source
 	subtask  int
+	par      int
 	proj     []*fieldSpec
-	seqStart []int64 // per projected field: first sequence position of this subtask
-	total    int64   // rows of this subtask, -1 unbounded
-	emitted  int64
+	seqSlot  []int    // per projected field: index into segment.pos, -1 for random
+	keys     []uint64 // per projected field: random seed key (randKey)
+	colTypes []*types.Type
 	rate     float64 // rows per second of this subtask
 	minChunk int64
-	colTypes []*types.Type
+
+	segs    []segment // remaining rows of this subtask, in order
+	emitted int64     // rows emitted by this instance (rate limiter)
 
 	clock     runtime.Clock
 	startMs   int64 // rate limiter epoch
 	startRows int64 // emitted at startMs
 	gen       *generator
-	mix       uint64
 }
 
 func newReader(s *source, subtask, parallelism int, projection []int) *reader {
-	r := &reader{src: s, subtask: subtask, total: -1}
-	if s.numberOfRows >= 0 {
-		_, r.total = share(s.numberOfRows, subtask, parallelism)
-	}
-	for _, f := range s.fields {
-		if f.sequence {
-			_, n := share(f.count(), subtask, parallelism)
-			if r.total < 0 || n < r.total {
-				r.total = n
-			}
-		}
-	}
+	r := &reader{src: s, subtask: subtask, par: parallelism, gen: newGenerator()}
 	for _, i := range projection {
 		f := s.fields[i]
 		r.proj = append(r.proj, f)
 		r.colTypes = append(r.colTypes, f.t)
-		off := int64(0)
-		if f.sequence {
-			off, _ = share(f.count(), subtask, parallelism)
+		slot := -1
+		for k, fi := range s.seqFields {
+			if fi == i {
+				slot = k
+			}
 		}
-		r.seqStart = append(r.seqStart, off)
+		r.seqSlot = append(r.seqSlot, slot)
+		r.keys = append(r.keys, randKey(s.seed, i))
+	}
+	if seg := s.initialSegment(subtask, parallelism); seg.n != 0 {
+		r.segs = []segment{seg}
 	}
 	r.rate = float64(s.rowsPerSec) / float64(parallelism)
 	r.minChunk = min(max(int64(r.rate/20), 1), types.DefaultBatchSize)
 	return r
 }
 
+// initialSegment is the share of subtask out of parallelism at the start of
+// a job: each sequence is split into contiguous ranges, number-of-rows
+// likewise, and the subtask emits as many rows as its shortest share (a
+// sequence source ends when its first sequence is exhausted).
+func (s *source) initialSegment(subtask, parallelism int) segment {
+	seg := segment{n: -1, pos: make([]int64, len(s.seqFields))}
+	if s.numberOfRows >= 0 {
+		seg.id, seg.n = share(s.numberOfRows, subtask, parallelism)
+	}
+	for k, fi := range s.seqFields {
+		off, n := share(s.fields[fi].count(), subtask, parallelism)
+		seg.pos[k] = off
+		if k == 0 && s.numberOfRows < 0 {
+			seg.id = off
+		}
+		if seg.n < 0 || n < seg.n {
+			seg.n = n
+		}
+	}
+	if seg.n < 0 {
+		seg.id = int64(subtask) << unboundedIDShift
+	}
+	return seg
+}
+
+// Open restores the remaining rows when the job starts from a checkpoint.
+//
+// With ctx.RestoredStates (the states of every old subtask, any old
+// parallelism) the remaining segments of all old subtasks are united,
+// ordered by row id, and split into Parallelism contiguous shares by row
+// count; this subtask keeps its share (possibly empty: the reader then
+// ends at once). Every new subtask computes the same split, so no row is
+// emitted twice or lost. An unbounded random source has nothing to split:
+// new subtask i continues the row-id stream of old subtask i (or starts its
+// own when there was none).
+// Without RestoredStates, a StateRestore alone is this subtask's own state
+// at unchanged parallelism and is continued as is.
 func (r *reader) Open(ctx *runtime.OperatorContext) error {
 	r.clock = ctx.Clock
 	if r.clock == nil {
 		return errors.New("datagen: OperatorContext.Clock is nil")
 	}
-	if ctx.StateRestore != nil {
-		n, k := binary.Varint(ctx.StateRestore)
-		if k <= 0 || n < 0 {
-			return errors.New("datagen: corrupt checkpoint state")
+	switch {
+	case len(ctx.RestoredStates) > 0:
+		if err := r.restore(ctx.RestoredStates, r.subtask, r.par); err != nil {
+			return err
 		}
-		r.emitted = n
+	case ctx.StateRestore != nil:
+		// Own state only: keep all of it (a share of 1 out of 1), but the
+		// legacy format is relative to this subtask's initial share.
+		if err := r.restoreOwn(ctx.StateRestore); err != nil {
+			return err
+		}
 	}
-	r.reseed()
 	r.startMs = r.clock.NowMillis()
 	r.startRows = r.emitted
 	return nil
 }
 
-// reseed derives the random stream from the seed, the subtask and the
-// position, so a restored reader continues deterministically.
-func (r *reader) reseed() {
-	stream := uint64(r.subtask)<<32 ^ uint64(r.emitted)*0x9E3779B97F4A7C15
-	r.gen = newGenerator(r.src.seed, stream)
-}
-
 func (r *reader) Poll() (*types.Batch, runtime.SourceStatus, error) {
+	for len(r.segs) > 0 && r.segs[0].n == 0 {
+		r.segs = r.segs[1:]
+	}
+	if len(r.segs) == 0 {
+		return nil, runtime.SourceEnd, nil
+	}
+	seg := &r.segs[0]
 	remaining := int64(types.DefaultBatchSize)
-	if r.total >= 0 {
-		remaining = r.total - r.emitted
-		if remaining <= 0 {
-			return nil, runtime.SourceEnd, nil
-		}
+	if seg.n > 0 {
+		remaining = seg.n
 	}
 	now := r.clock.NowMillis()
 	allowed := r.minChunk + int64(float64(now-r.startMs)*r.rate/1000) - (r.emitted - r.startRows)
@@ -106,26 +168,34 @@ func (r *reader) Poll() (*types.Batch, runtime.SourceStatus, error) {
 	g.localMs = now + int64(off)*1000
 	for c, f := range r.proj {
 		v := b.Cols[c]
-		if f.sequence {
-			pos := r.seqStart[c] + r.emitted
+		key := r.keys[c]
+		if slot := r.seqSlot[c]; slot >= 0 {
+			pos := seg.pos[slot]
 			for i := int64(0); i < n; i++ {
+				if f.nullRate > 0 {
+					g.seedRow(key, seg.id+i)
+				}
 				g.sequence(f, v, pos+i)
 			}
 		} else {
 			for i := int64(0); i < n; i++ {
+				g.seedRow(key, seg.id+i)
 				g.random(f, v)
 			}
 		}
 	}
 	b.SetRowCount(int(n))
 	r.emitted += n
+	seg.advance(n)
+	if seg.n == 0 {
+		r.segs = r.segs[1:]
+	}
 	return b, runtime.SourceMore, nil
 }
 
-// SnapshotState stores the number of rows this subtask emitted; the next
-// sequence value and the random stream derive from it.
+// SnapshotState returns the remaining segments (see encodeState).
 func (r *reader) SnapshotState(int64) ([]byte, error) {
-	return binary.AppendVarint(nil, r.emitted), nil
+	return encodeState(r.segs, len(r.src.seqFields)), nil
 }
 
 func (r *reader) NotifyCheckpointComplete(int64) error { return nil }

@@ -1,6 +1,12 @@
 // Package filesystem is the 'filesystem' connector: a source reading every
 // file under a directory (once, or monitoring it for new files) and a sink
 // writing rolling part files, with row formats from package formats.
+//
+// Checkpoints: the source records per subtask the files it read and where
+// it is in the others, and restores at any parallelism (state.go). The sink
+// is exactly-once when the session enables checkpointing
+// (execution.checkpointing.interval): part files stay hidden until the
+// checkpoint that closed them completes (sink.go, sink_state.go).
 package filesystem
 
 import (
@@ -200,7 +206,7 @@ func (Factory) CreateSink(t *connectors.Table) (connectors.Sink, error) {
 		return nil, err
 	}
 	o := t.Options
-	s := &sink{table: tb, prefix: "part-" + NewUUID()}
+	s := &sink{table: tb, prefix: "part-" + NewUUID(), exactlyOnce: checkpointingEnabled(t.Config)}
 	if s.fileSize, err = opts.MemorySize(o, "sink.rolling-policy.file-size", 128<<20); err != nil {
 		return nil, err
 	}

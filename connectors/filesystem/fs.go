@@ -30,6 +30,26 @@ func (OSFS) MkdirAll(dir string) error                  { return os.MkdirAll(dir
 func (OSFS) Stat(name string) (fs.FileInfo, error)      { return os.Stat(name) }
 func (OSFS) ReadDir(dir string) ([]fs.DirEntry, error)  { return os.ReadDir(dir) }
 
+// DirSyncer is implemented by file systems that can make the entries of a
+// directory durable (fsync of the directory); the sink uses it after
+// creating pending files and after commits when the FS has it.
+type DirSyncer interface {
+	SyncDir(dir string) error
+}
+
+// SyncDir fsyncs a directory.
+func (OSFS) SyncDir(dir string) error {
+	f, err := os.Open(dir)
+	if err != nil {
+		return err
+	}
+	serr := f.Sync()
+	if err := f.Close(); serr == nil {
+		serr = err
+	}
+	return serr
+}
+
 // DefaultFS is used by sources and sinks created from now on.
 var DefaultFS FS = OSFS{}
 

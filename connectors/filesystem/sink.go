@@ -1,61 +1,135 @@
 package filesystem
 
 import (
-	"encoding/binary"
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"path/filepath"
 	"strconv"
+	"strings"
+	"sync"
 	"time"
 
 	"github.com/flinkgo/engine/connectors"
 	"github.com/flinkgo/engine/connectors/formats"
+	"github.com/flinkgo/engine/connectors/internal/opts"
 	"github.com/flinkgo/engine/runtime"
 	"github.com/flinkgo/engine/runtime/types"
 )
 
+// CheckpointIntervalKey is the session configuration key that enables
+// checkpointing, and with it the sink's exactly-once mode.
+const CheckpointIntervalKey = "execution.checkpointing.interval"
+
+// checkpointingEnabled reports whether the session configuration enables
+// checkpointing: the interval is set and not zero ("0", "0 s", ...).
+func checkpointingEnabled(config map[string]string) bool {
+	v := strings.TrimSpace(config[CheckpointIntervalKey])
+	if v == "" {
+		return false
+	}
+	d, ok := opts.ParseDuration(v)
+	return !ok || d > 0
+}
+
 type sink struct {
 	*table
-	prefix      string // "part-<uuid>", shared by all subtasks
 	fileSize    int64
 	rollover    time.Duration
 	inactivity  time.Duration
 	parallelism int
+	exactlyOnce bool // checkpointing enabled: two-phase commit
+
+	// prefix ("part-<uuid>") is shared by the writers of one run of the
+	// job. A run creates one writer per subtask; when a subtask's writer
+	// is created a second time (a restart reusing the plan) or the
+	// parallelism changes, a new run begins with a new prefix, so part
+	// names never repeat across runs.
+	mu     sync.Mutex
+	prefix string
+	runPar int
+	issued map[int]bool
 }
 
 func (s *sink) ChangelogMode() connectors.ChangelogMode { return connectors.InsertOnly }
 func (s *sink) Parallelism() int                        { return s.parallelism }
 
+// runPrefix returns the part-file prefix of the run subtask's writer
+// belongs to.
+func (s *sink) runPrefix(subtask, parallelism int) string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.issued == nil || s.issued[subtask] || s.runPar != parallelism {
+		if s.issued != nil {
+			s.prefix = "part-" + NewUUID()
+		}
+		s.issued, s.runPar = map[int]bool{}, parallelism
+	}
+	s.issued[subtask] = true
+	return s.prefix
+}
+
 func (s *sink) NewWriter(subtask, parallelism int) (runtime.Operator, error) {
+	if parallelism < 1 || subtask < 0 || subtask >= parallelism {
+		return nil, fmt.Errorf("filesystem sink of table %s: invalid subtask %d of %d", s.name, subtask, parallelism)
+	}
 	enc, err := s.format.NewEncoder(s.fields, s.fmtOpts)
 	if err != nil {
 		return nil, err
 	}
-	return &writer{sink: s, subtask: subtask, enc: enc, cols: make([]*types.Vector, len(s.fields))}, nil
+	return &writer{sink: s, subtask: subtask, par: parallelism, prefix: s.runPrefix(subtask, parallelism),
+		exactlyOnce: s.exactlyOnce, enc: enc, cols: make([]*types.Vector, len(s.fields))}, nil
 }
 
-// writer writes one subtask's part files: each is written as a hidden
-// ".part-<uuid>-<subtask>-<n>.inprogress.<uuid>" file and renamed to
-// "part-<uuid>-<subtask>-<n>" when rolled or at Finish. A cancelled job
-// (Close without Finish) leaves its in-progress file hidden.
+// partFile is a part file not yet visible: its hidden in-progress name and
+// the final name it gets on commit (base names in the sink directory).
+type partFile struct {
+	tmp, final string
+}
+
+// committable is the pending files closed for one checkpoint.
+type committable struct {
+	checkpoint int64
+	files      []partFile
+}
+
+// writer writes one subtask's part files. Each is written as a hidden
+// ".part-<uuid>-<subtask>-<n>.inprogress.<uuid>" file and made visible by
+// renaming it to "part-<uuid>-<subtask>-<n>".
+//
+// Without checkpointing a file is renamed when it rolls (size, rollover or
+// inactivity interval) and at Finish. With checkpointing (exactly-once) a
+// file goes in-progress → pending → finished: rolling or SnapshotState
+// closes it (flushed, fsynced) and it becomes pending, still hidden;
+// SnapshotState(id) assigns the pending files to checkpoint id and records
+// them in the state; NotifyCheckpointComplete(id) renames the pending files
+// of every checkpoint ≤ id. A restore re-commits the files recorded in the
+// restored state; what the failed run wrote after that checkpoint stays
+// hidden. Finish (end of a bounded input) commits everything. Close without
+// Finish (cancel, failure) makes nothing visible.
 type writer struct {
-	sink    *sink
-	subtask int
-	enc     formats.Encoder
-	cols    []*types.Vector
-	out     runtime.Output
-	clock   runtime.Clock
-	metrics *runtime.OperatorMetrics
+	sink        *sink
+	subtask     int
+	par         int
+	prefix      string
+	exactlyOnce bool
+	enc         formats.Encoder
+	cols        []*types.Vector
+	out         runtime.Output
+	clock       runtime.Clock
+	metrics     *runtime.OperatorMetrics
 
 	counter  int64 // next part number
 	file     io.WriteCloser
-	tmpPath  string
-	partPath string
+	cur      partFile // the in-progress file, when file != nil
 	size     int64
 	openedMs int64
 	lastMs   int64 // last write
 	buf      []byte
+
+	rolled  []partFile    // exactly-once: pending, not yet in a checkpoint
+	commits []committable // exactly-once: pending per checkpoint, ascending
 }
 
 func (w *writer) Open(ctx *runtime.OperatorContext, out runtime.Output) error {
@@ -63,14 +137,45 @@ func (w *writer) Open(ctx *runtime.OperatorContext, out runtime.Output) error {
 	if w.clock == nil {
 		return errors.New("filesystem sink: OperatorContext.Clock is nil")
 	}
-	if ctx.StateRestore != nil {
-		n, k := binary.Uvarint(ctx.StateRestore)
-		if k <= 0 {
-			return errors.New("filesystem sink: corrupt state")
-		}
-		w.counter = int64(n)
+	if err := w.sink.fs.MkdirAll(w.sink.path); err != nil {
+		return err
 	}
-	return w.sink.fs.MkdirAll(w.sink.path)
+	switch {
+	case len(ctx.RestoredStates) > 0:
+		return w.restore(ctx.RestoredStates, w.subtask, w.par)
+	case ctx.StateRestore != nil:
+		return w.restore([][]byte{ctx.StateRestore}, 0, 1)
+	}
+	return nil
+}
+
+// restore commits the committables of the old subtasks assigned to this
+// writer (old subtask i goes to new subtask i % parallelism, so each is
+// committed by exactly one writer) and continues the part counter.
+func (w *writer) restore(states [][]byte, sub, par int) error {
+	committed := false
+	for i, st := range states {
+		if i%par != sub || len(st) == 0 {
+			continue
+		}
+		s, err := decodeSinkState(st)
+		if err != nil {
+			return fmt.Errorf("filesystem sink of table %s: cannot restore the state of subtask %d: %w", w.sink.name, i, err)
+		}
+		w.counter = max(w.counter, s.counter)
+		for _, c := range s.commits {
+			for _, f := range c.files {
+				if err := w.commit(f, c.checkpoint, true); err != nil {
+					return err
+				}
+				committed = true
+			}
+		}
+	}
+	if committed {
+		return w.syncDir()
+	}
+	return nil
 }
 
 func (w *writer) ProcessBatch(_ int, b *types.Batch) error {
@@ -123,24 +228,25 @@ func (w *writer) ProcessBatch(_ int, b *types.Batch) error {
 	return nil
 }
 
+func (w *writer) path(name string) string { return filepath.Join(w.sink.path, name) }
+
 // write appends p to the in-progress file, opening one if needed.
 func (w *writer) write(p []byte, now int64) error {
 	if len(p) == 0 {
 		return nil
 	}
 	if w.file == nil {
-		name := w.sink.prefix + "-" + strconv.Itoa(w.subtask) + "-" + strconv.FormatInt(w.counter, 10)
+		name := w.prefix + "-" + strconv.Itoa(w.subtask) + "-" + strconv.FormatInt(w.counter, 10)
 		w.counter++
-		w.partPath = filepath.Join(w.sink.path, name)
-		w.tmpPath = filepath.Join(w.sink.path, "."+name+".inprogress."+NewUUID())
-		f, err := w.sink.fs.Create(w.tmpPath)
+		w.cur = partFile{tmp: "." + name + ".inprogress." + NewUUID(), final: name}
+		f, err := w.sink.fs.Create(w.path(w.cur.tmp))
 		if err != nil {
 			return fmt.Errorf("cannot create part file of table %s: %w", w.sink.name, err)
 		}
 		w.file, w.size, w.openedMs = f, 0, now
 	}
 	if _, err := w.file.Write(p); err != nil {
-		return fmt.Errorf("cannot write part file %s: %w", w.tmpPath, err)
+		return fmt.Errorf("cannot write part file %s: %w", w.path(w.cur.tmp), err)
 	}
 	w.size += int64(len(p))
 	w.lastMs = now
@@ -160,18 +266,66 @@ func (w *writer) rollIfDue(now int64) error {
 	return nil
 }
 
-// roll closes the in-progress file and moves it to its final name.
+// roll closes the in-progress file: without checkpointing it moves to its
+// final name; in exactly-once mode it is fsynced and becomes pending.
 func (w *writer) roll() error {
 	if w.file == nil {
 		return nil
 	}
-	f := w.file
+	f, pf := w.file, w.cur
 	w.file, w.size = nil, 0
-	if err := f.Close(); err != nil {
-		return fmt.Errorf("cannot close part file %s: %w", w.tmpPath, err)
+	if w.exactlyOnce {
+		if s, ok := f.(interface{ Sync() error }); ok {
+			if err := s.Sync(); err != nil {
+				f.Close()
+				return fmt.Errorf("cannot sync part file %s: %w", w.path(pf.tmp), err)
+			}
+		}
 	}
-	if err := w.sink.fs.Rename(w.tmpPath, w.partPath); err != nil {
-		return fmt.Errorf("cannot commit part file %s: %w", w.partPath, err)
+	if err := f.Close(); err != nil {
+		return fmt.Errorf("cannot close part file %s: %w", w.path(pf.tmp), err)
+	}
+	if w.exactlyOnce {
+		w.rolled = append(w.rolled, pf)
+		return nil
+	}
+	if err := w.sink.fs.Rename(w.path(pf.tmp), w.path(pf.final)); err != nil {
+		return fmt.Errorf("cannot commit part file %s: %w", w.path(pf.final), err)
+	}
+	return nil
+}
+
+// commit renames a pending file to its final name. On a restore (recheck)
+// it is idempotent: a final file that exists is left alone (the commit
+// happened before the failure); a pending file that is gone is fine when
+// its final file exists, and an error otherwise.
+func (w *writer) commit(f partFile, checkpoint int64, recheck bool) error {
+	tmp, final := w.path(f.tmp), w.path(f.final)
+	if recheck {
+		if _, err := w.sink.fs.Stat(final); err == nil {
+			return nil
+		}
+	}
+	err := w.sink.fs.Rename(tmp, final)
+	if err == nil {
+		return nil
+	}
+	if errors.Is(err, fs.ErrNotExist) {
+		if _, serr := w.sink.fs.Stat(final); serr == nil {
+			return nil
+		}
+		return fmt.Errorf("filesystem sink of table %s: cannot commit part file %s of checkpoint %d: the pending file %s is missing",
+			w.sink.name, final, checkpoint, tmp)
+	}
+	return fmt.Errorf("filesystem sink of table %s: cannot commit part file %s of checkpoint %d: %w", w.sink.name, final, checkpoint, err)
+}
+
+// syncDir makes renames and new files in the sink directory durable.
+func (w *writer) syncDir() error {
+	if d, ok := w.sink.fs.(DirSyncer); ok {
+		if err := d.SyncDir(w.sink.path); err != nil {
+			return fmt.Errorf("cannot sync directory %s of table %s: %w", w.sink.path, w.sink.name, err)
+		}
 	}
 	return nil
 }
@@ -186,22 +340,70 @@ func (w *writer) ProcessWatermark(wm int64) error {
 	return nil
 }
 
-// SnapshotState records the part counter and the in-progress file (path
-// and length) so a later recovery can truncate or discard it.
-func (w *writer) SnapshotState(int64) ([]byte, error) {
-	b := binary.AppendUvarint(nil, uint64(w.counter))
-	if w.file != nil {
-		b = appendString(b, w.tmpPath)
-		b = appendString(b, w.partPath)
-		b = binary.AppendUvarint(b, uint64(w.size))
+// SnapshotState, in exactly-once mode, closes the in-progress file and
+// records every pending file not yet committed under its checkpoint. See
+// encodeSinkState for the layout.
+func (w *writer) SnapshotState(checkpointID int64) ([]byte, error) {
+	if w.exactlyOnce {
+		if err := w.roll(); err != nil {
+			return nil, err
+		}
+		if len(w.rolled) > 0 {
+			w.commits = append(w.commits, committable{checkpoint: checkpointID, files: w.rolled})
+			w.rolled = nil
+			if err := w.syncDir(); err != nil {
+				return nil, err
+			}
+		}
 	}
-	return b, nil
+	return encodeSinkState(&sinkState{prefix: w.prefix, subtask: w.subtask, counter: w.counter, commits: w.commits}), nil
 }
 
-func (w *writer) NotifyCheckpointComplete(int64) error { return nil }
+// NotifyCheckpointComplete commits the pending files of every checkpoint
+// up to id.
+func (w *writer) NotifyCheckpointComplete(id int64) error {
+	n := 0
+	for n < len(w.commits) && w.commits[n].checkpoint <= id {
+		for _, f := range w.commits[n].files {
+			if err := w.commit(f, w.commits[n].checkpoint, false); err != nil {
+				return err
+			}
+		}
+		n++
+	}
+	if n == 0 {
+		return nil
+	}
+	w.commits = append(w.commits[:0], w.commits[n:]...)
+	return w.syncDir()
+}
 
-func (w *writer) Finish() error { return w.roll() }
+// Finish (end of input) makes every file visible, as a bounded job does
+// when it ends.
+func (w *writer) Finish() error {
+	if err := w.roll(); err != nil {
+		return err
+	}
+	if !w.exactlyOnce {
+		return nil
+	}
+	for _, c := range w.commits {
+		for _, f := range c.files {
+			if err := w.commit(f, c.checkpoint, false); err != nil {
+				return err
+			}
+		}
+	}
+	for _, f := range w.rolled {
+		if err := w.commit(f, 0, false); err != nil {
+			return err
+		}
+	}
+	w.commits, w.rolled = nil, nil
+	return w.syncDir()
+}
 
+// Close releases the in-progress file; it stays hidden.
 func (w *writer) Close() error {
 	if w.file != nil {
 		err := w.file.Close()

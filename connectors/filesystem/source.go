@@ -44,7 +44,7 @@ func (s *source) NewReader(subtask, parallelism int, projection []int) (runtime.
 		return nil, err
 	}
 	r := &reader{src: s, subtask: subtask, par: parallelism, dec: dec, split: s.format.Split(s.fmtOpts),
-		done: map[string]bool{}, out: make([]*types.Vector, len(s.fields)), fieldPos: make([]int, len(s.fields))}
+		seen: map[string]bool{}, out: make([]*types.Vector, len(s.fields)), fieldPos: make([]int, len(s.fields))}
 	for i := range r.fieldPos {
 		r.fieldPos[i] = -1
 	}
@@ -67,9 +67,9 @@ func (s *source) NewReader(subtask, parallelism int, projection []int) (runtime.
 	}
 	r.trackedSplit = func(data []byte, atEOF bool) (int, []byte, error) {
 		adv, tok, err := r.split(data, atEOF)
-		if adv > 0 {
-			r.lastAdv = int64(adv)
-			r.lastLines = int64(bytes.Count(data[:adv], newline))
+		if adv > 0 { // summed until the record is consumed (Poll)
+			r.lastAdv += int64(adv)
+			r.lastLines += int64(bytes.Count(data[:adv], newline))
 		}
 		return adv, tok, err
 	}
@@ -77,6 +77,29 @@ func (s *source) NewReader(subtask, parallelism int, projection []int) (runtime.
 }
 
 var newline = []byte{'\n'}
+
+// skipTo positions rc (just opened) at offset: by seeking when it can, else
+// by reading; a file shorter than offset is an error.
+func skipTo(fsys FS, p string, rc io.Reader, offset int64) error {
+	if sk, ok := rc.(io.Seeker); ok {
+		st, err := fsys.Stat(p)
+		if err != nil {
+			return err
+		}
+		if st.Size() < offset {
+			return fmt.Errorf("the file is shorter (%d bytes) than the recorded position", st.Size())
+		}
+		_, err = sk.Seek(offset, io.SeekStart)
+		return err
+	}
+	if _, err := io.CopyN(io.Discard, rc, offset); err != nil {
+		if errors.Is(err, io.EOF) {
+			return errors.New("the file is shorter than the recorded position")
+		}
+		return err
+	}
+	return nil
+}
 
 type metaCol struct {
 	pos int
@@ -90,14 +113,20 @@ type fileInfo struct {
 	mod  int64 // µs since epoch
 }
 
-// openFile is the file being read.
-type openFile struct {
+// fileEntry is a file assigned to a reader and not read completely, with
+// the position to start at (0 for a file not started).
+type fileEntry struct {
 	fileInfo
-	name   string
-	rc     io.ReadCloser
-	sc     *bufio.Scanner
 	offset int64 // bytes consumed
 	line   int64 // lines consumed
+}
+
+// openFile is the file being read.
+type openFile struct {
+	fileEntry
+	name string
+	rc   io.ReadCloser
+	sc   *bufio.Scanner
 }
 
 type reader struct {
@@ -114,36 +143,57 @@ type reader struct {
 	out      []*types.Vector // per format field, for Decode
 	meta     []metaCol
 
-	clock    runtime.Clock
-	metrics  *runtime.OperatorMetrics
-	pending  []fileInfo
-	done     map[string]bool // files read completely
-	doneList []string        // done, in completion order (state)
+	clock   runtime.Clock
+	metrics *runtime.OperatorMetrics
+	// pending are this reader's files still to read, in order; restored
+	// ones may start at an offset.
+	pending []fileEntry
+	// seen holds every path a scan must not queue again: this reader's
+	// files (read, being read or pending) and, after a restore, every file
+	// any old subtask knew.
+	seen map[string]bool
+	// doneList are the files read completely that this reader records in
+	// its state, in completion order.
+	doneList []string
 	cur      *openFile
-	resume   *resumePos
 	nextScan int64
 	buf      []byte
 }
 
-type resumePos struct {
-	path         string
-	offset, line int64
-}
-
+// Open restores the reader's files from a checkpoint and lists the
+// directory. With ctx.RestoredStates (every old subtask's state, any old
+// parallelism) this subtask takes its share of the union (see restore);
+// with a StateRestore alone (own state, unchanged parallelism) it keeps its
+// own state.
 func (r *reader) Open(ctx *runtime.OperatorContext) error {
 	r.clock = ctx.Clock
 	r.metrics = ctx.Metrics
 	if r.metrics == nil {
 		r.metrics = &runtime.OperatorMetrics{}
 	}
-	if ctx.StateRestore != nil {
-		if err := r.restore(ctx.StateRestore); err != nil {
+	restored := false
+	switch {
+	case len(ctx.RestoredStates) > 0:
+		if err := r.restore(ctx.RestoredStates, r.subtask, r.par); err != nil {
 			return err
 		}
+		restored = true
+	case ctx.StateRestore != nil:
+		// This subtask's own state alone (unchanged parallelism): keep
+		// all of it.
+		if err := r.restore([][]byte{ctx.StateRestore}, 0, 1); err != nil {
+			return err
+		}
+		restored = true
 	}
 	r.buf = make([]byte, 64<<10)
-	if err := r.scan(); err != nil {
-		return err
+	// A restored one-shot scan reads the files recorded in the state only
+	// (those listed when the job first started); a monitoring reader looks
+	// for new files at once.
+	if !restored || r.src.monitor > 0 {
+		if err := r.scan(); err != nil {
+			return err
+		}
 	}
 	if r.src.monitor > 0 && r.clock != nil {
 		r.nextScan = r.clock.NowMillis() + r.src.monitor.Milliseconds()
@@ -151,37 +201,40 @@ func (r *reader) Open(ctx *runtime.OperatorContext) error {
 	return nil
 }
 
-// scan lists the directory tree and queues this subtask's unread files.
-func (r *reader) scan() error {
+// list returns the files under the table's path, sorted by path.
+func (r *reader) list() ([]fileInfo, error) {
 	root := r.src.path
 	st, err := r.src.fs.Stat(root)
 	if err != nil {
 		if errors.Is(err, fs.ErrNotExist) && r.src.monitor > 0 {
-			return nil
+			return nil, nil
 		}
-		return fmt.Errorf("cannot read path %s of table %s: %w", root, r.src.name, err)
+		return nil, fmt.Errorf("cannot read path %s of table %s: %w", root, r.src.name, err)
 	}
 	var files []fileInfo
 	if st.IsDir() {
 		if files, err = r.walk(root, files); err != nil {
-			return err
+			return nil, err
 		}
 	} else {
 		files = append(files, fileInfo{path: root, size: st.Size(), mod: st.ModTime().UnixMilli() * 1000})
 	}
 	sort.Slice(files, func(i, j int) bool { return files[i].path < files[j].path })
-	queued := map[string]bool{}
-	for _, f := range r.pending {
-		queued[f.path] = true
-	}
-	if r.cur != nil {
-		queued[r.cur.path] = true
+	return files, nil
+}
+
+// scan lists the directory tree and queues this subtask's new files.
+func (r *reader) scan() error {
+	files, err := r.list()
+	if err != nil {
+		return err
 	}
 	for i, f := range files {
-		if r.done[f.path] || queued[f.path] || !r.mine(i, f.path) {
+		if r.seen[f.path] || !r.mine(i, f.path) {
 			continue
 		}
-		r.pending = append(r.pending, f)
+		r.seen[f.path] = true
+		r.pending = append(r.pending, fileEntry{fileInfo: f})
 	}
 	return nil
 }
@@ -193,9 +246,14 @@ func (r *reader) mine(i int, p string) bool {
 	if r.src.monitor == 0 {
 		return i%r.par == r.subtask
 	}
+	return pathOwner(p, r.par) == r.subtask
+}
+
+// pathOwner is the subtask (out of par) a path hashes to.
+func pathOwner(p string, par int) int {
 	h := fnv.New32a()
 	h.Write([]byte(p))
-	return int(h.Sum32()%uint32(r.par)) == r.subtask
+	return int(h.Sum32() % uint32(par))
 }
 
 func hidden(name string) bool { return strings.HasPrefix(name, ".") || strings.HasPrefix(name, "_") }
@@ -238,15 +296,14 @@ func (r *reader) openNext() error {
 	if err != nil {
 		return fmt.Errorf("cannot open file %s: %w", f.path, err)
 	}
-	of := &openFile{fileInfo: f, name: path.Base(filepath.ToSlash(f.path)), rc: rc}
-	if r.resume != nil && r.resume.path == f.path {
-		if _, err := io.CopyN(io.Discard, rc, r.resume.offset); err != nil {
+	of := &openFile{fileEntry: f, name: path.Base(filepath.ToSlash(f.path)), rc: rc}
+	if f.offset > 0 {
+		if err := skipTo(r.src.fs, f.path, rc, f.offset); err != nil {
 			rc.Close()
-			return fmt.Errorf("cannot resume file %s at offset %d: %w", f.path, r.resume.offset, err)
+			return fmt.Errorf("cannot resume file %s at line %d (offset %d): %w", f.path, f.line+1, f.offset, err)
 		}
-		of.offset, of.line = r.resume.offset, r.resume.line
-		r.resume = nil
 	}
+	r.lastAdv, r.lastLines = 0, 0
 	of.sc = bufio.NewScanner(rc)
 	of.sc.Buffer(r.buf, maxRecordSize)
 	of.sc.Split(r.trackedSplit)
@@ -260,7 +317,6 @@ func (r *reader) finishFile() error {
 	if err != nil {
 		return fmt.Errorf("cannot read file %s at line %d (offset %d): %w", r.cur.path, r.cur.line+1, r.cur.offset, err)
 	}
-	r.done[r.cur.path] = true
 	r.doneList = append(r.doneList, r.cur.path)
 	r.cur = nil
 	return nil
@@ -307,6 +363,7 @@ func (r *reader) Poll() (*types.Batch, runtime.SourceStatus, error) {
 			recOffset, recLine := cur.offset, cur.line+1
 			cur.offset += r.lastAdv
 			cur.line += r.lastLines
+			r.lastAdv, r.lastLines = 0, 0
 			records++
 			bytesRead += r.lastAdv
 			if err := r.decode(b, cur, cur.sc.Bytes(), recOffset, recLine); err != nil {

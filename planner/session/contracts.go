@@ -12,8 +12,8 @@
 package session
 
 import (
+	"github.com/flinkgo/engine/checkpoint"
 	"github.com/flinkgo/engine/planner"
-	"github.com/flinkgo/engine/runtime"
 	"github.com/flinkgo/engine/runtime/types"
 )
 
@@ -57,8 +57,8 @@ type Query struct {
 	Job     *Job
 }
 
-// Job is a job started by the session.
+// Job is a job started by the session: its execution across restarts.
 type Job struct {
-	*runtime.Job
+	*checkpoint.Execution
 	Statement string
 }

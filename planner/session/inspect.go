@@ -219,11 +219,15 @@ func (s *Session) stopJob(x *sql.StopJob) (*Result, error) {
 		if j.ID != x.JobID {
 			continue
 		}
-		if x.WithSavepoint {
-			return nil, &ExecutionError{Msg: "STOP JOB ... WITH SAVEPOINT needs checkpoint storage, which is not available yet"}
-		}
 		if st := j.Status(); st != runtime.JobRunning {
 			return nil, &ExecutionError{Msg: fmt.Sprintf("Could not stop job %s: the job is %s.", j.ID, st)}
+		}
+		if x.WithSavepoint {
+			path, err := j.StopWithSavepoint("")
+			if err != nil {
+				return nil, &ExecutionError{Msg: fmt.Sprintf("Could not stop job %s with a savepoint: %v", j.ID, err)}
+			}
+			return &Result{Kind: ResultTable, Columns: []string{"savepoint path"}, Rows: [][]string{{path}}}, nil
 		}
 		j.Cancel()
 		j.Wait()

@@ -4,10 +4,12 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"sort"
 	"strings"
 	"sync"
 
+	"github.com/flinkgo/engine/checkpoint"
 	"github.com/flinkgo/engine/connectors/formats"
 	"github.com/flinkgo/engine/planner"
 	"github.com/flinkgo/engine/runtime"
@@ -38,6 +40,10 @@ type Options struct {
 	Config map[string]string
 	// Clock is injected into jobs; nil means the system clock.
 	Clock runtime.Clock
+	// Storage holds checkpoints and savepoints; nil means the local disk.
+	Storage checkpoint.Storage
+	// Log receives job events (restarts, failed checkpoints); nil discards.
+	Log io.Writer
 }
 
 // Session executes statements. See the package documentation.
@@ -46,6 +52,8 @@ type Session struct {
 	initial map[string]string // -D settings, restored by RESET;
 	cat     *planner.Catalog
 	clock   runtime.Clock
+	storage checkpoint.Storage
+	log     io.Writer
 	stmtSet []*sql.Insert // open BEGIN STATEMENT SET
 	inSet   bool
 
@@ -58,7 +66,11 @@ type Session struct {
 // New creates a session.
 func New(o Options) *Session {
 	ctx, cancel := context.WithCancel(context.Background())
-	s := &Session{cfg: planner.NewConfig(), initial: o.Config, cat: planner.NewCatalog(), clock: o.Clock, ctx: ctx, stop: cancel}
+	if o.Storage == nil {
+		o.Storage = checkpoint.NewLocalStorage()
+	}
+	s := &Session{cfg: planner.NewConfig(), initial: o.Config, cat: planner.NewCatalog(), clock: o.Clock,
+		storage: o.Storage, log: o.Log, ctx: ctx, stop: cancel}
 	keys := make([]string, 0, len(o.Config))
 	for k := range o.Config {
 		keys = append(keys, k)
@@ -324,15 +336,20 @@ func (e *JobError) FlinkClass() string {
 func (e *JobError) Unwrap() error { return e.Err }
 
 func (s *Session) start(g *runtime.JobGraph, text string) (*Job, error) {
-	exactly := strings.ToUpper(s.cfg.String("execution.checkpointing.mode", "EXACTLY_ONCE")) != "AT_LEAST_ONCE"
-	rj, err := runtime.NewJob(runtime.NewJobID(), g, runtime.JobOptions{Clock: s.clock, ExactlyOnce: exactly})
+	cfg, err := s.checkpointConfig()
 	if err != nil {
 		return nil, err
 	}
-	if err := rj.Start(s.ctx); err != nil {
-		return nil, &JobError{JobID: rj.ID, Err: err}
+	src, err := s.restoreSource(cfg, g.Name)
+	if err != nil {
+		return nil, err
 	}
-	j := &Job{Job: rj, Statement: text}
+	id := runtime.NewJobID()
+	e, err := checkpoint.Start(s.ctx, id, g, cfg, src)
+	if err != nil {
+		return nil, &JobError{JobID: id, Err: err}
+	}
+	j := &Job{Execution: e, Statement: text}
 	s.mu.Lock()
 	s.jobs = append(s.jobs, j)
 	s.mu.Unlock()

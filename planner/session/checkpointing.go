@@ -1,0 +1,231 @@
+package session
+
+import (
+	"fmt"
+	"math/rand/v2"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/flinkgo/engine/checkpoint"
+	"github.com/flinkgo/engine/planner"
+	"github.com/flinkgo/engine/runtime"
+)
+
+// checkpointConfig reads the execution.checkpointing.*, state.* and
+// restart-strategy.* keys (current and deprecated names) into the
+// configuration of one job.
+func (s *Session) checkpointConfig() (checkpoint.Config, error) {
+	c := s.cfg
+	cfg := checkpoint.Config{Storage: s.storage, Clock: s.clock, Log: s.log}
+	var err error
+	bad := func(err error) (checkpoint.Config, error) { return cfg, &planner.ValidationError{Msg: err.Error()} }
+	if cfg.Interval, err = c.Duration("execution.checkpointing.interval", 0); err != nil {
+		return bad(err)
+	}
+	switch mode := strings.ToUpper(c.String("execution.checkpointing.mode", "EXACTLY_ONCE")); mode {
+	case "EXACTLY_ONCE":
+		cfg.ExactlyOnce = true
+	case "AT_LEAST_ONCE":
+	default:
+		return bad(fmt.Errorf("Could not parse value '%s' for key 'execution.checkpointing.mode'. Possible values: [EXACTLY_ONCE, AT_LEAST_ONCE]", mode))
+	}
+	if cfg.Timeout, err = c.Duration("execution.checkpointing.timeout", 10*time.Minute); err != nil {
+		return bad(err)
+	}
+	if cfg.MinPause, err = c.Duration("execution.checkpointing.min-pause", 0); err != nil {
+		return bad(err)
+	}
+	if cfg.MaxConcurrent, err = c.Int("execution.checkpointing.max-concurrent-checkpoints", 1); err != nil {
+		return bad(err)
+	}
+	if cfg.TolerableFailures, err = c.Int("execution.checkpointing.tolerable-failed-checkpoints", 0); err != nil {
+		return bad(err)
+	}
+	if cfg.NumRetained, err = c.Int("execution.checkpointing.num-retained", 1); err != nil {
+		return bad(err)
+	}
+	if cfg.NumRetained < 1 {
+		return bad(fmt.Errorf("The configured number of retained checkpoints must be at least 1, got %d (execution.checkpointing.num-retained).", cfg.NumRetained))
+	}
+	if cfg.Retention, err = checkpoint.ParseRetention(c.String("execution.checkpointing.externalized-checkpoint-retention", "NO_EXTERNALIZED_CHECKPOINTS")); err != nil {
+		return bad(err)
+	}
+	if dir, ok := c.Lookup("execution.checkpointing.dir"); ok && dir != "" {
+		if cfg.Dir, err = checkpoint.ParseURI(dir); err != nil {
+			return bad(err)
+		}
+	}
+	if dir, ok := c.Lookup("execution.checkpointing.savepoint-dir"); ok && dir != "" {
+		if cfg.SavepointDir, err = checkpoint.ParseURI(dir); err != nil {
+			return bad(err)
+		}
+	}
+	if v, ok := c.Lookup("execution.checkpointing.data-inline-threshold"); ok {
+		n, err := parseMemorySize(v)
+		if err != nil || n > 1<<20 {
+			return bad(fmt.Errorf("Could not parse value '%s' for key 'execution.checkpointing.data-inline-threshold' (a size up to 1mb, e.g. '20kb').", v))
+		}
+		cfg.InlineThreshold = int(n)
+	}
+	switch b := strings.ToLower(c.String("state.backend.type", "hashmap")); b {
+	case "hashmap", "jobmanager", "filesystem":
+	case "rocksdb":
+		return bad(fmt.Errorf("state.backend.type 'rocksdb' (the Pebble backend) is not available yet; use 'hashmap'"))
+	default:
+		return bad(fmt.Errorf("Could not find a state backend for 'state.backend.type' = '%s'. Supported: hashmap, rocksdb (and the old names jobmanager, filesystem).", b))
+	}
+	restart, err := restartStrategy(c, cfg.Interval > 0)
+	if err != nil {
+		return bad(err)
+	}
+	cfg.Restart = restart
+	return cfg, nil
+}
+
+// restartStrategy builds the restart-strategy.* strategy; with none
+// configured it is none without checkpointing and exponential-delay with it,
+// as in Flink.
+func restartStrategy(c *planner.Config, checkpointing bool) (func() runtime.RestartStrategy, error) {
+	kind := strings.ToLower(c.String("restart-strategy.type", ""))
+	if kind == "" {
+		kind = "none"
+		if checkpointing {
+			kind = "exponential-delay"
+		}
+	}
+	dur := func(k string, def time.Duration) (time.Duration, error) { return c.Duration(k, def) }
+	switch kind {
+	case "none", "off", "disable":
+		return func() runtime.RestartStrategy { return runtime.NoRestart{} }, nil
+	case "fixed-delay", "fixeddelay":
+		attempts, err := c.Int("restart-strategy.fixed-delay.attempts", 1)
+		if err != nil {
+			return nil, err
+		}
+		delay, err := dur("restart-strategy.fixed-delay.delay", time.Second)
+		if err != nil {
+			return nil, err
+		}
+		return func() runtime.RestartStrategy { return &runtime.FixedDelayRestart{Attempts: attempts, Delay: delay} }, nil
+	case "failure-rate", "failurerate":
+		max, err := c.Int("restart-strategy.failure-rate.max-failures-per-interval", 1)
+		if err != nil {
+			return nil, err
+		}
+		interval, err := dur("restart-strategy.failure-rate.failure-rate-interval", time.Minute)
+		if err != nil {
+			return nil, err
+		}
+		delay, err := dur("restart-strategy.failure-rate.delay", time.Second)
+		if err != nil {
+			return nil, err
+		}
+		return func() runtime.RestartStrategy {
+			return &runtime.FailureRateRestart{MaxFailures: max, Interval: interval, Delay: delay}
+		}, nil
+	case "exponential-delay", "exponentialdelay":
+		initial, err := dur("restart-strategy.exponential-delay.initial-backoff", time.Second)
+		if err != nil {
+			return nil, err
+		}
+		maxB, err := dur("restart-strategy.exponential-delay.max-backoff", time.Minute)
+		if err != nil {
+			return nil, err
+		}
+		reset, err := dur("restart-strategy.exponential-delay.reset-backoff-threshold", time.Hour)
+		if err != nil {
+			return nil, err
+		}
+		mult, err := floatOption(c, "restart-strategy.exponential-delay.backoff-multiplier", 1.5)
+		if err != nil {
+			return nil, err
+		}
+		jitter, err := floatOption(c, "restart-strategy.exponential-delay.jitter-factor", 0.1)
+		if err != nil {
+			return nil, err
+		}
+		attempts, err := c.Int("restart-strategy.exponential-delay.attempts-before-reset-backoff", 0)
+		if err != nil {
+			return nil, err
+		}
+		return func() runtime.RestartStrategy {
+			return &runtime.ExponentialDelayRestart{Initial: initial, Max: maxB, Multiplier: mult, ResetThreshold: reset,
+				Jitter: jitter, AttemptsBeforeReset: attempts, Rand: rand.New(rand.NewPCG(uint64(time.Now().UnixNano()), 7))}
+		}, nil
+	}
+	return nil, fmt.Errorf("Unknown restart strategy '%s' in 'restart-strategy.type'. Supported: none, fixed-delay, failure-rate, exponential-delay.", kind)
+}
+
+func floatOption(c *planner.Config, k string, def float64) (float64, error) {
+	v, ok := c.Lookup(k)
+	if !ok {
+		return def, nil
+	}
+	f, err := strconv.ParseFloat(strings.TrimSpace(v), 64)
+	if err != nil {
+		return 0, fmt.Errorf("Could not parse value '%s' for key '%s'.", v, k)
+	}
+	return f, nil
+}
+
+// parseMemorySize parses Flink memory sizes: "20kb", "1 mb", "4096".
+func parseMemorySize(s string) (int64, error) {
+	s = strings.ToLower(strings.TrimSpace(s))
+	i := 0
+	for i < len(s) && s[i] >= '0' && s[i] <= '9' {
+		i++
+	}
+	n, err := strconv.ParseInt(s[:i], 10, 64)
+	if err != nil {
+		return 0, err
+	}
+	switch strings.TrimSpace(s[i:]) {
+	case "", "b", "bytes":
+		return n, nil
+	case "k", "kb", "kibibytes":
+		return n << 10, nil
+	case "m", "mb", "mebibytes":
+		return n << 20, nil
+	case "g", "gb", "gibibytes":
+		return n << 30, nil
+	}
+	return 0, fmt.Errorf("bad memory size %q", s)
+}
+
+// restoreSource resolves execution.state-recovery.path (old name
+// execution.savepoint.path): a chk-<n> directory, its _metadata, a
+// savepoint directory, or 'latest' — the newest complete checkpoint of a
+// job with the same name under execution.checkpointing.dir.
+func (s *Session) restoreSource(cfg checkpoint.Config, jobName string) (*checkpoint.RestoreSource, error) {
+	path, ok := s.cfg.Lookup("execution.state-recovery.path")
+	if !ok || strings.TrimSpace(path) == "" {
+		return nil, nil
+	}
+	unclaimed, err := s.cfg.Bool("execution.state-recovery.ignore-unclaimed-state", false)
+	if err != nil {
+		return nil, &planner.ValidationError{Msg: err.Error()}
+	}
+	switch mode := strings.ToUpper(s.cfg.String("execution.state-recovery.claim-mode", "NO_CLAIM")); mode {
+	case "NO_CLAIM", "CLAIM":
+	case "LEGACY":
+		return nil, &planner.ValidationError{Msg: "execution.state-recovery.claim-mode LEGACY is not supported (deprecated by FLIP-416); use NO_CLAIM or CLAIM"}
+	default:
+		return nil, &planner.ValidationError{Msg: fmt.Sprintf("Could not parse value '%s' for key 'execution.state-recovery.claim-mode'. Possible values: [CLAIM, NO_CLAIM]", mode)}
+	}
+	if strings.EqualFold(strings.TrimSpace(path), "latest") {
+		if cfg.Dir == "" {
+			return nil, &planner.ValidationError{Msg: "execution.state-recovery.path = 'latest' needs execution.checkpointing.dir (state.checkpoints.dir) to know where to look"}
+		}
+		p, err := checkpoint.FindLatest(cfg.Storage, cfg.Dir, jobName)
+		if err != nil {
+			return nil, &ExecutionError{Msg: err.Error()}
+		}
+		path = p
+	}
+	meta, dir, err := checkpoint.LoadCheckpoint(cfg.Storage, path)
+	if err != nil {
+		return nil, &ExecutionError{Msg: err.Error()}
+	}
+	return &checkpoint.RestoreSource{Path: path, Meta: meta, Dir: dir, Storage: cfg.Storage, Unclaimed: unclaimed}, nil
+}
