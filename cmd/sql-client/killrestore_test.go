@@ -1,0 +1,194 @@
+package main
+
+import (
+	"bufio"
+	"fmt"
+	"math/rand/v2"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"sort"
+	"strconv"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+)
+
+// The kill/restore loop: a job is started, killed with SIGKILL at a random
+// moment, and started again from 'latest' at a random parallelism, several
+// times; a last run finishes. Its output must hold every result exactly
+// once. KILL_CYCLES sets the number of kills (default 2, kept small for the
+// default test run); KILL_SEED replays a run. The long loop:
+//
+//	KILL_CYCLES=30 go test ./cmd/sql-client -run TestKillRestore -timeout 60m -v
+func killCycles() int {
+	if n, err := strconv.Atoi(os.Getenv("KILL_CYCLES")); err == nil && n >= 0 {
+		return n
+	}
+	return 2
+}
+
+func killRand(t *testing.T) *rand.Rand {
+	seed := uint64(time.Now().UnixNano())
+	if s, err := strconv.ParseUint(os.Getenv("KILL_SEED"), 10, 64); err == nil {
+		seed = s
+	}
+	t.Logf("KILL_SEED=%d", seed)
+	return rand.New(rand.NewPCG(seed, 1))
+}
+
+// hasCompleteCheckpoint reports whether any chk-<n>/_metadata exists.
+func hasCompleteCheckpoint(root string) bool {
+	m, _ := filepath.Glob(filepath.Join(root, "*", "chk-*", "_metadata"))
+	return len(m) > 0
+}
+
+// runUntilKilled starts the client and SIGKILLs it after d (once a
+// checkpoint exists), returning its output.
+func runUntilKilled(t *testing.T, dir, script string, par int, d time.Duration, ckpt string) string {
+	t.Helper()
+	cmd := exec.Command(binary, "-D", fmt.Sprintf("parallelism.default=%d", par), "-f", script)
+	cmd.Dir = dir
+	var out syncBuffer
+	cmd.Stdout, cmd.Stderr = &out, &out
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	deadline := time.Now().Add(30 * time.Second)
+	for !hasCompleteCheckpoint(ckpt) && time.Now().Before(deadline) {
+		time.Sleep(10 * time.Millisecond)
+	}
+	time.Sleep(d)
+	cmd.Process.Signal(syscall.SIGKILL)
+	cmd.Wait()
+	return out.String()
+}
+
+func runToEnd(t *testing.T, dir, script string, par int) string {
+	t.Helper()
+	out, code := runClient(t, dir, "-D", fmt.Sprintf("parallelism.default=%d", par), "-f", script)
+	if code != 0 {
+		t.Fatalf("final run failed (exit %d):\n%s", code, out)
+	}
+	return out
+}
+
+func TestKillRestoreFileSink(t *testing.T) {
+	for _, mode := range []string{"EXACTLY_ONCE", "AT_LEAST_ONCE"} {
+		t.Run(mode, func(t *testing.T) {
+			r := killRand(t)
+			dir := t.TempDir()
+			const n = 6000
+			body := fmt.Sprintf(`SET 'execution.checkpointing.interval' = '%dms';
+SET 'execution.checkpointing.mode' = '%s';
+SET 'state.checkpoints.dir' = 'file://%s/ckpt';
+SET 'pipeline.name' = 'kill-restore-files';
+CREATE TABLE src (id BIGINT, pad STRING) WITH (
+  'connector' = 'datagen', 'rows-per-second' = '3000',
+  'fields.id.kind' = 'sequence', 'fields.id.start' = '1', 'fields.id.end' = '%d', 'fields.pad.length' = '4');
+CREATE TABLE out_files (id BIGINT, pad STRING) WITH ('connector' = 'filesystem', 'path' = 'out', 'format' = 'csv');
+INSERT INTO out_files SELECT id, UPPER(pad) FROM src;
+`, 100+r.IntN(200), mode, dir, n)
+			first := writeFile(t, dir, "first.sql", body)
+			again := writeFile(t, dir, "again.sql", "SET 'execution.savepoint.path' = 'latest';\n"+body)
+			script := first
+			for c := 0; c < killCycles(); c++ {
+				par := 1 + r.IntN(3)
+				d := time.Duration(100+r.IntN(600)) * time.Millisecond
+				t.Logf("cycle %d: parallelism %d, kill %v after the first checkpoint", c, par, d)
+				runUntilKilled(t, dir, script, par, d, filepath.Join(dir, "ckpt"))
+				script = again
+			}
+			runToEnd(t, dir, script, 1+r.IntN(3))
+			counts := map[int64]int{}
+			files, _ := filepath.Glob(filepath.Join(dir, "out", "part-*"))
+			for _, f := range files {
+				fh, err := os.Open(f)
+				if err != nil {
+					t.Fatal(err)
+				}
+				sc := bufio.NewScanner(fh)
+				for sc.Scan() {
+					id, err := strconv.ParseInt(strings.SplitN(sc.Text(), ",", 2)[0], 10, 64)
+					if err != nil {
+						t.Fatalf("%s: bad line %q", f, sc.Text())
+					}
+					counts[id]++
+				}
+				fh.Close()
+			}
+			var missing, dup []int64
+			for id := int64(1); id <= n; id++ {
+				switch c := counts[id]; {
+				case c == 0:
+					missing = append(missing, id)
+				case c > 1:
+					dup = append(dup, id)
+				}
+			}
+			if len(missing) > 0 {
+				t.Fatalf("%d ids missing (first %v)", len(missing), missing[:min(10, len(missing))])
+			}
+			if mode == "EXACTLY_ONCE" && len(dup) > 0 {
+				t.Fatalf("%d ids written more than once (first %v)", len(dup), dup[:min(10, len(dup))])
+			}
+			if len(counts) != n {
+				t.Fatalf("unexpected ids: %d distinct", len(counts))
+			}
+		})
+	}
+}
+
+var countLine = regexp.MustCompile(`([+-][IUD])\[(\d+), (\d+)\]`)
+
+func TestKillRestoreGroupCount(t *testing.T) {
+	r := killRand(t)
+	dir := t.TempDir()
+	const n, keys = 6000, 7
+	body := fmt.Sprintf(`SET 'execution.checkpointing.interval' = '%dms';
+SET 'state.checkpoints.dir' = 'file://%s/ckpt';
+SET 'pipeline.name' = 'kill-restore-count';
+CREATE TABLE src (id BIGINT) WITH (
+  'connector' = 'datagen', 'rows-per-second' = '3000',
+  'fields.id.kind' = 'sequence', 'fields.id.start' = '1', 'fields.id.end' = '%d');
+CREATE TABLE counts (k BIGINT, c BIGINT) WITH ('connector' = 'print');
+INSERT INTO counts SELECT MOD(id, %d) AS k, COUNT(*) AS c FROM src GROUP BY MOD(id, %d);
+`, 100+r.IntN(200), dir, n, keys, keys)
+	first := writeFile(t, dir, "first.sql", body)
+	again := writeFile(t, dir, "again.sql", "SET 'execution.savepoint.path' = 'latest';\n"+body)
+	script := first
+	for c := 0; c < killCycles(); c++ {
+		par := 1 + r.IntN(3)
+		runUntilKilled(t, dir, script, par, time.Duration(100+r.IntN(600))*time.Millisecond, filepath.Join(dir, "ckpt"))
+		script = again
+	}
+	out := runToEnd(t, dir, script, 1+r.IntN(3))
+	// The changelog of the final run, applied per key, ends at the exact count.
+	final := map[int64]int64{}
+	for _, m := range countLine.FindAllStringSubmatch(out, -1) {
+		k, _ := strconv.ParseInt(m[2], 10, 64)
+		c, _ := strconv.ParseInt(m[3], 10, 64)
+		switch m[1] {
+		case "+I", "+U":
+			final[k] = c
+		case "-D":
+			delete(final, k)
+		}
+	}
+	var got []string
+	for k := int64(0); k < keys; k++ {
+		want := int64(n / keys)
+		if k >= 1 && k <= n%keys {
+			want++
+		}
+		if final[k] != want {
+			got = append(got, fmt.Sprintf("key %d: %d, want %d", k, final[k], want))
+		}
+	}
+	sort.Strings(got)
+	if len(got) > 0 {
+		t.Fatalf("final counts wrong: %v", got)
+	}
+}
