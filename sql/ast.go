@@ -192,6 +192,13 @@ type DropFunction struct {
 type ShowTables struct{ StmtBase }
 type ShowViews struct{ StmtBase }
 type ShowJobs struct{ StmtBase }
+
+// ShowCheckpoints lists the checkpoints and savepoints under Dir (default:
+// the configured checkpoint directory). Not in Flink; see issue 3.
+type ShowCheckpoints struct {
+	StmtBase
+	Dir string
+}
 type ShowFunctions struct {
 	StmtBase
 	User bool

@@ -173,6 +173,8 @@ func (d *dumper) stmt(st Statement, n int) {
 		d.line(n, "ShowViews %s", pos)
 	case *ShowJobs:
 		d.line(n, "ShowJobs %s", pos)
+	case *ShowCheckpoints:
+		d.line(n, "ShowCheckpoints %s dir=%q", pos, s.Dir)
 	case *ShowFunctions:
 		d.line(n, "ShowFunctions %s%s", pos, flags("user", s.User))
 	case *Describe:

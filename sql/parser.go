@@ -443,7 +443,7 @@ func (p *parser) setStatement() Statement {
 	return st
 }
 
-// show parses SHOW TABLES | VIEWS | JOBS | [USER] FUNCTIONS | CREATE TABLE|VIEW name.
+// show parses SHOW TABLES | VIEWS | JOBS | CHECKPOINTS [FROM 'dir'] | [USER] FUNCTIONS | CREATE TABLE|VIEW name.
 func (p *parser) show() Statement {
 	start := p.i
 	p.expect("SHOW")
@@ -455,6 +455,12 @@ func (p *parser) show() Statement {
 		st = &ShowViews{}
 	case p.accept("JOBS"):
 		st = &ShowJobs{}
+	case p.accept("CHECKPOINTS"):
+		sc := &ShowCheckpoints{}
+		if p.accept("FROM") || p.accept("IN") {
+			sc.Dir = p.stringLit()
+		}
+		st = sc
 	case p.accept("FUNCTIONS"):
 		st = &ShowFunctions{}
 	case p.acceptSeq("USER", "FUNCTIONS"):
@@ -475,7 +481,7 @@ func (p *parser) show() Statement {
 			p.i++
 			p.fail("FUNCTIONS")
 		}
-		p.fail("CREATE", "FUNCTIONS", "JOBS", "TABLES", "USER", "VIEWS")
+		p.fail("CHECKPOINTS", "CREATE", "FUNCTIONS", "JOBS", "TABLES", "USER", "VIEWS")
 	}
 	p.expectEOF()
 	setBase(st, p.base(start))

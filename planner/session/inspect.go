@@ -2,6 +2,8 @@ package session
 
 import (
 	"fmt"
+
+	"github.com/flinkgo/engine/checkpoint"
 	"sort"
 	"strconv"
 	"strings"
@@ -248,4 +250,40 @@ func isFunctionName(n string) bool {
 		}
 	}
 	return n != "" && n != "AND" && n != "OR" && n != "NOT" && n != "IN" && n != "LIKE" && n != "BETWEEN" && n != "CASE" && n != "NEGATE"
+}
+
+// showCheckpoints lists retained checkpoints and savepoints of a directory
+// (default: execution.checkpointing.dir, else the savepoint directory).
+func (s *Session) showCheckpoints(dir string) (*Result, error) {
+	if dir == "" {
+		dir = s.cfg.String("execution.checkpointing.dir", s.cfg.String("execution.checkpointing.savepoint-dir", ""))
+	}
+	if dir == "" {
+		return nil, &ExecutionError{Msg: "SHOW CHECKPOINTS needs a directory: SHOW CHECKPOINTS FROM '<dir>', or set 'execution.checkpointing.dir'"}
+	}
+	root, err := checkpoint.ParseURI(dir)
+	if err != nil {
+		return nil, &ExecutionError{Msg: err.Error()}
+	}
+	infos, err := checkpoint.List(s.storage, root)
+	if err != nil {
+		return nil, &ExecutionError{Msg: fmt.Sprintf("Could not list checkpoints under %s: %v", root, err)}
+	}
+	r := &Result{Kind: ResultTable, Columns: []string{"job id", "job name", "id", "type", "time", "size", "complete", "path"}}
+	for _, in := range infos {
+		kind := "checkpoint"
+		if in.Savepoint {
+			kind = "savepoint"
+		}
+		complete := "TRUE"
+		if !in.Complete {
+			complete = "FALSE"
+			if in.Problem != "" {
+				complete = "FALSE (" + in.Problem + ")"
+			}
+		}
+		r.Rows = append(r.Rows, []string{in.JobID, in.JobName, strconv.FormatInt(in.ID, 10), kind,
+			in.Time.UTC().Format("2006-01-02T15:04:05.000"), strconv.FormatInt(in.Size, 10), complete, in.Path})
+	}
+	return r, nil
 }

@@ -170,6 +170,8 @@ func (s *Session) Execute(st sql.Statement) (*Result, error) {
 		return s.showFunctions(x.User), nil
 	case *sql.ShowJobs:
 		return s.showJobs(), nil
+	case *sql.ShowCheckpoints:
+		return s.showCheckpoints(x.Dir)
 	case *sql.Describe:
 		return s.describe(x)
 	case *sql.ShowCreate:
