@@ -79,3 +79,57 @@ func BenchmarkFilterProject(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkCheckpointOverhead: a keyed count over 100k keys with
+// checkpoints every second to disk against none (target: ≥ 95%).
+func BenchmarkCheckpointOverhead(b *testing.B) {
+	for _, interval := range []string{"", "1s"} {
+		name := "no-checkpoints"
+		if interval != "" {
+			name = "checkpoint-every-" + interval
+		}
+		b.Run(name, func(b *testing.B) {
+			dir := b.TempDir()
+			set := ""
+			if interval != "" {
+				set = fmt.Sprintf("SET 'execution.checkpointing.interval' = '%s';\nSET 'state.checkpoints.dir' = '%s';\n", interval, dir)
+			}
+			runBenchScript(b, 50_000_000, set+`
+SET 'table.dml-sync' = 'true';
+CREATE TABLE src (id BIGINT) WITH ('connector' = 'datagen', 'rows-per-second' = '1000000000',
+  'fields.id.kind' = 'sequence', 'fields.id.start' = '1', 'fields.id.end' = '50000000');
+CREATE TABLE sink (k BIGINT, c BIGINT) WITH ('connector' = 'blackhole');
+INSERT INTO sink SELECT MOD(id, 100000), COUNT(*) FROM src GROUP BY MOD(id, 100000);`)
+		})
+	}
+}
+
+// runBenchScript runs a script whose last statement is a synchronous
+// INSERT and reports events/s and events/s per core for that statement.
+func runBenchScript(b *testing.B, events int, script string) {
+	stmts, err := sql.ParseScript(script)
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.ResetTimer()
+	var wall, cpu time.Duration
+	for i := 0; i < b.N; i++ {
+		s := New(Options{})
+		for _, st := range stmts[:len(stmts)-1] {
+			if _, err := s.Execute(st); err != nil {
+				b.Fatal(err)
+			}
+		}
+		c0, t0 := cpuTime(), time.Now()
+		if _, err := s.Execute(stmts[len(stmts)-1]); err != nil {
+			b.Fatal(err)
+		}
+		wall += time.Since(t0)
+		cpu += cpuTime() - c0
+		s.Close()
+	}
+	total := float64(events) * float64(b.N)
+	b.ReportMetric(total/wall.Seconds(), "events/s")
+	b.ReportMetric(total/cpu.Seconds(), "events/s/core")
+	b.ReportMetric(0, "ns/op")
+}
