@@ -46,6 +46,9 @@ type RestoreSource struct {
 	Dir       string
 	Storage   Storage
 	Unclaimed bool // execution.state-recovery.ignore-unclaimed-state
+	// Claim (claim-mode CLAIM): the job owns the restored checkpoint and
+	// deletes it once subsumed; NO_CLAIM leaves it to the user.
+	Claim bool
 }
 
 // Execution runs one job across its attempts: it triggers checkpoints,
@@ -139,6 +142,9 @@ func Start(ctx context.Context, id string, g *runtime.JobGraph, cfg Config, src 
 		e.latest = states
 		if src.Meta.CheckpointID >= e.nextID {
 			e.nextID = src.Meta.CheckpointID + 1
+		}
+		if src.Claim && !src.Meta.Savepoint {
+			e.completed = append(e.completed, completed{id: src.Meta.CheckpointID, dir: src.Dir})
 		}
 	}
 	job, err := e.newAttempt(ctx)

@@ -206,7 +206,8 @@ func (s *Session) restoreSource(cfg checkpoint.Config, jobName string) (*checkpo
 	if err != nil {
 		return nil, &planner.ValidationError{Msg: err.Error()}
 	}
-	switch mode := strings.ToUpper(s.cfg.String("execution.state-recovery.claim-mode", "NO_CLAIM")); mode {
+	mode := strings.ToUpper(s.cfg.String("execution.state-recovery.claim-mode", "NO_CLAIM"))
+	switch mode {
 	case "NO_CLAIM", "CLAIM":
 	case "LEGACY":
 		return nil, &planner.ValidationError{Msg: "execution.state-recovery.claim-mode LEGACY is not supported (deprecated by FLIP-416); use NO_CLAIM or CLAIM"}
@@ -227,5 +228,6 @@ func (s *Session) restoreSource(cfg checkpoint.Config, jobName string) (*checkpo
 	if err != nil {
 		return nil, &ExecutionError{Msg: err.Error()}
 	}
-	return &checkpoint.RestoreSource{Path: path, Meta: meta, Dir: dir, Storage: cfg.Storage, Unclaimed: unclaimed}, nil
+	return &checkpoint.RestoreSource{Path: path, Meta: meta, Dir: dir, Storage: cfg.Storage, Unclaimed: unclaimed,
+		Claim: mode == "CLAIM"}, nil
 }

@@ -116,3 +116,63 @@ CREATE TABLE sink (id BIGINT) WITH ('connector' = 'blackhole');`)
 		}
 	}
 }
+
+// CLAIM: the restored checkpoint is deleted once a newer one subsumes it;
+// NO_CLAIM leaves it alone.
+func TestClaimMode(t *testing.T) {
+	for _, mode := range []string{"NO_CLAIM", "CLAIM"} {
+		t.Run(mode, func(t *testing.T) {
+			dir := t.TempDir()
+			ddl := `
+SET 'execution.checkpointing.interval' = '50ms';
+SET 'state.checkpoints.dir' = '` + filepath.Join(dir, "ckpt") + `';
+SET 'execution.checkpointing.externalized-checkpoint-retention' = 'RETAIN_ON_CANCELLATION';
+SET 'pipeline.name' = 'claim';
+CREATE TABLE src (id BIGINT) WITH ('connector' = 'datagen', 'rows-per-second' = '1000');
+CREATE TABLE sink (id BIGINT) WITH ('connector' = 'blackhole');
+`
+			s := New(Options{})
+			execAll(t, s, ddl+"INSERT INTO sink SELECT id FROM src;")
+			waitFor(t, func() bool { m, _ := filepath.Glob(filepath.Join(dir, "ckpt", "*", "chk-*", "_metadata")); return len(m) > 0 })
+			s.CancelJobs()
+			s.Close()
+			first, _ := filepath.Glob(filepath.Join(dir, "ckpt", "*", "chk-*"))
+			if len(first) != 1 {
+				t.Fatalf("retained: %v", first)
+			}
+			s2 := New(Options{})
+			execAll(t, s2, "SET 'execution.savepoint.path' = '"+first[0]+"';\nSET 'execution.state-recovery.claim-mode' = '"+mode+"';\n"+ddl+"INSERT INTO sink SELECT id FROM src;")
+			firstJob := filepath.Dir(first[0])
+			waitFor(t, func() bool {
+				m, _ := filepath.Glob(filepath.Join(dir, "ckpt", "*", "chk-*", "_metadata"))
+				for _, p := range m {
+					if !strings.HasPrefix(p, firstJob) {
+						return true // the restored job completed a checkpoint of its own
+					}
+				}
+				return false
+			})
+			time.Sleep(100 * time.Millisecond)
+			s2.CancelJobs()
+			s2.Close()
+			_, err := os.Stat(first[0])
+			if mode == "CLAIM" && err == nil {
+				t.Fatalf("CLAIM: restored checkpoint %s still there", first[0])
+			}
+			if mode == "NO_CLAIM" && err != nil {
+				t.Fatalf("NO_CLAIM: restored checkpoint deleted: %v", err)
+			}
+		})
+	}
+}
+
+func waitFor(t *testing.T, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(20 * time.Second)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatal("timed out")
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
