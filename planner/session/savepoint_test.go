@@ -133,7 +133,10 @@ CREATE TABLE sink (id BIGINT) WITH ('connector' = 'blackhole');
 `
 			s := New(Options{})
 			execAll(t, s, ddl+"INSERT INTO sink SELECT id FROM src;")
-			waitFor(t, func() bool { m, _ := filepath.Glob(filepath.Join(dir, "ckpt", "*", "chk-*", "_metadata")); return len(m) > 0 })
+			waitFor(t, func() bool {
+				m, _ := filepath.Glob(filepath.Join(dir, "ckpt", "*", "chk-*", "_metadata"))
+				return len(m) > 0
+			})
 			s.CancelJobs()
 			s.Close()
 			first, _ := filepath.Glob(filepath.Join(dir, "ckpt", "*", "chk-*"))
