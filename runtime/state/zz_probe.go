@@ -1,0 +1,2 @@
+package state
+import _ "github.com/cockroachdb/pebble"
