@@ -271,3 +271,43 @@ func (s *syncBuffer) String() string {
 	defer s.mu.Unlock()
 	return s.b.String()
 }
+
+// In -f mode SIGTERM cancels the jobs and applies the retention policy:
+// RETAIN_ON_CANCELLATION keeps the checkpoints, the default deletes them.
+func TestSignalAppliesRetention(t *testing.T) {
+	for _, c := range []struct {
+		retention string
+		kept      bool
+	}{{"RETAIN_ON_CANCELLATION", true}, {"NO_EXTERNALIZED_CHECKPOINTS", false}, {"DELETE_ON_CANCELLATION", false}} {
+		t.Run(c.retention, func(t *testing.T) {
+			dir := t.TempDir()
+			script := writeFile(t, dir, "job.sql", `
+SET 'execution.checkpointing.interval' = '50ms';
+SET 'state.checkpoints.dir' = '`+filepath.Join(dir, "ckpt")+`';
+SET 'execution.checkpointing.externalized-checkpoint-retention' = '`+c.retention+`';
+CREATE TABLE src (id BIGINT) WITH ('connector' = 'datagen', 'rows-per-second' = '1000');
+CREATE TABLE p (id BIGINT) WITH ('connector' = 'blackhole');
+INSERT INTO p SELECT id FROM src;
+`)
+			cmd := exec.Command(binary, "-f", script)
+			cmd.Dir = dir
+			var out syncBuffer
+			cmd.Stdout, cmd.Stderr = &out, &out
+			if err := cmd.Start(); err != nil {
+				t.Fatal(err)
+			}
+			deadline := time.Now().Add(20 * time.Second)
+			for !hasCompleteCheckpoint(filepath.Join(dir, "ckpt")) {
+				if time.Now().After(deadline) {
+					t.Fatalf("no checkpoint:\n%s", out.String())
+				}
+				time.Sleep(10 * time.Millisecond)
+			}
+			cmd.Process.Signal(syscall.SIGTERM)
+			cmd.Wait()
+			if got := hasCompleteCheckpoint(filepath.Join(dir, "ckpt")); got != c.kept {
+				t.Fatalf("checkpoints kept = %v, want %v\n%s", got, c.kept, out.String())
+			}
+		})
+	}
+}
