@@ -1,2 +1,0 @@
-package state
-import _ "github.com/cockroachdb/pebble"
