@@ -80,7 +80,15 @@ type Execution struct {
 	failures   int // consecutive failed checkpoints
 	restarts   int
 	savepoints map[int64]savepointSpec
+	last       Stats
 	stopped    bool // stopped with a savepoint: ends FINISHED
+}
+
+// Stats describes the newest completed checkpoint.
+type Stats struct {
+	ID       int64
+	Duration time.Duration // trigger to durable
+	Size     int64         // state bytes
 }
 
 type savepointSpec struct {
@@ -431,7 +439,16 @@ func (e *Execution) persistOne(r persistReq) {
 		}
 		states[op] = list
 	}
+	var size int64
+	for _, subs := range r.states {
+		for _, b := range subs {
+			size += int64(len(b))
+		}
+	}
 	e.mu.Lock()
+	if at, ok := e.inflight[r.id]; ok && r.savepoint == "" {
+		e.last = Stats{ID: r.id, Duration: time.Since(at), Size: size}
+	}
 	delete(e.inflight, r.id)
 	e.failures = 0
 	e.lastDone = time.Now()
@@ -547,6 +564,13 @@ func (e *Execution) CompletedCheckpoints() int64 {
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	return e.current.CompletedCheckpoints()
+}
+
+// LastCheckpoint describes the newest completed checkpoint (zero if none).
+func (e *Execution) LastCheckpoint() Stats {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	return e.last
 }
 
 // Restarts counts restarts after failures.

@@ -157,8 +157,12 @@ func (c *client) waitJobs() int {
 				if j.Status() == runtime.JobRunning {
 					in, out := j.Counters()
 					bad, late := j.Skipped()
-					fmt.Fprintf(c.stderr, "[INFO] Job %s (%s) RUNNING: %d records in, %d records out, %d skipped, %d checkpoints\n",
-						j.ID, j.Name, in, out, bad+late, j.CompletedCheckpoints())
+					ck := ""
+					if st := j.LastCheckpoint(); st.ID > 0 {
+						ck = fmt.Sprintf(", checkpoint %d took %d ms (%d bytes)", st.ID, st.Duration.Milliseconds(), st.Size)
+					}
+					fmt.Fprintf(c.stderr, "[INFO] Job %s (%s) RUNNING: %d records in, %d records out, %d skipped%s\n",
+						j.ID, j.Name, in, out, bad+late, ck)
 				}
 			}
 		}
