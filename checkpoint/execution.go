@@ -287,12 +287,11 @@ func (e *Execution) run(ctx context.Context, job *runtime.Job) {
 // drive triggers checkpoints on one attempt until it ends; it returns the
 // attempt's failure.
 func (e *Execution) drive(job *runtime.Job) error {
-	tick := time.Second
-	if e.cfg.Interval > 0 && e.cfg.Interval < tick {
-		tick = e.cfg.Interval / 4
-		if tick < time.Millisecond {
-			tick = time.Millisecond
-		}
+	// Check four times per interval (at most every 250 ms) so triggers stay
+	// close to the interval and timeouts are noticed.
+	tick := 250 * time.Millisecond
+	if e.cfg.Interval > 0 && e.cfg.Interval/4 < tick {
+		tick = max(e.cfg.Interval/4, time.Millisecond)
 	}
 	t := time.NewTicker(tick)
 	defer t.Stop()
