@@ -585,13 +585,14 @@ var errNoSavepointDir = errors.New("No savepoint location given and no default l
 // under target (default: the configured savepoint directory) and returns
 // its path. An intermediate savepoint commits no side effects.
 func (e *Execution) TriggerSavepoint(target string) (string, error) {
-	return e.savepoint(target, false)
+	return e.savepoint(target, false, false)
 }
 
 // StopWithSavepoint takes a savepoint whose side effects sinks commit, then
-// stops the job (status FINISHED).
-func (e *Execution) StopWithSavepoint(target string) (string, error) {
-	path, err := e.savepoint(target, true)
+// stops the job (status FINISHED). With drain, event time first advances
+// to the end so windows and timers fire (WITH DRAIN).
+func (e *Execution) StopWithSavepoint(target string, drain bool) (string, error) {
+	path, err := e.savepoint(target, true, drain)
 	if err != nil {
 		return "", err
 	}
@@ -604,7 +605,7 @@ func (e *Execution) StopWithSavepoint(target string) (string, error) {
 	return path, nil
 }
 
-func (e *Execution) savepoint(target string, stop bool) (string, error) {
+func (e *Execution) savepoint(target string, stop, drain bool) (string, error) {
 	if target == "" {
 		target = e.cfg.SavepointDir
 	}
@@ -630,7 +631,7 @@ func (e *Execution) savepoint(target string, stop bool) (string, error) {
 	ch := make(chan error, 1)
 	e.waiters[id] = ch
 	e.mu.Unlock()
-	if err := job.TriggerCheckpoint(id); err != nil {
+	if err := job.TriggerSavepoint(id, drain); err != nil {
 		e.abort(job, id, err)
 	}
 	timeout := e.cfg.Timeout

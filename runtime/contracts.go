@@ -59,6 +59,7 @@ type Barrier struct {
 	CheckpointID int64
 	Timestamp    int64 // ms since epoch at trigger time
 	Savepoint    bool
+	Drain        bool // sources emit the final watermark before the barrier
 }
 
 // Message is the unit sent over channels between tasks.

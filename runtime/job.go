@@ -271,6 +271,18 @@ func (j *Job) CompletedCheckpoints() int64 {
 // makes them durable and calls NotifyCheckpointComplete. Without
 // OnCheckpoint the job notifies at once.
 func (j *Job) TriggerCheckpoint(id int64) error {
+	return j.trigger(Barrier{CheckpointID: id})
+}
+
+// TriggerSavepoint is TriggerCheckpoint for a savepoint; with drain the
+// sources first emit the final watermark, so event-time operators fire
+// everything they hold before the snapshot (STOP JOB ... WITH DRAIN).
+func (j *Job) TriggerSavepoint(id int64, drain bool) error {
+	return j.trigger(Barrier{CheckpointID: id, Savepoint: true, Drain: drain})
+}
+
+func (j *Job) trigger(b Barrier) error {
+	id := b.CheckpointID
 	j.mu.Lock()
 	if j.status != JobRunning {
 		j.mu.Unlock()
@@ -294,10 +306,10 @@ func (j *Job) TriggerCheckpoint(id int64) error {
 		j.maybeComplete(id)
 		return nil
 	}
-	b := &Barrier{CheckpointID: id, Timestamp: j.clock.NowMillis()}
+	b.Timestamp = j.clock.NowMillis()
 	for _, t := range sources {
 		select {
-		case t.control <- controlMsg{trigger: b}:
+		case t.control <- controlMsg{trigger: &b}:
 		case <-j.done:
 			return fmt.Errorf("runtime: job %s ended", j.ID)
 		}

@@ -229,6 +229,12 @@ func (t *task) run(ctx context.Context) error {
 
 func (t *task) handleControl(c controlMsg) error {
 	if c.trigger != nil {
+		if c.trigger.Drain && t.wm != MaxWatermark {
+			t.wm = MaxWatermark
+			if err := t.emitWatermark(MaxWatermark); err != nil {
+				return err
+			}
+		}
 		return t.snapshot(*c.trigger)
 	}
 	return t.notifyComplete(c.complete)

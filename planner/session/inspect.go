@@ -225,7 +225,7 @@ func (s *Session) stopJob(x *sql.StopJob) (*Result, error) {
 			return nil, &ExecutionError{Msg: fmt.Sprintf("Could not stop job %s: the job is %s.", j.ID, st)}
 		}
 		if x.WithSavepoint {
-			path, err := j.StopWithSavepoint("")
+			path, err := j.StopWithSavepoint("", x.WithDrain)
 			if err != nil {
 				return nil, &ExecutionError{Msg: fmt.Sprintf("Could not stop job %s with a savepoint: %v", j.ID, err)}
 			}
