@@ -195,7 +195,7 @@ func (e *Execution) newAttempt(ctx context.Context) (*runtime.Job, error) {
 	restore := e.latest
 	e.mu.Unlock()
 	var job *runtime.Job
-	opts := runtime.JobOptions{Clock: e.cfg.Clock, ExactlyOnce: e.cfg.ExactlyOnce,
+	opts := runtime.JobOptions{Clock: e.cfg.Clock, ExactlyOnce: e.cfg.ExactlyOnce, FinalCheckpoint: e.cfg.Interval > 0,
 		OnCheckpoint: func(id int64, states map[string]map[int][]byte) {
 			sp := e.savepointOf(id)
 			e.persist <- persistReq{job: job, id: id, states: states, savepoint: sp.dir, notify: sp.dir == "" || sp.stop}
@@ -296,10 +296,23 @@ func (e *Execution) drive(job *runtime.Job) error {
 	t := time.NewTicker(tick)
 	defer t.Stop()
 	last := time.Now()
+	finishing := job.Finishing()
 	for {
 		select {
 		case <-job.Done():
 			return job.Wait()
+		case <-finishing:
+			// Every task reached its end: take the final checkpoint now
+			// rather than at the next interval.
+			finishing = nil
+			if e.cfg.Interval > 0 {
+				if id, ok := e.mayTrigger(time.Now()); ok {
+					last = time.Now()
+					if err := job.TriggerCheckpoint(id); err != nil {
+						e.abort(job, id, err)
+					}
+				}
+			}
 		case now := <-t.C:
 			e.expire(job, now)
 			if e.cfg.Interval <= 0 || now.Sub(last) < e.cfg.Interval {

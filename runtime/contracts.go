@@ -108,6 +108,12 @@ type OperatorContext struct {
 	// fail in Open with an error naming itself when the parallelism changed.
 	StateRestore   []byte
 	RestoredStates [][]byte
+	// FinalCheckpoint is set when checkpointing is on: after Finish the
+	// task snapshots once more and waits for a checkpoint holding that
+	// final state to complete, so a two-phase-commit sink must not make
+	// anything visible in Finish — it pre-commits in that last
+	// SnapshotState and commits in NotifyCheckpointComplete (FLIP-147).
+	FinalCheckpoint bool
 }
 
 // Operator processes batches from one or more inputs. See the package

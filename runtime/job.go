@@ -41,6 +41,9 @@ type JobOptions struct {
 	// restored checkpoint (index = old subtask), or nil when the operator
 	// has no state there.
 	Restore func(operatorID string) [][]byte
+	// FinalCheckpoint keeps finished tasks until a checkpoint including
+	// their final state completed (see OperatorContext.FinalCheckpoint).
+	FinalCheckpoint bool
 	// OnCheckpoint is called once every task acknowledged checkpoint id,
 	// with the state of every operator instance keyed by operator id and
 	// subtask. Called from a task goroutine.
@@ -67,6 +70,11 @@ type Job struct {
 	pending  map[int64]*pendingCheckpoint
 	lastDone int64
 	failErr  error // set by Fail
+	lastTrig int64 // newest checkpoint id triggered
+	// finishing is closed when every task reached its end (final state
+	// recorded); with FinalCheckpoint they then wait for a checkpoint.
+	finishing     chan struct{}
+	finishedCount int
 	// final holds the last state of tasks that finished; they count as
 	// acknowledged for every later checkpoint.
 	final map[*task]map[string][]byte
@@ -86,7 +94,8 @@ func NewJob(id string, g *JobGraph, opts JobOptions) (*Job, error) {
 		opts.Clock = SystemClock{}
 	}
 	return &Job{ID: id, Name: g.Name, graph: g, clock: opts.Clock, restore: opts.Restore, opts: opts,
-		done: make(chan struct{}), status: JobCreated, pending: map[int64]*pendingCheckpoint{}, final: map[*task]map[string][]byte{}}, nil
+		done: make(chan struct{}), status: JobCreated, pending: map[int64]*pendingCheckpoint{}, final: map[*task]map[string][]byte{},
+		finishing: make(chan struct{})}, nil
 }
 
 // Start wires the tasks, opens every operator and runs them. It returns an
@@ -288,6 +297,9 @@ func (j *Job) trigger(b Barrier) error {
 		j.mu.Unlock()
 		return fmt.Errorf("runtime: job %s is %s", j.ID, j.status)
 	}
+	if id > j.lastTrig {
+		j.lastTrig = id
+	}
 	p := &pendingCheckpoint{waiting: map[*task]bool{}, states: map[string]map[int][]byte{}}
 	var sources []*task
 	for _, t := range j.tasks {
@@ -351,22 +363,34 @@ func (j *Job) ack(id int64, t *task, states map[string][]byte) {
 }
 
 // finished records a task's final state; pending checkpoints stop waiting
-// for it.
-func (j *Job) finished(t *task, states map[string][]byte) {
+// for it. It returns the id of the first checkpoint that holds the final
+// state: the oldest pending one that was waiting for the task, else the
+// next one to be triggered.
+func (j *Job) finished(t *task, states map[string][]byte) int64 {
 	j.mu.Lock()
 	j.final[t] = states
+	first := j.lastTrig + 1
 	var ids []int64
 	for id, p := range j.pending {
 		if p.waiting[t] {
 			p.add(t, states)
 			ids = append(ids, id)
+			first = min(first, id)
 		}
+	}
+	j.finishedCount++
+	if j.finishedCount == len(j.tasks) {
+		close(j.finishing)
 	}
 	j.mu.Unlock()
 	for _, id := range ids {
 		j.maybeComplete(id)
 	}
+	return first
 }
+
+// Finishing is closed once every task reached the end of its input.
+func (j *Job) Finishing() <-chan struct{} { return j.finishing }
 
 // maybeComplete hands a fully acknowledged checkpoint to OnCheckpoint.
 func (j *Job) maybeComplete(id int64) {

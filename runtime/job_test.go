@@ -386,3 +386,29 @@ func TestCancelStopsUnboundedJob(t *testing.T) {
 		t.Fatalf("status %s", j.Status())
 	}
 }
+
+// With FinalCheckpoint a bounded job ends only after a checkpoint holding
+// every task's final state completed, and its operators were told so.
+func TestFinalCheckpointBeforeFinishing(t *testing.T) {
+	c := newCollector()
+	g := testGraph(100, 2, 2, Hash, c, 0)
+	j, _ := NewJob(NewJobID(), g, JobOptions{ExactlyOnce: true, FinalCheckpoint: true})
+	if err := j.Start(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	<-j.Finishing()
+	select {
+	case <-j.Done():
+		t.Fatal("job ended before its final checkpoint")
+	case <-time.After(50 * time.Millisecond):
+	}
+	if err := j.TriggerCheckpoint(7); err != nil {
+		t.Fatal(err)
+	}
+	if err := j.Wait(); err != nil {
+		t.Fatal(err)
+	}
+	if j.Status() != JobFinished || j.CompletedCheckpoints() != 7 {
+		t.Fatalf("status %s, completed %d", j.Status(), j.CompletedCheckpoints())
+	}
+}

@@ -42,6 +42,7 @@ type task struct {
 	aligning int64 // checkpoint being aligned
 	exactly  bool
 	notified int64 // newest checkpoint the operators were told completed
+	ctx      context.Context
 }
 
 func (t *task) name() string {
@@ -51,12 +52,14 @@ func (t *task) name() string {
 // open instantiates and opens the source and operators, head last so every
 // operator's output exists when it is opened.
 func (t *task) open(ctx context.Context) error {
+	t.ctx = ctx
 	v := t.vertex
 	t.wm = MinWatermark
 	mk := func(id, name string) *OperatorContext {
 		c := &OperatorContext{
 			Ctx: ctx, OperatorID: id, Name: name, Subtask: t.subtask, Parallelism: v.Parallelism,
 			MaxParallel: t.job.graph.MaxParallelism, Metrics: &OperatorMetrics{}, Clock: t.job.clock,
+			FinalCheckpoint: t.job.opts.FinalCheckpoint,
 		}
 		if t.job.restore != nil {
 			c.RestoredStates = t.job.restore(id)
@@ -163,7 +166,25 @@ func (t *task) finish() error {
 	if err != nil {
 		return err
 	}
-	t.job.finished(t, states)
+	first := t.job.finished(t, states)
+	if !t.job.opts.FinalCheckpoint {
+		return nil
+	}
+	// Wait until a checkpoint holding the final state completed; its
+	// notification lets two-phase-commit sinks commit their last data.
+	for t.notified < first {
+		select {
+		case <-t.ctx.Done():
+			return t.ctx.Err()
+		case c := <-t.control:
+			if c.trigger != nil {
+				continue // a finished source takes part through its final state
+			}
+			if err := t.notifyComplete(c.complete); err != nil {
+				return err
+			}
+		}
+	}
 	return nil
 }
 

@@ -114,11 +114,14 @@ type writer struct {
 	par         int
 	prefix      string
 	exactlyOnce bool
-	enc         formats.Encoder
-	cols        []*types.Vector
-	out         runtime.Output
-	clock       runtime.Clock
-	metrics     *runtime.OperatorMetrics
+	// finalCheckpoint: the runtime takes a checkpoint after Finish, which
+	// commits the last files; Finish then only closes them.
+	finalCheckpoint bool
+	enc             formats.Encoder
+	cols            []*types.Vector
+	out             runtime.Output
+	clock           runtime.Clock
+	metrics         *runtime.OperatorMetrics
 
 	counter  int64 // next part number
 	file     io.WriteCloser
@@ -134,6 +137,7 @@ type writer struct {
 
 func (w *writer) Open(ctx *runtime.OperatorContext, out runtime.Output) error {
 	w.out, w.clock, w.metrics = out, ctx.Clock, ctx.Metrics
+	w.finalCheckpoint = ctx.FinalCheckpoint
 	if w.clock == nil {
 		return errors.New("filesystem sink: OperatorContext.Clock is nil")
 	}
@@ -378,13 +382,14 @@ func (w *writer) NotifyCheckpointComplete(id int64) error {
 	return w.syncDir()
 }
 
-// Finish (end of input) makes every file visible, as a bounded job does
-// when it ends.
+// Finish (end of input) closes the in-progress file. Without checkpoints
+// that makes it visible; in exactly-once mode the final checkpoint commits
+// it (or, when the runtime takes none, Finish commits everything).
 func (w *writer) Finish() error {
 	if err := w.roll(); err != nil {
 		return err
 	}
-	if !w.exactlyOnce {
+	if !w.exactlyOnce || w.finalCheckpoint {
 		return nil
 	}
 	for _, c := range w.commits {
