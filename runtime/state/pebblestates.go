@@ -1,0 +1,392 @@
+package state
+
+import (
+	"encoding/binary"
+	"fmt"
+
+	"github.com/cockroachdb/pebble"
+)
+
+// State handles of the Pebble backend (key and value layout in pebble.go).
+
+var (
+	_ ValueState       = (*pebbleValue)(nil)
+	_ ListState        = (*pebbleList)(nil)
+	_ MapState         = (*pebbleMap)(nil)
+	_ ReducingState    = (*pebbleReducing)(nil)
+	_ AggregatingState = (*pebbleAggregating)(nil)
+)
+
+func (b *PebbleBackend) wrap(s *pebbleState, err error) error {
+	return fmt.Errorf("state: operator %s: state %q: %w", b.cfg.OperatorID, s.name, err)
+}
+
+func (b *PebbleBackend) stamp(s *pebbleState) int64 {
+	if s.ttl > 0 {
+		return b.now()
+	}
+	return 0
+}
+
+// pebbleValue implements ValueState; reducing and aggregating state embed it.
+type pebbleValue struct {
+	b *PebbleBackend
+	s *pebbleState
+}
+
+// Value implements ValueState.
+func (h *pebbleValue) Value() ([]byte, bool, error) {
+	b := h.b
+	if b.kg < 0 {
+		return nil, false, b.keyErr()
+	}
+	k := b.dataKey(h.s.id, nil)
+	v, closer, err := b.db.Get(k)
+	if errNotFound(err) {
+		return nil, false, nil
+	}
+	if err != nil {
+		return nil, false, b.wrap(h.s, err)
+	}
+	ts, val, ok := decodeTS(v)
+	if !ok {
+		closer.Close()
+		return nil, false, b.wrap(h.s, fmt.Errorf("malformed value for key %x", k))
+	}
+	if h.s.ttl > 0 && expired(ts, h.s.ttl, b.now()) {
+		closer.Close()
+		if err := b.db.Delete(k, pebble.NoSync); err != nil {
+			return nil, false, b.wrap(h.s, err)
+		}
+		return nil, false, nil
+	}
+	b.vbuf = append(b.vbuf[:0], val...)
+	closer.Close()
+	return b.vbuf, true, nil
+}
+
+// Update implements ValueState.
+func (h *pebbleValue) Update(v []byte) error {
+	b := h.b
+	if b.kg < 0 {
+		return b.keyErr()
+	}
+	b.wbuf = binary.AppendUvarint(b.wbuf[:0], uint64(b.stamp(h.s)))
+	b.wbuf = append(b.wbuf, v...)
+	if err := b.db.Set(b.dataKey(h.s.id, nil), b.wbuf, pebble.NoSync); err != nil {
+		return b.wrap(h.s, err)
+	}
+	return nil
+}
+
+// Clear implements ValueState.
+func (h *pebbleValue) Clear() error {
+	b := h.b
+	if b.kg < 0 {
+		return b.keyErr()
+	}
+	if err := b.db.Delete(b.dataKey(h.s.id, nil), pebble.NoSync); err != nil {
+		return b.wrap(h.s, err)
+	}
+	return nil
+}
+
+// pebbleReducing implements ReducingState.
+type pebbleReducing struct{ pebbleValue }
+
+// Add implements ReducingState.
+func (h *pebbleReducing) Add(v []byte) error {
+	acc, ok, err := h.Value()
+	if err != nil {
+		return err
+	}
+	if ok {
+		v = h.s.reduce(acc, v)
+	}
+	return h.Update(v)
+}
+
+// Get implements ReducingState.
+func (h *pebbleReducing) Get() ([]byte, bool, error) { return h.Value() }
+
+// pebbleAggregating implements AggregatingState.
+type pebbleAggregating struct{ pebbleValue }
+
+// Add implements AggregatingState.
+func (h *pebbleAggregating) Add(v []byte) error {
+	acc, _, err := h.Value()
+	if err != nil {
+		return err
+	}
+	return h.Update(h.s.agg.Add(acc, v))
+}
+
+// MergeAccumulator implements AggregatingState.
+func (h *pebbleAggregating) MergeAccumulator(other []byte) error {
+	acc, ok, err := h.Value()
+	if err != nil {
+		return err
+	}
+	if ok {
+		if h.s.agg.Merge == nil {
+			return errNoMerge(h.b.cfg.OperatorID, h.s.name)
+		}
+		other = h.s.agg.Merge(acc, other)
+	}
+	return h.Update(other)
+}
+
+// Get implements AggregatingState.
+func (h *pebbleAggregating) Get() ([]byte, bool, error) {
+	acc, ok, err := h.Value()
+	if !ok || err != nil {
+		return nil, false, err
+	}
+	return h.s.agg.Result(acc), true, nil
+}
+
+// pebbleList implements ListState.
+type pebbleList struct {
+	b *PebbleBackend
+	s *pebbleState
+}
+
+func appendElem(buf []byte, ts int64, v []byte) []byte {
+	buf = binary.AppendUvarint(buf, uint64(ts))
+	return appendBytes(buf, v)
+}
+
+// Get implements ListState. Elements are passed straight from Pebble's
+// buffer, valid during the callback.
+func (h *pebbleList) Get(fn func(v []byte) bool) error {
+	b := h.b
+	if b.kg < 0 {
+		return b.keyErr()
+	}
+	k := b.dataKey(h.s.id, nil)
+	v, closer, err := b.db.Get(k)
+	if errNotFound(err) {
+		return nil
+	}
+	if err != nil {
+		return b.wrap(h.s, err)
+	}
+	defer closer.Close()
+	var now int64
+	if h.s.ttl > 0 {
+		now = b.now()
+	}
+	if !forEachElem(v, func(ts int64, e []byte) bool {
+		if expired(ts, h.s.ttl, now) {
+			return true
+		}
+		return fn(e)
+	}) {
+		return b.wrap(h.s, fmt.Errorf("malformed list value for key %x", k))
+	}
+	return nil
+}
+
+// Add implements ListState: one merge operand.
+func (h *pebbleList) Add(v []byte) error {
+	b := h.b
+	if b.kg < 0 {
+		return b.keyErr()
+	}
+	b.wbuf = appendElem(b.wbuf[:0], b.stamp(h.s), v)
+	if err := b.db.Merge(b.dataKey(h.s.id, nil), b.wbuf, pebble.NoSync); err != nil {
+		return b.wrap(h.s, err)
+	}
+	return nil
+}
+
+// AddAll implements ListState.
+func (h *pebbleList) AddAll(vs [][]byte) error {
+	b := h.b
+	if b.kg < 0 {
+		return b.keyErr()
+	}
+	if len(vs) == 0 {
+		return nil
+	}
+	ts := b.stamp(h.s)
+	b.wbuf = b.wbuf[:0]
+	for _, v := range vs {
+		b.wbuf = appendElem(b.wbuf, ts, v)
+	}
+	if err := b.db.Merge(b.dataKey(h.s.id, nil), b.wbuf, pebble.NoSync); err != nil {
+		return b.wrap(h.s, err)
+	}
+	return nil
+}
+
+// Update implements ListState.
+func (h *pebbleList) Update(vs [][]byte) error {
+	b := h.b
+	if b.kg < 0 {
+		return b.keyErr()
+	}
+	if len(vs) == 0 {
+		return h.Clear()
+	}
+	ts := b.stamp(h.s)
+	b.wbuf = b.wbuf[:0]
+	for _, v := range vs {
+		b.wbuf = appendElem(b.wbuf, ts, v)
+	}
+	if err := b.db.Set(b.dataKey(h.s.id, nil), b.wbuf, pebble.NoSync); err != nil {
+		return b.wrap(h.s, err)
+	}
+	return nil
+}
+
+// Clear implements ListState.
+func (h *pebbleList) Clear() error {
+	b := h.b
+	if b.kg < 0 {
+		return b.keyErr()
+	}
+	if err := b.db.Delete(b.dataKey(h.s.id, nil), pebble.NoSync); err != nil {
+		return b.wrap(h.s, err)
+	}
+	return nil
+}
+
+// pebbleMap implements MapState: one Pebble key per map entry.
+type pebbleMap struct {
+	b *PebbleBackend
+	s *pebbleState
+}
+
+// Get implements MapState.
+func (h *pebbleMap) Get(mk []byte) ([]byte, bool, error) {
+	b := h.b
+	if b.kg < 0 {
+		return nil, false, b.keyErr()
+	}
+	k := b.dataKey(h.s.id, mk)
+	v, closer, err := b.db.Get(k)
+	if errNotFound(err) {
+		return nil, false, nil
+	}
+	if err != nil {
+		return nil, false, b.wrap(h.s, err)
+	}
+	defer closer.Close()
+	ts, val, ok := decodeTS(v)
+	if !ok {
+		return nil, false, b.wrap(h.s, fmt.Errorf("malformed value for key %x", k))
+	}
+	if h.s.ttl > 0 && expired(ts, h.s.ttl, b.now()) {
+		return nil, false, nil
+	}
+	b.vbuf = append(b.vbuf[:0], val...)
+	return b.vbuf, true, nil
+}
+
+// Contains implements MapState.
+func (h *pebbleMap) Contains(mk []byte) (bool, error) {
+	_, ok, err := h.Get(mk)
+	return ok, err
+}
+
+// Put implements MapState.
+func (h *pebbleMap) Put(mk, v []byte) error {
+	b := h.b
+	if b.kg < 0 {
+		return b.keyErr()
+	}
+	b.wbuf = binary.AppendUvarint(b.wbuf[:0], uint64(b.stamp(h.s)))
+	b.wbuf = append(b.wbuf, v...)
+	if err := b.db.Set(b.dataKey(h.s.id, mk), b.wbuf, pebble.NoSync); err != nil {
+		return b.wrap(h.s, err)
+	}
+	return nil
+}
+
+// Remove implements MapState.
+func (h *pebbleMap) Remove(mk []byte) error {
+	b := h.b
+	if b.kg < 0 {
+		return b.keyErr()
+	}
+	if err := b.db.Delete(b.dataKey(h.s.id, mk), pebble.NoSync); err != nil {
+		return b.wrap(h.s, err)
+	}
+	return nil
+}
+
+// scan iterates the current key's entries (map key, stored value).
+func (h *pebbleMap) scan(fn func(mk, v []byte) bool) error {
+	b := h.b
+	lo := append([]byte(nil), b.dataKey(h.s.id, nil)...)
+	it, err := b.db.NewIter(&pebble.IterOptions{LowerBound: lo, UpperBound: prefixEnd(lo)})
+	if err != nil {
+		return b.wrap(h.s, err)
+	}
+	for ok := it.First(); ok; ok = it.Next() {
+		if !fn(it.Key()[len(lo):], it.Value()) {
+			break
+		}
+	}
+	err = it.Error()
+	if cerr := it.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		return b.wrap(h.s, err)
+	}
+	return nil
+}
+
+// Iterate implements MapState; entries come in map-key byte order.
+func (h *pebbleMap) Iterate(fn func(k, v []byte) bool) error {
+	if h.b.kg < 0 {
+		return h.b.keyErr()
+	}
+	var now int64
+	if h.s.ttl > 0 {
+		now = h.b.now()
+	}
+	return h.scan(func(mk, v []byte) bool {
+		ts, val, ok := decodeTS(v)
+		if !ok || expired(ts, h.s.ttl, now) {
+			return true
+		}
+		return fn(mk, val)
+	})
+}
+
+// IsEmpty implements MapState.
+func (h *pebbleMap) IsEmpty() (bool, error) {
+	empty := true
+	err := h.Iterate(func(_, _ []byte) bool {
+		empty = false
+		return false
+	})
+	return empty, err
+}
+
+// Clear implements MapState: point deletes of the key's entries.
+func (h *pebbleMap) Clear() error {
+	b := h.b
+	if b.kg < 0 {
+		return b.keyErr()
+	}
+	batch := b.db.NewBatch()
+	defer batch.Close()
+	if err := h.scan(func(mk, _ []byte) bool {
+		k := b.dataKey(h.s.id, mk)
+		batch.Delete(k, nil)
+		return true
+	}); err != nil {
+		return err
+	}
+	if batch.Empty() {
+		return nil
+	}
+	if err := batch.Commit(pebble.NoSync); err != nil {
+		return b.wrap(h.s, err)
+	}
+	return nil
+}
