@@ -209,12 +209,19 @@ func TestWriteCheckpointExistingDir(t *testing.T) {
 		t.Errorf("JobName = %q", m.JobName)
 	}
 
-	// Leftovers of an attempt that died before its _metadata are replaced.
+	// Leftovers of an attempt that died before its _metadata are removed
+	// by PrepareCheckpointDir; a complete checkpoint is refused.
+	if err := PrepareCheckpointDir(st, dir); err == nil {
+		t.Fatal("PrepareCheckpointDir accepted a complete checkpoint")
+	}
 	dir2 := filepath.Join(filepath.Dir(dir), "chk-2")
 	if err := os.MkdirAll(dir2, 0o700); err != nil {
 		t.Fatal(err)
 	}
 	if err := os.WriteFile(filepath.Join(dir2, "orphan"), []byte("x"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := PrepareCheckpointDir(st, dir2); err != nil {
 		t.Fatal(err)
 	}
 	if err := WriteCheckpoint(st, dir2, testMeta(2, "job", 2), 100); err != nil {

@@ -6,12 +6,14 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"os"
 	"path/filepath"
 	"sort"
 	"sync"
 	"time"
 
 	"github.com/flinkgo/engine/runtime"
+	"github.com/flinkgo/engine/runtime/state"
 )
 
 // Config is everything a job's checkpointing and failover need, read from
@@ -31,6 +33,8 @@ type Config struct {
 	Dir             string
 	SavepointDir    string
 	InlineThreshold int
+	// State configures the jobs' keyed state backends.
+	State runtime.StateOptions
 	// Restart returns a fresh restart strategy for the job.
 	Restart func() runtime.RestartStrategy
 	Storage Storage
@@ -75,8 +79,12 @@ type Execution struct {
 	inflight   map[int64]time.Time
 	waiters    map[int64]chan error
 	lastDone   time.Time
-	completed  []completed // retained, oldest first
-	latest     map[string][][]byte
+	completed  []completed         // retained, oldest first
+	latest     map[string][][]byte // per operator and old subtask: encodeSubtaskState blobs
+	latestDir  string              // directory the latest blobs' files are relative to
+	root       string              // checkpoint root: cfg.Dir, or a private temporary one
+	ephemeral  bool                // root is private: removed when the job ends
+	registry   *state.SharedRegistry
 	failures   int // consecutive failed checkpoints
 	restarts   int
 	savepoints map[int64]savepointSpec
@@ -109,7 +117,7 @@ type completed struct {
 type persistReq struct {
 	job       *runtime.Job
 	id        int64
-	states    map[string]map[int][]byte
+	states    *runtime.CheckpointStates
 	savepoint string // target directory for a savepoint, else ""
 	notify    bool   // tell the attempt it completed (sinks commit)
 }
@@ -133,7 +141,17 @@ func Start(ctx context.Context, id string, g *runtime.JobGraph, cfg Config, src 
 	}
 	e := &Execution{ID: id, Name: g.Name, graph: g, cfg: cfg, ops: map[string]opInfo{},
 		persist: make(chan persistReq, 16), done: make(chan struct{}), status: runtime.JobCreated,
-		inflight: map[int64]time.Time{}, waiters: map[int64]chan error{}, savepoints: map[int64]savepointSpec{}, nextID: 1}
+		inflight: map[int64]time.Time{}, waiters: map[int64]chan error{}, savepoints: map[int64]savepointSpec{}, nextID: 1,
+		root: cfg.Dir, registry: state.NewSharedRegistry()}
+	if e.root == "" && cfg.Interval > 0 {
+		// No checkpoint directory: checkpoints still back failover inside
+		// the process (Flink's JobManager storage), in a private directory.
+		tmp, err := os.MkdirTemp("", "flinkgo-checkpoints-")
+		if err != nil {
+			return nil, err
+		}
+		e.root, e.ephemeral = tmp, true
+	}
 	for _, v := range g.Vertices {
 		if v.Source != nil {
 			e.ops[v.Source.ID] = opInfo{v.Source.Name, v.Parallelism}
@@ -147,7 +165,7 @@ func Start(ctx context.Context, id string, g *runtime.JobGraph, cfg Config, src 
 		if err != nil {
 			return nil, err
 		}
-		e.latest = states
+		e.latest, e.latestDir = states, src.Dir
 		if src.Meta.CheckpointID >= e.nextID {
 			e.nextID = src.Meta.CheckpointID + 1
 		}
@@ -192,16 +210,31 @@ func (e *Execution) loadRestore(src *RestoreSource) (map[string][][]byte, error)
 
 func (e *Execution) newAttempt(ctx context.Context) (*runtime.Job, error) {
 	e.mu.Lock()
-	restore := e.latest
+	restore, restoreDir := e.latest, e.latestDir
 	e.mu.Unlock()
 	var job *runtime.Job
 	opts := runtime.JobOptions{Clock: e.cfg.Clock, ExactlyOnce: e.cfg.ExactlyOnce, FinalCheckpoint: e.cfg.Interval > 0,
-		OnCheckpoint: func(id int64, states map[string]map[int][]byte) {
+		State: e.cfg.State,
+		OnCheckpoint: func(id int64, states *runtime.CheckpointStates) {
 			sp := e.savepointOf(id)
 			e.persist <- persistReq{job: job, id: id, states: states, savepoint: sp.dir, notify: sp.dir == "" || sp.stop}
 		}}
 	if restore != nil {
-		opts.Restore = func(op string) [][]byte { return restore[op] }
+		own := map[string][][]byte{}
+		keyed := map[string][][]byte{}
+		for op, blobs := range restore {
+			o, k := make([][]byte, len(blobs)), make([][]byte, len(blobs))
+			for i, b := range blobs {
+				var err error
+				if o[i], k[i], err = decodeSubtaskState(b); err != nil {
+					return nil, fmt.Errorf("state of %s in %s: %w", e.ops[op].name, restoreDir, err)
+				}
+			}
+			own[op], keyed[op] = o, k
+		}
+		reader := &keyedReader{st: e.cfg.Storage, dir: restoreDir}
+		opts.Restore = func(op string) [][]byte { return own[op] }
+		opts.RestoreKeyed = func(op string) ([][]byte, state.SnapshotReader) { return keyed[op], reader }
 	}
 	job, err := runtime.NewJob(e.ID, e.graph, opts)
 	if err != nil {
@@ -398,11 +431,12 @@ func (e *Execution) persister() {
 	}
 }
 
-func (e *Execution) metadata(r persistReq) *Metadata {
-	m := &Metadata{Version: CurrentVersion, CheckpointID: r.id, JobID: e.ID, JobName: e.Name,
-		Timestamp: e.cfg.Clock.NowMillis(), Savepoint: r.savepoint != ""}
-	ids := make([]string, 0, len(r.states))
-	for op := range r.states {
+// metadata describes a checkpoint whose subtask states are blobs.
+func (e *Execution) metadata(id int64, savepoint bool, blobs map[string]map[int][]byte) *Metadata {
+	m := &Metadata{Version: CurrentVersion, CheckpointID: id, JobID: e.ID, JobName: e.Name,
+		Timestamp: e.cfg.Clock.NowMillis(), Savepoint: savepoint}
+	ids := make([]string, 0, len(blobs))
+	for op := range blobs {
 		ids = append(ids, op)
 	}
 	sort.Strings(ids)
@@ -410,52 +444,121 @@ func (e *Execution) metadata(r persistReq) *Metadata {
 		info := e.ops[op]
 		os := OperatorState{OperatorID: op, Name: info.name, Parallelism: info.parallelism,
 			MaxParallelism: e.graph.MaxParallelism, Subtasks: make([]StateHandle, info.parallelism)}
-		empty := true
-		for sub, b := range r.states[op] {
-			if sub < len(os.Subtasks) && len(b) > 0 {
+		for sub, b := range blobs[op] {
+			if sub < len(os.Subtasks) {
 				os.Subtasks[sub] = StateHandle{Inline: b}
-				empty = false
 			}
 		}
-		if !empty {
-			m.Operators = append(m.Operators, os)
-		}
+		m.Operators = append(m.Operators, os)
 	}
 	return m
 }
 
+// writeKeyed runs the asynchronous phase of every keyed-state snapshot of
+// a checkpoint, returning the marshalled handles and the shared files they
+// reference. On error every snapshot is written or released.
+func (e *Execution) writeKeyed(r persistReq, w *keyedWriter) (map[string]map[int][]byte, []string, error) {
+	handles := map[string]map[int][]byte{}
+	var shared []string
+	var firstErr error
+	for op, subs := range r.states.Keyed {
+		for sub, p := range subs {
+			if firstErr != nil {
+				p.Release()
+				continue
+			}
+			h, err := p.Write(w)
+			if err != nil {
+				firstErr = fmt.Errorf("writing the keyed state of %s (subtask %d): %w", e.ops[op].name, sub, err)
+				continue
+			}
+			hb := state.MarshalHandle(h)
+			files, err := state.SharedFiles(hb)
+			if err != nil {
+				firstErr = err
+				continue
+			}
+			shared = append(shared, files...)
+			if handles[op] == nil {
+				handles[op] = map[int][]byte{}
+			}
+			handles[op][sub] = hb
+		}
+	}
+	return handles, shared, firstErr
+}
+
 func (e *Execution) persistOne(r persistReq) {
-	m := e.metadata(r)
-	dir := ""
-	var err error
+	var dir, sharedDir string
 	switch {
 	case r.savepoint != "":
 		dir = r.savepoint
-		err = WriteCheckpoint(e.cfg.Storage, dir, m, 1<<62) // self-contained: inline state
-	case e.cfg.Dir != "":
-		dir = CheckpointDir(e.cfg.Dir, e.ID, r.id)
-		err = WriteCheckpoint(e.cfg.Storage, dir, m, e.cfg.InlineThreshold)
+	case e.root != "":
+		dir = CheckpointDir(e.root, e.ID, r.id)
+		sharedDir = filepath.Join(JobDir(e.root, e.ID), SharedDir)
+	default:
+		// Checkpoints without checkpointing configured cannot happen
+		// (triggers need an interval); savepoints always have a dir.
+		r.states.Release()
+		e.abort(r.job, r.id, errors.New("no checkpoint storage"))
+		return
+	}
+	if err := PrepareCheckpointDir(e.cfg.Storage, dir); err != nil {
+		r.states.Release()
+		e.abort(r.job, r.id, err)
+		return
+	}
+	w := newKeyedWriter(e.cfg.Storage, dir, sharedDir)
+	handles, shared, err := e.writeKeyed(r, w)
+	blobs := map[string]map[int][]byte{}
+	var size int64
+	if err == nil {
+		add := func(op string, sub int, own, h []byte) {
+			if blobs[op] == nil {
+				blobs[op] = map[int][]byte{}
+			}
+			blobs[op][sub] = encodeSubtaskState(own, h)
+			size += int64(len(own) + len(h))
+		}
+		for op, subs := range r.states.Operators {
+			for sub, b := range subs {
+				if len(b) > 0 || handles[op][sub] != nil {
+					add(op, sub, b, handles[op][sub])
+				}
+			}
+		}
+		for op, subs := range handles {
+			for sub, h := range subs {
+				if _, done := blobs[op][sub]; !done {
+					add(op, sub, nil, h)
+				}
+			}
+		}
+		threshold := e.cfg.InlineThreshold
+		if r.savepoint != "" {
+			threshold = 1 << 62 // self-contained and small: keep operator state inline
+		}
+		err = WriteCheckpoint(e.cfg.Storage, dir, e.metadata(r.id, r.savepoint != "", blobs), threshold)
 	}
 	if err != nil {
+		for _, f := range e.registry.Discard(w.uploaded) {
+			e.cfg.Storage.Remove(filepath.Join(JobDir(e.root, e.ID), f))
+		}
+		if r.savepoint == "" {
+			e.cfg.Storage.RemoveAll(dir)
+		}
 		e.abort(r.job, r.id, err)
 		return
 	}
 	states := map[string][][]byte{}
-	for op, subs := range r.states {
-		info := e.ops[op]
-		list := make([][]byte, info.parallelism)
+	for op, subs := range blobs {
+		list := make([][]byte, e.ops[op].parallelism)
 		for sub, b := range subs {
 			if sub < len(list) {
 				list[sub] = b
 			}
 		}
 		states[op] = list
-	}
-	var size int64
-	for _, subs := range r.states {
-		for _, b := range subs {
-			size += int64(len(b))
-		}
 	}
 	e.mu.Lock()
 	if at, ok := e.inflight[r.id]; ok && r.savepoint == "" {
@@ -464,43 +567,54 @@ func (e *Execution) persistOne(r persistReq) {
 	delete(e.inflight, r.id)
 	e.failures = 0
 	e.lastDone = time.Now()
-	w := e.waiters[r.id]
+	wt := e.waiters[r.id]
 	delete(e.waiters, r.id)
-	var subsumed []string
+	var subsumed []completed
 	if r.savepoint == "" {
-		e.latest = states
-		if dir != "" {
-			e.completed = append(e.completed, completed{id: r.id, dir: dir})
-			ids := make([]int64, len(e.completed))
-			for i, c := range e.completed {
-				ids[i] = c.id
-			}
-			drop := map[int64]bool{}
-			for _, id := range ToSubsume(ids, e.cfg.NumRetained) {
-				drop[id] = true
-			}
-			kept := e.completed[:0]
-			for _, c := range e.completed {
-				if drop[c.id] {
-					subsumed = append(subsumed, c.dir)
-				} else {
-					kept = append(kept, c)
-				}
-			}
-			e.completed = kept
+		e.latest, e.latestDir = states, dir
+		e.registry.Register(r.id, shared)
+		e.completed = append(e.completed, completed{id: r.id, dir: dir})
+		ids := make([]int64, len(e.completed))
+		for i, c := range e.completed {
+			ids[i] = c.id
 		}
+		drop := map[int64]bool{}
+		for _, id := range ToSubsume(ids, e.cfg.NumRetained) {
+			drop[id] = true
+		}
+		kept := e.completed[:0]
+		for _, c := range e.completed {
+			if drop[c.id] {
+				subsumed = append(subsumed, c)
+			} else {
+				kept = append(kept, c)
+			}
+		}
+		e.completed = kept
 	}
 	e.mu.Unlock()
-	for _, d := range subsumed {
-		if err := e.cfg.Storage.RemoveAll(d); err != nil {
-			e.logf("[WARN] Could not delete subsumed checkpoint %s: %v", d, err)
-		}
+	for _, c := range subsumed {
+		e.dropCheckpoint(c)
 	}
 	if r.notify {
 		r.job.NotifyCheckpointComplete(r.id)
 	}
-	if w != nil {
-		w <- nil
+	if wt != nil {
+		wt <- nil
+	}
+}
+
+// dropCheckpoint deletes a retained checkpoint and the shared files no
+// other retained checkpoint references.
+func (e *Execution) dropCheckpoint(c completed) {
+	if err := e.cfg.Storage.RemoveAll(c.dir); err != nil {
+		e.logf("[WARN] Could not delete subsumed checkpoint %s: %v", c.dir, err)
+	}
+	for _, f := range e.registry.Release(c.id) {
+		p := filepath.Join(filepath.Dir(c.dir), f)
+		if err := e.cfg.Storage.Remove(p); err != nil {
+			e.logf("[WARN] Could not delete shared state file %s: %v", p, err)
+		}
 	}
 }
 
@@ -508,18 +622,18 @@ func (e *Execution) persistOne(r persistReq) {
 func (e *Execution) end(st runtime.JobStatus, err error, how JobEnd) {
 	e.mu.Lock()
 	e.status, e.err = st, err
-	dirs := make([]string, 0, len(e.completed))
-	for _, c := range e.completed {
-		dirs = append(dirs, c.dir)
-	}
+	retained := append([]completed(nil), e.completed...)
 	e.mu.Unlock()
-	if e.cfg.Dir != "" && DeleteOnEnd(e.cfg.Retention, how) {
-		for _, d := range dirs {
-			e.cfg.Storage.RemoveAll(d)
+	switch {
+	case e.ephemeral:
+		e.cfg.Storage.RemoveAll(e.root)
+	case e.root != "" && DeleteOnEnd(e.cfg.Retention, how):
+		for _, c := range retained {
+			e.dropCheckpoint(c)
 		}
-		jobDir := JobDir(e.cfg.Dir, e.ID)
+		jobDir := JobDir(e.root, e.ID)
 		for _, sub := range []string{SharedDir, TaskOwnedDir} {
-			e.cfg.Storage.Remove(jobDir + "/" + sub)
+			e.cfg.Storage.Remove(filepath.Join(jobDir, sub))
 		}
 		e.cfg.Storage.Remove(jobDir)
 	}

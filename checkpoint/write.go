@@ -26,7 +26,8 @@ const DefaultInlineThreshold = 20 * 1024
 // handles (new slices; the caller's handle slices are not modified). On
 // error m is unchanged, dir is removed (best effort) and the error names
 // the file that failed. WriteCheckpoint refuses to write into a directory
-// that already holds a complete checkpoint (and leaves it alone).
+// that already holds a complete checkpoint (and leaves it alone); files
+// already in dir (keyed-state files of this checkpoint) are kept.
 func WriteCheckpoint(st Storage, dir string, m *Metadata, inlineThreshold int) error {
 	if inlineThreshold < 0 {
 		inlineThreshold = 0
@@ -39,12 +40,8 @@ func WriteCheckpoint(st Storage, dir string, m *Metadata, inlineThreshold int) e
 				return fmt.Errorf("cannot write checkpoint %d to %s: the directory already holds a complete checkpoint", m.CheckpointID, dir)
 			}
 		}
-		if len(entries) > 0 {
-			// Left over from an attempt that died before its _metadata.
-			if err := st.RemoveAll(dir); err != nil {
-				return fmt.Errorf("cannot write checkpoint %d: removing the incomplete directory %s: %w", m.CheckpointID, dir, err)
-			}
-		}
+		// Other files are this checkpoint's keyed-state files, written
+		// before (see PrepareCheckpointDir for leftovers of dead attempts).
 	case !errors.Is(err, os.ErrNotExist):
 		return fmt.Errorf("cannot write checkpoint %d to %s: %w", m.CheckpointID, dir, err)
 	}
@@ -97,4 +94,26 @@ func opLabel(op *OperatorState) string {
 		return op.OperatorID
 	}
 	return op.Name + " (" + op.OperatorID + ")"
+}
+
+// PrepareCheckpointDir readies dir for a new checkpoint: a directory left
+// by an attempt that died before its _metadata is removed; one holding a
+// complete checkpoint is an error.
+func PrepareCheckpointDir(st Storage, dir string) error {
+	entries, err := st.List(dir)
+	if errors.Is(err, os.ErrNotExist) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	for _, e := range entries {
+		if e.Name == MetadataFile {
+			return fmt.Errorf("cannot write a checkpoint to %s: the directory already holds a complete checkpoint", dir)
+		}
+	}
+	if len(entries) > 0 {
+		return st.RemoveAll(dir)
+	}
+	return nil
 }

@@ -41,6 +41,8 @@ import (
 	"context"
 	"time"
 
+	"github.com/flinkgo/engine/runtime/state"
+
 	"github.com/flinkgo/engine/runtime/types"
 )
 
@@ -108,6 +110,14 @@ type OperatorContext struct {
 	// fail in Open with an error naming itself when the parallelism changed.
 	StateRestore   []byte
 	RestoredStates [][]byte
+	// KeyedState returns this instance's keyed state backend (package
+	// runtime/state), creating it on the first call — already restored when
+	// the job starts from a checkpoint, at any parallelism. Call it in Open
+	// and register every state there. The runtime owns the backend: it
+	// snapshots it at each barrier (after SnapshotState), forwards
+	// checkpoint completion to it and closes it after Close. Nil in tests
+	// that run an operator without a runtime.
+	KeyedState func() (state.KeyedBackend, error)
 	// FinalCheckpoint is set when checkpointing is on: after Finish the
 	// task snapshots once more and waits for a checkpoint holding that
 	// final state to complete, so a two-phase-commit sink must not make

@@ -6,8 +6,11 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"sort"
 	"sync"
 	"time"
+
+	"github.com/flinkgo/engine/runtime/state"
 )
 
 // JobStatus is the lifecycle state of a job, named as Flink names them.
@@ -44,10 +47,16 @@ type JobOptions struct {
 	// FinalCheckpoint keeps finished tasks until a checkpoint including
 	// their final state completed (see OperatorContext.FinalCheckpoint).
 	FinalCheckpoint bool
+	// State configures keyed state backends (OperatorContext.KeyedState).
+	State StateOptions
+	// RestoreKeyed returns the keyed-state handles every old subtask of an
+	// operator wrote in the restored checkpoint and a reader for their
+	// files, or no handles.
+	RestoreKeyed func(operatorID string) ([][]byte, state.SnapshotReader)
 	// OnCheckpoint is called once every task acknowledged checkpoint id,
-	// with the state of every operator instance keyed by operator id and
-	// subtask. Called from a task goroutine.
-	OnCheckpoint func(id int64, states map[string]map[int][]byte)
+	// with everything the operator instances snapshotted. Called from a
+	// task goroutine; it must write or release every keyed snapshot.
+	OnCheckpoint func(id int64, states *CheckpointStates)
 }
 
 // Job is one running dataflow. Its methods are safe for concurrent use.
@@ -75,6 +84,8 @@ type Job struct {
 	// recorded); with FinalCheckpoint they then wait for a checkpoint.
 	finishing     chan struct{}
 	finishedCount int
+	lingering     map[*task]bool // finished, waiting for the final checkpoint
+	finalTarget   int64          // a checkpoint ≥ this holds every lingering task's final state
 	// final holds the last state of tasks that finished; they count as
 	// acknowledged for every later checkpoint.
 	final map[*task]map[string][]byte
@@ -82,7 +93,7 @@ type Job struct {
 
 type pendingCheckpoint struct {
 	waiting map[*task]bool // tasks whose ack is still missing
-	states  map[string]map[int][]byte
+	states  *CheckpointStates
 }
 
 // NewJob prepares a job for graph; nothing runs until Start.
@@ -95,7 +106,7 @@ func NewJob(id string, g *JobGraph, opts JobOptions) (*Job, error) {
 	}
 	return &Job{ID: id, Name: g.Name, graph: g, clock: opts.Clock, restore: opts.Restore, opts: opts,
 		done: make(chan struct{}), status: JobCreated, pending: map[int64]*pendingCheckpoint{}, final: map[*task]map[string][]byte{},
-		finishing: make(chan struct{})}, nil
+		finishing: make(chan struct{}), lingering: map[*task]bool{}}, nil
 }
 
 // Start wires the tasks, opens every operator and runs them. It returns an
@@ -164,6 +175,7 @@ func (j *Job) Start(parent context.Context) error {
 	}
 	go func() {
 		wg.Wait()
+		j.releasePending()
 		for _, t := range j.tasks {
 			t.close()
 		}
@@ -300,16 +312,16 @@ func (j *Job) trigger(b Barrier) error {
 	if id > j.lastTrig {
 		j.lastTrig = id
 	}
-	p := &pendingCheckpoint{waiting: map[*task]bool{}, states: map[string]map[int][]byte{}}
+	p := &pendingCheckpoint{waiting: map[*task]bool{}, states: newCheckpointStates()}
 	var sources []*task
 	for _, t := range j.tasks {
 		if st, done := j.final[t]; done {
-			p.add(t, st)
+			p.add(t, st, nil)
 			continue
 		}
 		p.waiting[t] = true
-		if t.source != nil {
-			sources = append(sources, t)
+		if t.source != nil || j.lingering[t] {
+			sources = append(sources, t) // finished tasks snapshot on request
 		}
 	}
 	j.pending[id] = p
@@ -329,15 +341,8 @@ func (j *Job) trigger(b Barrier) error {
 	return nil
 }
 
-func (p *pendingCheckpoint) add(t *task, states map[string][]byte) {
-	for op, s := range states {
-		m := p.states[op]
-		if m == nil {
-			m = map[int][]byte{}
-			p.states[op] = m
-		}
-		m[t.subtask] = s
-	}
+func (p *pendingCheckpoint) add(t *task, states map[string][]byte, keyed map[string]state.Pending) {
+	p.states.add(t.subtask, states, keyed)
 	delete(p.waiting, t)
 }
 
@@ -345,48 +350,100 @@ func (p *pendingCheckpoint) add(t *task, states map[string][]byte) {
 // for it are ignored.
 func (j *Job) AbortCheckpoint(id int64) {
 	j.mu.Lock()
+	p := j.pending[id]
 	delete(j.pending, id)
 	j.mu.Unlock()
+	if p != nil {
+		p.states.Release()
+	}
+}
+
+// releasePending drops every checkpoint still pending (the job ended).
+func (j *Job) releasePending() {
+	j.mu.Lock()
+	ps := j.pending
+	j.pending = map[int64]*pendingCheckpoint{}
+	j.mu.Unlock()
+	for _, p := range ps {
+		p.states.Release()
+	}
 }
 
 // ack records one task's snapshot for checkpoint id.
-func (j *Job) ack(id int64, t *task, states map[string][]byte) {
+func (j *Job) ack(id int64, t *task, states map[string][]byte, keyed map[string]state.Pending) {
 	j.mu.Lock()
 	p := j.pending[id]
 	if p == nil || !p.waiting[t] {
 		j.mu.Unlock()
+		for _, k := range keyed {
+			k.Release()
+		}
 		return // late (aborted or complete) or duplicate
 	}
-	p.add(t, states)
+	p.add(t, states, keyed)
 	j.mu.Unlock()
 	j.maybeComplete(id)
 }
 
-// finished records a task's final state; pending checkpoints stop waiting
-// for it. It returns the id of the first checkpoint that holds the final
-// state: the oldest pending one that was waiting for the task, else the
-// next one to be triggered.
-func (j *Job) finished(t *task, states map[string][]byte) int64 {
+// finished records the final state of a task that exits at once (no
+// final checkpoint); pending checkpoints stop waiting for it.
+func (j *Job) finished(t *task, states map[string][]byte) {
 	j.mu.Lock()
 	j.final[t] = states
-	first := j.lastTrig + 1
 	var ids []int64
 	for id, p := range j.pending {
 		if p.waiting[t] {
-			p.add(t, states)
+			p.add(t, states, nil)
 			ids = append(ids, id)
-			first = min(first, id)
 		}
 	}
-	j.finishedCount++
-	if j.finishedCount == len(j.tasks) {
-		close(j.finishing)
-	}
+	j.countFinished()
 	j.mu.Unlock()
 	for _, id := range ids {
 		j.maybeComplete(id)
 	}
-	return first
+}
+
+// linger marks a finished task that stays until a checkpoint holding its
+// final state completed: it answers triggers itself from now on. It
+// returns the pending checkpoints still waiting for it (oldest first) and
+// the id of the first checkpoint that will hold its final state.
+func (j *Job) linger(t *task) (waiting []int64, first int64) {
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	j.lingering[t] = true
+	first = j.lastTrig + 1
+	defer func() { j.finalTarget = max(j.finalTarget, first) }()
+	for id, p := range j.pending {
+		if p.waiting[t] {
+			waiting = append(waiting, id)
+			first = min(first, id)
+		}
+	}
+	sort.Slice(waiting, func(a, b int) bool { return waiting[a] < waiting[b] })
+	j.countFinished()
+	return waiting, first
+}
+
+func (j *Job) countFinished() {
+	j.finishedCount++
+	if j.finishedCount == len(j.tasks) {
+		close(j.finishing)
+	}
+}
+
+// finalDone reports that every task finished and a checkpoint holding all
+// their final states completed (notified is the caller's newest
+// notification): lingering tasks may exit.
+func (j *Job) finalDone(notified int64) bool {
+	select {
+	case <-j.finishing:
+	default:
+		return false
+	}
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	return notified >= j.finalTarget
 }
 
 // Finishing is closed once every task reached the end of its input.
@@ -406,6 +463,7 @@ func (j *Job) maybeComplete(id int64) {
 		j.opts.OnCheckpoint(id, p.states)
 		return
 	}
+	p.states.Release() // nowhere to write keyed state: nothing durable
 	j.NotifyCheckpointComplete(id)
 }
 

@@ -215,7 +215,8 @@ func TestJobPartitionings(t *testing.T) {
 // unitTask builds a task with n input channels feeding a collector.
 func unitTask(n int, exactly bool) (*task, *collector) {
 	c := newCollector()
-	j := &Job{pending: map[int64]*pendingCheckpoint{}, final: map[*task]map[string][]byte{}, graph: &JobGraph{}}
+	j := &Job{pending: map[int64]*pendingCheckpoint{}, final: map[*task]map[string][]byte{}, graph: &JobGraph{},
+		lingering: map[*task]bool{}, finishing: make(chan struct{})}
 	t := &task{job: j, vertex: &Vertex{Name: "v", Parallelism: 1, Chain: []OperatorSpec{{ID: "c"}}},
 		metrics: &OperatorMetrics{}, exactly: exactly, wm: MinWatermark}
 	t.out = &networkOutput{ctx: context.Background(), metrics: t.metrics}
@@ -274,7 +275,7 @@ func TestWatermarkIsMinimumOverInputs(t *testing.T) {
 func TestBarrierAlignmentHoldsBackBlockedChannel(t *testing.T) {
 	for _, exactly := range []bool{true, false} {
 		tk, c := unitTask(2, exactly)
-		tk.job.pending[1] = &pendingCheckpoint{waiting: map[*task]bool{tk: true}, states: map[string]map[int][]byte{}}
+		tk.job.pending[1] = &pendingCheckpoint{waiting: map[*task]bool{tk: true}, states: newCheckpointStates()}
 		tk.job.tasks = []*task{tk}
 		must := func(ch int, m Message) {
 			if _, err := tk.handle(ch, m); err != nil {
@@ -309,11 +310,12 @@ func TestCheckpointBarriersAligned(t *testing.T) {
 	var mu sync.Mutex
 	var completed []int64
 	states := map[string]map[int][]byte{}
-	j, _ := NewJob(NewJobID(), g, JobOptions{ExactlyOnce: true, OnCheckpoint: func(id int64, st map[string]map[int][]byte) {
+	j, _ := NewJob(NewJobID(), g, JobOptions{ExactlyOnce: true, OnCheckpoint: func(id int64, st *CheckpointStates) {
 		mu.Lock()
 		completed = append(completed, id)
-		states = st
+		states = st.Operators
 		mu.Unlock()
+		st.Release()
 	}})
 	if err := j.Start(context.Background()); err != nil {
 		t.Fatal(err)

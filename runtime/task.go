@@ -3,7 +3,10 @@ package runtime
 import (
 	"context"
 	"fmt"
+	"sync"
 	"time"
+
+	"github.com/flinkgo/engine/runtime/state"
 
 	"github.com/flinkgo/engine/runtime/types"
 )
@@ -43,6 +46,9 @@ type task struct {
 	exactly  bool
 	notified int64 // newest checkpoint the operators were told completed
 	ctx      context.Context
+	// backends[i] is the keyed state backend of chain[i], if it asked.
+	backends    []state.KeyedBackend
+	outstanding sync.WaitGroup // backend snapshots not yet written or released
 }
 
 func (t *task) name() string {
@@ -84,6 +90,7 @@ func (t *task) open(ctx context.Context) error {
 		}
 		t.chain = append(t.chain, op)
 	}
+	t.backends = make([]state.KeyedBackend, len(t.chain))
 	if t.source != nil {
 		if err := t.source.Open(mk(v.Source.ID, v.Source.Name)); err != nil {
 			return err
@@ -92,6 +99,8 @@ func (t *task) open(ctx context.Context) error {
 	ctxs := make([]*OperatorContext, len(t.chain))
 	for i := range t.chain {
 		ctxs[i] = mk(v.Chain[i].ID, v.Chain[i].Name)
+		i := i
+		ctxs[i].KeyedState = func() (state.KeyedBackend, error) { return t.keyedState(i) }
 	}
 	for i, op := range t.chain {
 		var out Output = t.out
@@ -112,6 +121,7 @@ func (t *task) close() {
 	for _, op := range t.chain {
 		op.Close()
 	}
+	t.closeBackends()
 }
 
 // emit hands a batch to the head of the chain, or straight to the network.
@@ -162,23 +172,38 @@ func (t *task) finish() error {
 	}
 	// A finished task takes part in later checkpoints with its final state
 	// (checkpoints-after-tasks-finish).
-	states, err := t.collectStates(0)
-	if err != nil {
-		return err
-	}
-	first := t.job.finished(t, states)
 	if !t.job.opts.FinalCheckpoint {
+		states, keyed, err := t.collectStates(0)
+		if err != nil {
+			return err
+		}
+		for _, p := range keyed {
+			p.Release() // no checkpoint will hold it
+		}
+		t.job.finished(t, states)
 		return nil
 	}
-	// Wait until a checkpoint holding the final state completed; its
+	// Stay until a checkpoint holding the final state completed; its
 	// notification lets two-phase-commit sinks commit their last data.
-	for t.notified < first {
+	// Meanwhile answer checkpoints with snapshots of the final state.
+	// The task stays (answering checkpoints) until every task finished and
+	// a checkpoint holding all final states completed.
+	waiting, _ := t.job.linger(t)
+	for _, id := range waiting {
+		if err := t.snapshotFinished(id); err != nil {
+			return err
+		}
+	}
+	for !t.job.finalDone(t.notified) {
 		select {
 		case <-t.ctx.Done():
 			return t.ctx.Err()
 		case c := <-t.control:
 			if c.trigger != nil {
-				continue // a finished source takes part through its final state
+				if err := t.snapshotFinished(c.trigger.CheckpointID); err != nil {
+					return err
+				}
+				continue
 			}
 			if err := t.notifyComplete(c.complete); err != nil {
 				return err
@@ -188,37 +213,52 @@ func (t *task) finish() error {
 	return nil
 }
 
+// snapshotFinished acknowledges a checkpoint with the state of a task whose
+// input ended (no barrier goes downstream: its outputs ended too).
+func (t *task) snapshotFinished(id int64) error {
+	states, keyed, err := t.collectStates(id)
+	if err != nil {
+		return err
+	}
+	t.job.ack(id, t, states, keyed)
+	return nil
+}
+
 // collectStates snapshots the source and every chained operator.
-func (t *task) collectStates(checkpointID int64) (map[string][]byte, error) {
+func (t *task) collectStates(checkpointID int64) (map[string][]byte, map[string]state.Pending, error) {
 	states := make(map[string][]byte, len(t.chain)+1)
 	if t.source != nil {
 		s, err := t.source.SnapshotState(checkpointID)
 		if err != nil {
-			return nil, fmt.Errorf("snapshot of %s failed: %w", t.vertex.Source.Name, err)
+			return nil, nil, fmt.Errorf("snapshot of %s failed: %w", t.vertex.Source.Name, err)
 		}
 		states[t.vertex.Source.ID] = s
 	}
 	for i, op := range t.chain {
 		s, err := op.SnapshotState(checkpointID)
 		if err != nil {
-			return nil, fmt.Errorf("snapshot of %s failed: %w", t.vertex.Chain[i].Name, err)
+			return nil, nil, fmt.Errorf("snapshot of %s failed: %w", t.vertex.Chain[i].Name, err)
 		}
 		states[t.vertex.Chain[i].ID] = s
 	}
-	return states, nil
+	keyed, err := t.snapshotKeyed(checkpointID)
+	if err != nil {
+		return nil, nil, err
+	}
+	return states, keyed, nil
 }
 
 // snapshot takes the synchronous snapshot of every operator and forwards the
 // barrier downstream.
 func (t *task) snapshot(b Barrier) error {
-	states, err := t.collectStates(b.CheckpointID)
+	states, keyed, err := t.collectStates(b.CheckpointID)
 	if err != nil {
 		return err
 	}
 	if err := t.out.broadcastControl(Message{Kind: MsgBarrier, Barrier: b}); err != nil {
 		return err
 	}
-	t.job.ack(b.CheckpointID, t, states)
+	t.job.ack(b.CheckpointID, t, states, keyed)
 	return nil
 }
 
@@ -235,6 +275,11 @@ func (t *task) notifyComplete(id int64) error {
 	for _, op := range t.chain {
 		if err := op.NotifyCheckpointComplete(id); err != nil {
 			return err
+		}
+	}
+	for _, b := range t.backends {
+		if b != nil {
+			b.NotifyCheckpointComplete(id)
 		}
 	}
 	return nil

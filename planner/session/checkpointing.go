@@ -10,6 +10,7 @@ import (
 	"github.com/flinkgo/engine/checkpoint"
 	"github.com/flinkgo/engine/planner"
 	"github.com/flinkgo/engine/runtime"
+	"github.com/flinkgo/engine/runtime/state"
 )
 
 // checkpointConfig reads the execution.checkpointing.*, state.* and
@@ -68,12 +69,14 @@ func (s *Session) checkpointConfig() (checkpoint.Config, error) {
 		}
 		cfg.InlineThreshold = int(n)
 	}
-	switch b := strings.ToLower(c.String("state.backend.type", "hashmap")); b {
-	case "hashmap", "jobmanager", "filesystem":
-	case "rocksdb":
-		return bad(fmt.Errorf("state.backend.type 'rocksdb' (the Pebble backend) is not available yet; use 'hashmap'"))
-	default:
-		return bad(fmt.Errorf("Could not find a state backend for 'state.backend.type' = '%s'. Supported: hashmap, rocksdb (and the old names jobmanager, filesystem).", b))
+	if cfg.State.Backend, err = state.ParseBackendType(c.String("state.backend.type", "hashmap")); err != nil {
+		return bad(err)
+	}
+	if cfg.State.TTL, err = c.Duration("table.exec.state.ttl", 0); err != nil {
+		return bad(err)
+	}
+	if cfg.State.Incremental, err = c.Bool("execution.checkpointing.incremental", false); err != nil {
+		return bad(err)
 	}
 	restart, err := restartStrategy(c, cfg.Interval > 0)
 	if err != nil {
