@@ -64,11 +64,12 @@ type Execution struct {
 	Name      string
 	StartTime time.Time
 
-	graph   *runtime.JobGraph
-	cfg     Config
-	ops     map[string]opInfo
-	persist chan persistReq
-	done    chan struct{}
+	graph     *runtime.JobGraph
+	cfg       Config
+	ops       map[string]opInfo
+	persist   chan persistReq
+	persisted chan struct{} // closed when the persister drained persist
+	done      chan struct{}
 
 	mu         sync.Mutex
 	current    *runtime.Job
@@ -140,7 +141,7 @@ func Start(ctx context.Context, id string, g *runtime.JobGraph, cfg Config, src 
 		cfg.Restart = func() runtime.RestartStrategy { return runtime.NoRestart{} }
 	}
 	e := &Execution{ID: id, Name: g.Name, graph: g, cfg: cfg, ops: map[string]opInfo{},
-		persist: make(chan persistReq, 16), done: make(chan struct{}), status: runtime.JobCreated,
+		persist: make(chan persistReq, 16), persisted: make(chan struct{}), done: make(chan struct{}), status: runtime.JobCreated,
 		inflight: map[int64]time.Time{}, waiters: map[int64]chan error{}, savepoints: map[int64]savepointSpec{}, nextID: 1,
 		root: cfg.Dir, registry: state.NewSharedRegistry()}
 	if e.root == "" && cfg.Interval > 0 {
@@ -421,13 +422,9 @@ func (e *Execution) savepointOf(id int64) savepointSpec {
 // persister makes completed checkpoints durable, one at a time, then tells
 // the attempt they completed.
 func (e *Execution) persister() {
-	for {
-		select {
-		case r := <-e.persist:
-			e.persistOne(r)
-		case <-e.done:
-			return
-		}
+	defer close(e.persisted)
+	for r := range e.persist {
+		e.persistOne(r)
 	}
 }
 
@@ -620,6 +617,10 @@ func (e *Execution) dropCheckpoint(c completed) {
 
 // end records the final status and applies the retention policy.
 func (e *Execution) end(st runtime.JobStatus, err error, how JobEnd) {
+	// Every attempt has stopped, so no checkpoint is handed over any more:
+	// let the persister finish what it holds before retention applies.
+	close(e.persist)
+	<-e.persisted
 	e.mu.Lock()
 	e.status, e.err = st, err
 	retained := append([]completed(nil), e.completed...)
