@@ -1,9 +1,10 @@
 package operators
 
 import (
+	"bytes"
+	"encoding/binary"
 	"errors"
 	"fmt"
-	"slices"
 
 	"github.com/cockroachdb/apd/v3"
 
@@ -47,35 +48,26 @@ type AggCall struct {
 
 var errRetractInsertOnly = errors.New("operators: retraction received by an aggregate declared insert-only (AggOptions.InsertOnlyInput)")
 
-// accumulator is the state of one aggregate call for every group of a
-// GroupAggregate, stored column-wise: slices indexed by group id. Methods
-// work on whole batches (update) or one group (result, encode, decode);
-// none is called concurrently.
+// accumulator is the state of one aggregate call for the group being
+// folded: the GroupAggregate sets a key on the state backend, decodes every
+// call's part of the key's "acc" value, folds the key's rows of a batch one
+// at a time, reads the result and encodes the accumulator back. Retracting
+// MIN/MAX and FIRST_VALUE/LAST_VALUE keep the values themselves in map
+// states (valueCounts, orderStore, valueset.go), which the GroupAggregate
+// updates for each row before the calls see it; the accumulator caches the
+// current result and rescans the map only when that value is retracted.
+// None of the methods is called concurrently.
 type accumulator interface {
-	// grow makes room for group ids below n.
-	grow(n int)
-	// init sets the state of group g to empty (new group or reused id).
-	init(g int32)
-	// release drops the state of a removed group.
-	release(g int32)
-	// update folds the rows of a batch: row i with signs[i] = +1 accumulates
-	// into group gids[i], -1 retracts, 0 skips (gids[i] may then be -1).
-	update(arg *types.Vector, gids []int32, signs []int8) error
-	// result appends the current value of group g to out (typed with the
-	// call's result type).
-	result(g int32, out *types.Vector)
-	encode(buf []byte, g int32) []byte
-	decode(r *stateReader, g int32)
-	// stateBytes estimates the heap bytes of the accumulator.
-	stateBytes() int64
-}
-
-// growTo extends s with zero values to length at least n.
-func growTo[T any](s []T, n int) []T {
-	if len(s) >= n {
-		return s
-	}
-	return append(s, make([]T, n-len(s))...)
+	// reset sets the empty state (a new group).
+	reset()
+	decode(r *stateReader)
+	encode(buf []byte) []byte
+	// add folds row i of arg (nil for COUNT(*)) with sign s: +1 accumulates,
+	// -1 retracts, 0 skips.
+	add(arg *types.Vector, i int, s int8) error
+	// result appends the current value to out (typed with the call's
+	// result type). It may read the group's map states.
+	result(out *types.Vector) error
 }
 
 // resize returns a slice of length n reusing s's array when it is large
@@ -88,8 +80,10 @@ func resize[T any](s []T, n int) []T {
 }
 
 // newAccumulator builds the accumulator of a call; argType is nil for
-// COUNT(*).
-func newAccumulator(c AggCall, argType *types.Type, insertOnly bool) (accumulator, error) {
+// COUNT(*). vals is the argument's value-count map (retracting MIN/MAX),
+// order its accumulation-order store (retracting FIRST_VALUE/LAST_VALUE);
+// both are nil for insert-only input.
+func newAccumulator(c AggCall, argType *types.Type, vals *valueCounts, order *orderStore) (accumulator, error) {
 	switch c.Kind {
 	case AggCountStar:
 		return &countAcc{star: true}, nil
@@ -98,55 +92,34 @@ func newAccumulator(c AggCall, argType *types.Type, insertOnly bool) (accumulato
 	case AggSum, AggSum0, AggAvg:
 		return newNumAcc(c, argType)
 	case AggMin, AggMax:
-		if !orderedSupported(argType) {
-			return nil, fmt.Errorf("operators: %s over %s is not supported", c.Kind, argType)
-		}
-		return &minMaxAcc{max: c.Kind == AggMax, retract: !insertOnly}, nil
+		return &minMaxAcc{max: c.Kind == AggMax, vals: vals, width: orderedWidth(argType)}, nil
 	case AggFirstValue, AggLastValue:
-		if !orderedSupported(argType) {
-			return nil, fmt.Errorf("operators: %s over %s is not supported", c.Kind, argType)
-		}
-		return &firstLastAcc{last: c.Kind == AggLastValue, retract: !insertOnly}, nil
+		return &firstLastAcc{last: c.Kind == AggLastValue, order: order, width: orderedWidth(argType)}, nil
 	}
 	return nil, fmt.Errorf("operators: unknown aggregate kind %d", c.Kind)
 }
 
-// countAcc: n[g] is the number of (non-NULL, for COUNT(x)) accumulated rows.
+// countAcc: n is the number of (non-NULL, for COUNT(x)) accumulated rows.
 type countAcc struct {
 	star bool
-	n    []int64
+	n    int64
 }
 
-func (a *countAcc) grow(n int)      { a.n = growTo(a.n, n) }
-func (a *countAcc) init(g int32)    { a.n[g] = 0 }
-func (a *countAcc) release(g int32) { a.n[g] = 0 }
+func (a *countAcc) reset()                   { a.n = 0 }
+func (a *countAcc) decode(r *stateReader)    { a.n = r.varint() }
+func (a *countAcc) encode(buf []byte) []byte { return appendVarint(buf, a.n) }
 
-func (a *countAcc) update(arg *types.Vector, gids []int32, signs []int8) error {
-	n := a.n
-	if a.star || arg == nil || !arg.HasNulls() {
-		for i, s := range signs {
-			if s != 0 {
-				n[gids[i]] += int64(s)
-			}
-		}
-		return nil
-	}
-	nulls := arg.Nulls
-	for i, s := range signs {
-		if s != 0 && !nullAt(nulls, i) {
-			n[gids[i]] += int64(s)
-		}
+func (a *countAcc) add(arg *types.Vector, i int, s int8) error {
+	if a.star || !nullAt(arg.Nulls, i) {
+		a.n += int64(s)
 	}
 	return nil
 }
 
-func (a *countAcc) result(g int32, out *types.Vector) { out.AppendInt(a.n[g]) }
-
-func (a *countAcc) encode(buf []byte, g int32) []byte { return appendVarint(buf, a.n[g]) }
-
-func (a *countAcc) decode(r *stateReader, g int32) { a.n[g] = r.varint() }
-
-func (a *countAcc) stateBytes() int64 { return int64(len(a.n)) * 8 }
+func (a *countAcc) result(out *types.Vector) error {
+	out.AppendInt(a.n)
+	return nil
+}
 
 type numMode uint8
 
@@ -167,16 +140,16 @@ const (
 // numAcc implements SUM, $SUM0 and AVG. Sums are kept in one domain chosen
 // from the argument and result types (decimal if either is DECIMAL, else
 // double if either is approximate, else int64 with wrap-around like Java):
-// isum/fsum/dsum[g] the sum, cnt[g] the number of non-NULL values.
+// isum/fsum/dsum the sum, cnt the number of non-NULL values.
 type numAcc struct {
 	mode    numMode
 	dom     numDomain
 	in      types.Physical
 	out     *types.Type
-	isum    []int64
-	fsum    []float64
-	dsum    []apd.Decimal
-	cnt     []int64
+	isum    int64
+	fsum    float64
+	dsum    apd.Decimal
+	cnt     int64
 	tmp     apd.Decimal
 	tmp2    apd.Decimal
 	divisor apd.Decimal
@@ -210,103 +183,50 @@ func newNumAcc(c AggCall, argType *types.Type) (*numAcc, error) {
 	return a, nil
 }
 
-func (a *numAcc) grow(n int) {
-	a.cnt = growTo(a.cnt, n)
-	switch a.dom {
-	case domInt:
-		a.isum = growTo(a.isum, n)
-	case domFloat:
-		a.fsum = growTo(a.fsum, n)
-	case domDec:
-		a.dsum = growTo(a.dsum, n)
-	}
+func (a *numAcc) reset() {
+	a.cnt, a.isum, a.fsum = 0, 0, 0
+	a.dsum.SetInt64(0)
 }
 
-func (a *numAcc) init(g int32) {
-	a.cnt[g] = 0
-	switch a.dom {
-	case domInt:
-		a.isum[g] = 0
-	case domFloat:
-		a.fsum[g] = 0
-	case domDec:
-		a.dsum[g] = apd.Decimal{}
+func (a *numAcc) add(arg *types.Vector, i int, s int8) error {
+	if s == 0 || nullAt(arg.Nulls, i) {
+		return nil
 	}
-}
-
-func (a *numAcc) release(g int32) { a.init(g) }
-
-func (a *numAcc) update(arg *types.Vector, gids []int32, signs []int8) error {
-	nulls := arg.Nulls
-	hasNulls := arg.HasNulls()
-	cnt := a.cnt
 	switch a.dom {
 	case domInt:
-		sum, xs := a.isum, arg.Ints
-		for i, s := range signs {
-			if s == 0 || (hasNulls && nullAt(nulls, i)) {
-				continue
-			}
-			g := gids[i]
-			sum[g] += xs[i] * int64(s)
-			cnt[g] += int64(s)
-		}
+		a.isum += arg.Ints[i] * int64(s)
 	case domFloat:
-		sum := a.fsum
 		if a.in == types.PhysInt64 {
-			xs := arg.Ints
-			for i, s := range signs {
-				if s == 0 || (hasNulls && nullAt(nulls, i)) {
-					continue
-				}
-				g := gids[i]
-				sum[g] += float64(xs[i]) * float64(s)
-				cnt[g] += int64(s)
-			}
-			return nil
-		}
-		xs := arg.Floats
-		for i, s := range signs {
-			if s == 0 || (hasNulls && nullAt(nulls, i)) {
-				continue
-			}
-			g := gids[i]
-			sum[g] += xs[i] * float64(s)
-			cnt[g] += int64(s)
+			a.fsum += float64(arg.Ints[i]) * float64(s)
+		} else {
+			a.fsum += arg.Floats[i] * float64(s)
 		}
 	case domDec:
-		sum := a.dsum
-		for i, s := range signs {
-			if s == 0 || (hasNulls && nullAt(nulls, i)) {
-				continue
-			}
-			g := gids[i]
-			x := &a.tmp
-			if a.in == types.PhysInt64 {
-				x.SetInt64(arg.Ints[i])
-			} else {
-				x = &arg.Decs[i]
-			}
-			var err error
-			if s > 0 {
-				_, err = apd.BaseContext.Add(&sum[g], &sum[g], x)
-			} else {
-				_, err = apd.BaseContext.Sub(&sum[g], &sum[g], x)
-			}
-			if err != nil {
-				return fmt.Errorf("operators: decimal aggregate: %w", err)
-			}
-			cnt[g] += int64(s)
+		x := &a.tmp
+		if a.in == types.PhysInt64 {
+			x.SetInt64(arg.Ints[i])
+		} else {
+			x = &arg.Decs[i]
+		}
+		var err error
+		if s > 0 {
+			_, err = apd.BaseContext.Add(&a.dsum, &a.dsum, x)
+		} else {
+			_, err = apd.BaseContext.Sub(&a.dsum, &a.dsum, x)
+		}
+		if err != nil {
+			return fmt.Errorf("operators: decimal aggregate: %w", err)
 		}
 	}
+	a.cnt += int64(s)
 	return nil
 }
 
-func (a *numAcc) result(g int32, out *types.Vector) {
-	c := a.cnt[g]
+func (a *numAcc) result(out *types.Vector) error {
+	c := a.cnt
 	if c <= 0 && a.mode != modeSum0 {
 		out.AppendNull()
-		return
+		return nil
 	}
 	avg := a.mode == modeAvg
 	switch out.Type.Kind.Physical() {
@@ -314,20 +234,20 @@ func (a *numAcc) result(g int32, out *types.Vector) {
 		var v int64
 		switch a.dom {
 		case domInt:
-			v = a.isum[g]
+			v = a.isum
 			if avg {
 				v /= c
 			}
 		case domFloat:
-			f := a.fsum[g]
+			f := a.fsum
 			if avg {
 				f /= float64(c)
 			}
 			v = int64(f)
 		case domDec:
-			if !a.decValue(g, avg, 0) {
+			if !a.decValue(avg, 0) {
 				out.AppendNull()
-				return
+				return nil
 			}
 			v, _ = a.tmp2.Int64()
 		}
@@ -336,38 +256,39 @@ func (a *numAcc) result(g int32, out *types.Vector) {
 		var f float64
 		switch a.dom {
 		case domInt:
-			f = float64(a.isum[g])
+			f = float64(a.isum)
 		case domFloat:
-			f = a.fsum[g]
+			f = a.fsum
 		case domDec:
-			f, _ = a.dsum[g].Float64()
+			f, _ = a.dsum.Float64()
 		}
 		if avg {
 			f /= float64(c)
 		}
 		out.AppendFloat(f)
 	case types.PhysDecimal:
-		if !a.decValue(g, avg, out.Type.Scale) || (out.Type.Precision > 0 && a.tmp2.NumDigits() > int64(out.Type.Precision)) {
+		if !a.decValue(avg, out.Type.Scale) || (out.Type.Precision > 0 && a.tmp2.NumDigits() > int64(out.Type.Precision)) {
 			out.AppendNull() // overflow of the result precision: NULL, as Flink
-			return
+			return nil
 		}
 		out.AppendDecimal(&a.tmp2)
 	default:
 		out.AppendNull()
 	}
+	return nil
 }
 
-// decValue computes the decimal sum (or average) of g rounded HALF_UP to
-// scale into a.tmp2.
-func (a *numAcc) decValue(g int32, avg bool, scale int) bool {
+// decValue computes the decimal sum (or average) rounded HALF_UP to scale
+// into a.tmp2.
+func (a *numAcc) decValue(avg bool, scale int) bool {
 	src := &a.tmp
 	if a.dom == domDec {
-		src.Set(&a.dsum[g])
+		src.Set(&a.dsum)
 	} else {
-		src.SetInt64(a.isum[g])
+		src.SetInt64(a.isum)
 	}
 	if avg {
-		a.divisor.SetInt64(a.cnt[g])
+		a.divisor.SetInt64(a.cnt)
 		if _, err := decCtx.Quo(src, src, &a.divisor); err != nil {
 			return false
 		}
@@ -389,434 +310,285 @@ func wrapInt(v int64, k types.Kind) int64 {
 	return v
 }
 
-func (a *numAcc) encode(buf []byte, g int32) []byte {
-	buf = appendVarint(buf, a.cnt[g])
+// encode: varint count, then the sum: varint (int), 8 bytes (double) or
+// appendDecimal.
+func (a *numAcc) encode(buf []byte) []byte {
+	buf = appendVarint(buf, a.cnt)
 	switch a.dom {
 	case domInt:
-		buf = appendVarint(buf, a.isum[g])
+		buf = appendVarint(buf, a.isum)
 	case domFloat:
-		buf = appendFloat(buf, a.fsum[g])
+		buf = appendFloat(buf, a.fsum)
 	case domDec:
-		buf = appendDecimal(buf, &a.dsum[g])
+		buf = appendDecimal(buf, &a.dsum)
 	}
 	return buf
 }
 
-func (a *numAcc) decode(r *stateReader, g int32) {
-	a.cnt[g] = r.varint()
+func (a *numAcc) decode(r *stateReader) {
+	a.cnt = r.varint()
 	switch a.dom {
 	case domInt:
-		a.isum[g] = r.varint()
+		a.isum = r.varint()
 	case domFloat:
-		a.fsum[g] = r.float()
+		a.fsum = r.float()
 	case domDec:
-		r.decimal(&a.dsum[g])
+		r.decimal(&a.dsum)
 	}
 }
 
-func (a *numAcc) stateBytes() int64 {
-	per := int64(16)
-	if a.dom == domDec {
-		per = 8 + 48
-	}
-	return int64(len(a.cnt)) * per
-}
-
-// Extreme states of minMaxAcc under retraction.
+// States of a cached extreme (MIN/MAX) or first/last value.
 const (
 	extEmpty uint8 = iota // no value present
-	extValid              // ext[g] is the extreme
-	extDirty              // the extreme was retracted: recompute from the set
+	extValid              // the cached value is the result
+	// extDirty: the cached value was retracted; the result must be found
+	// in the map state. For MIN/MAX the cached value still bounds every
+	// present value (nothing present is better), so a new value at least
+	// as good is the result again without a rescan.
+	extDirty
 )
 
-// minMaxAcc implements MIN and MAX over ordered encodings (appendOrdered).
-// Insert-only input: val[g] is the extreme so far (has[g] false while
-// none). Retracting input: sets[g] is the multiset of values and ext[g] the
-// cached extreme (state[g] says whether it is valid); retracting the
-// extreme marks it dirty and the next result rescans the set, as Flink's
-// MinWithRetractAggFunction does.
+// minMaxAcc implements MIN and MAX over ordered encodings (appendOrdered);
+// ext is the extreme in state st. Insert-only input (vals nil): ext is the
+// extreme so far. Retracting input: vals is the multiset of the argument's
+// values (a map state shared with the other MIN/MAX and DISTINCT calls over
+// the same column); retracting the extreme marks it dirty and the next
+// result rescans the map, as Flink's MinWithRetractAggFunction does.
 type minMaxAcc struct {
-	max, retract bool
-	buf          []byte
-	tmp          apd.Decimal
-	val          [][]byte
-	has          []bool
-	sets         []*valueSet
-	ext          []string
-	state        []uint8
-	bytes        int64
-}
-
-func (a *minMaxAcc) grow(n int) {
-	if a.retract {
-		a.sets = growTo(a.sets, n)
-		a.ext = growTo(a.ext, n)
-		a.state = growTo(a.state, n)
-	} else {
-		a.val = growTo(a.val, n)
-		a.has = growTo(a.has, n)
-	}
-}
-
-func (a *minMaxAcc) init(g int32) {
-	if a.retract {
-		a.sets[g], a.ext[g], a.state[g] = nil, "", extEmpty
-	} else {
-		a.bytes -= int64(len(a.val[g]))
-		a.val[g], a.has[g] = a.val[g][:0], false
-	}
-}
-
-func (a *minMaxAcc) release(g int32) {
-	if a.retract && a.sets[g] != nil {
-		a.sets[g].release()
-	}
-	a.init(g)
-}
-
-func (a *minMaxAcc) better(enc []byte, cur string) bool {
-	if a.max {
-		return string(enc) > cur
-	}
-	return string(enc) < cur
-}
-
-func (a *minMaxAcc) update(arg *types.Vector, gids []int32, signs []int8) error {
-	nulls := arg.Nulls
-	hasNulls := arg.HasNulls()
-	for i, s := range signs {
-		if s == 0 || (hasNulls && nullAt(nulls, i)) {
-			continue
-		}
-		enc, err := appendOrdered(a.buf[:0], arg, i, &a.tmp)
-		if err != nil {
-			return err
-		}
-		a.buf = enc
-		g := gids[i]
-		if !a.retract {
-			if s < 0 {
-				return errRetractInsertOnly
-			}
-			if !a.has[g] || a.better(enc, string(a.val[g])) {
-				a.bytes += int64(len(enc) - len(a.val[g]))
-				a.val[g] = append(a.val[g][:0], enc...)
-				a.has[g] = true
-			}
-			continue
-		}
-		set := a.sets[g]
-		if set == nil {
-			set = newValueSet(&a.bytes)
-			a.sets[g] = set
-		}
-		slot, before, after := set.add(enc, int64(s))
-		switch {
-		case before <= 0 && after > 0: // value became present
-			switch a.state[g] {
-			case extEmpty:
-				a.ext[g], a.state[g] = set.keys[slot], extValid
-			case extValid:
-				if a.better(enc, a.ext[g]) {
-					a.ext[g] = set.keys[slot]
-				}
-			}
-		case before > 0 && after <= 0: // value gone
-			if a.state[g] == extValid && string(enc) == a.ext[g] {
-				a.state[g] = extDirty
-			}
-		}
-	}
-	return nil
-}
-
-func (a *minMaxAcc) result(g int32, out *types.Vector) {
-	if !a.retract {
-		if !a.has[g] {
-			out.AppendNull()
-			return
-		}
-		appendDecoded(out, string(a.val[g]))
-		return
-	}
-	if a.state[g] == extDirty {
-		a.ext[g], a.state[g] = "", extEmpty
-		if set := a.sets[g]; set != nil {
-			if e, ok := set.extreme(a.max); ok {
-				a.ext[g], a.state[g] = e, extValid
-			}
-		}
-	}
-	if a.state[g] != extValid {
-		out.AppendNull()
-		return
-	}
-	appendDecoded(out, a.ext[g])
-}
-
-// encode: insert-only: bool has, bytes val; retracting: the value set.
-func (a *minMaxAcc) encode(buf []byte, g int32) []byte {
-	if !a.retract {
-		buf = appendBool(buf, a.has[g])
-		return appendBytes(buf, a.val[g])
-	}
-	if a.sets[g] == nil {
-		return appendUvarint(buf, 0)
-	}
-	return a.sets[g].encode(buf)
-}
-
-func (a *minMaxAcc) decode(r *stateReader, g int32) {
-	if !a.retract {
-		a.has[g] = r.bool()
-		v := r.bytes()
-		a.val[g] = append(a.val[g][:0], v...)
-		a.bytes += int64(len(v))
-		return
-	}
-	set := newValueSet(&a.bytes)
-	set.decode(r)
-	a.sets[g], a.state[g] = set, extDirty
-}
-
-func (a *minMaxAcc) stateBytes() int64 {
-	if a.retract {
-		return a.bytes + int64(len(a.sets))*(8+16+1)
-	}
-	return a.bytes + int64(len(a.val))*(24+1)
-}
-
-// firstLastAcc implements FIRST_VALUE and LAST_VALUE (NULLs ignored).
-// Insert-only input: val[g] is the first (or latest) value, has[g] whether
-// one was seen. Retracting input: entries[g] lists the present values in
-// accumulation order (strings interned through sets[g], the multiset of the
-// same values); a retraction removes the earliest occurrence of the value,
-// as Flink's FirstValueWithRetractAggFunction does with its order map, and
-// the result is the first (or last) entry.
-type firstLastAcc struct {
-	last, retract bool
-	buf           []byte
-	tmp           apd.Decimal
-	val           [][]byte
-	has           []bool
-	sets          []*valueSet
-	entries       [][]string
-	bytes         int64
-}
-
-func (a *firstLastAcc) grow(n int) {
-	if a.retract {
-		a.sets = growTo(a.sets, n)
-		a.entries = growTo(a.entries, n)
-	} else {
-		a.val = growTo(a.val, n)
-		a.has = growTo(a.has, n)
-	}
-}
-
-func (a *firstLastAcc) init(g int32) {
-	if a.retract {
-		a.bytes -= int64(len(a.entries[g])) * 16
-		a.sets[g], a.entries[g] = nil, nil
-	} else {
-		a.bytes -= int64(len(a.val[g]))
-		a.val[g], a.has[g] = a.val[g][:0], false
-	}
-}
-
-func (a *firstLastAcc) release(g int32) {
-	if a.retract && a.sets[g] != nil {
-		a.sets[g].release()
-	}
-	a.init(g)
-}
-
-func (a *firstLastAcc) update(arg *types.Vector, gids []int32, signs []int8) error {
-	nulls := arg.Nulls
-	hasNulls := arg.HasNulls()
-	for i, s := range signs {
-		if s == 0 || (hasNulls && nullAt(nulls, i)) {
-			continue
-		}
-		g := gids[i]
-		if !a.retract {
-			if s < 0 {
-				return errRetractInsertOnly
-			}
-			if a.has[g] && !a.last {
-				continue
-			}
-		}
-		enc, err := appendOrdered(a.buf[:0], arg, i, &a.tmp)
-		if err != nil {
-			return err
-		}
-		a.buf = enc
-		if !a.retract {
-			a.bytes += int64(len(enc) - len(a.val[g]))
-			a.val[g] = append(a.val[g][:0], enc...)
-			a.has[g] = true
-			continue
-		}
-		set := a.sets[g]
-		if set == nil {
-			set = newValueSet(&a.bytes)
-			a.sets[g] = set
-		}
-		if s > 0 {
-			slot, _, _ := set.add(enc, 1)
-			a.entries[g] = append(a.entries[g], set.keys[slot])
-			a.bytes += 16
-			continue
-		}
-		if set.count(enc) <= 0 {
-			continue // retraction of a value never accumulated
-		}
-		es := a.entries[g]
-		for k, e := range es {
-			if e == string(enc) {
-				a.entries[g] = slices.Delete(es, k, k+1)
-				a.bytes -= 16
-				break
-			}
-		}
-		set.add(enc, -1)
-	}
-	return nil
-}
-
-func (a *firstLastAcc) result(g int32, out *types.Vector) {
-	if !a.retract {
-		if !a.has[g] {
-			out.AppendNull()
-			return
-		}
-		appendDecoded(out, string(a.val[g]))
-		return
-	}
-	es := a.entries[g]
-	switch {
-	case len(es) == 0:
-		out.AppendNull()
-	case a.last:
-		appendDecoded(out, es[len(es)-1])
-	default:
-		appendDecoded(out, es[0])
-	}
-}
-
-// encode: insert-only: bool has, bytes val; retracting: uvarint n and the
-// n entries in order.
-func (a *firstLastAcc) encode(buf []byte, g int32) []byte {
-	if !a.retract {
-		buf = appendBool(buf, a.has[g])
-		return appendBytes(buf, a.val[g])
-	}
-	es := a.entries[g]
-	buf = appendUvarint(buf, uint64(len(es)))
-	for _, e := range es {
-		buf = appendString(buf, e)
-	}
-	return buf
-}
-
-func (a *firstLastAcc) decode(r *stateReader, g int32) {
-	if !a.retract {
-		a.has[g] = r.bool()
-		v := r.bytes()
-		a.val[g] = append(a.val[g][:0], v...)
-		a.bytes += int64(len(v))
-		return
-	}
-	n := r.count()
-	if n == 0 {
-		return
-	}
-	set := newValueSet(&a.bytes)
-	es := make([]string, 0, n)
-	for i := 0; i < n && r.err == nil; i++ {
-		e := r.bytes()
-		slot, _, _ := set.add(e, 1)
-		es = append(es, set.keys[slot])
-	}
-	a.bytes += int64(len(es)) * 16
-	a.sets[g], a.entries[g] = set, es
-}
-
-func (a *firstLastAcc) stateBytes() int64 {
-	if a.retract {
-		return a.bytes + int64(len(a.sets))*(8+24)
-	}
-	return a.bytes + int64(len(a.val))*(24+1)
-}
-
-// distinctFilter turns the signs of a batch into the signs of a DISTINCT
-// call: a row counts (+1) only when its value becomes present in the group
-// and retracts (-1) only when the value's last occurrence goes; NULLs never
-// count. sets[g] is the multiset of the group's values of column arg; it is
-// shared by every DISTINCT call over the same column, as in Flink.
-type distinctFilter struct {
-	arg   int
-	sets  []*valueSet
-	signs []int8
+	max   bool
+	vals  *valueCounts
+	width int // orderedWidth of the argument
+	st    uint8
+	ext   []byte
 	buf   []byte
 	tmp   apd.Decimal
-	bytes int64
 }
 
-func (d *distinctFilter) grow(n int)   { d.sets = growTo(d.sets, n) }
-func (d *distinctFilter) init(g int32) { d.sets[g] = nil }
+func (a *minMaxAcc) reset() { a.st, a.ext = extEmpty, a.ext[:0] }
 
-func (d *distinctFilter) release(g int32) {
-	if d.sets[g] != nil {
-		d.sets[g].release()
-		d.sets[g] = nil
+// better reports whether enc beats cur.
+func (a *minMaxAcc) better(enc, cur []byte) bool {
+	c := bytes.Compare(enc, cur)
+	if a.max {
+		return c > 0
 	}
+	return c < 0
 }
 
-func (d *distinctFilter) apply(arg *types.Vector, gids []int32, signs []int8) ([]int8, error) {
-	out := resize(d.signs, len(signs))
-	d.signs = out
-	nulls := arg.Nulls
-	hasNulls := arg.HasNulls()
-	for i, s := range signs {
-		out[i] = 0
-		if s == 0 || (hasNulls && nullAt(nulls, i)) {
-			continue
+func (a *minMaxAcc) set(enc []byte) { a.ext, a.st = append(a.ext[:0], enc...), extValid }
+
+func (a *minMaxAcc) add(arg *types.Vector, i int, s int8) error {
+	if a.vals == nil {
+		if s == 0 || nullAt(arg.Nulls, i) {
+			return nil
 		}
-		enc, err := appendOrdered(d.buf[:0], arg, i, &d.tmp)
+		if s < 0 {
+			return errRetractInsertOnly
+		}
+		enc, err := appendOrdered(a.buf[:0], arg, i, &a.tmp)
 		if err != nil {
-			return nil, err
+			return err
 		}
-		d.buf = enc
-		g := gids[i]
-		set := d.sets[g]
-		if set == nil {
-			set = newValueSet(&d.bytes)
-			d.sets[g] = set
+		a.buf = enc
+		if a.st != extValid || a.better(enc, a.ext) {
+			a.set(enc)
 		}
-		_, before, after := set.add(enc, int64(s))
+		return nil
+	}
+	v := a.vals
+	if !v.changed {
+		return nil
+	}
+	switch {
+	case v.before <= 0 && v.after > 0: // value became present
+		switch a.st {
+		case extEmpty:
+			a.set(v.enc)
+		case extValid:
+			if a.better(v.enc, a.ext) {
+				a.set(v.enc)
+			}
+		case extDirty:
+			if !a.better(a.ext, v.enc) {
+				a.set(v.enc)
+			}
+		}
+	case v.before > 0 && v.after <= 0: // value gone
+		if a.st == extValid && bytes.Equal(v.enc, a.ext) {
+			a.st = extDirty
+		}
+	}
+	return nil
+}
+
+// rescan finds the extreme among the present values of the map. Pebble
+// iterates map keys in byte order, so MIN stops at the first present value.
+func (a *minMaxAcc) rescan() error {
+	a.st, a.ext = extEmpty, a.ext[:0]
+	stopAtFirst := a.vals.ordered && !a.max
+	bad := false
+	err := a.vals.m.Iterate(func(k, v []byte) bool {
+		if bad = !validWidth(k, a.width); bad {
+			return false
+		}
+		if c, n := binary.Varint(v); n <= 0 || c <= 0 {
+			return true
+		}
+		if a.st != extValid || a.better(k, a.ext) {
+			a.set(k)
+		}
+		return !stopAtFirst
+	})
+	if err == nil && bad {
+		err = fmt.Errorf("%w: value in %s", errCorruptState, a.vals.name)
+	}
+	if err != nil {
+		a.st = extDirty
+	}
+	return err
+}
+
+func (a *minMaxAcc) result(out *types.Vector) error {
+	if a.st == extDirty {
+		if err := a.rescan(); err != nil {
+			return err
+		}
+	}
+	if a.st != extValid {
+		out.AppendNull()
+		return nil
+	}
+	appendDecoded(out, a.ext)
+	return nil
+}
+
+// encode: state byte, ext bytes.
+func (a *minMaxAcc) encode(buf []byte) []byte {
+	return appendBytes(append(buf, a.st), a.ext)
+}
+
+func (a *minMaxAcc) decode(r *stateReader) {
+	a.st = r.byte()
+	a.ext = append(a.ext[:0], r.bytes()...)
+	if a.st > extDirty || (a.st == extDirty && a.vals == nil) || (a.st == extValid && !validWidth(a.ext, a.width)) {
+		r.fail("MIN/MAX state")
+	}
+}
+
+// firstLastAcc implements FIRST_VALUE and LAST_VALUE (NULLs ignored); cur
+// is the result in state st. Insert-only input (order nil): cur is the
+// first (or latest) value. Retracting input: order holds the present values
+// in accumulation order (shared with the other FIRST_VALUE/LAST_VALUE calls
+// over the same column); seq is cur's position there. A retraction removes
+// the earliest occurrence of the value, as Flink's
+// FirstValueWithRetractAggFunction does; when that is cur the result is
+// looked up again in the order map.
+type firstLastAcc struct {
+	last  bool
+	order *orderStore
+	width int // orderedWidth of the argument
+	st    uint8
+	seq   uint64
+	cur   []byte
+	buf   []byte
+	tmp   apd.Decimal
+}
+
+func (a *firstLastAcc) reset() { a.st, a.seq, a.cur = extEmpty, 0, a.cur[:0] }
+
+func (a *firstLastAcc) add(arg *types.Vector, i int, s int8) error {
+	if a.order == nil {
+		if s == 0 || nullAt(arg.Nulls, i) {
+			return nil
+		}
+		if s < 0 {
+			return errRetractInsertOnly
+		}
+		if a.st == extValid && !a.last {
+			return nil
+		}
+		enc, err := appendOrdered(a.buf[:0], arg, i, &a.tmp)
+		if err != nil {
+			return err
+		}
+		a.buf = enc
+		a.cur, a.st = append(a.cur[:0], enc...), extValid
+		return nil
+	}
+	o := a.order
+	switch o.op {
+	case opAdded:
+		// The new entry is the latest; it is the first when it is alone.
+		if a.last || a.st == extEmpty || (a.st == extDirty && o.n == 1) {
+			a.cur, a.seq, a.st = append(a.cur[:0], o.enc...), o.seq, extValid
+		}
+	case opRemoved:
 		switch {
-		case before <= 0 && after > 0:
-			out[i] = 1
-		case before > 0 && after <= 0:
-			out[i] = -1
+		case o.n == 0:
+			a.reset()
+		case a.st == extValid && a.seq == o.seq:
+			a.st = extDirty
 		}
 	}
-	return out, nil
+	return nil
 }
 
-func (d *distinctFilter) encode(buf []byte, g int32) []byte {
-	if d.sets[g] == nil {
-		return appendUvarint(buf, 0)
+// rescan finds the first (or last) entry of the order map. Pebble iterates
+// in key (sequence) order, so FIRST_VALUE stops at the first entry.
+func (a *firstLastAcc) rescan() error {
+	a.st, a.cur = extEmpty, a.cur[:0]
+	stopAtFirst := a.order.ordered && !a.last
+	bad := false
+	err := a.order.order.Iterate(func(k, v []byte) bool {
+		if bad = len(k) != 8 || len(v) < 8 || !validWidth(v[:len(v)-8], a.width); bad {
+			return false
+		}
+		seq := binary.BigEndian.Uint64(k)
+		if a.st != extValid || (a.last && seq > a.seq) || (!a.last && seq < a.seq) {
+			a.cur, a.seq, a.st = append(a.cur[:0], v[:len(v)-8]...), seq, extValid
+		}
+		return !stopAtFirst
+	})
+	if err == nil && bad {
+		err = fmt.Errorf("%w: entry in %s", errCorruptState, a.order.name)
 	}
-	return d.sets[g].encode(buf)
+	if err != nil {
+		a.st = extDirty
+	}
+	return err
 }
 
-func (d *distinctFilter) decode(r *stateReader, g int32) {
-	set := newValueSet(&d.bytes)
-	set.decode(r)
-	d.sets[g] = set
+func (a *firstLastAcc) result(out *types.Vector) error {
+	if a.st == extDirty {
+		if err := a.rescan(); err != nil {
+			return err
+		}
+	}
+	if a.st != extValid {
+		out.AppendNull()
+		return nil
+	}
+	appendDecoded(out, a.cur)
+	return nil
 }
 
-func (d *distinctFilter) stateBytes() int64 { return d.bytes + int64(len(d.sets))*8 }
+// encode: state byte, uvarint seq, cur bytes.
+func (a *firstLastAcc) encode(buf []byte) []byte {
+	buf = appendUvarint(append(buf, a.st), a.seq)
+	return appendBytes(buf, a.cur)
+}
+
+func (a *firstLastAcc) decode(r *stateReader) {
+	a.st = r.byte()
+	a.seq = r.uvarint()
+	a.cur = append(a.cur[:0], r.bytes()...)
+	if a.st > extDirty || (a.st == extDirty && a.order == nil) || (a.st == extValid && !validWidth(a.cur, a.width)) {
+		r.fail("FIRST_VALUE/LAST_VALUE state")
+	}
+}
+
+// validWidth reports whether enc can be an ordered encoding of width
+// (orderedWidth; 0: any length).
+func validWidth(enc []byte, width int) bool {
+	return width == 0 || len(enc) == width
+}

@@ -54,63 +54,6 @@ func benchCalc(b *testing.B, projs []expr.Expr, cond expr.Expr) {
 	reportPerRow(b, in.Len)
 }
 
-// benchAggBatch: 1024 rows over 1000 BIGINT keys.
-func benchAggBatch(offset int) *types.Batch {
-	ts := []*types.Type{types.BigInt, types.BigInt}
-	b := types.NewBatch(ts, types.DefaultBatchSize)
-	for i := 0; i < types.DefaultBatchSize; i++ {
-		b.Cols[0].AppendInt(int64((i*7919 + offset) % 1000))
-		b.Cols[1].AppendInt(int64(i))
-	}
-	b.Len = types.DefaultBatchSize
-	return b
-}
-
-// BenchmarkGroupAggCountSum: SELECT k, COUNT(*), SUM(v) GROUP BY k, 1000 keys.
-func BenchmarkGroupAggCountSum(b *testing.B) {
-	calls := []AggCall{{Kind: AggCountStar, Arg: -1, Type: types.BigInt}, {Kind: AggSum, Arg: 1, Type: types.BigInt}}
-	h := openOp(b, NewGroupAggregate([]int{0}, calls, []*types.Type{types.BigInt, types.BigInt},
-		[]*types.Type{types.BigInt, types.BigInt, types.BigInt}, AggOptions{}), nil)
-	batches := []*types.Batch{benchAggBatch(0), benchAggBatch(1), benchAggBatch(2), benchAggBatch(3)}
-	h.feed(b, batches[0])
-	b.ReportAllocs()
-	b.ResetTimer()
-	for i := 0; i < b.N; i++ {
-		if err := h.op.ProcessBatch(0, batches[i%len(batches)]); err != nil {
-			b.Fatal(err)
-		}
-		h.out.batches = h.out.batches[:0]
-	}
-	reportPerRow(b, types.DefaultBatchSize)
-}
-
-// BenchmarkGroupAggStringKeyMinMax: string keys, MIN/MAX with retraction support.
-func BenchmarkGroupAggStringKeyMinMax(b *testing.B) {
-	ts := []*types.Type{types.String, types.BigInt}
-	in := types.NewBatch(ts, types.DefaultBatchSize)
-	keys := make([]string, 1000)
-	for i := range keys {
-		keys[i] = "key-" + string(rune('a'+i%26)) + string(rune('a'+i/26%26))
-	}
-	for i := 0; i < types.DefaultBatchSize; i++ {
-		in.Cols[0].AppendString(keys[(i*7919)%1000])
-		in.Cols[1].AppendInt(int64(i % 50))
-	}
-	in.Len = types.DefaultBatchSize
-	calls := []AggCall{{Kind: AggMin, Arg: 1, Type: types.BigInt}, {Kind: AggMax, Arg: 1, Type: types.BigInt}}
-	h := openOp(b, NewGroupAggregate([]int{0}, calls, ts, []*types.Type{types.String, types.BigInt, types.BigInt}, AggOptions{}), nil)
-	h.feed(b, in)
-	b.ReportAllocs()
-	b.ResetTimer()
-	for i := 0; i < b.N; i++ {
-		if err := h.op.ProcessBatch(0, in); err != nil {
-			b.Fatal(err)
-		}
-		h.out.batches = h.out.batches[:0]
-	}
-	reportPerRow(b, in.Len)
-}
-
 // BenchmarkCalcStrategyEvalThenGather measures the alternative Calc does not
 // use (evaluate projections over every row, then gather the survivors), for
 // comparison with BenchmarkCalcFilterProject. It is also wrong for

@@ -1,10 +1,15 @@
 package operators
 
 import (
-	"encoding/binary"
+	"bytes"
+	"errors"
 	"fmt"
+	"hash/maphash"
+	"slices"
+	"strconv"
 
 	"github.com/flinkgo/engine/runtime"
+	"github.com/flinkgo/engine/runtime/state"
 	"github.com/flinkgo/engine/runtime/types"
 )
 
@@ -36,64 +41,77 @@ type AggOptions struct {
 // MiniBatchGroupAggFunction does. Output rows are key columns then one
 // column per call, in the order groups were first touched in the batch.
 //
-// State layout: groups live in index (map from the encoded key, see
-// keyEncoder, to a dense group id; a single integer-like key column uses
-// intIndex, keyed by the int64 value, instead); per group id: keys (the map key),
-// rows (number of accumulated rows, COUNT(*)), keyGroups (key group of the
-// key, for rescaling). Each call's accumulator stores its state column-wise
-// in slices indexed by group id (accumulators.go); DISTINCT calls share one
-// distinctFilter per argument column. Ids of removed groups are reused.
+// # State
 //
-// Snapshot (version 1): byte 1, uvarint #key columns, #calls, #distinct
-// filters, #groups, then per group: key bytes (uvarint length + bytes),
-// uvarint key group, varint rows, each distinct filter's value set, each
-// accumulator's encoding. The restore input may be several such snapshots
-// concatenated (state of several old subtasks); groups whose key group this
-// subtask does not own are dropped.
+// The groups live in the runtime's keyed state backend
+// (OperatorContext.KeyedState; package runtime/state), heap or Pebble, so
+// checkpoints, incremental uploads and rescaling are the backend's. The
+// state key is the group key in keyEncoder format (empty for a global
+// aggregation), in key group runtime.KeyGroupOf(runtime.HashKey(...)) of
+// the row (0 for a global aggregation). Per key:
+//
+//	"acc"            ValueState: format byte (1), varint row count (COUNT(*)
+//	                 of the group), per orderStore uvarint next and live
+//	                 count, then each call's accumulator (accumulators.go):
+//	                 COUNT n; SUM/AVG count and sum; MIN/MAX and
+//	                 FIRST/LAST_VALUE a state byte and the cached value.
+//	"values/<col>"   MapState, only for a column used by a DISTINCT call or
+//	                 by MIN/MAX over retracting input: ordered value
+//	                 encoding → varint count (valueCounts, valueset.go).
+//	"order/<col>[/distinct]", "index/<col>[/distinct]"
+//	                 MapStates, only for FIRST_VALUE/LAST_VALUE over
+//	                 retracting input: the values in accumulation order
+//	                 (orderStore, valueset.go).
+//
+// Over insert-only input MIN/MAX and FIRST/LAST_VALUE live in "acc" alone.
+// Retracting MIN/MAX and FIRST/LAST_VALUE cache their result in "acc" and
+// read the map only when that value is retracted (with Pebble, whose map
+// iteration is in key order, MIN and FIRST_VALUE stop at the first entry).
+//
+// A batch is folded key by key: its rows are grouped by key first (batchKeys),
+// then per key the operator sets the key once, reads "acc" once, applies
+// the key's rows in order, writes "acc" once (or clears every state of the
+// key when its count drops to 0) and records the change to emit.
+// SnapshotState returns nil: the runtime snapshots the backend.
+//
+// With state TTL (table.exec.state.ttl) every entry expires on its own, as
+// with Flink's state TTL. "acc" is rewritten whenever its group changes, so
+// it outlives the group's map entries; a map entry not written for the TTL
+// (a DISTINCT value, a MIN/MAX value, a FIRST/LAST_VALUE occurrence) reads
+// as absent, so the results of such long-lived groups may drift, as in
+// Flink.
 type GroupAggregate struct {
 	keyCols  []int
 	calls    []AggCall
 	outTypes []*types.Type
 	opts     AggOptions
 	accs     []accumulator
-	// distinctOf[c] is the index in distinct of call c's filter, or -1.
+	// distinctOf[c] is the index in counts of call c's DISTINCT filter, or -1.
 	distinctOf []int
-	distinct   []*distinctFilter
+	counts     []*valueCounts
+	orders     []*orderStore
+	args       []*types.Vector // per call: its argument column in the current batch
 
-	ctx *runtime.OperatorContext
-	out runtime.Output
-	enc keyEncoder
+	ctx      *runtime.OperatorContext
+	out      runtime.Output
+	enc      keyEncoder
+	maxPar   int
+	backend  state.KeyedBackend
+	own      bool // backend created by Open (no runtime), closed by Close
+	accState state.ValueState
+	rows     int64 // row count of the current group
+	rd       stateReader
+	accBuf   []byte
+	keys     batchKeys
 
-	index map[string]int32
-	keys  []string
-	// Single integer-like key column: intIndex maps the value to the group
-	// id (no key encoding), nullGroup is the group of the NULL key or -1,
-	// intKeys[id] the value.
-	intKey    bool
-	intIndex  map[int64]int32
-	nullGroup int32
-	intKeys   []int64
-	keyBuf    []byte
-	rows      []int64
-	keyGroups []int32
-	live      []bool
-	free      []int32
-	keyBytes  int64
-	groups    int
-
-	// per batch scratch
-	batchSeq uint64
-	seen     []uint64 // batch in which the group was last touched
-	firstRow []int32  // first row of the batch touching the group
-	prevPos  []int32  // row of the old result in vals, -1 for a new group
-	gids     []int32
-	signs    []int8
-	touched  []int32
-	vals     []*types.Vector // old and new results per call
-	nvals    int32
-	keyRows  []int32
-	valPos   []int32
-	kinds    []types.RowKind
+	// per batch output
+	vals    []*types.Vector // old and new results per call
+	nvals   int32
+	keyRows []int32
+	valPos  []int32
+	kinds   []types.RowKind
+	reorder bool
+	order   []uint64
 }
 
 var _ runtime.Operator = (*GroupAggregate)(nil)
@@ -118,17 +136,14 @@ func newGroupAggregate(keyCols []int, calls []AggCall, inTypes, outTypes []*type
 		}
 	}
 	g := &GroupAggregate{
-		keyCols:   keyCols,
-		calls:     make([]AggCall, len(calls)),
-		outTypes:  outTypes,
-		opts:      opts,
-		enc:       keyEncoder{cols: keyCols},
-		index:     make(map[string]int32),
-		intIndex:  make(map[int64]int32),
-		intKey:    len(keyCols) == 1 && inTypes[keyCols[0]].Kind.Physical() == types.PhysInt64,
-		nullGroup: -1,
+		keyCols:  keyCols,
+		calls:    make([]AggCall, len(calls)),
+		outTypes: outTypes,
+		opts:     opts,
+		enc:      keyEncoder{cols: keyCols},
+		args:     make([]*types.Vector, len(calls)),
 	}
-	distinctByArg := map[int]int{}
+	g.keys.seed = maphash.MakeSeed()
 	for c, call := range calls {
 		if call.Type == nil {
 			call.Type = outTypes[len(keyCols)+c]
@@ -146,304 +161,378 @@ func newGroupAggregate(keyCols []int, calls []AggCall, inTypes, outTypes []*type
 			call.Arg, call.Distinct = -1, false
 		}
 		g.calls[c] = call
-		acc, err := newAccumulator(call, argType, opts.InsertOnlyInput)
+		ordered := call.Kind == AggMin || call.Kind == AggMax || call.Kind == AggFirstValue || call.Kind == AggLastValue
+		if (ordered || call.Distinct) && !orderedSupported(argType) {
+			if call.Distinct {
+				return nil, fmt.Errorf("operators: %s(DISTINCT) over %s is not supported", call.Kind, argType)
+			}
+			return nil, fmt.Errorf("operators: %s over %s is not supported", call.Kind, argType)
+		}
+		d := -1
+		if call.Distinct {
+			d = g.valueCountsOf(call.Arg)
+		}
+		g.distinctOf = append(g.distinctOf, d)
+		var vals *valueCounts
+		var order *orderStore
+		if !opts.InsertOnlyInput {
+			switch call.Kind {
+			case AggMin, AggMax:
+				vals = g.counts[g.valueCountsOf(call.Arg)]
+			case AggFirstValue, AggLastValue:
+				order = g.orderStoreOf(call.Arg, d)
+			}
+		}
+		acc, err := newAccumulator(call, argType, vals, order)
 		if err != nil {
 			return nil, err
 		}
 		g.accs = append(g.accs, acc)
-		d := -1
-		if call.Distinct {
-			if !orderedSupported(argType) {
-				return nil, fmt.Errorf("operators: %s(DISTINCT) over %s is not supported", call.Kind, argType)
-			}
-			var ok bool
-			if d, ok = distinctByArg[call.Arg]; !ok {
-				d = len(g.distinct)
-				distinctByArg[call.Arg] = d
-				g.distinct = append(g.distinct, &distinctFilter{arg: call.Arg})
-			}
-		}
-		g.distinctOf = append(g.distinctOf, d)
 		g.vals = append(g.vals, types.NewVector(call.Type, 2*types.DefaultBatchSize))
 	}
 	return g, nil
 }
 
-// Open restores the groups of this subtask's key groups from the states of
-// every old subtask (ctx.RestoredStates), so a restore may change the
-// parallelism.
+// valueCountsOf returns the index in g.counts of column arg's value counts.
+func (g *GroupAggregate) valueCountsOf(arg int) int {
+	for i, vc := range g.counts {
+		if vc.arg == arg {
+			return i
+		}
+	}
+	g.counts = append(g.counts, &valueCounts{arg: arg, name: "values/" + strconv.Itoa(arg)})
+	return len(g.counts) - 1
+}
+
+// orderStoreOf returns the order store of column arg gated by the DISTINCT
+// filter distinct (-1: none).
+func (g *GroupAggregate) orderStoreOf(arg, distinct int) *orderStore {
+	for _, o := range g.orders {
+		if o.arg == arg && o.distinct == distinct {
+			return o
+		}
+	}
+	suffix := strconv.Itoa(arg)
+	if distinct >= 0 {
+		suffix += "/distinct"
+	}
+	o := &orderStore{arg: arg, distinct: distinct, name: "order/" + suffix}
+	g.orders = append(g.orders, o)
+	return o
+}
+
+// Open obtains the keyed state backend (already restored by the runtime,
+// for this subtask's key groups, at any parallelism) and registers the
+// states. Without a runtime backend (ctx.KeyedState nil) it creates a
+// private heap backend for the subtask's key groups and closes it in Close.
 func (g *GroupAggregate) Open(ctx *runtime.OperatorContext, out runtime.Output) error {
 	g.ctx, g.out = ctx, out
 	for _, st := range ctx.RestoredStates {
-		if len(st) == 0 {
-			continue
+		if len(st) > 0 {
+			return fmt.Errorf("operators: group aggregate %s: the checkpoint holds operator state of an older version of the group aggregate, which keeps its state in the keyed state backend now; start the job without that checkpoint", ctx.OperatorID)
 		}
-		if err := g.restore(st); err != nil {
+	}
+	g.maxPar = ctx.MaxParallel
+	if g.maxPar <= 0 {
+		g.maxPar = 128
+	}
+	if ctx.KeyedState != nil {
+		b, err := ctx.KeyedState()
+		if err != nil {
 			return err
 		}
+		g.backend = b
+	} else {
+		par := max(ctx.Parallelism, 1)
+		lo, hi := runtime.KeyGroupRange(ctx.Subtask, g.maxPar, par)
+		b, err := state.NewHeapBackend(state.Config{
+			OperatorID: ctx.OperatorID, Subtask: ctx.Subtask, Parallelism: par,
+			MaxParallelism: g.maxPar, KeyGroupStart: lo, KeyGroupEnd: hi,
+		})
+		if err != nil {
+			return err
+		}
+		g.backend, g.own = b, true
+	}
+	if err := g.register(); err != nil {
+		return err
 	}
 	g.recordStateSize()
 	return nil
 }
 
-// allocGroup returns a fresh group id with empty state.
-func (g *GroupAggregate) allocGroup(kg int32) int32 {
-	var id int32
-	if n := len(g.free); n > 0 {
-		id = g.free[n-1]
-		g.free = g.free[:n-1]
-	} else {
-		id = int32(len(g.keys))
-		n := len(g.keys) + 1
-		g.keys = append(g.keys, "")
-		g.intKeys = append(g.intKeys, 0)
-		g.rows = append(g.rows, 0)
-		g.keyGroups = append(g.keyGroups, 0)
-		g.live = append(g.live, false)
-		g.seen = append(g.seen, 0)
-		g.firstRow = append(g.firstRow, 0)
-		g.prevPos = append(g.prevPos, 0)
-		for _, a := range g.accs {
-			a.grow(n)
+func (g *GroupAggregate) register() error {
+	b := g.backend
+	var err error
+	if g.accState, err = b.RegisterValue(state.Descriptor{Name: "acc"}); err != nil {
+		return err
+	}
+	ordered := b.Type() == state.BackendPebble
+	for _, vc := range g.counts {
+		if vc.m, err = b.RegisterMap(state.Descriptor{Name: vc.name}); err != nil {
+			return err
 		}
-		for _, d := range g.distinct {
-			d.grow(n)
+		vc.ordered = ordered
+	}
+	for _, o := range g.orders {
+		if o.order, err = b.RegisterMap(state.Descriptor{Name: o.name}); err != nil {
+			return err
 		}
-	}
-	g.rows[id], g.keyGroups[id], g.live[id] = 0, kg, true
-	g.seen[id] = 0
-	for _, a := range g.accs {
-		a.init(id)
-	}
-	for _, d := range g.distinct {
-		d.init(id)
-	}
-	g.groups++
-	return id
-}
-
-// newGroup creates the group of an encoded key (generic key path).
-func (g *GroupAggregate) newGroup(key string, kg int32) int32 {
-	id := g.allocGroup(kg)
-	g.index[key] = id
-	g.keys[id] = key
-	g.keyBytes += int64(len(key))
-	return id
-}
-
-// newIntGroup creates the group of a single BIGINT-like key (x ignored
-// when null).
-func (g *GroupAggregate) newIntGroup(x int64, null bool, kg int32) int32 {
-	id := g.allocGroup(kg)
-	if null {
-		g.nullGroup = id
-	} else {
-		g.intIndex[x] = id
-	}
-	g.intKeys[id] = x
-	g.keyBytes += 9
-	return id
-}
-
-func (g *GroupAggregate) removeGroup(id int32) {
-	if g.intKey {
-		if id == g.nullGroup {
-			g.nullGroup = -1
-		} else {
-			delete(g.intIndex, g.intKeys[id])
+		if o.index, err = b.RegisterMap(state.Descriptor{Name: "index/" + o.name[len("order/"):]}); err != nil {
+			return err
 		}
-		g.keyBytes -= 9
-	} else {
-		delete(g.index, g.keys[id])
-		g.keyBytes -= int64(len(g.keys[id]))
-		g.keys[id] = ""
+		o.ordered = ordered
 	}
-	g.groups--
-	g.rows[id], g.live[id] = 0, false
-	for _, a := range g.accs {
-		a.release(id)
-	}
-	for _, d := range g.distinct {
-		d.release(id)
-	}
-	g.free = append(g.free, id)
+	return nil
 }
 
-// appendGroupKey appends the key encoding (keyEncoder format) of group id.
-func (g *GroupAggregate) appendGroupKey(buf []byte, id int32) []byte {
-	if !g.intKey {
-		return append(buf, g.keys[id]...)
-	}
-	if id == g.nullGroup {
-		return append(buf, 0)
-	}
-	return binary.LittleEndian.AppendUint64(append(buf, 1), uint64(g.intKeys[id]))
-}
+var errAggClosed = errors.New("operators: group aggregate used before Open or after Close")
 
-// restoreGroup creates the group of a key read from a snapshot.
-func (g *GroupAggregate) restoreGroup(key []byte, kg int32) (int32, error) {
-	if !g.intKey {
-		if _, dup := g.index[string(key)]; dup {
-			return 0, fmt.Errorf("%w: duplicate group in group aggregate state", errCorruptState)
-		}
-		return g.newGroup(string(key), kg), nil
-	}
-	switch {
-	case len(key) == 1 && key[0] == 0:
-		if g.nullGroup >= 0 {
-			return 0, fmt.Errorf("%w: duplicate group in group aggregate state", errCorruptState)
-		}
-		return g.newIntGroup(0, true, kg), nil
-	case len(key) == 9 && key[0] == 1:
-		x := int64(binary.LittleEndian.Uint64(key[1:]))
-		if _, dup := g.intIndex[x]; dup {
-			return 0, fmt.Errorf("%w: duplicate group in group aggregate state", errCorruptState)
-		}
-		return g.newIntGroup(x, false, kg), nil
-	}
-	return 0, fmt.Errorf("%w: invalid group key", errCorruptState)
-}
-
-func (g *GroupAggregate) keyGroupOf(b *types.Batch, i int) int32 {
-	if g.ctx == nil || g.ctx.MaxParallel <= 0 || len(g.keyCols) == 0 {
-		return 0
-	}
-	return int32(runtime.KeyGroupOf(runtime.HashKey(b.Cols, g.keyCols, i), g.ctx.MaxParallel))
-}
-
-// ProcessBatch folds the batch into the groups and emits their changes.
+// ProcessBatch folds the batch into the groups, key by key, and emits their
+// changes.
 func (g *GroupAggregate) ProcessBatch(_ int, b *types.Batch) error {
-	n := b.Len
-	if n == 0 {
+	if b.Len == 0 {
 		return nil
 	}
-	g.batchSeq++
-	g.gids = resize(g.gids, n)
-	g.signs = resize(g.signs, n)
-	gids, signs := g.gids, g.signs
-	g.touched = g.touched[:0]
+	if g.backend == nil {
+		return errAggClosed
+	}
+	g.keys.group(b, &g.enc, len(g.keyCols) == 0)
+	for c, call := range g.calls {
+		if call.Arg >= 0 {
+			g.args[c] = b.Cols[call.Arg]
+		}
+	}
 	for _, v := range g.vals {
 		v.Reset()
 	}
 	g.nvals = 0
-	var intCol *types.Vector
-	if g.intKey {
-		intCol = b.Cols[g.keyCols[0]]
-	}
-
-	// Pass 1: group ids, signs, row counts; old results of touched groups
-	// are captured before any accumulation.
-	for i := 0; i < n; i++ {
-		acc := b.Kinds == nil || b.Kinds[i].IsAccumulate()
-		var id int32
-		var ok bool
-		if intCol != nil {
-			null := nullAt(intCol.Nulls, i)
-			if null {
-				id, ok = g.nullGroup, g.nullGroup >= 0
-			} else {
-				id, ok = g.intIndex[intCol.Ints[i]]
-			}
-			if !ok {
-				if !acc {
-					gids[i], signs[i] = -1, 0
-					continue
-				}
-				id = g.newIntGroup(intCol.Ints[i], null, g.keyGroupOf(b, i))
-			}
-		} else {
-			key := g.enc.encode(b, i)
-			id, ok = g.index[string(key)]
-			if !ok {
-				if !acc {
-					gids[i], signs[i] = -1, 0
-					continue
-				}
-				id = g.newGroup(string(key), g.keyGroupOf(b, i))
-			}
-		}
-		if g.seen[id] != g.batchSeq {
-			g.seen[id] = g.batchSeq
-			g.firstRow[id] = int32(i)
-			g.touched = append(g.touched, id)
-			if ok {
-				g.prevPos[id] = g.nvals
-				for c, a := range g.accs {
-					a.result(id, g.vals[c])
-				}
-				g.nvals++
-			} else {
-				g.prevPos[id] = -1
-			}
-		}
-		gids[i] = id
-		if acc {
-			signs[i] = 1
-			g.rows[id]++
-		} else {
-			signs[i] = -1
-			g.rows[id]--
+	g.keyRows, g.valPos, g.kinds = g.keyRows[:0], g.valPos[:0], g.kinds[:0]
+	g.reorder = false
+	var err error
+	for s := range g.keys.n {
+		if err = g.fold(b, int32(s)); err != nil {
+			break
 		}
 	}
+	clear(g.args)
+	g.recordStateSize()
+	if err != nil || len(g.kinds) == 0 {
+		return err
+	}
+	if g.reorder {
+		g.sortChanges()
+	}
+	return g.out.Emit(g.buildOutput(b))
+}
 
-	// Pass 2: accumulate column by column.
-	for _, d := range g.distinct {
-		if _, err := d.apply(b.Cols[d.arg], gids[:n], signs[:n]); err != nil {
+// fold applies the rows of batch key s to its group and records the change.
+func (g *GroupAggregate) fold(b *types.Batch, s int32) error {
+	rows := g.keys.rowsOf(s)
+	kg := 0
+	if len(g.keyCols) > 0 {
+		kg = runtime.KeyGroupOf(runtime.HashKey(b.Cols, g.keyCols, int(rows[0])), g.maxPar)
+	}
+	g.backend.SetCurrentKey(kg, g.keys.key(s))
+	v, existed, err := g.accState.Value()
+	if err != nil {
+		return err
+	}
+	prev, first := int32(-1), int32(-1)
+	if existed {
+		if err := g.decodeAcc(v); err != nil {
+			return err
+		}
+		prev, first = g.nvals, rows[0]
+		if err := g.appendResults(); err != nil {
+			return err
+		}
+	} else {
+		g.resetAcc()
+	}
+	for _, r := range rows {
+		sign := int8(1)
+		if b.Kinds != nil && !b.Kinds[r].IsAccumulate() {
+			sign = -1
+		}
+		if first < 0 {
+			if sign < 0 {
+				continue // retraction for a key without state: dropped
+			}
+			first = r
+		}
+		if err := g.applyRow(b, int(r), sign); err != nil {
+			return err
+		}
+	}
+	if first < 0 {
+		return nil // only dropped retractions: nothing was touched
+	}
+	if first != rows[0] {
+		g.reorder = true
+	}
+	if g.rows <= 0 {
+		if existed {
+			g.emitRow(first, prev, types.Delete)
+		}
+		return g.clearGroup()
+	}
+	cur := g.nvals
+	if err := g.appendResults(); err != nil {
+		return err
+	}
+	switch {
+	case !existed:
+		g.emitRow(first, cur, types.Insert)
+	case !g.sameResult(prev, cur):
+		if !g.opts.SkipUpdateBefore {
+			g.emitRow(first, prev, types.UpdateBefore)
+		}
+		g.emitRow(first, cur, types.UpdateAfter)
+	}
+	g.accBuf = g.encodeAcc(g.accBuf[:0])
+	return g.accState.Update(g.accBuf)
+}
+
+// applyRow folds row r with sign s into the current group: value counts
+// first, then the order stores (gated by their DISTINCT filter), then the
+// calls (gated by theirs).
+func (g *GroupAggregate) applyRow(b *types.Batch, r int, s int8) error {
+	g.rows += int64(s)
+	for _, vc := range g.counts {
+		if err := vc.apply(b.Cols[vc.arg], r, s); err != nil {
+			return err
+		}
+	}
+	for _, o := range g.orders {
+		os := s
+		if o.distinct >= 0 {
+			os = g.counts[o.distinct].sign()
+		}
+		if err := o.apply(b.Cols[o.arg], r, os); err != nil {
 			return err
 		}
 	}
 	for c, a := range g.accs {
-		s := signs[:n]
+		cs := s
 		if d := g.distinctOf[c]; d >= 0 {
-			s = g.distinct[d].signs[:n]
+			cs = g.counts[d].sign()
 		}
-		var arg *types.Vector
-		if g.calls[c].Arg >= 0 {
-			arg = b.Cols[g.calls[c].Arg]
-		}
-		if err := a.update(arg, gids[:n], s); err != nil {
+		if err := a.add(g.args[c], r, cs); err != nil {
 			return err
 		}
 	}
+	return nil
+}
 
-	// Pass 3: new results and the changes to emit.
-	g.keyRows, g.valPos, g.kinds = g.keyRows[:0], g.valPos[:0], g.kinds[:0]
-	for _, id := range g.touched {
-		prev := g.prevPos[id]
-		row := g.firstRow[id]
-		if g.rows[id] <= 0 {
-			if prev >= 0 {
-				g.emitRow(row, prev, types.Delete)
-			}
-			g.removeGroup(id)
-			continue
-		}
-		cur := g.nvals
-		for c, a := range g.accs {
-			a.result(id, g.vals[c])
-		}
-		g.nvals++
-		switch {
-		case prev < 0:
-			g.emitRow(row, cur, types.Insert)
-		case !g.sameResult(prev, cur):
-			if !g.opts.SkipUpdateBefore {
-				g.emitRow(row, prev, types.UpdateBefore)
-			}
-			g.emitRow(row, cur, types.UpdateAfter)
+// accFormat is the first byte of every "acc" value.
+const accFormat = 1
+
+func (g *GroupAggregate) resetAcc() {
+	g.rows = 0
+	for _, o := range g.orders {
+		o.reset()
+	}
+	for _, a := range g.accs {
+		a.reset()
+	}
+}
+
+func (g *GroupAggregate) encodeAcc(buf []byte) []byte {
+	buf = appendVarint(append(buf, accFormat), g.rows)
+	for _, o := range g.orders {
+		buf = o.encode(buf)
+	}
+	for _, a := range g.accs {
+		buf = a.encode(buf)
+	}
+	return buf
+}
+
+func (g *GroupAggregate) decodeAcc(v []byte) error {
+	r := &g.rd
+	r.b, r.err = v, nil
+	if f := r.byte(); r.err == nil && f != accFormat {
+		return fmt.Errorf("operators: group aggregate %s: state format %d not supported", g.ctx.OperatorID, f)
+	}
+	g.rows = r.varint()
+	for _, o := range g.orders {
+		o.decode(r)
+	}
+	for _, a := range g.accs {
+		a.decode(r)
+	}
+	err := r.err
+	if err == nil && len(r.b) != 0 {
+		err = fmt.Errorf("%w: %d trailing bytes", errCorruptState, len(r.b))
+	}
+	r.b = nil
+	if err != nil {
+		return fmt.Errorf("operators: group aggregate %s: the state of a group does not match the aggregate calls of this query (or is corrupt): %w", g.ctx.OperatorID, err)
+	}
+	return nil
+}
+
+// clearGroup removes every state of the current key.
+func (g *GroupAggregate) clearGroup() error {
+	if err := g.accState.Clear(); err != nil {
+		return err
+	}
+	for _, vc := range g.counts {
+		if err := vc.m.Clear(); err != nil {
+			return err
 		}
 	}
-	g.recordStateSize()
-	if len(g.kinds) == 0 {
-		return nil
+	for _, o := range g.orders {
+		if err := o.order.Clear(); err != nil {
+			return err
+		}
+		if err := o.index.Clear(); err != nil {
+			return err
+		}
 	}
-	return g.out.Emit(g.buildOutput(b))
+	return nil
+}
+
+// appendResults appends every call's current result to vals.
+func (g *GroupAggregate) appendResults() error {
+	for c, a := range g.accs {
+		if err := a.result(g.vals[c]); err != nil {
+			return err
+		}
+	}
+	g.nvals++
+	return nil
 }
 
 func (g *GroupAggregate) emitRow(keyRow, valPos int32, k types.RowKind) {
 	g.keyRows = append(g.keyRows, keyRow)
 	g.valPos = append(g.valPos, valPos)
 	g.kinds = append(g.kinds, k)
+}
+
+// sortChanges orders the changes by the first row that touched their group
+// (a key whose first rows were dropped retractions counts from its first
+// accumulation), keeping the order of each group's -U/+U.
+func (g *GroupAggregate) sortChanges() {
+	g.order = g.order[:0]
+	for i, r := range g.keyRows {
+		g.order = append(g.order, uint64(r)<<32|uint64(i))
+	}
+	slices.Sort(g.order)
+	n := len(g.kinds)
+	keyRows := slices.Grow(g.keyRows[n:], n)
+	valPos := slices.Grow(g.valPos[n:], n)
+	kinds := slices.Grow(g.kinds[n:], n)
+	for _, o := range g.order {
+		i := uint32(o)
+		keyRows = append(keyRows, g.keyRows[i])
+		valPos = append(valPos, g.valPos[i])
+		kinds = append(kinds, g.kinds[i])
+	}
+	g.keyRows = append(g.keyRows[:0], keyRows...)
+	g.valPos = append(g.valPos[:0], valPos...)
+	g.kinds = append(g.kinds[:0], kinds...)
 }
 
 func (g *GroupAggregate) sameResult(a, b int32) bool {
@@ -478,109 +567,125 @@ func (g *GroupAggregate) buildOutput(b *types.Batch) *types.Batch {
 	return ob
 }
 
-// groupOverhead approximates the bytes of one group besides its key and
-// accumulators (map entry, per-id slices).
-const groupOverhead = 80
-
-func (g *GroupAggregate) stateBytes() int64 {
-	s := g.keyBytes + int64(g.groups)*groupOverhead
-	for _, a := range g.accs {
-		s += a.stateBytes()
-	}
-	for _, d := range g.distinct {
-		s += d.stateBytes()
-	}
-	return s
-}
-
 func (g *GroupAggregate) recordStateSize() {
-	if g.ctx != nil && g.ctx.Metrics != nil {
-		g.ctx.Metrics.StateSizeBytes.Store(g.stateBytes())
+	if g.ctx != nil && g.ctx.Metrics != nil && g.backend != nil {
+		g.ctx.Metrics.StateSizeBytes.Store(g.backend.SizeBytes())
 	}
 }
 
 // ProcessWatermark forwards the watermark (group aggregates hold no timers).
 func (g *GroupAggregate) ProcessWatermark(wm int64) error { return g.out.EmitWatermark(wm) }
 
-const groupAggStateVersion = 1
+// SnapshotState returns nil: the groups are in the keyed state backend,
+// which the runtime snapshots.
+func (g *GroupAggregate) SnapshotState(int64) ([]byte, error) { return nil, nil }
 
-// SnapshotState serializes every group (layout in the type's comment).
-func (g *GroupAggregate) SnapshotState(int64) ([]byte, error) {
-	buf := make([]byte, 0, 64+g.stateBytes())
-	buf = append(buf, groupAggStateVersion)
-	buf = appendUvarint(buf, uint64(len(g.keyCols)))
-	buf = appendUvarint(buf, uint64(len(g.accs)))
-	buf = appendUvarint(buf, uint64(len(g.distinct)))
-	buf = appendUvarint(buf, uint64(g.groups))
-	for id, live := range g.live {
-		if !live {
-			continue
-		}
-		g.keyBuf = g.appendGroupKey(g.keyBuf[:0], int32(id))
-		buf = appendBytes(buf, g.keyBuf)
-		buf = appendUvarint(buf, uint64(g.keyGroups[id]))
-		buf = appendVarint(buf, g.rows[id])
-		for _, d := range g.distinct {
-			buf = d.encode(buf, int32(id))
-		}
-		for _, a := range g.accs {
-			buf = a.encode(buf, int32(id))
-		}
-	}
-	return buf, nil
-}
-
-func (g *GroupAggregate) restore(state []byte) error {
-	r := &stateReader{b: state}
-	filter := g.ctx.MaxParallel > 0 && g.ctx.Parallelism > 0 && len(g.keyCols) > 0
-	var lo, hi int
-	if filter {
-		lo, hi = runtime.KeyGroupRange(g.ctx.Subtask, g.ctx.MaxParallel, g.ctx.Parallelism)
-	}
-	for !r.empty() {
-		if v := r.byte(); v != groupAggStateVersion {
-			return fmt.Errorf("%w: group aggregate state version %d", errCorruptState, v)
-		}
-		nk, nc, nd := r.uvarint(), r.uvarint(), r.uvarint()
-		if r.err == nil && (nk != uint64(len(g.keyCols)) || nc != uint64(len(g.accs)) || nd != uint64(len(g.distinct))) {
-			return fmt.Errorf("operators: restored group aggregate state has %d keys, %d calls, %d distinct filters; the query has %d, %d, %d",
-				nk, nc, nd, len(g.keyCols), len(g.accs), len(g.distinct))
-		}
-		n := r.count()
-		for i := 0; i < n && r.err == nil; i++ {
-			key := r.bytes()
-			kg := int32(r.uvarint())
-			rows := r.varint()
-			if r.err != nil {
-				break
-			}
-			id, err := g.restoreGroup(key, kg)
-			if err != nil {
-				return err
-			}
-			g.rows[id] = rows
-			for _, d := range g.distinct {
-				d.decode(r, id)
-			}
-			for _, a := range g.accs {
-				a.decode(r, id)
-			}
-			if filter && (int(kg) < lo || int(kg) > hi) {
-				g.removeGroup(id)
-			}
-		}
-	}
-	return r.err
-}
-
-// NotifyCheckpointComplete does nothing.
+// NotifyCheckpointComplete does nothing (the runtime notifies the backend).
 func (g *GroupAggregate) NotifyCheckpointComplete(int64) error { return nil }
 
 // Finish does nothing: every batch was flushed when processed.
 func (g *GroupAggregate) Finish() error { return nil }
 
-// Close drops the state.
+// Close closes the backend when Open created it; the runtime closes its own.
 func (g *GroupAggregate) Close() error {
-	g.index = nil
+	b, own := g.backend, g.own
+	g.backend, g.own, g.accState = nil, false, nil
+	if own && b != nil {
+		return b.Close()
+	}
 	return nil
 }
+
+// batchKeys groups the rows of one batch by key: an open-addressing table
+// over the encoded keys (keyEncoder format) hashed with maphash, reused from
+// batch to batch, so an existing key costs no allocation. Keys are numbered
+// in the order of their first row; rowsOf(s) lists key s's rows in order.
+type batchKeys struct {
+	seed    maphash.Seed
+	n       int      // keys in the current batch
+	table   []int32  // key+1, 0 = empty; length the power of two above 2×rows
+	hashes  []uint64 // per key
+	ends    []int32  // per key: end of its encoding in arena
+	arena   []byte
+	starts  []int32 // per key: start of its rows in rows; n+1 entries
+	rowKey  []int32 // per row: its key
+	rows    []int32 // rows grouped by key
+	counter []int32
+}
+
+// group fills the table for b; global puts every row under the empty key.
+func (k *batchKeys) group(b *types.Batch, enc *keyEncoder, global bool) {
+	n := b.Len
+	k.rows = resize(k.rows, n)
+	if global {
+		k.n = 1
+		k.ends = append(k.ends[:0], 0)
+		k.arena = k.arena[:0]
+		k.starts = append(k.starts[:0], 0, int32(n))
+		for i := range k.rows {
+			k.rows[i] = int32(i)
+		}
+		return
+	}
+	size := 16
+	for size < 2*n+1 {
+		size <<= 1
+	}
+	if cap(k.table) < size {
+		k.table = make([]int32, size)
+	} else {
+		k.table = k.table[:size]
+		clear(k.table)
+	}
+	mask := len(k.table) - 1
+	k.n = 0
+	k.hashes, k.ends, k.arena = k.hashes[:0], k.ends[:0], k.arena[:0]
+	k.rowKey = resize(k.rowKey, n)
+	k.counter = k.counter[:0]
+	for i := 0; i < n; i++ {
+		key := enc.encode(b, i)
+		h := maphash.Bytes(k.seed, key)
+		p := int(h) & mask
+		for {
+			e := k.table[p]
+			if e == 0 {
+				k.table[p] = int32(k.n) + 1
+				k.hashes = append(k.hashes, h)
+				k.arena = append(k.arena, key...)
+				k.ends = append(k.ends, int32(len(k.arena)))
+				k.counter = append(k.counter, 0)
+				e = int32(k.n) + 1
+				k.n++
+			} else if s := e - 1; k.hashes[s] != h || !bytes.Equal(k.key(s), key) {
+				p = (p + 1) & mask
+				continue
+			}
+			k.rowKey[i] = e - 1
+			k.counter[e-1]++
+			break
+		}
+	}
+	// Counting sort of the rows by key, stable.
+	k.starts = resize(k.starts, k.n+1)
+	k.starts[0] = 0
+	for s, c := range k.counter {
+		k.starts[s+1] = k.starts[s] + c
+		k.counter[s] = k.starts[s]
+	}
+	for i, s := range k.rowKey[:n] {
+		k.rows[k.counter[s]] = int32(i)
+		k.counter[s]++
+	}
+}
+
+// key returns the encoding of key s (valid until the next group).
+func (k *batchKeys) key(s int32) []byte {
+	start := int32(0)
+	if s > 0 {
+		start = k.ends[s-1]
+	}
+	return k.arena[start:k.ends[s]]
+}
+
+// rowsOf returns the rows of key s in batch order.
+func (k *batchKeys) rowsOf(s int32) []int32 { return k.rows[k.starts[s]:k.starts[s+1]] }

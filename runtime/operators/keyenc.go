@@ -23,8 +23,10 @@ import (
 //     and the bytes, for ARRAY/MAP a uvarint element count and each element
 //     (MAP: key then value), for ROW each field.
 //   - ordered values (appendOrdered): the encoding of one non-NULL scalar
-//     whose byte order (string comparison) is the SQL order, used by the
-//     MIN/MAX/FIRST_VALUE/LAST_VALUE/DISTINCT value sets. BOOLEAN one byte;
+//     whose byte order (string comparison) is the SQL order, used for the
+//     MIN/MAX/FIRST_VALUE/LAST_VALUE values and as the map-state keys of
+//     the group aggregate's value counts (so Pebble iterates them in value
+//     order). BOOLEAN one byte;
 //     int64 kinds big endian with the sign bit flipped; floats the usual
 //     sign-magnitude flip (NaN sorts last, as in Java's Double.compareTo);
 //     DECIMAL the 16-byte big endian two's complement coefficient at the
@@ -192,6 +194,20 @@ func orderedSupported(t *types.Type) bool {
 	return false
 }
 
+// orderedWidth is the length of the ordered encoding of t's values, 0 when
+// it varies.
+func orderedWidth(t *types.Type) int {
+	switch t.Kind.Physical() {
+	case types.PhysBool:
+		return 1
+	case types.PhysInt64, types.PhysFloat64:
+		return 8
+	case types.PhysDecimal:
+		return 16
+	}
+	return 0
+}
+
 // appendOrdered appends the ordered encoding of non-NULL row i of v.
 func appendOrdered(buf []byte, v *types.Vector, i int, tmp *apd.Decimal) ([]byte, error) {
 	switch v.Type.Kind.Physical() {
@@ -224,14 +240,14 @@ func appendOrdered(buf []byte, v *types.Vector, i int, tmp *apd.Decimal) ([]byte
 }
 
 // appendDecoded appends the value of an ordered encoding to out.
-func appendDecoded(out *types.Vector, enc string) {
+func appendDecoded(out *types.Vector, enc []byte) {
 	switch out.Type.Kind.Physical() {
 	case types.PhysBool:
 		out.AppendBool(enc[0] != 0)
 	case types.PhysInt64:
-		out.AppendInt(int64(beUint64(enc) ^ (1 << 63)))
+		out.AppendInt(int64(binary.BigEndian.Uint64(enc) ^ (1 << 63)))
 	case types.PhysFloat64:
-		b := beUint64(enc)
+		b := binary.BigEndian.Uint64(enc)
 		if b>>63 != 0 {
 			b &^= 1 << 63
 		} else {
@@ -240,17 +256,11 @@ func appendDecoded(out *types.Vector, enc string) {
 		out.AppendFloat(math.Float64frombits(b))
 	case types.PhysDecimal:
 		out.Decs = append(out.Decs, apd.Decimal{})
-		i128ToDec(&out.Decs[len(out.Decs)-1], beUint64(enc)^(1<<63), beUint64(enc[8:]), out.Type.Scale)
+		i128ToDec(&out.Decs[len(out.Decs)-1], binary.BigEndian.Uint64(enc)^(1<<63), binary.BigEndian.Uint64(enc[8:]), out.Type.Scale)
 		out.Len++
 	case types.PhysBytes:
-		out.AppendString(enc)
+		out.AppendBytes(enc)
 	default:
 		out.AppendNull()
 	}
-}
-
-func beUint64(s string) uint64 {
-	_ = s[7]
-	return uint64(s[7]) | uint64(s[6])<<8 | uint64(s[5])<<16 | uint64(s[4])<<24 |
-		uint64(s[3])<<32 | uint64(s[2])<<40 | uint64(s[1])<<48 | uint64(s[0])<<56
 }

@@ -66,7 +66,7 @@ func TestOrderedEncoding(t *testing.T) {
 		}
 		back := types.NewVector(tc.t, v.Len)
 		for i, e := range encs {
-			appendDecoded(back, e)
+			appendDecoded(back, []byte(e))
 			if !equalAt2(v, i, back, i) {
 				t.Fatalf("%s: row %d decodes to %s, want %s", tc.t, i, renderValue(back, i), renderValue(v, i))
 			}

@@ -9,17 +9,13 @@ import (
 	"github.com/cockroachdb/apd/v3"
 )
 
-// Binary state encoding helpers. Snapshots are plain byte strings built with
-// encoding/binary appends (uvarint lengths, zig-zag varints, fixed 8-byte
-// floats) and read back with stateReader, which records the first error
-// instead of panicking on truncated input.
+// Binary state encoding helpers. State values (the group aggregate's
+// per-key accumulators) are plain byte strings built with encoding/binary
+// appends (uvarint lengths, zig-zag varints, fixed 8-byte floats) and read
+// back with stateReader, which records the first error instead of panicking
+// on truncated input.
 
 var errCorruptState = errors.New("operators: corrupt operator state")
-
-func appendString(buf []byte, s string) []byte {
-	buf = binary.AppendUvarint(buf, uint64(len(s)))
-	return append(buf, s...)
-}
 
 func appendBytes(buf []byte, s []byte) []byte {
 	buf = binary.AppendUvarint(buf, uint64(len(s)))
@@ -30,17 +26,30 @@ func appendFloat(buf []byte, f float64) []byte {
 	return binary.LittleEndian.AppendUint64(buf, math.Float64bits(f))
 }
 
+// Decimal encodings: a tag byte, then for decTag128 the exponent (varint)
+// and the coefficient as a signed 128-bit integer (16 bytes big endian,
+// two's complement), so decoding allocates nothing; for decTagText (values
+// beyond 128 bits) the text form.
+const (
+	decTag128  = 1
+	decTagText = 2
+)
+
 func appendDecimal(buf []byte, d *apd.Decimal) []byte {
+	if d.Form == apd.Finite {
+		if hi, lo, ok := decToI128(d, int(-d.Exponent), nil); ok {
+			buf = binary.AppendVarint(append(buf, decTag128), int64(d.Exponent))
+			buf = binary.BigEndian.AppendUint64(buf, hi)
+			return binary.BigEndian.AppendUint64(buf, lo)
+		}
+	}
 	var tmp [64]byte
-	return appendBytes(buf, d.Append(tmp[:0], 'E'))
+	return appendBytes(append(buf, decTagText), d.Append(tmp[:0], 'E'))
 }
 
-func appendBool(buf []byte, b bool) []byte {
-	if b {
-		return append(buf, 1)
-	}
-	return append(buf, 0)
-}
+func appendUvarint(buf []byte, v uint64) []byte { return binary.AppendUvarint(buf, v) }
+
+func appendVarint(buf []byte, v int64) []byte { return binary.AppendVarint(buf, v) }
 
 // stateReader decodes what the append helpers wrote.
 type stateReader struct {
@@ -54,8 +63,6 @@ func (r *stateReader) fail(what string) {
 	}
 }
 
-func (r *stateReader) empty() bool { return len(r.b) == 0 || r.err != nil }
-
 func (r *stateReader) byte() byte {
 	if r.err != nil || len(r.b) < 1 {
 		r.fail("byte")
@@ -65,8 +72,6 @@ func (r *stateReader) byte() byte {
 	r.b = r.b[1:]
 	return c
 }
-
-func (r *stateReader) bool() bool { return r.byte() != 0 }
 
 func (r *stateReader) uvarint() uint64 {
 	if r.err != nil {
@@ -94,18 +99,6 @@ func (r *stateReader) varint() int64 {
 	return v
 }
 
-// count reads a uvarint element count bounded by the bytes left (each
-// element takes at least one byte), so corrupt input cannot make us
-// allocate huge slices.
-func (r *stateReader) count() int {
-	v := r.uvarint()
-	if v > uint64(len(r.b)) {
-		r.fail("count")
-		return 0
-	}
-	return int(v)
-}
-
 // bytes returns a slice aliasing the input.
 func (r *stateReader) bytes() []byte {
 	n := r.uvarint()
@@ -118,7 +111,15 @@ func (r *stateReader) bytes() []byte {
 	return s
 }
 
-func (r *stateReader) string() string { return string(r.bytes()) }
+func (r *stateReader) uint64() uint64 {
+	if r.err != nil || len(r.b) < 8 {
+		r.fail("uint64")
+		return 0
+	}
+	v := binary.BigEndian.Uint64(r.b)
+	r.b = r.b[8:]
+	return v
+}
 
 func (r *stateReader) float() float64 {
 	if r.err != nil || len(r.b) < 8 {
@@ -130,16 +131,27 @@ func (r *stateReader) float() float64 {
 	return f
 }
 
+// decimal reads what appendDecimal wrote into d.
 func (r *stateReader) decimal(d *apd.Decimal) {
-	s := r.bytes()
-	if r.err != nil {
-		return
-	}
-	if _, _, err := d.SetString(string(s)); err != nil {
+	switch r.byte() {
+	case decTag128:
+		exp := r.varint()
+		hi := r.uint64()
+		lo := r.uint64()
+		if r.err != nil || exp < math.MinInt32 || exp > math.MaxInt32 {
+			r.fail("decimal")
+			return
+		}
+		i128ToDec(d, hi, lo, int(-exp))
+	case decTagText:
+		s := r.bytes()
+		if r.err != nil {
+			return
+		}
+		if _, _, err := d.SetString(string(s)); err != nil {
+			r.fail("decimal")
+		}
+	default:
 		r.fail("decimal")
 	}
 }
-
-func appendUvarint(buf []byte, v uint64) []byte { return binary.AppendUvarint(buf, v) }
-
-func appendVarint(buf []byte, v int64) []byte { return binary.AppendVarint(buf, v) }
