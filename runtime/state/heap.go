@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"maps"
+	"slices"
 	"sync"
 	"sync/atomic"
 )
@@ -38,8 +39,9 @@ type HeapBackend struct {
 	restored bool // Restore was called
 	touched  bool // a state was registered or a key set
 
-	kgi     int // current key group - start; -1 when no valid key is set
-	badKG   int // the rejected key group when kgi is -1
+	kgi     int    // current key group - start; -1 when no valid key is set
+	keySeq  uint64 // bumped by SetCurrentKey: invalidates cached entries
+	badKG   int    // the rejected key group when kgi is -1
 	key     []byte
 	keyBuf  []byte // scratch for Keys
 	iterBuf []byte // scratch for MapState.Iterate
@@ -72,7 +74,7 @@ type heapState struct {
 // kgMap is one state's map for one key group.
 type kgMap struct {
 	gen uint64
-	m   map[string]entry
+	m   map[string]*entry
 }
 
 // entry is the state of one key. Value kinds use ts and v; list and map
@@ -81,6 +83,10 @@ type entry struct {
 	ts int64
 	v  []byte
 	c  *container
+	// gen is the generation the entry was created in: an entry of a frozen
+	// generation may be shared with a live snapshot and is never modified
+	// in place; a newer one is (so steady updates do not allocate).
+	gen uint64
 }
 
 // container holds a list or a map for one key; copied on write like kgMap.
@@ -153,6 +159,7 @@ func (b *HeapBackend) SetCurrentKey(keyGroup int, key []byte) {
 	}
 	b.kgi = keyGroup - b.start
 	b.key = append(b.key[:0], key...)
+	b.keySeq++
 }
 
 // errNoKey is returned by state access without a valid current key.
@@ -265,15 +272,18 @@ func (b *HeapBackend) lookup(s *heapState) (entry, bool) {
 		return entry{}, false
 	}
 	e, ok := km.m[string(b.key)]
-	return e, ok
+	if !ok {
+		return entry{}, false
+	}
+	return *e, true
 }
 
 // writable returns the current key group's map of s, ready to modify.
-func (b *HeapBackend) writable(s *heapState) map[string]entry {
+func (b *HeapBackend) writable(s *heapState) map[string]*entry {
 	km := s.groups[b.kgi]
 	switch {
 	case km == nil:
-		km = &kgMap{gen: b.gen, m: map[string]entry{}}
+		km = &kgMap{gen: b.gen, m: map[string]*entry{}}
 		s.groups[b.kgi] = km
 	case b.frozen(km.gen):
 		km = &kgMap{gen: b.gen, m: maps.Clone(km.m)}
@@ -285,13 +295,37 @@ func (b *HeapBackend) writable(s *heapState) map[string]entry {
 // put stores e for the current key.
 func (b *HeapBackend) put(s *heapState, e entry) {
 	m := b.writable(s)
+	e.gen = b.gen
 	old, had := m[string(b.key)]
 	if had {
 		b.size.Add(e.approxSize() - old.approxSize())
+		if !b.frozen(old.gen) {
+			*old = e // owned by the live map only: no new key, no new entry
+			return
+		}
 	} else {
 		b.size.Add(int64(len(b.key)) + entryOverhead + e.approxSize())
 	}
-	m[string(b.key)] = e
+	m[string(b.key)] = &e
+}
+
+// updateValue stores v for the current key of a value state, reusing the
+// entry and its buffer when no snapshot can see them; cached is the entry
+// a Value call just found for this key (or nil), saving the lookup.
+func (b *HeapBackend) updateValue(s *heapState, ts int64, v []byte, cached *entry) {
+	if km := s.groups[b.kgi]; km != nil && !b.frozen(km.gen) {
+		old, had := cached, cached != nil
+		if !had {
+			old, had = km.m[string(b.key)]
+		}
+		if had && old.c == nil && !b.frozen(old.gen) {
+			b.size.Add(int64(len(v) - len(old.v)))
+			old.ts = ts
+			old.v = append(old.v[:0], v...)
+			return
+		}
+	}
+	b.put(s, entry{ts: ts, v: slices.Clone(nonNil(v))})
 }
 
 // remove deletes the current key from s.
@@ -333,7 +367,7 @@ func (b *HeapBackend) mutableContainer(e entry) *container {
 func (b *HeapBackend) storeContainer(s *heapState, existed bool, old, c *container, delta int64) {
 	if c != old || !existed {
 		m := b.writable(s)
-		m[string(b.key)] = entry{c: c}
+		m[string(b.key)] = &entry{c: c, gen: b.gen}
 	}
 	if !existed {
 		delta += int64(len(b.key)) + entryOverhead
@@ -399,7 +433,7 @@ func (b *HeapBackend) Keys(stateName string, fn func(keyGroup int, key []byte) b
 			continue
 		}
 		for k, e := range km.m {
-			if !s.live(e, now) {
+			if !s.live(*e, now) {
 				continue
 			}
 			b.keyBuf = append(b.keyBuf[:0], k...)
@@ -452,7 +486,7 @@ func (b *HeapBackend) sweepExpired() {
 		visited += len(km.m)
 		var dead []string
 		for k, e := range km.m {
-			if s.hasExpired(e, now) {
+			if s.hasExpired(*e, now) {
 				dead = append(dead, k)
 			}
 		}

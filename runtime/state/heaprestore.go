@@ -196,7 +196,7 @@ func (b *HeapBackend) decodeBlock(body []byte, kg int, old map[uint64]*heapState
 		}
 		km := s.groups[kg-b.start]
 		if km == nil {
-			km = &kgMap{gen: b.gen, m: map[string]entry{}}
+			km = &kgMap{gen: b.gen, m: map[string]*entry{}}
 			s.groups[kg-b.start] = km
 		}
 		count := d.uvarint()
@@ -237,7 +237,8 @@ func (b *HeapBackend) decodeBlock(body []byte, kg int, old map[uint64]*heapState
 			if prev, dup := km.m[key]; dup {
 				b.size.Add(-(int64(len(key)) + entryOverhead + prev.approxSize()))
 			}
-			km.m[key] = e
+			e.gen = b.gen
+			km.m[key] = &e
 			b.size.Add(int64(len(key)) + entryOverhead + e.approxSize())
 		}
 	}

@@ -212,7 +212,7 @@ func (p *heapSnapshot) writeBlock(w *blockWriter, kgi int) {
 		}
 		count := 0
 		for _, e := range km.m {
-			if p.keep(&s, e) {
+			if p.keep(&s, *e) {
 				count++
 			}
 		}
@@ -222,7 +222,7 @@ func (p *heapSnapshot) writeBlock(w *blockWriter, kgi int) {
 		w.uvarint(uint64(s.id) + 1)
 		w.uvarint(uint64(count))
 		for k, e := range km.m {
-			if !p.keep(&s, e) {
+			if !p.keep(&s, *e) {
 				continue
 			}
 			w.str(k)

@@ -9,6 +9,11 @@ import "slices"
 type heapValue struct {
 	b *HeapBackend
 	s *heapState
+	// The entry the last Value call found, for an Update of the same key
+	// (seq = the backend's keySeq then, km the map it was found in).
+	seq    uint64
+	km     *kgMap
+	cached *entry
 }
 
 var (
@@ -34,14 +39,21 @@ func (h *heapValue) Value() ([]byte, bool, error) {
 	if h.b.kgi < 0 {
 		return nil, false, h.b.keyErr()
 	}
-	e, ok := h.b.lookup(h.s)
+	h.cached = nil
+	km := h.s.groups[h.b.kgi]
+	if km == nil {
+		return nil, false, nil
+	}
+	p, ok := km.m[string(h.b.key)]
 	if !ok {
 		return nil, false, nil
 	}
+	e := *p
 	if h.s.ttl > 0 && expired(e.ts, h.s.ttl, h.b.now()) {
 		h.dropIfUnfrozen()
 		return nil, false, nil
 	}
+	h.seq, h.km, h.cached = h.b.keySeq, km, p
 	return e.v, true, nil
 }
 
@@ -57,7 +69,12 @@ func (h *heapValue) Update(v []byte) error {
 	if h.b.kgi < 0 {
 		return h.b.keyErr()
 	}
-	h.b.put(h.s, entry{ts: h.stamp(), v: slices.Clone(nonNil(v))})
+	var cached *entry
+	if h.cached != nil && h.seq == h.b.keySeq && h.km == h.s.groups[h.b.kgi] {
+		cached = h.cached
+	}
+	h.cached = nil
+	h.b.updateValue(h.s, h.stamp(), v, cached)
 	return nil
 }
 
