@@ -165,8 +165,12 @@ func TestKillRestoreGroupCount(t *testing.T) {
 	dir := t.TempDir()
 	const keys = 7
 	n := max(6000, 1500*killCycles())
+	backend := []string{"hashmap", "rocksdb"}[r.IntN(2)]
+	t.Logf("state backend %s", backend)
 	body := fmt.Sprintf(`SET 'execution.checkpointing.interval' = '%dms';
 SET 'state.checkpoints.dir' = 'file://%s/ckpt';
+SET 'state.backend.type' = '`+backend+`';
+SET 'execution.checkpointing.incremental' = 'true';
 SET 'pipeline.name' = 'kill-restore-count';
 CREATE TABLE src (id BIGINT) WITH (
   'connector' = 'datagen', 'rows-per-second' = '3000',
