@@ -35,31 +35,7 @@ CREATE TABLE src (
 );
 CREATE TABLE sink (id BIGINT, price BIGINT, name STRING) WITH ('connector' = 'blackhole');
 %s;`, parallelism, events, events, query)
-	stmts, err := sql.ParseScript(script)
-	if err != nil {
-		b.Fatal(err)
-	}
-	b.ResetTimer()
-	var wall, cpu time.Duration
-	for i := 0; i < b.N; i++ {
-		s := New(Options{})
-		for _, st := range stmts[:len(stmts)-1] {
-			if _, err := s.Execute(st); err != nil {
-				b.Fatal(err)
-			}
-		}
-		c0, t0 := cpuTime(), time.Now()
-		if _, err := s.Execute(stmts[len(stmts)-1]); err != nil {
-			b.Fatal(err)
-		}
-		wall += time.Since(t0)
-		cpu += cpuTime() - c0
-		s.Close()
-	}
-	total := float64(events) * float64(b.N)
-	b.ReportMetric(total/wall.Seconds(), "events/s")
-	b.ReportMetric(total/cpu.Seconds(), "events/s/core")
-	b.ReportMetric(0, "ns/op")
+	runBenchScript(b, events, script)
 }
 
 // BenchmarkPassThrough: datagen -> blackhole.
