@@ -9,67 +9,6 @@ import (
 // This file holds the coordinator's decisions as pure functions over
 // facts: no I/O, no clocks, no goroutines.
 
-// AckKind classifies a task's acknowledgement of a checkpoint.
-type AckKind uint8
-
-const (
-	// AckSuccess is the first ack of an expected task for a pending
-	// checkpoint: count it.
-	AckSuccess AckKind = iota
-	// AckDuplicate is a second ack of the same task for the same pending
-	// checkpoint: ignore it.
-	AckDuplicate
-	// AckUnknown is an ack for a checkpoint never triggered, or from a task
-	// the checkpoint does not wait for: ignore it (and log).
-	AckUnknown
-	// AckLate is an ack for a checkpoint already completed or aborted: the
-	// task's state for it can be discarded.
-	AckLate
-)
-
-// String returns the kind's name ("success", "duplicate", …).
-func (k AckKind) String() string {
-	switch k {
-	case AckSuccess:
-		return "success"
-	case AckDuplicate:
-		return "duplicate"
-	case AckUnknown:
-		return "unknown"
-	case AckLate:
-		return "late"
-	}
-	return fmt.Sprintf("AckKind(%d)", uint8(k))
-}
-
-// AckFacts is what the coordinator knows when an ack arrives.
-type AckFacts struct {
-	Pending  map[int64]map[string]bool // checkpoint -> tasks that acked
-	Expected map[int64]map[string]bool // checkpoint -> tasks it waits for
-	Done     map[int64]bool            // completed or aborted ids
-}
-
-// ClassifyAck says what an ack of checkpoint id by task is: Late when the
-// checkpoint is already completed or aborted, Unknown when it was never
-// triggered or task is not one it waits for, Duplicate when task already
-// acked it, else Success. A nil f classifies everything as Unknown.
-func ClassifyAck(f *AckFacts, id int64, task string) AckKind {
-	if f == nil {
-		return AckUnknown
-	}
-	if f.Done[id] {
-		return AckLate
-	}
-	expected, ok := f.Expected[id]
-	if !ok || !expected[task] {
-		return AckUnknown
-	}
-	if f.Pending[id][task] {
-		return AckDuplicate
-	}
-	return AckSuccess
-}
-
 // ToSubsume returns the ids of completed checkpoints to delete so that only
 // the newest numRetained remain (numRetained < 1 counts as 1), oldest
 // first. completed need not be sorted and is not modified; duplicates

@@ -6,54 +6,6 @@ import (
 	"testing"
 )
 
-func TestClassifyAck(t *testing.T) {
-	facts := &AckFacts{
-		Pending: map[int64]map[string]bool{
-			5: {"a": true},
-			6: {},
-		},
-		Expected: map[int64]map[string]bool{
-			4: {"a": true, "b": true},
-			5: {"a": true, "b": true},
-			6: {"a": true},
-		},
-		Done: map[int64]bool{3: true, 4: true},
-	}
-	tests := []struct {
-		name string
-		f    *AckFacts
-		id   int64
-		task string
-		want AckKind
-	}{
-		{"first ack", facts, 5, "b", AckSuccess},
-		{"first ack, no pending entry yet", facts, 6, "a", AckSuccess},
-		{"duplicate", facts, 5, "a", AckDuplicate},
-		{"unexpected task", facts, 5, "z", AckUnknown},
-		{"never triggered", facts, 9, "a", AckUnknown},
-		{"completed", facts, 4, "a", AckLate},
-		{"completed, unexpected task", facts, 4, "z", AckLate},
-		{"aborted, never expected", facts, 3, "a", AckLate},
-		{"nil facts", nil, 1, "a", AckUnknown},
-		{"empty facts", &AckFacts{}, 1, "a", AckUnknown},
-		{"pending without expected", &AckFacts{Pending: map[int64]map[string]bool{1: {"a": true}}}, 1, "a", AckUnknown},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			if got := ClassifyAck(tt.f, tt.id, tt.task); got != tt.want {
-				t.Errorf("ClassifyAck(%d, %q) = %v, want %v", tt.id, tt.task, got, tt.want)
-			}
-		})
-	}
-}
-
-func TestAckKindString(t *testing.T) {
-	for k, want := range map[AckKind]string{AckSuccess: "success", AckDuplicate: "duplicate", AckUnknown: "unknown", AckLate: "late", 9: "AckKind(9)"} {
-		if got := k.String(); got != want {
-			t.Errorf("%d.String() = %q, want %q", k, got, want)
-		}
-	}
-}
 
 func TestToSubsume(t *testing.T) {
 	tests := []struct {

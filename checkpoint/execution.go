@@ -216,6 +216,9 @@ func (e *Execution) newAttempt(ctx context.Context) (*runtime.Job, error) {
 	var job *runtime.Job
 	opts := runtime.JobOptions{Clock: e.cfg.Clock, ExactlyOnce: e.cfg.ExactlyOnce, FinalCheckpoint: e.cfg.Interval > 0,
 		State: e.cfg.State,
+		OnUnexpectedAck: func(kind runtime.AckKind, id int64, task string) {
+			e.logf("[WARN] Ignored a %s acknowledgement of checkpoint %d from %s.", kind, id, task)
+		},
 		OnCheckpoint: func(id int64, states *runtime.CheckpointStates) {
 			sp := e.savepointOf(id)
 			e.persist <- persistReq{job: job, id: id, states: states, savepoint: sp.dir, notify: sp.dir == "" || sp.stop}

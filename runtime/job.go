@@ -53,6 +53,8 @@ type JobOptions struct {
 	// operator wrote in the restored checkpoint and a reader for their
 	// files, or no handles.
 	RestoreKeyed func(operatorID string) ([][]byte, state.SnapshotReader)
+	// OnUnexpectedAck reports acks that are not AckSuccess (for logs).
+	OnUnexpectedAck func(kind AckKind, id int64, task string)
 	// OnCheckpoint is called once every task acknowledged checkpoint id,
 	// with everything the operator instances snapshotted. Called from a
 	// task goroutine; it must write or release every keyed snapshot.
@@ -78,8 +80,9 @@ type Job struct {
 	err      error
 	pending  map[int64]*pendingCheckpoint
 	lastDone int64
-	failErr  error // set by Fail
-	lastTrig int64 // newest checkpoint id triggered
+	failErr  error    // set by Fail
+	acks     [4]int64 // acknowledgements by AckKind
+	lastTrig int64    // newest checkpoint id triggered
 	// finishing is closed when every task reached its end (final state
 	// recorded); with FinalCheckpoint they then wait for a checkpoint.
 	finishing     chan struct{}
@@ -93,6 +96,7 @@ type Job struct {
 
 type pendingCheckpoint struct {
 	waiting map[*task]bool // tasks whose ack is still missing
+	acked   map[*task]bool // tasks that acknowledged
 	states  *CheckpointStates
 }
 
@@ -242,6 +246,13 @@ func (j *Job) Cancel() {
 	}
 }
 
+// AckCounts returns how many acknowledgements of each AckKind arrived.
+func (j *Job) AckCounts() [4]int64 {
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	return j.acks
+}
+
 // Fail stops the job as failed with err (e.g. too many failed checkpoints).
 func (j *Job) Fail(err error) {
 	j.mu.Lock()
@@ -312,7 +323,7 @@ func (j *Job) trigger(b Barrier) error {
 	if id > j.lastTrig {
 		j.lastTrig = id
 	}
-	p := &pendingCheckpoint{waiting: map[*task]bool{}, states: newCheckpointStates()}
+	p := &pendingCheckpoint{waiting: map[*task]bool{}, acked: map[*task]bool{}, states: newCheckpointStates()}
 	var sources []*task
 	for _, t := range j.tasks {
 		if st, done := j.final[t]; done {
@@ -344,6 +355,7 @@ func (j *Job) trigger(b Barrier) error {
 func (p *pendingCheckpoint) add(t *task, states map[string][]byte, keyed map[string]state.Pending) {
 	p.states.add(t.subtask, states, keyed)
 	delete(p.waiting, t)
+	p.acked[t] = true
 }
 
 // AbortCheckpoint drops a pending checkpoint (timeout, failure); late acks
@@ -373,12 +385,22 @@ func (j *Job) releasePending() {
 func (j *Job) ack(id int64, t *task, states map[string][]byte, keyed map[string]state.Pending) {
 	j.mu.Lock()
 	p := j.pending[id]
-	if p == nil || !p.waiting[t] {
+	f := ackFacts{pending: p != nil, lastTriggered: j.lastTrig}
+	if p != nil {
+		f.acked = p.acked[t]
+		f.expected = f.acked || p.waiting[t]
+	}
+	kind := classifyAck(id, f)
+	j.acks[kind]++
+	if kind != AckSuccess {
 		j.mu.Unlock()
 		for _, k := range keyed {
 			k.Release()
 		}
-		return // late (aborted or complete) or duplicate
+		if j.opts.OnUnexpectedAck != nil {
+			j.opts.OnUnexpectedAck(kind, id, t.name())
+		}
+		return
 	}
 	p.add(t, states, keyed)
 	j.mu.Unlock()

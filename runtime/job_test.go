@@ -275,7 +275,7 @@ func TestWatermarkIsMinimumOverInputs(t *testing.T) {
 func TestBarrierAlignmentHoldsBackBlockedChannel(t *testing.T) {
 	for _, exactly := range []bool{true, false} {
 		tk, c := unitTask(2, exactly)
-		tk.job.pending[1] = &pendingCheckpoint{waiting: map[*task]bool{tk: true}, states: newCheckpointStates()}
+		tk.job.pending[1] = &pendingCheckpoint{waiting: map[*task]bool{tk: true}, acked: map[*task]bool{}, states: newCheckpointStates()}
 		tk.job.tasks = []*task{tk}
 		must := func(ch int, m Message) {
 			if _, err := tk.handle(ch, m); err != nil {
@@ -297,6 +297,14 @@ func TestBarrierAlignmentHoldsBackBlockedChannel(t *testing.T) {
 		}
 		if len(c.values[0]) != 2 {
 			t.Fatalf("held-back data not replayed: %v", c.values[0])
+		}
+		// A second ack of the completed checkpoint is late, one of a
+		// checkpoint never triggered unknown; both are dropped.
+		tk.job.lastTrig = 1
+		tk.job.ack(1, tk, nil, nil)
+		tk.job.ack(7, tk, nil, nil)
+		if got := tk.job.AckCounts(); got[AckSuccess] != 1 || got[AckLate] != 1 || got[AckUnknown] != 1 {
+			t.Fatalf("ack counts %v", got)
 		}
 		if exactly && c.values[0][0] != 1 {
 			t.Fatalf("order: %v", c.values[0])
