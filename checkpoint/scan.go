@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"errors"
 	"fmt"
+	"github.com/flinkgo/engine/runtime/state"
 	"os"
 	"path/filepath"
 	"slices"
@@ -12,15 +13,18 @@ import (
 
 // Info describes one checkpoint or savepoint directory found by List.
 type Info struct {
-	Path      string    // the chk-<n> or savepoint-… directory
-	JobID     string    // from the directory name (checkpoints) or the metadata
-	JobName   string    // from the metadata; "" when incomplete
-	ID        int64     // checkpoint id (from the directory name or the metadata)
-	Time      time.Time // the metadata timestamp, or the directory's mod time
-	Size      int64     // total bytes of the directory's files
-	Complete  bool      // _metadata present and decodes
-	Savepoint bool      // a savepoint-… directory
-	Problem   string    // why it is not complete ("" when Complete)
+	Path    string    // the chk-<n> or savepoint-… directory
+	JobID   string    // from the directory name (checkpoints) or the metadata
+	JobName string    // from the metadata; "" when incomplete
+	ID      int64     // checkpoint id (from the directory name or the metadata)
+	Time    time.Time // the metadata timestamp, or the directory's mod time
+	Size    int64     // total bytes of the directory's files
+	// SharedSize is the bytes of the shared/ files (incremental state) the
+	// checkpoint references; they may be shared with other checkpoints.
+	SharedSize int64
+	Complete   bool   // _metadata present and decodes
+	Savepoint  bool   // a savepoint-… directory
+	Problem    string // why it is not complete ("" when Complete)
 }
 
 // List walks a checkpoint root: <root>/<32-hex job-id>/chk-<n>, chk-<n>
@@ -124,6 +128,7 @@ func inspect(st Storage, dir string, modTime time.Time, jobID string, id int64, 
 	}
 	info.Complete = true
 	info.JobName = m.JobName
+	info.SharedSize = sharedSize(st, dir, m)
 	if info.JobID == "" {
 		info.JobID = m.JobID
 	}
@@ -152,4 +157,40 @@ func FindLatest(st Storage, root, jobName string) (string, error) {
 		return "", fmt.Errorf("No complete checkpoint of job '%s' found under %s; check execution.checkpointing.dir", jobName, root)
 	}
 	return c.Path, nil
+}
+
+// sharedSize sums the sizes of the shared files a checkpoint's keyed-state
+// handles reference (each counted once); unreadable parts count as zero.
+func sharedSize(st Storage, dir string, m *Metadata) int64 {
+	seen := map[string]bool{}
+	for _, op := range m.Operators {
+		for _, h := range op.Subtasks {
+			blob, err := ReadState(st, dir, h)
+			if err != nil {
+				continue
+			}
+			_, handle, err := decodeSubtaskState(blob)
+			if err != nil {
+				continue
+			}
+			files, _ := state.SharedFiles(handle)
+			for _, f := range files {
+				seen[f] = true
+			}
+		}
+	}
+	if len(seen) == 0 {
+		return 0
+	}
+	sizes := map[string]int64{}
+	if es, err := st.List(filepath.Join(filepath.Dir(dir), SharedDir)); err == nil {
+		for _, e := range es {
+			sizes[SharedDir+"/"+e.Name] = e.Size
+		}
+	}
+	var n int64
+	for f := range seen {
+		n += sizes[f]
+	}
+	return n
 }

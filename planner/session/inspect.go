@@ -269,7 +269,7 @@ func (s *Session) showCheckpoints(dir string) (*Result, error) {
 	if err != nil {
 		return nil, &ExecutionError{Msg: fmt.Sprintf("Could not list checkpoints under %s: %v", root, err)}
 	}
-	r := &Result{Kind: ResultTable, Columns: []string{"job id", "job name", "id", "type", "time", "size", "complete", "path"}}
+	r := &Result{Kind: ResultTable, Columns: []string{"job id", "job name", "id", "type", "time", "size", "shared size", "complete", "path"}}
 	for _, in := range infos {
 		kind := "checkpoint"
 		if in.Savepoint {
@@ -283,7 +283,7 @@ func (s *Session) showCheckpoints(dir string) (*Result, error) {
 			}
 		}
 		r.Rows = append(r.Rows, []string{in.JobID, in.JobName, strconv.FormatInt(in.ID, 10), kind,
-			in.Time.UTC().Format("2006-01-02T15:04:05.000"), strconv.FormatInt(in.Size, 10), complete, in.Path})
+			in.Time.UTC().Format("2006-01-02T15:04:05.000"), strconv.FormatInt(in.Size, 10), strconv.FormatInt(in.SharedSize, 10), complete, in.Path})
 	}
 	return r, nil
 }
