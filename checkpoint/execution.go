@@ -174,6 +174,14 @@ func Start(ctx context.Context, id string, g *runtime.JobGraph, cfg Config, src 
 			e.completed = append(e.completed, completed{id: src.Meta.CheckpointID, dir: src.Dir})
 		}
 	}
+	if e.root != "" && cfg.Interval > 0 {
+		// Flink's layout from the start: <dir>/<job-id>/{shared,taskowned}/.
+		for _, sub := range []string{SharedDir, TaskOwnedDir} {
+			if err := cfg.Storage.MkdirAll(filepath.Join(JobDir(e.root, id), sub)); err != nil {
+				return nil, fmt.Errorf("cannot create the checkpoint directory of job %s under %s: %w", id, e.root, err)
+			}
+		}
+	}
 	job, err := e.newAttempt(ctx)
 	if err != nil {
 		return nil, err
