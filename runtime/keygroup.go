@@ -70,9 +70,20 @@ func hashValue(v *types.Vector, i int) uint64 {
 		}
 		return math.Float64bits(f)
 	case types.PhysDecimal:
+		// Values of one column share the type's scale; hash the signed
+		// coefficient and exponent (no allocation for 64-bit coefficients).
 		d := &v.Decs[i]
-		s := d.Text('f')
-		return hashBytes([]byte(s))
+		if d.Coeff.IsInt64() {
+			c := d.Coeff.Int64()
+			if d.Negative {
+				c = -c
+			}
+			if c == 0 {
+				return mix64(0x2545F4914F6CDD1D) // -0 and 0 with any exponent
+			}
+			return mix64(uint64(c) ^ uint64(d.Exponent)<<48)
+		}
+		return hashBytes([]byte(d.Text('f')))
 	case types.PhysBytes:
 		return hashBytes(v.Bytes(i))
 	case types.PhysRow:
