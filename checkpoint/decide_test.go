@@ -6,7 +6,6 @@ import (
 	"testing"
 )
 
-
 func TestToSubsume(t *testing.T) {
 	tests := []struct {
 		completed []int64
