@@ -69,6 +69,7 @@ type Execution struct {
 	ops       map[string]opInfo
 	persist   chan persistReq
 	persisted chan struct{} // closed when the persister drained persist
+	cancelCh  chan struct{} // closed by Cancel
 	done      chan struct{}
 
 	mu         sync.Mutex
@@ -141,7 +142,7 @@ func Start(ctx context.Context, id string, g *runtime.JobGraph, cfg Config, src 
 		cfg.Restart = func() runtime.RestartStrategy { return runtime.NoRestart{} }
 	}
 	e := &Execution{ID: id, Name: g.Name, graph: g, cfg: cfg, ops: map[string]opInfo{},
-		persist: make(chan persistReq, 16), persisted: make(chan struct{}), done: make(chan struct{}), status: runtime.JobCreated,
+		persist: make(chan persistReq, 16), persisted: make(chan struct{}), cancelCh: make(chan struct{}), done: make(chan struct{}), status: runtime.JobCreated,
 		inflight: map[int64]time.Time{}, waiters: map[int64]chan error{}, savepoints: map[int64]savepointSpec{}, nextID: 1,
 		root: cfg.Dir, registry: state.NewSharedRegistry()}
 	if e.root == "" && cfg.Interval > 0 {
@@ -275,10 +276,7 @@ func (e *Execution) run(ctx context.Context, job *runtime.Job) {
 	for {
 		err := e.drive(job)
 		e.mu.Lock()
-		canceled := e.canceled
-		e.mu.Unlock()
-		e.mu.Lock()
-		stopped := e.stopped
+		canceled, stopped := e.canceled, e.stopped
 		e.mu.Unlock()
 		switch {
 		case stopped:
@@ -312,11 +310,7 @@ func (e *Execution) run(ctx context.Context, job *runtime.Job) {
 		case <-ctx.Done():
 			e.end(runtime.JobCanceled, nil, EndCanceled)
 			return
-		}
-		e.mu.Lock()
-		canceled = e.canceled
-		e.mu.Unlock()
-		if canceled {
+		case <-e.cancelCh:
 			e.end(runtime.JobCanceled, nil, EndCanceled)
 			return
 		}
@@ -673,6 +667,9 @@ func (e *Execution) Wait() error {
 // Cancel stops the job; retention applies as for a canceled job.
 func (e *Execution) Cancel() {
 	e.mu.Lock()
+	if !e.canceled {
+		close(e.cancelCh) // also ends a restart delay
+	}
 	e.canceled = true
 	job := e.current
 	e.mu.Unlock()

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 )
 
 type lockedLog struct {
@@ -91,5 +92,36 @@ INSERT INTO sink SELECT id FROM src;`)
 	}
 	if !strings.Contains(log.String(), "from checkpoint") && !strings.Contains(log.String(), "initial state") {
 		t.Fatalf("log does not say what the restart used:\n%s", log.String())
+	}
+}
+
+// Cancelling a job that waits out its restart delay ends it at once.
+func TestCancelDuringRestartDelay(t *testing.T) {
+	dir := t.TempDir()
+	os.MkdirAll(filepath.Join(dir, "in"), 0o755)
+	os.WriteFile(filepath.Join(dir, "in", "bad.csv"), []byte("x\n"), 0o644)
+	log := &lockedLog{}
+	s := New(Options{Log: log})
+	defer s.Close()
+	execAll(t, s, `
+SET 'restart-strategy.type' = 'fixed-delay';
+SET 'restart-strategy.fixed-delay.attempts' = '5';
+SET 'restart-strategy.fixed-delay.delay' = '10 min';
+CREATE TABLE src (id INT) WITH ('connector' = 'filesystem', 'path' = '`+filepath.Join(dir, "in")+`', 'format' = 'csv');
+CREATE TABLE sink (id INT) WITH ('connector' = 'blackhole');
+INSERT INTO sink SELECT id FROM src;`)
+	waitFor(t, func() bool { return strings.Contains(log.String(), "Restarting job") })
+	j := s.Jobs()[0]
+	if st := j.Status(); st != "RESTARTING" {
+		t.Fatalf("status %s", st)
+	}
+	j.Cancel()
+	select {
+	case <-j.Done():
+	case <-time.After(10 * time.Second):
+		t.Fatal("cancel did not end the restart delay")
+	}
+	if st := j.Status(); st != "CANCELED" {
+		t.Fatalf("status %s", st)
 	}
 }
