@@ -53,6 +53,8 @@ func runUntilKilled(t *testing.T, dir, script string, par int, d time.Duration, 
 	t.Helper()
 	cmd := exec.Command(binary, "-D", fmt.Sprintf("parallelism.default=%d", par), "-f", script)
 	cmd.Dir = dir
+	// Pebble's scratch directories of killed runs stay in the test's dir.
+	cmd.Env = append(os.Environ(), "TMPDIR="+dir)
 	var out syncBuffer
 	cmd.Stdout, cmd.Stderr = &out, &out
 	if err := cmd.Start(); err != nil {

@@ -78,6 +78,11 @@ func (s *Session) checkpointConfig() (checkpoint.Config, error) {
 	if cfg.State.Incremental, err = c.Bool("execution.checkpointing.incremental", false); err != nil {
 		return bad(err)
 	}
+	// io.tmp.dirs: where local working state (Pebble) lives; the first of
+	// a comma/colon-separated list.
+	if dirs := c.String("io.tmp.dirs", ""); dirs != "" {
+		cfg.State.ScratchDir = strings.FieldsFunc(dirs, func(r rune) bool { return r == ',' || r == ':' })[0]
+	}
 	restart, err := restartStrategy(c, cfg.Interval > 0)
 	if err != nil {
 		return bad(err)
