@@ -100,9 +100,10 @@ func runClient(t *testing.T, dir string, args ...string) (string, int) {
 }
 
 // TestSQLCorpus runs every testdata/sql/*.sql through the real binary at
-// parallelism 1 and 4. The transcript at parallelism 1 and the print sinks'
-// final state must match the .out file; at parallelism 4 the final state
-// and exit code must be the same.
+// parallelism 1 and 4, and at parallelism 2 with checkpoints every 10 ms on
+// the Pebble backend. The transcript at parallelism 1 and the print sinks'
+// final state must match the .out file; the other runs must end with the
+// same final state and exit code.
 func TestSQLCorpus(t *testing.T) {
 	files, err := filepath.Glob("../../testdata/sql/*.sql")
 	if err != nil || len(files) == 0 {
@@ -139,6 +140,17 @@ func TestSQLCorpus(t *testing.T) {
 			if code4 != code1 || state4 != state {
 				t.Errorf("parallelism 4 differs from parallelism 1: exit %d vs %d\n--- p4 state ---\n%s\n--- p1 state ---\n%s\n--- p4 output ---\n%s",
 					code4, code1, state4, state, out4)
+			}
+			// Third way: frequent checkpoints (Pebble state, exactly-once
+			// sinks, final checkpoint) must not change any result.
+			workC := t.TempDir()
+			copyDir(t, "../../testdata/sql/data", filepath.Join(workC, "data"))
+			outC, codeC := runClient(t, workC, "-D", "parallelism.default=2", "-D", "execution.checkpointing.interval=10ms",
+				"-D", "state.backend.type=rocksdb", "-D", "restart-strategy.type=none", "-f", abs)
+			_, stateC := corpusResult(outC)
+			if codeC != code1 || stateC != state {
+				t.Errorf("with checkpoints the result differs: exit %d vs %d\n--- state ---\n%s\n--- p1 state ---\n%s\n--- output ---\n%s",
+					codeC, code1, stateC, state, outC)
 			}
 		})
 	}
