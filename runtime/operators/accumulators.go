@@ -106,8 +106,8 @@ type countAcc struct {
 }
 
 func (a *countAcc) reset()                   { a.n = 0 }
-func (a *countAcc) decode(r *stateReader)    { a.n = r.varint() }
-func (a *countAcc) encode(buf []byte) []byte { return appendVarint(buf, a.n) }
+func (a *countAcc) decode(r *stateReader)    { a.n = r.int64() }
+func (a *countAcc) encode(buf []byte) []byte { return appendInt64(buf, a.n) }
 
 func (a *countAcc) add(arg *types.Vector, i int, s int8) error {
 	if a.star || !nullAt(arg.Nulls, i) {
@@ -313,10 +313,10 @@ func wrapInt(v int64, k types.Kind) int64 {
 // encode: varint count, then the sum: varint (int), 8 bytes (double) or
 // appendDecimal.
 func (a *numAcc) encode(buf []byte) []byte {
-	buf = appendVarint(buf, a.cnt)
+	buf = appendInt64(buf, a.cnt)
 	switch a.dom {
 	case domInt:
-		buf = appendVarint(buf, a.isum)
+		buf = appendInt64(buf, a.isum)
 	case domFloat:
 		buf = appendFloat(buf, a.fsum)
 	case domDec:
@@ -326,10 +326,10 @@ func (a *numAcc) encode(buf []byte) []byte {
 }
 
 func (a *numAcc) decode(r *stateReader) {
-	a.cnt = r.varint()
+	a.cnt = r.int64()
 	switch a.dom {
 	case domInt:
-		a.isum = r.varint()
+		a.isum = r.int64()
 	case domFloat:
 		a.fsum = r.float()
 	case domDec:

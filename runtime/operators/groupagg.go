@@ -426,7 +426,7 @@ func (g *GroupAggregate) applyRow(b *types.Batch, r int, s int8) error {
 }
 
 // accFormat is the first byte of every "acc" value.
-const accFormat = 1
+const accFormat = 2 // 2: fixed-width counts and integer sums
 
 func (g *GroupAggregate) resetAcc() {
 	g.rows = 0
@@ -439,7 +439,7 @@ func (g *GroupAggregate) resetAcc() {
 }
 
 func (g *GroupAggregate) encodeAcc(buf []byte) []byte {
-	buf = appendVarint(append(buf, accFormat), g.rows)
+	buf = appendInt64(append(buf, accFormat), g.rows)
 	for _, o := range g.orders {
 		buf = o.encode(buf)
 	}
@@ -455,7 +455,7 @@ func (g *GroupAggregate) decodeAcc(v []byte) error {
 	if f := r.byte(); r.err == nil && f != accFormat {
 		return fmt.Errorf("operators: group aggregate %s: state format %d not supported", g.ctx.OperatorID, f)
 	}
-	g.rows = r.varint()
+	g.rows = r.int64()
 	for _, o := range g.orders {
 		o.decode(r)
 	}

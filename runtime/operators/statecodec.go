@@ -51,6 +51,10 @@ func appendUvarint(buf []byte, v uint64) []byte { return binary.AppendUvarint(bu
 
 func appendVarint(buf []byte, v int64) []byte { return binary.AppendVarint(buf, v) }
 
+// appendInt64 writes v as 8 little-endian bytes: accumulators are decoded
+// once per key per batch, where fixed width beats varints.
+func appendInt64(buf []byte, v int64) []byte { return binary.LittleEndian.AppendUint64(buf, uint64(v)) }
+
 // stateReader decodes what the append helpers wrote.
 type stateReader struct {
 	b   []byte
@@ -83,6 +87,19 @@ func (r *stateReader) uvarint() uint64 {
 		return 0
 	}
 	r.b = r.b[n:]
+	return v
+}
+
+func (r *stateReader) int64() int64 {
+	if r.err != nil {
+		return 0
+	}
+	if len(r.b) < 8 {
+		r.fail("int64")
+		return 0
+	}
+	v := int64(binary.LittleEndian.Uint64(r.b))
+	r.b = r.b[8:]
 	return v
 }
 
