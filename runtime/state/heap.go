@@ -93,7 +93,7 @@ type entry struct {
 type container struct {
 	gen  uint64
 	list []listElem
-	m    map[string]mapVal
+	m    map[string]*mapVal
 }
 
 type listElem struct {
@@ -102,8 +102,9 @@ type listElem struct {
 }
 
 type mapVal struct {
-	ts int64
-	v  []byte
+	gen uint64 // generation it was written in: frozen ones are never modified in place
+	ts  int64
+	v   []byte
 }
 
 // Approximate per-entry overheads for SizeBytes.
@@ -534,7 +535,7 @@ func (b *HeapBackend) compact(s *heapState, e entry, now int64) {
 		}
 	}
 	if e.c.m != nil {
-		c.m = make(map[string]mapVal, len(e.c.m))
+		c.m = make(map[string]*mapVal, len(e.c.m))
 		for k, x := range e.c.m {
 			if !expired(x.ts, s.ttl, now) {
 				c.m[k] = x

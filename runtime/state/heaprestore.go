@@ -221,11 +221,11 @@ func (b *HeapBackend) decodeBlock(body []byte, kg int, old map[uint64]*heapState
 					d.fail(errHandleTruncated)
 					break
 				}
-				e.c = &container{gen: b.gen, m: make(map[string]mapVal, n)}
+				e.c = &container{gen: b.gen, m: make(map[string]*mapVal, n)}
 				for j := uint64(0); j < n && d.err == nil; j++ {
 					mk := string(d.bytes())
 					ts := int64(d.uvarint())
-					e.c.m[mk] = mapVal{ts: ts, v: d.bytes()}
+					e.c.m[mk] = &mapVal{ts: ts, v: d.bytes(), gen: b.gen}
 				}
 			default:
 				e.ts = int64(d.uvarint())

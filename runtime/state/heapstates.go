@@ -291,13 +291,21 @@ func (h *heapMap) Put(k, v []byte) error {
 	e, existed := h.b.lookup(h.s)
 	c := h.b.mutableContainer(e)
 	if c.m == nil {
-		c.m = map[string]mapVal{}
+		c.m = map[string]*mapVal{}
 	}
 	old, had := c.m[string(k)]
-	c.m[string(k)] = mapVal{ts: h.now(), v: slices.Clone(nonNil(v))}
 	delta := int64(len(k)+len(v)) + elemOverhead
-	if had {
+	switch {
+	case had && !h.b.frozen(old.gen):
+		// No snapshot can see this value: overwrite it in place.
 		delta = int64(len(v) - len(old.v))
+		old.ts = h.now()
+		old.v = append(old.v[:0], v...)
+	case had:
+		delta = int64(len(v) - len(old.v))
+		c.m[string(k)] = &mapVal{ts: h.now(), v: slices.Clone(nonNil(v)), gen: h.b.gen}
+	default:
+		c.m[string(k)] = &mapVal{ts: h.now(), v: slices.Clone(nonNil(v)), gen: h.b.gen}
 	}
 	h.b.storeContainer(h.s, existed, e.c, c, delta)
 	return nil
