@@ -26,6 +26,7 @@
 package checkpoint
 
 import (
+	"io"
 	"time"
 )
 
@@ -37,8 +38,12 @@ type Storage interface {
 	// WriteAtomic writes a whole file (0600) so that it either exists with
 	// all of data or not at all: temp file, fsync, rename, fsync the dir.
 	WriteAtomic(path string, data []byte) error
-	// ReadFile returns a file's content.
+	// WriteAtomicFrom is WriteAtomic streaming from r (large state files
+	// are not held in memory); it returns the bytes written.
+	WriteAtomicFrom(path string, r io.Reader) (int64, error)
+	// ReadFile returns a file's content; Open streams it.
 	ReadFile(path string) ([]byte, error)
+	Open(path string) (io.ReadCloser, error)
 	// List returns the names of the entries of a directory (not recursive),
 	// sorted; a missing directory is an error satisfying os.IsNotExist.
 	List(dir string) ([]Entry, error)

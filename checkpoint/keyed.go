@@ -1,7 +1,6 @@
 package checkpoint
 
 import (
-	"bytes"
 	"encoding/binary"
 	"errors"
 	"fmt"
@@ -88,18 +87,15 @@ func newKeyedWriter(st Storage, dir, sharedDir string) *keyedWriter {
 }
 
 func (w *keyedWriter) WriteExclusive(data io.Reader) (string, int64, error) {
-	b, err := io.ReadAll(data)
-	if err != nil {
-		return "", 0, err
-	}
 	if err := w.st.MkdirAll(w.dir); err != nil {
 		return "", 0, err
 	}
 	name := newStateFileName()
-	if err := w.st.WriteAtomic(path.Join(w.dir, name), b); err != nil {
+	n, err := w.st.WriteAtomicFrom(path.Join(w.dir, name), data)
+	if err != nil {
 		return "", 0, fmt.Errorf("writing state file %s: %w", path.Join(w.dir, name), err)
 	}
-	return name, int64(len(b)), nil
+	return name, n, nil
 }
 
 func (w *keyedWriter) WriteShared(name string, data io.Reader) (string, int64, error) {
@@ -109,14 +105,11 @@ func (w *keyedWriter) WriteShared(name string, data io.Reader) (string, int64, e
 	if w.sharedDir == "" {
 		return w.WriteExclusive(data) // savepoints are self-contained
 	}
-	b, err := io.ReadAll(data)
-	if err != nil {
-		return "", 0, err
-	}
 	if err := w.st.MkdirAll(w.sharedDir); err != nil {
 		return "", 0, err
 	}
-	if err := w.st.WriteAtomic(path.Join(w.sharedDir, name), b); err != nil {
+	n, err := w.st.WriteAtomicFrom(path.Join(w.sharedDir, name), data)
+	if err != nil {
 		return "", 0, fmt.Errorf("writing shared state file %s: %w", path.Join(w.sharedDir, name), err)
 	}
 	ref := SharedDir + "/" + name
@@ -124,7 +117,7 @@ func (w *keyedWriter) WriteShared(name string, data io.Reader) (string, int64, e
 	w.known[name] = true
 	w.uploaded = append(w.uploaded, ref)
 	w.mu.Unlock()
-	return ref, int64(len(b)), nil
+	return ref, n, nil
 }
 
 func (w *keyedWriter) SharedExists(name string) bool {
@@ -150,9 +143,9 @@ func (r *keyedReader) Open(ref string) (io.ReadCloser, error) {
 	if err != nil {
 		return nil, err
 	}
-	b, err := r.st.ReadFile(p)
+	f, err := r.st.Open(p)
 	if err != nil {
 		return nil, fmt.Errorf("state file %s of checkpoint %s: %w", p, r.dir, err)
 	}
-	return io.NopCloser(bytes.NewReader(b)), nil
+	return f, nil
 }

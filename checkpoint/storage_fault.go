@@ -3,6 +3,7 @@ package checkpoint
 import (
 	"errors"
 	"fmt"
+	"io"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -128,6 +129,26 @@ func (f *FaultStorage) MkdirAll(dir string) error {
 		return err
 	}
 	return f.Inner.MkdirAll(dir)
+}
+
+// Open records and forwards.
+func (f *FaultStorage) Open(path string) (io.ReadCloser, error) {
+	if err := f.record("open", path); err != nil {
+		return nil, err
+	}
+	return f.Inner.Open(path)
+}
+
+// WriteAtomicFrom reads r whole and behaves as WriteAtomic (faults apply).
+func (f *FaultStorage) WriteAtomicFrom(path string, r io.Reader) (int64, error) {
+	data, err := io.ReadAll(r)
+	if err != nil {
+		return 0, err
+	}
+	if err := f.WriteAtomic(path, data); err != nil {
+		return 0, err
+	}
+	return int64(len(data)), nil
 }
 
 // WriteAtomic records, applies injected faults, and forwards.

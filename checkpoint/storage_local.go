@@ -1,10 +1,13 @@
 package checkpoint
 
 import (
+	"bufio"
+	"bytes"
 	"crypto/rand"
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"io"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -66,10 +69,17 @@ func (*LocalStorage) MkdirAll(dir string) error {
 }
 
 // WriteAtomic writes data to path so that path either holds all of data or
+// is left as it was (see WriteAtomicFrom).
+func (l *LocalStorage) WriteAtomic(path string, data []byte) error {
+	_, err := l.WriteAtomicFrom(path, bytes.NewReader(data))
+	return err
+}
+
+// WriteAtomicFrom streams r to path so that path either holds all of it or
 // is left as it was: it writes "<name>.tmp-<random>" in the same directory,
 // fsyncs it, renames it over path and fsyncs the directory. The file is
 // 0600. On error the temp file is removed.
-func (*LocalStorage) WriteAtomic(path string, data []byte) (err error) {
+func (*LocalStorage) WriteAtomicFrom(path string, r io.Reader) (n int64, err error) {
 	dir, name := filepath.Split(filepath.Clean(path))
 	if dir == "" {
 		dir = "."
@@ -77,7 +87,7 @@ func (*LocalStorage) WriteAtomic(path string, data []byte) (err error) {
 	tmp := filepath.Join(dir, name+".tmp-"+randomHex(8))
 	f, err := os.OpenFile(tmp, os.O_WRONLY|os.O_CREATE|os.O_EXCL, filePerm)
 	if err != nil {
-		return err
+		return 0, err
 	}
 	defer func() {
 		if err != nil {
@@ -86,22 +96,29 @@ func (*LocalStorage) WriteAtomic(path string, data []byte) (err error) {
 		}
 	}()
 	if err = f.Chmod(filePerm); err != nil {
-		return err
+		return 0, err
 	}
-	if _, err = f.Write(data); err != nil {
-		return err
+	bw := bufio.NewWriterSize(f, 256<<10)
+	if n, err = io.Copy(bw, r); err != nil {
+		return 0, err
+	}
+	if err = bw.Flush(); err != nil {
+		return 0, err
 	}
 	if err = f.Sync(); err != nil {
-		return err
+		return 0, err
 	}
 	if err = f.Close(); err != nil {
-		return err
+		return 0, err
 	}
 	if err = os.Rename(tmp, path); err != nil {
-		return err
+		return 0, err
 	}
-	return syncDir(dir)
+	return n, syncDir(dir)
 }
+
+// Open opens path for reading.
+func (*LocalStorage) Open(path string) (io.ReadCloser, error) { return os.Open(path) }
 
 // ReadFile returns the content of path.
 func (*LocalStorage) ReadFile(path string) ([]byte, error) {
