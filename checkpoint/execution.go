@@ -457,11 +457,12 @@ func (e *Execution) metadata(id int64, savepoint bool, blobs map[string]map[int]
 }
 
 // writeKeyed runs the asynchronous phase of every keyed-state snapshot of
-// a checkpoint, returning the marshalled handles and the shared files they
-// reference. On error every snapshot is written or released.
-func (e *Execution) writeKeyed(r persistReq, w *keyedWriter) (map[string]map[int][]byte, []string, error) {
+// a checkpoint, returning the marshalled handles, the shared files they
+// reference and the bytes of state files they reference. On error every snapshot is written or released.
+func (e *Execution) writeKeyed(r persistReq, w *keyedWriter) (map[string]map[int][]byte, []string, int64, error) {
 	handles := map[string]map[int][]byte{}
 	var shared []string
+	var size int64
 	var firstErr error
 	for op, subs := range r.states.Keyed {
 		for sub, p := range subs {
@@ -473,6 +474,9 @@ func (e *Execution) writeKeyed(r persistReq, w *keyedWriter) (map[string]map[int
 			if err != nil {
 				firstErr = fmt.Errorf("writing the keyed state of %s (subtask %d): %w", e.ops[op].name, sub, err)
 				continue
+			}
+			for _, f := range h.Files {
+				size += f.Size
 			}
 			hb := state.MarshalHandle(h)
 			files, err := state.SharedFiles(hb)
@@ -487,7 +491,7 @@ func (e *Execution) writeKeyed(r persistReq, w *keyedWriter) (map[string]map[int
 			handles[op][sub] = hb
 		}
 	}
-	return handles, shared, firstErr
+	return handles, shared, size, firstErr
 }
 
 func (e *Execution) persistOne(r persistReq) {
@@ -511,9 +515,8 @@ func (e *Execution) persistOne(r persistReq) {
 		return
 	}
 	w := newKeyedWriter(e.cfg.Storage, dir, sharedDir)
-	handles, shared, err := e.writeKeyed(r, w)
+	handles, shared, size, err := e.writeKeyed(r, w)
 	blobs := map[string]map[int][]byte{}
-	var size int64
 	if err == nil {
 		add := func(op string, sub int, own, h []byte) {
 			if blobs[op] == nil {
