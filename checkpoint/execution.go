@@ -33,6 +33,9 @@ type Config struct {
 	Dir             string
 	SavepointDir    string
 	InlineThreshold int
+	// NoFinalCheckpoint (checkpoints-after-tasks-finish = false) lets
+	// finished tasks exit at once; sinks then commit at the end of input.
+	NoFinalCheckpoint bool
 	// State configures the jobs' keyed state backends.
 	State runtime.StateOptions
 	// Restart returns a fresh restart strategy for the job.
@@ -223,7 +226,7 @@ func (e *Execution) newAttempt(ctx context.Context) (*runtime.Job, error) {
 	restore, restoreDir := e.latest, e.latestDir
 	e.mu.Unlock()
 	var job *runtime.Job
-	opts := runtime.JobOptions{Clock: e.cfg.Clock, ExactlyOnce: e.cfg.ExactlyOnce, FinalCheckpoint: e.cfg.Interval > 0,
+	opts := runtime.JobOptions{Clock: e.cfg.Clock, ExactlyOnce: e.cfg.ExactlyOnce, FinalCheckpoint: e.cfg.Interval > 0 && !e.cfg.NoFinalCheckpoint,
 		State: e.cfg.State,
 		OnUnexpectedAck: func(kind runtime.AckKind, id int64, task string) {
 			e.logf("[WARN] Ignored a %s acknowledgement of checkpoint %d from %s.", kind, id, task)

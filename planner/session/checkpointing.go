@@ -43,6 +43,11 @@ func (s *Session) checkpointConfig() (checkpoint.Config, error) {
 	if cfg.TolerableFailures, err = c.Int("execution.checkpointing.tolerable-failed-checkpoints", 0); err != nil {
 		return bad(err)
 	}
+	afterFinish, err := c.Bool("execution.checkpointing.checkpoints-after-tasks-finish", true)
+	if err != nil {
+		return bad(err)
+	}
+	cfg.NoFinalCheckpoint = !afterFinish
 	if cfg.NumRetained, err = c.Int("execution.checkpointing.num-retained", 1); err != nil {
 		return bad(err)
 	}
