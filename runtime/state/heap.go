@@ -238,28 +238,28 @@ func (b *HeapBackend) RegisterMap(d Descriptor) (MapState, error) {
 
 // RegisterReducing implements KeyedBackend.
 func (b *HeapBackend) RegisterReducing(d Descriptor, reduce ReduceFunc) (ReducingState, error) {
-	if reduce == nil {
-		return nil, fmt.Errorf("state: operator %s: reducing state %q needs a ReduceFunc", b.cfg.OperatorID, d.Name)
+	if err := checkReduce(b.cfg.OperatorID, d.Name, reduce); err != nil {
+		return nil, err
 	}
 	s, err := b.register(d, KindReducing)
 	if err != nil {
 		return nil, err
 	}
 	s.reduce = reduce
-	return &heapReducing{heapValue{b: b, s: s}}, nil
+	return &foldingReducing{ValueState: &heapValue{b: b, s: s}, reduce: reduce}, nil
 }
 
 // RegisterAggregating implements KeyedBackend.
 func (b *HeapBackend) RegisterAggregating(d Descriptor, agg AggregateFuncs) (AggregatingState, error) {
-	if agg.Add == nil || agg.Result == nil {
-		return nil, fmt.Errorf("state: operator %s: aggregating state %q needs Add and Result functions", b.cfg.OperatorID, d.Name)
+	if err := checkAggregate(b.cfg.OperatorID, d.Name, agg); err != nil {
+		return nil, err
 	}
 	s, err := b.register(d, KindAggregating)
 	if err != nil {
 		return nil, err
 	}
 	s.agg = agg
-	return &heapAggregating{heapValue{b: b, s: s}}, nil
+	return &foldingAggregating{ValueState: &heapValue{b: b, s: s}, agg: agg, operatorID: b.cfg.OperatorID, name: d.Name}, nil
 }
 
 // frozen reports whether a map of generation gen may be held by a live

@@ -17,11 +17,9 @@ type heapValue struct {
 }
 
 var (
-	_ ValueState       = (*heapValue)(nil)
-	_ ListState        = (*heapList)(nil)
-	_ MapState         = (*heapMap)(nil)
-	_ ReducingState    = (*heapReducing)(nil)
-	_ AggregatingState = (*heapAggregating)(nil)
+	_ ValueState = (*heapValue)(nil)
+	_ ListState  = (*heapList)(nil)
+	_ MapState   = (*heapMap)(nil)
 )
 
 func (h *heapValue) now() int64 {
@@ -92,61 +90,6 @@ func nonNil(v []byte) []byte {
 		return []byte{}
 	}
 	return v
-}
-
-// heapReducing implements ReducingState.
-type heapReducing struct{ heapValue }
-
-// Add implements ReducingState.
-func (h *heapReducing) Add(v []byte) error {
-	acc, ok, err := h.Value()
-	if err != nil {
-		return err
-	}
-	if ok {
-		v = h.s.reduce(acc, v)
-	}
-	return h.Update(v)
-}
-
-// Get implements ReducingState.
-func (h *heapReducing) Get() ([]byte, bool, error) { return h.Value() }
-
-// heapAggregating implements AggregatingState; the stored value is the
-// accumulator.
-type heapAggregating struct{ heapValue }
-
-// Add implements AggregatingState.
-func (h *heapAggregating) Add(v []byte) error {
-	acc, _, err := h.Value()
-	if err != nil {
-		return err
-	}
-	return h.Update(h.s.agg.Add(acc, v))
-}
-
-// MergeAccumulator implements AggregatingState.
-func (h *heapAggregating) MergeAccumulator(other []byte) error {
-	acc, ok, err := h.Value()
-	if err != nil {
-		return err
-	}
-	if ok {
-		if h.s.agg.Merge == nil {
-			return errNoMerge(h.b.cfg.OperatorID, h.s.name)
-		}
-		other = h.s.agg.Merge(acc, other)
-	}
-	return h.Update(other)
-}
-
-// Get implements AggregatingState.
-func (h *heapAggregating) Get() ([]byte, bool, error) {
-	acc, ok, err := h.Value()
-	if !ok || err != nil {
-		return nil, false, err
-	}
-	return h.s.agg.Result(acc), true, nil
 }
 
 // heapList implements ListState.

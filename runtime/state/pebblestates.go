@@ -10,11 +10,9 @@ import (
 // State handles of the Pebble backend (key and value layout in pebble.go).
 
 var (
-	_ ValueState       = (*pebbleValue)(nil)
-	_ ListState        = (*pebbleList)(nil)
-	_ MapState         = (*pebbleMap)(nil)
-	_ ReducingState    = (*pebbleReducing)(nil)
-	_ AggregatingState = (*pebbleAggregating)(nil)
+	_ ValueState = (*pebbleValue)(nil)
+	_ ListState  = (*pebbleList)(nil)
+	_ MapState   = (*pebbleMap)(nil)
 )
 
 func (b *PebbleBackend) wrap(s *pebbleState, err error) error {
@@ -89,60 +87,6 @@ func (h *pebbleValue) Clear() error {
 		return b.wrap(h.s, err)
 	}
 	return nil
-}
-
-// pebbleReducing implements ReducingState.
-type pebbleReducing struct{ pebbleValue }
-
-// Add implements ReducingState.
-func (h *pebbleReducing) Add(v []byte) error {
-	acc, ok, err := h.Value()
-	if err != nil {
-		return err
-	}
-	if ok {
-		v = h.s.reduce(acc, v)
-	}
-	return h.Update(v)
-}
-
-// Get implements ReducingState.
-func (h *pebbleReducing) Get() ([]byte, bool, error) { return h.Value() }
-
-// pebbleAggregating implements AggregatingState.
-type pebbleAggregating struct{ pebbleValue }
-
-// Add implements AggregatingState.
-func (h *pebbleAggregating) Add(v []byte) error {
-	acc, _, err := h.Value()
-	if err != nil {
-		return err
-	}
-	return h.Update(h.s.agg.Add(acc, v))
-}
-
-// MergeAccumulator implements AggregatingState.
-func (h *pebbleAggregating) MergeAccumulator(other []byte) error {
-	acc, ok, err := h.Value()
-	if err != nil {
-		return err
-	}
-	if ok {
-		if h.s.agg.Merge == nil {
-			return errNoMerge(h.b.cfg.OperatorID, h.s.name)
-		}
-		other = h.s.agg.Merge(acc, other)
-	}
-	return h.Update(other)
-}
-
-// Get implements AggregatingState.
-func (h *pebbleAggregating) Get() ([]byte, bool, error) {
-	acc, ok, err := h.Value()
-	if !ok || err != nil {
-		return nil, false, err
-	}
-	return h.s.agg.Result(acc), true, nil
 }
 
 // pebbleList implements ListState.
