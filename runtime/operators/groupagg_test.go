@@ -1,14 +1,10 @@
 package operators
 
 import (
-	"bytes"
 	"fmt"
-	"io"
 	"math/rand"
-	"os"
 	"slices"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -360,7 +356,7 @@ func (h *aggHarness) agg() *GroupAggregate { return h.op.(*GroupAggregate) }
 
 // newAggBackend creates a backend of kind for a subtask, restored from
 // handles when given.
-func newAggBackend(t testing.TB, kind aggBackend, subtask, par int, handles [][]byte, store *memStore) (state.KeyedBackend, error) {
+func newAggBackend(t testing.TB, kind aggBackend, subtask, par int, handles [][]byte, store *state.MemoryStore) (state.KeyedBackend, error) {
 	lo, hi := runtime.KeyGroupRange(subtask, 128, par)
 	cfg := state.Config{OperatorID: "agg", Subtask: subtask, Parallelism: par, MaxParallelism: 128, KeyGroupStart: lo, KeyGroupEnd: hi, Incremental: true}
 	typ := state.BackendHeap
@@ -381,7 +377,7 @@ func newAggBackend(t testing.TB, kind aggBackend, subtask, par int, handles [][]
 }
 
 // startAgg creates and opens an aggregate subtask; Open's error is returned.
-func startAgg(t testing.TB, f func(int, int) (runtime.Operator, error), kind aggBackend, subtask, par int, handles [][]byte, store *memStore) (*aggHarness, error) {
+func startAgg(t testing.TB, f func(int, int) (runtime.Operator, error), kind aggBackend, subtask, par int, handles [][]byte, store *state.MemoryStore) (*aggHarness, error) {
 	t.Helper()
 	op, err := f(subtask, par)
 	if err != nil {
@@ -419,9 +415,9 @@ func startAgg(t testing.TB, f func(int, int) (runtime.Operator, error), kind agg
 	return h, nil
 }
 
-func openAgg(t testing.TB, f func(int, int) (runtime.Operator, error), kind aggBackend, subtask, par int, handles [][]byte, store ...*memStore) *aggHarness {
+func openAgg(t testing.TB, f func(int, int) (runtime.Operator, error), kind aggBackend, subtask, par int, handles [][]byte, store ...*state.MemoryStore) *aggHarness {
 	t.Helper()
-	var st *memStore
+	var st *state.MemoryStore
 	if len(store) > 0 {
 		st = store[0]
 	}
@@ -435,7 +431,7 @@ func openAgg(t testing.TB, f func(int, int) (runtime.Operator, error), kind aggB
 // snapshot takes a checkpoint of the aggregate's backend as the runtime
 // does (SnapshotState, then both phases of the backend snapshot) and
 // returns the marshalled handle.
-func (h *aggHarness) snapshot(t testing.TB, id int64, store *memStore) []byte {
+func (h *aggHarness) snapshot(t testing.TB, id int64, store *state.MemoryStore) []byte {
 	t.Helper()
 	if st, err := h.op.SnapshotState(id); err != nil || st != nil {
 		t.Fatalf("SnapshotState = %d bytes, %v; want nil (state is in the backend)", len(st), err)
@@ -450,61 +446,6 @@ func (h *aggHarness) snapshot(t testing.TB, id int64, store *memStore) []byte {
 		t.Fatal(err)
 	}
 	return state.MarshalHandle(hd)
-}
-
-// memStore is an in-memory checkpoint store (state.SnapshotWriter and
-// state.SnapshotReader).
-type memStore struct {
-	mu    sync.Mutex
-	files map[string][]byte
-	seq   int
-}
-
-func newMemStore() *memStore { return &memStore{files: map[string][]byte{}} }
-
-func (m *memStore) WriteExclusive(r io.Reader) (string, int64, error) {
-	data, err := io.ReadAll(r)
-	if err != nil {
-		return "", 0, err
-	}
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	m.seq++
-	ref := fmt.Sprintf("chk/%06d", m.seq)
-	m.files[ref] = data
-	return ref, int64(len(data)), nil
-}
-
-func (m *memStore) WriteShared(name string, r io.Reader) (string, int64, error) {
-	data, err := io.ReadAll(r)
-	if err != nil {
-		return "", 0, err
-	}
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	ref := "shared/" + name
-	if _, dup := m.files[ref]; dup {
-		return "", 0, fmt.Errorf("shared file %s written twice", name)
-	}
-	m.files[ref] = data
-	return ref, int64(len(data)), nil
-}
-
-func (m *memStore) SharedExists(name string) bool {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	_, ok := m.files["shared/"+name]
-	return ok
-}
-
-func (m *memStore) Open(ref string) (io.ReadCloser, error) {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	data, ok := m.files[ref]
-	if !ok {
-		return nil, &os.PathError{Op: "open", Path: ref, Err: os.ErrNotExist}
-	}
-	return io.NopCloser(bytes.NewReader(data)), nil
 }
 
 // dumpState renders every key's states (acc value and map entries, sorted)
@@ -654,7 +595,7 @@ func TestGroupAggregateSnapshotRoundTrip(t *testing.T) {
 	f := NewGroupAggregate(keys, calls, in, out, AggOptions{})
 	for _, kind := range runtimeBackends {
 		t.Run(kind.String(), func(t *testing.T) {
-			store := newMemStore()
+			store := state.NewMemoryStore()
 			a := openAgg(t, f, kind, 0, 1, nil)
 			a.feed(t, snapshotInput(200, 0))
 			a.feed(t, snapshotInput(50, 1))
@@ -689,9 +630,9 @@ func TestGroupAggregateSnapshotRoundTrip(t *testing.T) {
 				t.Errorf("expected a state mismatch error, got %v", err)
 			}
 			// A damaged checkpoint fails Open.
-			bad := newMemStore()
-			for ref, data := range store.files {
-				bad.files[ref] = data[:len(data)/2]
+			bad := state.NewMemoryStore()
+			for ref, data := range store.Files() {
+				bad.SetFile(ref, data[:len(data)/2])
 			}
 			if _, err := startAgg(t, f, kind, 0, 1, [][]byte{h}, bad); err == nil {
 				t.Errorf("expected a corrupt checkpoint error")
@@ -726,7 +667,7 @@ func TestGroupAggregateRescaleRestore(t *testing.T) {
 	f := NewGroupAggregate(keys, calls, in, out, AggOptions{})
 	for _, kind := range runtimeBackends {
 		t.Run(kind.String(), func(t *testing.T) {
-			store := newMemStore()
+			store := state.NewMemoryStore()
 			a := openAgg(t, f, kind, 0, 1, nil)
 			a.feed(t, snapshotInput(300, 0))
 			h1 := a.snapshot(t, 1, store)
@@ -873,7 +814,7 @@ func TestGroupAggregateIntKeySnapshot(t *testing.T) {
 	calls := []AggCall{{Kind: AggCountStar, Arg: -1, Type: bigint}, {Kind: AggMax, Arg: 0, Type: types.String}}
 	f := NewGroupAggregate([]int{1}, calls, kvTypes, []*types.Type{bigint, bigint, types.String}, AggOptions{})
 	for _, kind := range runtimeBackends {
-		store := newMemStore()
+		store := state.NewMemoryStore()
 		a := openAgg(t, f, kind, 0, 1, nil)
 		a.feed(t, mkBatch(kvTypes, ins("a", 1), ins("b", nil), ins("c", 2), ins("d", nil), ins("e", 3)))
 		b := openAgg(t, f, kind, 0, 1, [][]byte{a.snapshot(t, 1, store)}, store)
@@ -899,7 +840,7 @@ func TestGroupAggregateBackendsAgree(t *testing.T) {
 	out = append(out, types.String, types.Double, bigint, bigint)
 	f := NewGroupAggregate(keys, calls, in, out, AggOptions{})
 	rng := rand.New(rand.NewSource(7))
-	store := newMemStore()
+	store := state.NewMemoryStore()
 	hs := make([]*aggHarness, len(allBackends))
 	for i, kind := range allBackends {
 		hs[i] = openAgg(t, f, kind, 0, 1, nil)

@@ -349,7 +349,7 @@ func TestRegistrationErrors(t *testing.T) {
 		if _, err := b.RegisterAggregating(Descriptor{Name: "a"}, AggregateFuncs{}); err == nil {
 			t.Fatal("empty AggregateFuncs accepted")
 		}
-		if err := b.Restore(nil, newMemStore()); err == nil {
+		if err := b.Restore(nil, NewMemoryStore()); err == nil {
 			t.Fatal("Restore after registration accepted")
 		}
 	})
@@ -442,7 +442,7 @@ func TestTTL(t *testing.T) {
 
 		// A snapshot drops expired entries; the restored state has none of
 		// them, even once the clock is turned back.
-		store := newMemStore()
+		store := NewMemoryStore()
 		p, err := b.Snapshot(1)
 		must(t, err)
 		hd, err := p.Write(store)
@@ -488,7 +488,7 @@ func TestTTLSweepShrinksState(t *testing.T) {
 			must(t, st.v.Update(bytes.Repeat([]byte("x"), 100)))
 		}
 		clock.advance(2 * time.Minute)
-		store := newMemStore()
+		store := NewMemoryStore()
 		p, err := b.Snapshot(1)
 		must(t, err)
 		_, err = p.Write(store)

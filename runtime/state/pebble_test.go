@@ -34,7 +34,7 @@ func TestPebbleIncremental(t *testing.T) {
 		}
 		must(t, st.v.Update(val))
 	}
-	store := newMemStore()
+	store := NewMemoryStore()
 	raw1 := snapshotTo(t, b, 1, store)
 	full := store.bytes
 	if len(store.shared) == 0 {
@@ -193,7 +193,7 @@ func TestPebbleSnapshotDirsCleaned(t *testing.T) {
 	must(t, err)
 	p2, err := b.Snapshot(2)
 	must(t, err)
-	_, err = p1.Write(newMemStore())
+	_, err = p1.Write(NewMemoryStore())
 	must(t, err)
 	p2.Release()
 	ents, err := readDirNames(b.cfg.Dir)
@@ -210,7 +210,7 @@ func TestPebbleIncrementalWithCompactions(t *testing.T) {
 	b := newTestBackend(t, backendKinds[1], 0, 1, nil).(*PebbleBackend)
 	st := registerTestStates(t, b)
 	m := newModel()
-	store := newMemStore()
+	store := NewMemoryStore()
 	confirmed := map[string]string{} // local name -> ref
 	op := 0
 	for id := int64(1); id <= 8; id++ {

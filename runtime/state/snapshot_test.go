@@ -10,7 +10,7 @@ import (
 )
 
 // snapshotTo runs both phases of a snapshot into store.
-func snapshotTo(t testing.TB, b KeyedBackend, id int64, store *memStore) []byte {
+func snapshotTo(t testing.TB, b KeyedBackend, id int64, store *MemoryStore) []byte {
 	t.Helper()
 	p, err := b.Snapshot(id)
 	must(t, err)
@@ -30,7 +30,7 @@ func TestSnapshotRestoreRoundTrip(t *testing.T) {
 				for i := 0; i < 3000; i++ {
 					apply(t, b, st, m, i)
 				}
-				store := newMemStore()
+				store := NewMemoryStore()
 				h := snapshotTo(t, b, 1, store)
 				b2 := newTestBackend(t, k, 0, 1, nil)
 				must(t, b2.Restore([][]byte{h}, store))
@@ -65,7 +65,7 @@ func TestSnapshotWhileWriting(t *testing.T) {
 		for i := 0; i < 2000; i++ {
 			apply(t, b, st, m, i)
 		}
-		store := newMemStore()
+		store := NewMemoryStore()
 		type result struct {
 			want *model
 			h    []byte
@@ -136,7 +136,7 @@ func TestReleasedSnapshot(t *testing.T) {
 		must(t, err)
 		p.Release()
 		p.Release()
-		if _, err := p.Write(newMemStore()); err == nil {
+		if _, err := p.Write(NewMemoryStore()); err == nil {
 			t.Fatal("Write after Release succeeded")
 		}
 		if hb, ok := b.(*HeapBackend); ok && hb.maxLive.Load() != 0 {
@@ -155,7 +155,7 @@ func TestReleasedSnapshot(t *testing.T) {
 // handles of all of them into newP subtasks.
 func rescale(t *testing.T, k backendKind, oldP, newP int, seekable bool) {
 	const nKeys = 3000
-	store := newMemStore()
+	store := NewMemoryStore()
 	store.seekable = seekable
 	var handles [][]byte
 	want := newModel()
@@ -237,15 +237,15 @@ func TestRestoreErrors(t *testing.T) {
 		for i := 0; i < 1000; i++ {
 			apply(t, b, st, m, i)
 		}
-		store := newMemStore()
+		store := NewMemoryStore()
 		raw := snapshotTo(t, b, 1, store)
 		h, err := UnmarshalHandle(raw)
 		must(t, err)
-		restore := func(s *memStore, handles ...[]byte) error {
+		restore := func(s *MemoryStore, handles ...[]byte) error {
 			return newTestBackend(t, k, 0, 1, nil).Restore(handles, s)
 		}
-		copyStore := func() *memStore {
-			c := newMemStore()
+		copyStore := func() *MemoryStore {
+			c := NewMemoryStore()
 			for n, d := range store.files {
 				c.files[n] = append([]byte(nil), d...)
 			}

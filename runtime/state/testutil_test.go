@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"fmt"
 	"hash/fnv"
-	"io"
 	"os"
 	"sort"
 	"sync"
@@ -12,79 +11,8 @@ import (
 	"time"
 )
 
-// memStore is an in-memory checkpoint store: a SnapshotWriter (recording
-// what each call wrote) and a SnapshotReader.
-type memStore struct {
-	mu        sync.Mutex
-	files     map[string][]byte
-	seq       int
-	exclusive []string // refs written by WriteExclusive, in order
-	shared    []string // names written by WriteShared, in order
-	bytes     int64    // total bytes written
-	seekable  bool     // Open returns an io.Seeker too
-}
-
-type seekableReader struct {
-	*bytes.Reader
-	io.Closer
-}
-
-func newMemStore() *memStore { return &memStore{files: map[string][]byte{}} }
-
-func (m *memStore) WriteExclusive(r io.Reader) (string, int64, error) {
-	data, err := io.ReadAll(r)
-	if err != nil {
-		return "", 0, err
-	}
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	m.seq++
-	ref := fmt.Sprintf("chk/%06d", m.seq)
-	m.files[ref] = data
-	m.exclusive = append(m.exclusive, ref)
-	m.bytes += int64(len(data))
-	return ref, int64(len(data)), nil
-}
-
-func (m *memStore) WriteShared(name string, r io.Reader) (string, int64, error) {
-	data, err := io.ReadAll(r)
-	if err != nil {
-		return "", 0, err
-	}
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	ref := "shared/" + name
-	if _, dup := m.files[ref]; dup {
-		return "", 0, fmt.Errorf("shared file %s written twice", name)
-	}
-	m.files[ref] = data
-	m.shared = append(m.shared, name)
-	m.bytes += int64(len(data))
-	return ref, int64(len(data)), nil
-}
-
-func (m *memStore) SharedExists(name string) bool {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	_, ok := m.files["shared/"+name]
-	return ok
-}
-
-func (m *memStore) Open(ref string) (io.ReadCloser, error) {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	data, ok := m.files[ref]
-	if !ok {
-		return nil, &os.PathError{Op: "open", Path: ref, Err: os.ErrNotExist}
-	}
-	if m.seekable {
-		return seekableReader{bytes.NewReader(data), io.NopCloser(nil)}, nil
-	}
-	return io.NopCloser(bytes.NewReader(data)), nil
-}
-
 // resetCounters forgets what was recorded (not the files).
-func (m *memStore) resetCounters() {
+func (m *MemoryStore) resetCounters() {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	m.exclusive, m.shared, m.bytes = nil, nil, 0
