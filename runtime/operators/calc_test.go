@@ -143,15 +143,15 @@ func TestCalcRejectsNonBooleanCondition(t *testing.T) {
 	}
 }
 
-// TestCalcWithLibrary runs Calc with the function library once it exists.
+// TestCalcWithLibrary runs Calc with the function library.
 func TestCalcWithLibrary(t *testing.T) {
 	gt, ok := expr.Lookup(">")
 	if !ok {
-		t.Skip("function library has no '>' yet")
+		t.Fatal("function library has no '>'")
 	}
 	plus, ok := expr.Lookup("+")
 	if !ok {
-		t.Skip("function library has no '+' yet")
+		t.Fatal("function library has no '+'")
 	}
 	a, b := col(0, types.BigInt), col(1, types.BigInt)
 	cond, err := expr.NewCall(gt, b, litInt(5))
