@@ -7,6 +7,7 @@ import (
 	"github.com/pingcap/tidb/pkg/parser/ast"
 
 	"github.com/flinkgo/engine/connectors"
+	"github.com/flinkgo/engine/connectors/formats"
 	"github.com/flinkgo/engine/runtime/expr"
 	"github.com/flinkgo/engine/runtime/types"
 	"github.com/flinkgo/engine/sql"
@@ -741,9 +742,20 @@ func (p *Planner) factory(t *Table) (connectors.Factory, error) {
 	return f, nil
 }
 
-// FormatOptionKeys returns the option keys of the formats a table uses; set
-// by the formats package wiring (see session), nil when unknown.
-var FormatOptionKeys = func(options map[string]string) []string { return nil }
+// FormatOptionKeys returns the option keys of the formats a table uses
+// ('format', 'key.format', 'value.format'), for option validation.
+func FormatOptionKeys(opts map[string]string) []string {
+	var keys []string
+	if f, ok := opts["format"]; ok {
+		keys = append(keys, formats.OptionKeys(f, "")...)
+	}
+	for _, p := range []string{"key.", "value."} {
+		if f, ok := opts[p+"format"]; ok {
+			keys = append(keys, formats.OptionKeys(f, p)...)
+		}
+	}
+	return keys
+}
 
 func (p *Planner) connectorTable(t *Table) *connectors.Table {
 	ct := &connectors.Table{Name: t.Name, Columns: t.ConnectorColumns, Options: t.Options, Config: p.Config.Map()}

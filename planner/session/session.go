@@ -10,7 +10,6 @@ import (
 	"sync"
 
 	"github.com/flinkgo/engine/checkpoint"
-	"github.com/flinkgo/engine/connectors/formats"
 	"github.com/flinkgo/engine/planner"
 	"github.com/flinkgo/engine/runtime"
 	"github.com/flinkgo/engine/runtime/types"
@@ -18,21 +17,6 @@ import (
 
 	_ "github.com/flinkgo/engine/connectors/all" // built-in connectors
 )
-
-func init() {
-	planner.FormatOptionKeys = func(opts map[string]string) []string {
-		var keys []string
-		if f, ok := opts["format"]; ok {
-			keys = append(keys, formats.OptionKeys(f, "")...)
-		}
-		for _, p := range []string{"key.", "value."} {
-			if f, ok := opts[p+"format"]; ok {
-				keys = append(keys, formats.OptionKeys(f, p)...)
-			}
-		}
-		return keys
-	}
-}
 
 // Options configure a new session.
 type Options struct {
