@@ -4,7 +4,6 @@ import (
 	"bufio"
 	"encoding/binary"
 	"fmt"
-	"hash"
 	"hash/crc32"
 	"io"
 	"slices"
@@ -154,7 +153,8 @@ func (p *heapSnapshot) Write(w SnapshotWriter) (Handle, error) {
 }
 
 // header builds the file prefix: magic, version, header with the block
-// offsets (computed by a counting pass over the frozen maps), header CRC.
+// offsets (computed by encoding every block once without keeping it), header
+// CRC.
 func (p *heapSnapshot) header() []byte {
 	n := p.end - p.start + 1
 	h := binary.AppendUvarint(nil, uint64(p.start))
@@ -167,13 +167,11 @@ func (p *heapSnapshot) header() []byte {
 		h = appendBytes(h, []byte(s.name))
 	}
 	var off uint64
-	bw := &blockWriter{count: true}
+	var enc blockEncoder
 	for i := 0; i <= n; i++ {
 		h = binary.BigEndian.AppendUint64(h, off)
 		if i < n {
-			bw.n = 0
-			p.writeBlock(bw, i)
-			off += uint64(bw.n)
+			off += uint64(len(p.encodeBlock(&enc, i))) + 4
 		}
 	}
 	out := append([]byte(heapMagic), heapVersion)
@@ -186,15 +184,14 @@ func (p *heapSnapshot) writeTo(w *bufio.Writer, header []byte) error {
 	if _, err := w.Write(header); err != nil {
 		return err
 	}
-	bw := &blockWriter{w: w, crc: crc32.New(castagnoli)}
+	var enc blockEncoder
+	var c [4]byte
 	for i := 0; i <= p.end-p.start; i++ {
-		bw.crc.Reset()
-		p.writeBlock(bw, i)
-		if bw.err != nil {
-			return bw.err
+		blk := p.encodeBlock(&enc, i)
+		binary.BigEndian.PutUint32(c[:], crc32.Checksum(blk, castagnoli))
+		if _, err := w.Write(blk); err != nil {
+			return err
 		}
-		var c [4]byte
-		binary.BigEndian.PutUint32(c[:], bw.crc.Sum32())
 		if _, err := w.Write(c[:]); err != nil {
 			return err
 		}
@@ -202,30 +199,30 @@ func (p *heapSnapshot) writeTo(w *bufio.Writer, header []byte) error {
 	return nil
 }
 
-// writeBlock emits key group start+kgi of every state (without the
-// trailing CRC, which writeTo appends; the counting pass adds 4 for it).
-func (p *heapSnapshot) writeBlock(w *blockWriter, kgi int) {
+// blockEncoder holds the buffers encodeBlock reuses from block to block.
+type blockEncoder struct {
+	blk  []byte // the block being built
+	ents []byte // the entries of the state being encoded
+}
+
+// encodeBlock encodes key group start+kgi of every state (without the
+// trailing CRC) into enc's buffer and returns it; it is valid until the
+// next call. Each state's map is iterated once.
+func (p *heapSnapshot) encodeBlock(enc *blockEncoder, kgi int) []byte {
+	b := enc.blk[:0]
 	for _, s := range p.states {
 		km := s.groups[kgi]
 		if km == nil {
 			continue
 		}
 		count := 0
-		for _, e := range km.m {
-			if p.keep(&s, *e) {
-				count++
-			}
-		}
-		if count == 0 {
-			continue
-		}
-		w.uvarint(uint64(s.id) + 1)
-		w.uvarint(uint64(count))
+		e2 := enc.ents[:0]
 		for k, e := range km.m {
 			if !p.keep(&s, *e) {
 				continue
 			}
-			w.str(k)
+			count++
+			e2 = appendStr(e2, k)
 			switch s.kind {
 			case KindList:
 				n := 0
@@ -234,11 +231,11 @@ func (p *heapSnapshot) writeBlock(w *blockWriter, kgi int) {
 						n++
 					}
 				}
-				w.uvarint(uint64(n))
+				e2 = binary.AppendUvarint(e2, uint64(n))
 				for _, x := range e.c.list {
 					if !expired(x.ts, s.ttl, p.now) {
-						w.uvarint(uint64(x.ts))
-						w.bytes(x.v)
+						e2 = binary.AppendUvarint(e2, uint64(x.ts))
+						e2 = appendBytes(e2, x.v)
 					}
 				}
 			case KindMap:
@@ -248,24 +245,30 @@ func (p *heapSnapshot) writeBlock(w *blockWriter, kgi int) {
 						n++
 					}
 				}
-				w.uvarint(uint64(n))
+				e2 = binary.AppendUvarint(e2, uint64(n))
 				for mk, x := range e.c.m {
 					if !expired(x.ts, s.ttl, p.now) {
-						w.str(mk)
-						w.uvarint(uint64(x.ts))
-						w.bytes(x.v)
+						e2 = appendStr(e2, mk)
+						e2 = binary.AppendUvarint(e2, uint64(x.ts))
+						e2 = appendBytes(e2, x.v)
 					}
 				}
 			default:
-				w.uvarint(uint64(e.ts))
-				w.bytes(e.v)
+				e2 = binary.AppendUvarint(e2, uint64(e.ts))
+				e2 = appendBytes(e2, e.v)
 			}
 		}
+		enc.ents = e2
+		if count == 0 {
+			continue
+		}
+		b = binary.AppendUvarint(b, uint64(s.id)+1)
+		b = binary.AppendUvarint(b, uint64(count))
+		b = append(b, e2...)
 	}
-	w.uvarint(0)
-	if w.count {
-		w.n += 4
-	}
+	b = binary.AppendUvarint(b, 0)
+	enc.blk = b
+	return b
 }
 
 func (p *heapSnapshot) keep(s *frozenState, e entry) bool {
@@ -273,51 +276,10 @@ func (p *heapSnapshot) keep(s *frozenState, e entry) bool {
 	return hs.live(e, p.now)
 }
 
-// blockWriter either counts bytes (count) or writes them to w and crc.
-type blockWriter struct {
-	count bool
-	n     int64
-	w     *bufio.Writer
-	crc   hash.Hash32
-	err   error
-	buf   [binary.MaxVarintLen64]byte
-	tmp   []byte
-}
-
-func (w *blockWriter) write(b []byte) {
-	if w.count {
-		w.n += int64(len(b))
-		return
-	}
-	if w.err != nil {
-		return
-	}
-	w.crc.Write(b)
-	_, w.err = w.w.Write(b)
-}
-
-func (w *blockWriter) uvarint(v uint64) {
-	n := binary.PutUvarint(w.buf[:], v)
-	w.write(w.buf[:n])
-}
-
-func (w *blockWriter) bytes(b []byte) {
-	w.uvarint(uint64(len(b)))
-	w.write(b)
-}
-
-func (w *blockWriter) str(s string) {
-	w.uvarint(uint64(len(s)))
-	if w.count {
-		w.n += int64(len(s))
-		return
-	}
-	if w.err != nil {
-		return
-	}
-	w.tmp = append(w.tmp[:0], s...)
-	w.crc.Write(w.tmp)
-	_, w.err = w.w.Write(w.tmp)
+// appendStr appends s as a uvarint length and its bytes.
+func appendStr(b []byte, s string) []byte {
+	b = binary.AppendUvarint(b, uint64(len(s)))
+	return append(b, s...)
 }
 
 // errNoMerge is returned by MergeAccumulator without a Merge function.
