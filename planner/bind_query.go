@@ -357,7 +357,7 @@ func (qb *queryBinder) aggregate(s *ast.SelectStmt, in Node, sc *scope, aggs []*
 	for i := range keys {
 		keys[i] = i
 	}
-	agg := &Aggregate{Input: &Calc{Input: in, Exprs: pre, Names: preNames}, Keys: keys, Calls: calls}
+	var agg Node = asWindowAggregate(&Aggregate{Input: &Calc{Input: in, Exprs: pre, Names: preNames}, Keys: keys, Calls: calls})
 	post := scopeOf("", agg.Schema())
 	for k, v := range aggIndex {
 		computed[k] = v
@@ -549,7 +549,12 @@ func (qb *queryBinder) from(n ast.ResultSetNode) (Node, *scope, error) {
 				return nil, nil, qb.errAt("SYSTEM_TIME", "FOR SYSTEM_TIME AS OF (temporal and lookup joins) is not supported yet")
 			}
 			if strings.HasPrefix(src.Name.L, "__tvf_") {
-				return nil, nil, qb.errAt("TABLE", "Table-valued functions (window TVFs, LATERAL TABLE) are not supported yet")
+				var i int
+				fmt.Sscanf(src.Name.L, "__tvf_%d", &i)
+				if i >= len(qb.rw.TableFuncs) {
+					return nil, nil, qb.errAt("TABLE", "malformed table function call")
+				}
+				return qb.windowTVF(&qb.rw.TableFuncs[i], alias)
 			}
 			if alias == "" {
 				alias = src.Name.O

@@ -184,6 +184,31 @@ func (b *graphBuilder) build(n Node) (*runtime.Vertex, error) {
 			b.keys[e] = append(b.keys[e], x.Input.Schema()[k].Name)
 		}
 		return v, nil
+	case *WindowTableFunction:
+		in, err := b.build(x.Input)
+		if err != nil {
+			return nil, err
+		}
+		w := x.Window
+		return b.forward(in, runtime.OperatorSpec{ID: id, Name: "WindowTableFunction",
+			New: operators.NewWindowTableFunction(x.TimeCol, w.Kind, w.Size, w.Slide, w.Step, w.Offset)}), nil
+	case *WindowAggregate:
+		in, err := b.build(x.Input)
+		if err != nil {
+			return nil, err
+		}
+		calls, err := aggSpecs(x.Calls)
+		if err != nil {
+			return nil, err
+		}
+		v := b.newVertex("WindowAggregate", b.opts.Parallelism)
+		v.Chain = []runtime.OperatorSpec{{ID: id, Name: "WindowAggregate",
+			New: operators.NewWindowAggregate(x.Keys, x.EndKey, calls, columnTypes(x.Input.Schema()), columnTypes(x.Schema()))}}
+		e := b.connect(in, v, runtime.Hash, x.Keys, 0)
+		for _, k := range x.Keys {
+			b.keys[e] = append(b.keys[e], x.Input.Schema()[k].Name)
+		}
+		return v, nil
 	case *Union:
 		v := b.newVertex("Union", b.opts.Parallelism)
 		v.Chain = []runtime.OperatorSpec{{ID: id, Name: "Union", New: operators.NewPassThrough()}}

@@ -352,7 +352,12 @@ type aggHarness struct {
 	backend state.KeyedBackend // nil for noRuntime
 }
 
-func (h *aggHarness) agg() *GroupAggregate { return h.op.(*GroupAggregate) }
+func (h *aggHarness) agg() *GroupAggregate {
+	if w, ok := h.op.(*WindowAggregate); ok {
+		return w.GroupAggregate
+	}
+	return h.op.(*GroupAggregate)
+}
 
 // newAggBackend creates a backend of kind for a subtask, restored from
 // handles when given.

@@ -1,0 +1,319 @@
+package operators
+
+import (
+	"fmt"
+	"slices"
+
+	"github.com/flinkgo/engine/runtime"
+	"github.com/flinkgo/engine/runtime/types"
+)
+
+// WindowAggregate is Flink's WindowAggregate over the rows of a window
+// table function (TUMBLE, HOP, CUMULATE): its input is append-only and
+// carries window_start and window_end columns; it groups by key columns
+// that include both, and emits each group's result once, as +I, when the
+// watermark passes the end of the group's window (window_end - 1 ≤
+// watermark), then frees the group's state. Rows that arrive for a window
+// that has already fired are late: they are dropped and counted in
+// OperatorMetrics.LateRecords.
+//
+// State and accumulators are the GroupAggregate's (same "acc" layout; the
+// window columns are part of the group key). Pending windows are indexed in
+// memory (window end → its keys); the index is not checkpointed but rebuilt
+// in Open from the keys of the "acc" state, so restores at any parallelism
+// fire every restored window.
+type WindowAggregate struct {
+	*GroupAggregate
+	endKey    int // index in keyCols of window_end
+	endCol    int // its input column
+	keyTypes  []*types.Type
+	watermark int64
+
+	pending pendingWindows
+	byEnd   map[int64]*windowKeys
+	free    []*windowKeys
+
+	// per fire
+	keyVecs []*types.Vector
+	scratch []*types.Vector // one per key column, for decoding keys
+}
+
+// windowKeys are the groups of one pending window end: key group and the
+// encoded key of each.
+type windowKeys struct {
+	kgs   []int32
+	ends  []int32 // end of each key in arena
+	arena []byte
+}
+
+// pendingWindows are the distinct window ends (µs) with groups, ascending.
+// Few windows are open at a time, so a sorted slice is enough.
+type pendingWindows []int64
+
+var _ runtime.Operator = (*WindowAggregate)(nil)
+
+// NewWindowAggregate returns the factory of a WindowAggregate grouping by
+// keyCols (which include window_start and window_end; windowEndKey is the
+// position of window_end in keyCols) and computing calls. Output columns:
+// the key columns, then one per call.
+func NewWindowAggregate(keyCols []int, windowEndKey int, calls []AggCall, inputTypes, outputTypes []*types.Type) func(subtask, parallelism int) (runtime.Operator, error) {
+	return func(subtask, parallelism int) (runtime.Operator, error) {
+		if windowEndKey < 0 || windowEndKey >= len(keyCols) {
+			return nil, fmt.Errorf("operators: window aggregate: window_end key %d out of range", windowEndKey)
+		}
+		g, err := newGroupAggregate(keyCols, calls, inputTypes, outputTypes, AggOptions{InsertOnlyInput: true})
+		if err != nil {
+			return nil, err
+		}
+		w := &WindowAggregate{GroupAggregate: g, endKey: windowEndKey, endCol: keyCols[windowEndKey],
+			watermark: runtime.MinWatermark, byEnd: map[int64]*windowKeys{}}
+		if inputTypes[w.endCol].Kind.Physical() != types.PhysInt64 {
+			return nil, fmt.Errorf("operators: window aggregate: window_end column is %s", inputTypes[w.endCol])
+		}
+		for _, c := range keyCols {
+			w.keyTypes = append(w.keyTypes, inputTypes[c])
+		}
+		return w, nil
+	}
+}
+
+// Open registers the states and rebuilds the pending windows from the
+// restored groups.
+func (w *WindowAggregate) Open(ctx *runtime.OperatorContext, out runtime.Output) error {
+	if err := w.GroupAggregate.Open(ctx, out); err != nil {
+		return err
+	}
+	w.keyVecs = make([]*types.Vector, len(w.keyTypes))
+	for i, t := range w.keyTypes {
+		w.keyVecs[i] = types.NewVector(t, fireChunk)
+	}
+	w.scratch = make([]*types.Vector, len(w.keyTypes))
+	for i, t := range w.keyTypes {
+		w.scratch[i] = types.NewVector(t, 1)
+	}
+	var derr error
+	err := w.backend.Keys("acc", func(kg int, key []byte) bool {
+		end, err := w.endOf(key)
+		if err != nil {
+			derr = fmt.Errorf("operators: window aggregate %s: restored group key: %w", ctx.OperatorID, err)
+			return false
+		}
+		w.schedule(end, kg, key)
+		return true
+	})
+	if err == nil {
+		err = derr
+	}
+	return err
+}
+
+// endOf decodes the window end (µs) out of an encoded group key.
+func (w *WindowAggregate) endOf(key []byte) (int64, error) {
+	b := key
+	var err error
+	for i := 0; i <= w.endKey; i++ {
+		v := w.scratch[i]
+		v.Reset()
+		if b, err = decodeKeyValue(v, b); err != nil {
+			return 0, err
+		}
+	}
+	if v := w.scratch[w.endKey]; !v.IsNull(0) {
+		return v.Ints[0], nil
+	}
+	return 0, errCorruptKey
+}
+
+// schedule records that window end has the group (kg, key).
+func (w *WindowAggregate) schedule(end int64, kg int, key []byte) {
+	wk := w.byEnd[end]
+	if wk == nil {
+		if n := len(w.free); n > 0 {
+			wk, w.free = w.free[n-1], w.free[:n-1]
+		} else {
+			wk = &windowKeys{}
+		}
+		w.byEnd[end] = wk
+		i, _ := slices.BinarySearch(w.pending, end)
+		w.pending = slices.Insert(w.pending, i, end)
+	}
+	wk.kgs = append(wk.kgs, int32(kg))
+	wk.arena = append(wk.arena, key...)
+	wk.ends = append(wk.ends, int32(len(wk.arena)))
+}
+
+// fired reports whether the window ending at end (µs) has fired at wm (ms).
+func fired(end, wm int64) bool {
+	return wm != runtime.MinWatermark && floorDiv(end, 1000)-1 <= wm
+}
+
+func floorDiv(a, b int64) int64 {
+	q := a / b
+	if (a%b != 0) && ((a < 0) != (b < 0)) {
+		q--
+	}
+	return q
+}
+
+// ProcessBatch folds the rows into their window groups; nothing is emitted.
+func (w *WindowAggregate) ProcessBatch(_ int, b *types.Batch) error {
+	if b.Len == 0 {
+		return nil
+	}
+	g := w.GroupAggregate
+	if g.backend == nil {
+		return errAggClosed
+	}
+	g.keys.group(b, &g.enc, false)
+	for c, call := range g.calls {
+		if call.Arg >= 0 {
+			g.args[c] = b.Cols[call.Arg]
+		}
+	}
+	var err error
+	ends := b.Cols[w.endCol]
+	for s := range g.keys.n {
+		rows := g.keys.rowsOf(int32(s))
+		end := ends.Ints[rows[0]]
+		if fired(end, w.watermark) {
+			if g.ctx.Metrics != nil {
+				g.ctx.Metrics.LateRecords.Add(int64(len(rows)))
+			}
+			continue
+		}
+		if err = w.fold(b, int32(s), rows, end); err != nil {
+			break
+		}
+	}
+	clear(g.args)
+	g.recordStateSize()
+	return err
+}
+
+func (w *WindowAggregate) fold(b *types.Batch, s int32, rows []int32, end int64) error {
+	g := w.GroupAggregate
+	kg := runtime.KeyGroupOf(runtime.HashKey(b.Cols, g.keyCols, int(rows[0])), g.maxPar)
+	key := g.keys.key(s)
+	g.backend.SetCurrentKey(kg, key)
+	v, existed, err := g.accState.Value()
+	if err != nil {
+		return err
+	}
+	if existed {
+		if err := g.decodeAcc(v); err != nil {
+			return err
+		}
+	} else {
+		g.resetAcc()
+		w.schedule(end, kg, key)
+	}
+	for _, r := range rows {
+		if err := g.applyRow(b, int(r), 1); err != nil {
+			return err
+		}
+	}
+	g.accBuf = g.encodeAcc(g.accBuf[:0])
+	return g.accState.Update(g.accBuf)
+}
+
+// fireChunk bounds the rows of one emitted batch.
+const fireChunk = 4096
+
+// ProcessWatermark fires every window that ends at or before the watermark,
+// in window-end order, then forwards the watermark.
+func (w *WindowAggregate) ProcessWatermark(wm int64) error {
+	if wm > w.watermark {
+		w.watermark = wm
+	}
+	for len(w.pending) > 0 && fired(w.pending[0], w.watermark) {
+		end := w.pending[0]
+		w.pending = w.pending[1:]
+		wk := w.byEnd[end]
+		delete(w.byEnd, end)
+		if err := w.fire(wk); err != nil {
+			return err
+		}
+		wk.kgs, wk.ends, wk.arena = wk.kgs[:0], wk.ends[:0], wk.arena[:0]
+		w.free = append(w.free, wk)
+	}
+	w.recordStateSize()
+	return w.out.EmitWatermark(wm)
+}
+
+// fire emits the results of the groups of one window and clears them.
+func (w *WindowAggregate) fire(wk *windowKeys) error {
+	g := w.GroupAggregate
+	w.resetOutput()
+	start := int32(0)
+	for i, kg := range wk.kgs {
+		key := wk.arena[start:wk.ends[i]]
+		start = wk.ends[i]
+		g.backend.SetCurrentKey(int(kg), key)
+		v, ok, err := g.accState.Value()
+		if err != nil {
+			return err
+		}
+		if !ok {
+			continue // expired by TTL
+		}
+		if err := g.decodeAcc(v); err != nil {
+			return err
+		}
+		if err := g.appendResults(); err != nil {
+			return err
+		}
+		b := key
+		for _, kv := range w.keyVecs {
+			if b, err = decodeKeyValue(kv, b); err != nil {
+				return fmt.Errorf("operators: window aggregate %s: group key: %w", g.ctx.OperatorID, err)
+			}
+		}
+		if err := g.clearGroup(); err != nil {
+			return err
+		}
+		if int(g.nvals) >= fireChunk {
+			if err := w.emit(); err != nil {
+				return err
+			}
+		}
+	}
+	return w.emit()
+}
+
+func (w *WindowAggregate) resetOutput() {
+	g := w.GroupAggregate
+	for _, v := range g.vals {
+		v.Reset()
+	}
+	for _, v := range w.keyVecs {
+		v.Reset()
+	}
+	g.nvals = 0
+}
+
+// emit sends the fired rows collected so far.
+func (w *WindowAggregate) emit() error {
+	g := w.GroupAggregate
+	n := int(g.nvals)
+	if n == 0 {
+		return nil
+	}
+	ob := &types.Batch{Cols: make([]*types.Vector, len(g.outTypes)), Len: n}
+	nk := len(g.keyCols)
+	for k, kv := range w.keyVecs {
+		v := types.NewVector(g.outTypes[k], n)
+		v.AppendRange(kv, 0, n)
+		ob.Cols[k] = v
+	}
+	for c := range g.accs {
+		v := types.NewVector(g.outTypes[nk+c], n)
+		v.AppendRange(g.vals[c], 0, n)
+		ob.Cols[nk+c] = v
+	}
+	w.resetOutput()
+	return g.out.Emit(ob)
+}
+
+// Finish fires nothing: at the end of input the runtime sends the final
+// watermark first (MaxWatermark), which fires every window.
+func (w *WindowAggregate) Finish() error { return nil }

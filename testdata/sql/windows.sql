@@ -1,0 +1,51 @@
+-- window table functions over a bounded CSV file with event time:
+-- TUMBLE, HOP and CUMULATE aggregations emit one final row per window
+SET 'table.dml-sync' = 'true';
+
+CREATE TABLE bids (
+  id INT,
+  item STRING,
+  price INT,
+  ts TIMESTAMP(3),
+  WATERMARK FOR ts AS ts - INTERVAL '3' SECOND
+) WITH (
+  'connector' = 'filesystem',
+  'path' = 'data/bids_csv',
+  'format' = 'csv'
+);
+
+CREATE TABLE tumbling (item STRING, window_start TIMESTAMP(3), window_end TIMESTAMP(3), bids BIGINT, total INT, top INT)
+WITH ('connector' = 'print', 'print-identifier' = 'tumble');
+
+INSERT INTO tumbling
+SELECT item, window_start, window_end, COUNT(*), SUM(price), MAX(price)
+FROM TABLE(TUMBLE(TABLE bids, DESCRIPTOR(ts), INTERVAL '10' SECOND))
+GROUP BY item, window_start, window_end;
+
+CREATE TABLE hopping (window_start TIMESTAMP(3), window_end TIMESTAMP(3), bids BIGINT, items BIGINT)
+WITH ('connector' = 'print', 'print-identifier' = 'hop');
+
+INSERT INTO hopping
+SELECT window_start, window_end, COUNT(*), COUNT(DISTINCT item)
+FROM TABLE(HOP(DATA => TABLE bids, TIMECOL => DESCRIPTOR(ts), SLIDE => INTERVAL '10' SECOND, SIZE => INTERVAL '20' SECOND))
+WHERE price > 10
+GROUP BY window_start, window_end;
+
+CREATE TABLE cumulating (window_start TIMESTAMP(3), window_end TIMESTAMP(3), total INT)
+WITH ('connector' = 'print', 'print-identifier' = 'cumulate');
+
+INSERT INTO cumulating
+SELECT window_start, window_end, SUM(price)
+FROM TABLE(CUMULATE(TABLE bids, DESCRIPTOR(ts), INTERVAL '10' SECOND, INTERVAL '30' SECOND))
+GROUP BY window_start, window_end;
+
+-- the window columns alone, without aggregation
+SELECT id, item, window_start, window_end, window_time
+FROM TABLE(TUMBLE(TABLE bids, DESCRIPTOR(ts), INTERVAL '15' SECOND, INTERVAL '5' SECOND))
+WHERE id <= 4;
+
+EXPLAIN SELECT item, window_end, COUNT(*) FROM TABLE(HOP(TABLE bids, DESCRIPTOR(ts), INTERVAL '5' SECOND, INTERVAL '10' SECOND))
+GROUP BY item, window_start, window_end;
+
+-- the time column must be a time attribute (the script stops here)
+SELECT * FROM TABLE(TUMBLE(TABLE bids, DESCRIPTOR(id), INTERVAL '10' SECOND));
