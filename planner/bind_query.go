@@ -254,7 +254,7 @@ func fieldNames(fs []*ast.SelectField) []string {
 	for i, f := range fs {
 		name := f.AsName.O
 		if name == "" {
-			if c, ok := f.Expr.(*ast.ColumnNameExpr); ok {
+			if c, ok := f.Expr.(*ast.ColumnNameExpr); ok && !strings.HasPrefix(c.Name.Name.O, "$window_") {
 				name = c.Name.Name.O
 			} else {
 				name = fmt.Sprintf("EXPR$%d", i)
@@ -314,6 +314,11 @@ func (qb *queryBinder) aggregate(s *ast.SelectStmt, in Node, sc *scope, aggs []*
 			groupItems = append(groupItems, it.Expr)
 		}
 	}
+	in, sc, groupItems, err := qb.legacyGroupWindow(s, in, sc, groupItems)
+	if err != nil {
+		return nil, nil, err
+	}
+	eb = qb.exprBinder(sc)
 	for i, g := range groupItems {
 		e, err := eb.bind(g)
 		if err != nil {

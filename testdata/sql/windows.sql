@@ -39,6 +39,20 @@ SELECT window_start, window_end, SUM(price)
 FROM TABLE(CUMULATE(TABLE bids, DESCRIPTOR(ts), INTERVAL '10' SECOND, INTERVAL '30' SECOND))
 GROUP BY window_start, window_end;
 
+-- the legacy group window syntax
+CREATE TABLE legacy (item STRING, wstart TIMESTAMP(3), wend TIMESTAMP(3), wtime TIMESTAMP(3), bids BIGINT)
+WITH ('connector' = 'print', 'print-identifier' = 'legacy');
+
+INSERT INTO legacy
+SELECT item, TUMBLE_START(ts, INTERVAL '20' SECOND), TUMBLE_END(ts, INTERVAL '20' SECOND),
+  TUMBLE_ROWTIME(ts, INTERVAL '20' SECOND), COUNT(*)
+FROM bids
+GROUP BY TUMBLE(ts, INTERVAL '20' SECOND), item
+HAVING COUNT(*) > 2;
+
+SELECT HOP_START(ts, INTERVAL '30' SECOND, INTERVAL '1' MINUTE), HOP_END(ts, INTERVAL '30' SECOND, INTERVAL '1' MINUTE), MIN(price)
+FROM bids GROUP BY HOP(ts, INTERVAL '30' SECOND, INTERVAL '1' MINUTE);
+
 -- the window columns alone, without aggregation
 SELECT id, item, window_start, window_end, window_time
 FROM TABLE(TUMBLE(TABLE bids, DESCRIPTOR(ts), INTERVAL '15' SECOND, INTERVAL '5' SECOND))
