@@ -177,7 +177,12 @@ func (qb *queryBinder) selectStmt(s *ast.SelectStmt) (Node, *scope, error) {
 		if cond.Type().Kind != types.KindBoolean {
 			return nil, nil, qb.errAt("WHERE", "WHERE clause must be a condition, got %s", cond.Type())
 		}
-		in = &Calc{Input: in, Exprs: identity(sc), Names: names(sc), Condition: cond}
+		if in, err = applyWhere(in, cond); err != nil {
+			return nil, nil, err
+		}
+	}
+	if err := checkNoCrossJoin(in); err != nil {
+		return nil, nil, err
 	}
 	aggs := collectAggregates(s)
 	if s.GroupBy != nil || len(aggs) > 0 || (s.Having != nil) {
@@ -533,7 +538,7 @@ func (qb *queryBinder) from(n ast.ResultSetNode) (Node, *scope, error) {
 				return qb.unnest(x, tn, ts)
 			}
 		}
-		return nil, nil, qb.errAt("JOIN", "Joins are not supported yet")
+		return qb.join(x)
 	case *ast.TableSource:
 		alias := x.AsName.O
 		switch src := x.Source.(type) {

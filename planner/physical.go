@@ -209,6 +209,29 @@ func (b *graphBuilder) build(n Node) (*runtime.Vertex, error) {
 			b.keys[e] = append(b.keys[e], x.Input.Schema()[k].Name)
 		}
 		return v, nil
+	case *Join:
+		left, err := b.build(x.Left)
+		if err != nil {
+			return nil, err
+		}
+		right, err := b.build(x.Right)
+		if err != nil {
+			return nil, err
+		}
+		v := b.newVertex("Join", b.opts.Parallelism)
+		v.Chain = []runtime.OperatorSpec{{ID: id, Name: "Join",
+			New: operators.NewJoin(x.Type, x.LeftKeys, x.RightKeys, columnTypes(x.Left.Schema()), columnTypes(x.Right.Schema()), x.Residual)}}
+		for i, side := range []struct {
+			in   *runtime.Vertex
+			keys []int
+			n    Node
+		}{{left, x.LeftKeys, x.Left}, {right, x.RightKeys, x.Right}} {
+			e := b.connect(side.in, v, runtime.Hash, side.keys, i)
+			for _, k := range side.keys {
+				b.keys[e] = append(b.keys[e], side.n.Schema()[k].Name)
+			}
+		}
+		return v, nil
 	case *Union:
 		v := b.newVertex("Union", b.opts.Parallelism)
 		v.Chain = []runtime.OperatorSpec{{ID: id, Name: "Union", New: operators.NewPassThrough()}}

@@ -232,33 +232,39 @@ func (g *GroupAggregate) Open(ctx *runtime.OperatorContext, out runtime.Output) 
 			return fmt.Errorf("operators: group aggregate %s: the checkpoint holds operator state of an older version of the group aggregate, which keeps its state in the keyed state backend now; start the job without that checkpoint", ctx.OperatorID)
 		}
 	}
-	g.maxPar = ctx.MaxParallel
-	if g.maxPar <= 0 {
-		g.maxPar = 128
-	}
-	if ctx.KeyedState != nil {
-		b, err := ctx.KeyedState()
-		if err != nil {
-			return err
-		}
-		g.backend = b
-	} else {
-		par := max(ctx.Parallelism, 1)
-		lo, hi := runtime.KeyGroupRange(ctx.Subtask, g.maxPar, par)
-		b, err := state.NewHeapBackend(state.Config{
-			OperatorID: ctx.OperatorID, Subtask: ctx.Subtask, Parallelism: par,
-			MaxParallelism: g.maxPar, KeyGroupStart: lo, KeyGroupEnd: hi,
-		})
-		if err != nil {
-			return err
-		}
-		g.backend, g.own = b, true
+	var err error
+	if g.backend, g.own, g.maxPar, err = openKeyedBackend(ctx); err != nil {
+		return err
 	}
 	if err := g.register(); err != nil {
 		return err
 	}
 	g.recordStateSize()
 	return nil
+}
+
+// openKeyedBackend returns the runtime's keyed state backend of the
+// operator, or, without a runtime (ctx.KeyedState nil), a private heap
+// backend for the subtask's key groups that the operator must close (own).
+func openKeyedBackend(ctx *runtime.OperatorContext) (b state.KeyedBackend, own bool, maxPar int, err error) {
+	maxPar = ctx.MaxParallel
+	if maxPar <= 0 {
+		maxPar = 128
+	}
+	if ctx.KeyedState != nil {
+		b, err = ctx.KeyedState()
+		return b, false, maxPar, err
+	}
+	par := max(ctx.Parallelism, 1)
+	lo, hi := runtime.KeyGroupRange(ctx.Subtask, maxPar, par)
+	hb, err := state.NewHeapBackend(state.Config{
+		OperatorID: ctx.OperatorID, Subtask: ctx.Subtask, Parallelism: par,
+		MaxParallelism: maxPar, KeyGroupStart: lo, KeyGroupEnd: hi,
+	})
+	if err != nil {
+		return nil, false, maxPar, err
+	}
+	return hb, true, maxPar, nil
 }
 
 func (g *GroupAggregate) register() error {

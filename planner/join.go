@@ -1,0 +1,302 @@
+package planner
+
+import (
+	"strconv"
+	"strings"
+
+	"github.com/pingcap/tidb/pkg/parser/ast"
+
+	"github.com/flinkgo/engine/runtime/expr"
+	"github.com/flinkgo/engine/runtime/operators"
+	"github.com/flinkgo/engine/sql"
+)
+
+// Join is a regular (unbounded state) join of two inputs on equal keys,
+// with an optional residual condition. Its rows are the left columns then
+// the right columns (right names that clash get a numeric suffix, as in
+// Flink: id, id0); the columns of an outer join's inner side are nullable.
+type Join struct {
+	Left, Right Node
+	Type        operators.JoinType
+	// LeftKeys[i] = RightKeys[i] (indexes into each input); Residual is
+	// over the joined row (nil: none).
+	LeftKeys, RightKeys []int
+	Residual            expr.Expr
+	schema              []Column
+}
+
+// newJoin builds the join; cond (over left ++ right, may be nil) is split
+// into equal keys, conjuncts pushed into one input where that keeps the
+// join's meaning, and the residual.
+func newJoin(left, right Node, jt operators.JoinType, cond expr.Expr, pos sql.Pos) (Node, error) {
+	nl := len(left.Schema())
+	j := &Join{Left: left, Right: right, Type: jt}
+	var residual, toLeft, toRight []expr.Expr
+	if cond != nil {
+		for _, c := range conjuncts(cond) {
+			if l, r, ok := equiKey(c, nl); ok && left.Schema()[l].Type.Equal(right.Schema()[r].Type, true) {
+				j.LeftKeys, j.RightKeys = append(j.LeftKeys, l), append(j.RightKeys, r)
+				continue
+			}
+			switch side := sideOf(c, nl); {
+			// A condition on the inner side of an outer join (or on either
+			// side of an inner join) filters that input.
+			case side == 0 && (jt == operators.InnerJoin || jt == operators.RightJoin):
+				toLeft = append(toLeft, c)
+			case side == 1 && (jt == operators.InnerJoin || jt == operators.LeftJoin):
+				toRight = append(toRight, shiftRefs(c, -nl))
+			default:
+				residual = append(residual, c)
+			}
+		}
+	}
+	if len(j.LeftKeys) == 0 {
+		return nil, validationf(pos, "Joins without an equality between columns of both sides (cross joins, non-equi joins) are not supported yet; add an equi-join condition such as a.id = b.id (with columns of the same type)")
+	}
+	var err error
+	if j.Left, err = filterInput(left, toLeft); err != nil {
+		return nil, err
+	}
+	if j.Right, err = filterInput(right, toRight); err != nil {
+		return nil, err
+	}
+	if err := checkNoCrossJoin(j.Left); err != nil {
+		return nil, err
+	}
+	if err := checkNoCrossJoin(j.Right); err != nil {
+		return nil, err
+	}
+	j.Residual = andAll(residual)
+	used := map[string]bool{}
+	for s, in := range []Node{j.Left, j.Right} {
+		nullable := (s == 0 && (jt == operators.RightJoin || jt == operators.FullJoin)) ||
+			(s == 1 && (jt == operators.LeftJoin || jt == operators.FullJoin))
+		for _, c := range in.Schema() {
+			name := c.Name
+			for k := 0; used[name]; k++ {
+				name = c.Name + strconv.Itoa(k)
+			}
+			used[name] = true
+			if nullable {
+				c.Type = c.Type.WithNullable(true)
+			}
+			j.schema = append(j.schema, Column{Name: name, Type: c.Type})
+		}
+	}
+	return j, nil
+}
+
+// equiKey recognises left.col = right.col (either order).
+func equiKey(c expr.Expr, nl int) (l, r int, ok bool) {
+	call, isCall := c.(*expr.Call)
+	if !isCall || call.Fn.Name != "=" || len(call.Args) != 2 {
+		return 0, 0, false
+	}
+	a, aok := call.Args[0].(*expr.ColumnRef)
+	b, bok := call.Args[1].(*expr.ColumnRef)
+	if !aok || !bok {
+		return 0, 0, false
+	}
+	switch {
+	case a.Index < nl && b.Index >= nl:
+		return a.Index, b.Index - nl, true
+	case b.Index < nl && a.Index >= nl:
+		return b.Index, a.Index - nl, true
+	}
+	return 0, 0, false
+}
+
+// sideOf says which input the columns of c come from: 0 left only, 1 right
+// only, 2 both (or none).
+func sideOf(c expr.Expr, nl int) int {
+	left, right := false, false
+	visitRefs(c, func(r *expr.ColumnRef) {
+		if r.Index < nl {
+			left = true
+		} else {
+			right = true
+		}
+	})
+	switch {
+	case left && !right:
+		return 0
+	case right && !left:
+		return 1
+	}
+	return 2
+}
+
+// shiftRefs moves the column references of e by delta.
+func shiftRefs(e expr.Expr, delta int) expr.Expr {
+	return mapExpr(e, func(x expr.Expr) expr.Expr {
+		if r, ok := x.(*expr.ColumnRef); ok {
+			return &expr.ColumnRef{Index: r.Index + delta, Name: r.Name, T: r.T}
+		}
+		return x
+	})
+}
+
+// filterInput applies conjuncts to n: pushed further into a join, else as a
+// filtering Calc.
+func filterInput(n Node, cs []expr.Expr) (Node, error) {
+	if len(cs) == 0 {
+		return n, nil
+	}
+	switch j := n.(type) {
+	case *crossJoin:
+		return newJoin(j.left, j.right, operators.InnerJoin, andAll(cs), j.pos)
+	case *Join:
+		if out, ok, err := j.withFilter(cs); ok || err != nil {
+			return out, err
+		}
+	}
+	sc := scopeOf("", n.Schema())
+	return &Calc{Input: n, Exprs: identity(sc), Names: names(sc), Condition: andAll(cs)}, nil
+}
+
+// withFilter pushes a filter above the join into it where the join type
+// allows (a WHERE over an inner join is its join condition); what cannot be
+// pushed stays above. ok is false when nothing could be pushed.
+func (j *Join) withFilter(cs []expr.Expr) (Node, bool, error) {
+	nl := len(j.Left.Schema())
+	var left, right, both, keep []expr.Expr
+	for _, c := range cs {
+		switch side := sideOf(c, nl); {
+		case side == 0 && (j.Type == operators.InnerJoin || j.Type == operators.LeftJoin):
+			left = append(left, c)
+		case side == 1 && (j.Type == operators.InnerJoin || j.Type == operators.RightJoin):
+			right = append(right, shiftRefs(c, -nl))
+		case side == 2 && j.Type == operators.InnerJoin:
+			both = append(both, c)
+		default:
+			keep = append(keep, c)
+		}
+	}
+	if len(left)+len(right)+len(both) == 0 {
+		return nil, false, nil
+	}
+	n := *j
+	var err error
+	if n.Left, err = filterInput(j.Left, left); err != nil {
+		return nil, false, err
+	}
+	if n.Right, err = filterInput(j.Right, right); err != nil {
+		return nil, false, err
+	}
+	if len(both) > 0 {
+		var cond []expr.Expr
+		if n.Residual != nil {
+			cond = append(cond, n.Residual)
+		}
+		n.Residual = andAll(append(cond, both...))
+	}
+	var out Node = &n
+	if len(keep) > 0 {
+		sc := scopeOf("", out.Schema())
+		out = &Calc{Input: out, Exprs: identity(sc), Names: names(sc), Condition: andAll(keep)}
+	}
+	return out, true, nil
+}
+
+func (j *Join) Schema() []Column { return j.schema }
+func (j *Join) Inputs() []Node   { return []Node{j.Left, j.Right} }
+func (j *Join) Changelog() Changelog {
+	if j.Type != operators.InnerJoin || j.Left.Changelog() == Updating || j.Right.Changelog() == Updating {
+		return Updating
+	}
+	return AppendOnly
+}
+func (j *Join) Describe() string {
+	var conds []string
+	for i := range j.LeftKeys {
+		conds = append(conds, "=("+j.schema[j.LeftKeys[i]].Name+", "+j.schema[len(j.Left.Schema())+j.RightKeys[i]].Name+")")
+	}
+	if j.Residual != nil {
+		conds = append(conds, j.Residual.String())
+	}
+	where := conds[0]
+	if len(conds) > 1 {
+		where = "AND(" + strings.Join(conds, ", ") + ")"
+	}
+	sel := make([]string, len(j.schema))
+	for i, c := range j.schema {
+		sel[i] = c.Name
+	}
+	return "Join(joinType=[" + j.Type.String() + "], where=[" + where + "], select=[" + strings.Join(sel, ", ") +
+		"], leftInputSpec=[NoUniqueKey], rightInputSpec=[NoUniqueKey])"
+}
+func (j *Join) WithInputs(in []Node) Node {
+	n := *j
+	n.Left, n.Right = in[0], in[1]
+	return &n
+}
+
+// join binds a JOIN (or comma join) of two table references.
+func (qb *queryBinder) join(x *ast.Join) (Node, *scope, error) {
+	if x.NaturalJoin || x.Using != nil {
+		return nil, nil, qb.errAt("JOIN", "NATURAL JOIN and JOIN ... USING are not supported yet; write the condition with ON")
+	}
+	left, lsc, err := qb.from(x.Left)
+	if err != nil {
+		return nil, nil, err
+	}
+	right, rsc, err := qb.from(x.Right)
+	if err != nil {
+		return nil, nil, err
+	}
+	jt := operators.InnerJoin
+	switch {
+	case x.StraightJoin: // FULL [OUTER] JOIN, rewritten before TiDB parsing
+		jt = operators.FullJoin
+	case x.Tp == ast.LeftJoin:
+		jt = operators.LeftJoin
+	case x.Tp == ast.RightJoin:
+		jt = operators.RightJoin
+	}
+	sc := &scope{cols: append(append([]scopeColumn{}, lsc.cols...), rsc.cols...)}
+	if x.On == nil {
+		if jt != operators.InnerJoin {
+			return nil, nil, qb.errAt("JOIN", "An outer join needs an ON condition")
+		}
+		// A comma or CROSS join: the WHERE clause brings the condition.
+		return &crossJoin{left: left, right: right, pos: qb.q.Locate("JOIN")}, sc, nil
+	}
+	cond, err := qb.exprBinder(sc).bind(x.On.Expr)
+	if err != nil {
+		return nil, nil, err
+	}
+	n, err := newJoin(left, right, jt, cond, qb.q.Locate("ON"))
+	if err != nil {
+		return nil, nil, err
+	}
+	return n, sc, nil
+}
+
+// crossJoin is a join without ON, waiting for the WHERE clause to supply
+// its condition; it never reaches the plan.
+type crossJoin struct {
+	left, right Node
+	pos         sql.Pos
+}
+
+func (c *crossJoin) Schema() []Column {
+	return append(append([]Column{}, c.left.Schema()...), c.right.Schema()...)
+}
+func (c *crossJoin) Inputs() []Node            { return []Node{c.left, c.right} }
+func (c *crossJoin) Changelog() Changelog      { return Updating }
+func (c *crossJoin) Describe() string          { return "CrossJoin" }
+func (c *crossJoin) WithInputs(in []Node) Node { return &crossJoin{left: in[0], right: in[1], pos: c.pos} }
+
+// applyWhere filters in by cond, turning a cross join into a join with the
+// condition and pushing conjuncts into joins.
+func applyWhere(in Node, cond expr.Expr) (Node, error) {
+	return filterInput(in, conjuncts(cond))
+}
+
+// checkNoCrossJoin fails when a cross join got no WHERE condition.
+func checkNoCrossJoin(n Node) error {
+	if cj, ok := n.(*crossJoin); ok {
+		return validationf(cj.pos, "Cross joins are not supported yet; add a join condition (ON or WHERE a.id = b.id)")
+	}
+	return nil
+}

@@ -1,0 +1,497 @@
+package operators
+
+import (
+	"encoding/binary"
+	"errors"
+	"fmt"
+
+	"github.com/flinkgo/engine/runtime"
+	"github.com/flinkgo/engine/runtime/expr"
+	"github.com/flinkgo/engine/runtime/state"
+	"github.com/flinkgo/engine/runtime/types"
+)
+
+// JoinType is the kind of a regular join.
+type JoinType uint8
+
+const (
+	InnerJoin JoinType = iota
+	LeftJoin
+	RightJoin
+	FullJoin
+)
+
+func (t JoinType) String() string {
+	return [...]string{"InnerJoin", "LeftOuterJoin", "RightOuterJoin", "FullOuterJoin"}[t]
+}
+
+// Join is Flink's regular streaming join (StreamingJoinOperator) of two
+// changelogs on equal keys, with an optional residual condition over the
+// joined row. Input 0 is the left side, input 1 the right side; both arrive
+// hash-partitioned by their join keys. Output rows are the left columns then
+// the right columns; an outer side's row without a match is padded with
+// NULLs, and the padding is retracted when its first match arrives (and
+// re-emitted when its last match goes), exactly as Flink does:
+//
+//	accumulate (+I/+U) on side s:
+//	  s outer, no match          +I[s, null]; store s with 0 associations
+//	  s outer, matches           (other outer: -D[null, o] for each o that had
+//	                             none; its associations +1) +I[s, o] for each;
+//	                             store s with the number of matches
+//	  s inner                    (other outer: as above, output kind +I;
+//	                             else the input's kind) [s, o] for each; store s
+//	retract (-U/-D) on side s:   remove s from its state, then
+//	  no match                   s outer: -D[s, null]
+//	  matches                    -D (s outer) or the input's kind: [s, o] for
+//	                             each; other outer: +I[null, o] for each o whose
+//	                             associations drop to 0
+//
+// Rows whose join key holds a NULL never match; an outer side emits them
+// padded and keeps no state for them.
+//
+// # State
+//
+// Keyed by the encoded join key (keyEncoder format), in the key group of the
+// key's hash (the same hash the exchange partitions by). Per key, one
+// MapState per side, "left" and "right": the whole row (keyEncoder format
+// over all its columns) → 16 bytes: the row's count (duplicates) and its
+// number of associations (used for outer sides), both int64 little endian.
+// SnapshotState returns nil; the runtime snapshots the backend. With state
+// TTL every stored row expires on its own (Flink's table.exec.state.ttl).
+type Join struct {
+	jt       JoinType
+	keys     [2][]int
+	types    [2][]*types.Type
+	outTypes []*types.Type
+	residual expr.Expr
+	ev       *expr.Evaluator
+	outer    [2]bool
+
+	ctx     *runtime.OperatorContext
+	out     runtime.Output
+	backend state.KeyedBackend
+	own     bool
+	maxPar  int
+	rows    [2]state.MapState
+	keyEnc  [2]keyEncoder
+	rowEnc  [2]keyEncoder
+	val     [16]byte
+
+	// candidates: the other side's rows under the current key
+	cand      [2][]*types.Vector // indexed by side: vectors of that side's columns
+	bcast     [2][]*types.Vector // the input row repeated per candidate, for the residual
+	candCount []int64
+	candAssoc []int64
+	candEnds  []int32
+	candArena []byte
+	match     []bool
+	evalBatch types.Batch
+	rowKey    []byte
+
+	// output of the current batch
+	outVecs []*types.Vector
+	kinds   []types.RowKind
+}
+
+var _ runtime.Operator = (*Join)(nil)
+
+// NewJoin returns the factory of a join of leftTypes and rightTypes rows on
+// leftKeys = rightKeys (pairwise, same physical types), with residual (over
+// the joined row, nil for none).
+func NewJoin(jt JoinType, leftKeys, rightKeys []int, leftTypes, rightTypes []*types.Type, residual expr.Expr) func(int, int) (runtime.Operator, error) {
+	return func(int, int) (runtime.Operator, error) {
+		if len(leftKeys) == 0 || len(leftKeys) != len(rightKeys) {
+			return nil, fmt.Errorf("operators: join needs equal, non-empty key lists (%d and %d keys)", len(leftKeys), len(rightKeys))
+		}
+		for i := range leftKeys {
+			l, r := leftTypes[leftKeys[i]], rightTypes[rightKeys[i]]
+			if !l.Equal(r, true) || l.Scale != r.Scale {
+				return nil, fmt.Errorf("operators: join key %d has types %s and %s; cast them to one type", i, l, r)
+			}
+		}
+		j := &Join{jt: jt, keys: [2][]int{leftKeys, rightKeys}, types: [2][]*types.Type{leftTypes, rightTypes}, residual: residual}
+		j.outer = [2]bool{jt == LeftJoin || jt == FullJoin, jt == RightJoin || jt == FullJoin}
+		for s := range 2 {
+			j.keyEnc[s] = keyEncoder{cols: j.keys[s]}
+			all := make([]int, len(j.types[s]))
+			for i := range all {
+				all[i] = i
+			}
+			j.rowEnc[s] = keyEncoder{cols: all}
+			for _, t := range j.types[s] {
+				j.cand[s] = append(j.cand[s], types.NewVector(t, 16))
+				j.bcast[s] = append(j.bcast[s], types.NewVector(t, 16))
+				j.outTypes = append(j.outTypes, t.WithNullable(true))
+			}
+		}
+		if residual != nil {
+			ev, err := expr.Compile(residual)
+			if err != nil {
+				return nil, err
+			}
+			j.ev = ev
+		}
+		return j, nil
+	}
+}
+
+// Open obtains the keyed state backend and registers both sides' states.
+func (j *Join) Open(ctx *runtime.OperatorContext, out runtime.Output) error {
+	j.ctx, j.out = ctx, out
+	for _, st := range ctx.RestoredStates {
+		if len(st) > 0 {
+			return fmt.Errorf("operators: join %s: unexpected operator state in the checkpoint", ctx.OperatorID)
+		}
+	}
+	var err error
+	if j.backend, j.own, j.maxPar, err = openKeyedBackend(ctx); err != nil {
+		return err
+	}
+	for s, name := range [2]string{"left", "right"} {
+		if j.rows[s], err = j.backend.RegisterMap(state.Descriptor{Name: name}); err != nil {
+			return err
+		}
+	}
+	j.resetOutput()
+	j.recordStateSize()
+	return nil
+}
+
+var errJoinClosed = errors.New("operators: join used before Open or after Close")
+
+func (j *Join) resetOutput() {
+	if j.outVecs == nil {
+		for _, t := range j.outTypes {
+			j.outVecs = append(j.outVecs, types.NewVector(t, types.DefaultBatchSize))
+		}
+	}
+	for _, v := range j.outVecs {
+		v.Reset()
+	}
+	j.kinds = j.kinds[:0]
+}
+
+// ProcessBatch joins the rows of one side against the other side's state,
+// row by row in order, and emits the changes.
+func (j *Join) ProcessBatch(input int, b *types.Batch) error {
+	if j.backend == nil {
+		return errJoinClosed
+	}
+	if input != 0 && input != 1 {
+		return fmt.Errorf("operators: join %s: input %d", j.ctx.OperatorID, input)
+	}
+	for r := 0; r < b.Len; r++ {
+		if err := j.processRow(input, b, r); err != nil {
+			return err
+		}
+		if len(j.kinds) >= types.DefaultBatchSize {
+			if err := j.flush(); err != nil {
+				return err
+			}
+		}
+	}
+	j.recordStateSize()
+	return j.flush()
+}
+
+func (j *Join) flush() error {
+	n := len(j.kinds)
+	if n == 0 {
+		return nil
+	}
+	ob := &types.Batch{Cols: make([]*types.Vector, len(j.outVecs)), Len: n}
+	for c, v := range j.outVecs {
+		ov := types.NewVector(v.Type, n)
+		ov.AppendRange(v, 0, n)
+		ob.Cols[c] = ov
+	}
+	for _, k := range j.kinds {
+		if k != types.Insert {
+			ob.Kinds = append([]types.RowKind(nil), j.kinds...)
+			break
+		}
+	}
+	j.resetOutput()
+	return j.out.Emit(ob)
+}
+
+func (j *Join) processRow(s int, b *types.Batch, r int) error {
+	o := 1 - s
+	kind := b.Kind(r)
+	acc := kind.IsAccumulate()
+	for _, c := range j.keys[s] {
+		if b.Cols[c].IsNull(r) {
+			if j.outer[s] {
+				k := types.Delete
+				if acc {
+					k = types.Insert
+				}
+				j.emitPadded(s, b.Cols, r, k)
+			}
+			return nil
+		}
+	}
+	kg := runtime.KeyGroupOf(runtime.HashKey(b.Cols, j.keys[s], r), j.maxPar)
+	j.backend.SetCurrentKey(kg, j.keyEnc[s].encode(b, r))
+	if err := j.loadCandidates(o); err != nil {
+		return err
+	}
+	if err := j.evalMatches(s, b, r); err != nil {
+		return err
+	}
+	j.rowKey = append(j.rowKey[:0], j.rowEnc[s].encode(b, r)...)
+	var matched int64
+	for c, m := range j.match {
+		if m {
+			matched += j.candCount[c]
+		}
+	}
+	if acc {
+		outKind := kind
+		if j.outer[o] {
+			outKind = types.Insert
+			if err := j.updateAssociations(o, 1); err != nil {
+				return err
+			}
+		}
+		if j.outer[s] {
+			outKind = types.Insert
+			if matched == 0 {
+				j.emitPadded(s, b.Cols, r, types.Insert)
+			}
+		}
+		j.emitJoined(s, b, r, outKind)
+		return j.addRecord(s, matched)
+	}
+	if err := j.retractRecord(s); err != nil {
+		return err
+	}
+	if matched == 0 {
+		if j.outer[s] {
+			j.emitPadded(s, b.Cols, r, types.Delete)
+		}
+		return nil
+	}
+	outKind := kind
+	if j.outer[s] {
+		outKind = types.Delete
+	}
+	j.emitJoined(s, b, r, outKind)
+	if j.outer[o] {
+		return j.updateAssociations(o, -1)
+	}
+	return nil
+}
+
+// loadCandidates decodes side o's rows under the current key.
+func (j *Join) loadCandidates(o int) error {
+	for _, v := range j.cand[o] {
+		v.Reset()
+	}
+	j.candCount, j.candAssoc, j.candEnds, j.candArena = j.candCount[:0], j.candAssoc[:0], j.candEnds[:0], j.candArena[:0]
+	var derr error
+	err := j.rows[o].Iterate(func(k, v []byte) bool {
+		if len(v) != 16 {
+			derr = fmt.Errorf("%w: join row entry of %d bytes", errCorruptState, len(v))
+			return false
+		}
+		rest := k
+		for _, vec := range j.cand[o] {
+			if rest, derr = decodeKeyValue(vec, rest); derr != nil {
+				return false
+			}
+		}
+		j.candCount = append(j.candCount, int64(binary.LittleEndian.Uint64(v)))
+		j.candAssoc = append(j.candAssoc, int64(binary.LittleEndian.Uint64(v[8:])))
+		j.candArena = append(j.candArena, k...)
+		j.candEnds = append(j.candEnds, int32(len(j.candArena)))
+		return true
+	})
+	if err == nil && derr != nil {
+		err = fmt.Errorf("operators: join %s: the state does not match the joined tables (or is corrupt): %w", j.ctx.OperatorID, derr)
+	}
+	return err
+}
+
+// evalMatches sets j.match[c] for every candidate c of the other side.
+func (j *Join) evalMatches(s int, b *types.Batch, r int) error {
+	n := len(j.candCount)
+	j.match = j.match[:0]
+	for range n {
+		j.match = append(j.match, j.ev == nil)
+	}
+	if j.ev == nil || n == 0 {
+		return nil
+	}
+	o := 1 - s
+	eb := &j.evalBatch
+	eb.Len, eb.Kinds = n, nil
+	eb.Cols = eb.Cols[:0]
+	side := func(x int) {
+		if x == o {
+			eb.Cols = append(eb.Cols, j.cand[o]...)
+			return
+		}
+		for i, c := range b.Cols {
+			v := j.bcast[x][i]
+			v.Reset()
+			for range n {
+				v.AppendFrom(c, r)
+			}
+			eb.Cols = append(eb.Cols, v)
+		}
+	}
+	side(0)
+	side(1)
+	res, err := j.ev.Eval(eb)
+	if err != nil {
+		return err
+	}
+	for c := range n {
+		j.match[c] = res.Bools[c] && !res.IsNull(c)
+	}
+	return nil
+}
+
+// candKey returns the stored row key of candidate c.
+func (j *Join) candKey(c int) []byte {
+	start := int32(0)
+	if c > 0 {
+		start = j.candEnds[c-1]
+	}
+	return j.candArena[start:j.candEnds[c]]
+}
+
+// updateAssociations adds delta to the associations of every matched row of
+// outer side o, emitting -D[null, o] when one goes from 0 to 1 and
+// +I[null, o] when one goes from 1 to 0 (once per duplicate).
+func (j *Join) updateAssociations(o int, delta int64) error {
+	for c, m := range j.match {
+		if !m {
+			continue
+		}
+		a := j.candAssoc[c]
+		switch {
+		case delta > 0 && a == 0:
+			for range j.candCount[c] {
+				j.emitPadded(o, j.cand[o], c, types.Delete)
+			}
+		case delta < 0 && a == 1:
+			for range j.candCount[c] {
+				j.emitPadded(o, j.cand[o], c, types.Insert)
+			}
+		}
+		if err := j.rows[o].Put(j.candKey(c), j.encodeVal(j.candCount[c], max(a+delta, 0))); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (j *Join) encodeVal(count, assoc int64) []byte {
+	binary.LittleEndian.PutUint64(j.val[:8], uint64(count))
+	binary.LittleEndian.PutUint64(j.val[8:], uint64(assoc))
+	return j.val[:]
+}
+
+// addRecord stores the current row of side s once more, with assoc
+// associations.
+func (j *Join) addRecord(s int, assoc int64) error {
+	v, ok, err := j.rows[s].Get(j.rowKey)
+	if err != nil {
+		return err
+	}
+	count := int64(1)
+	if ok && len(v) == 16 {
+		count += int64(binary.LittleEndian.Uint64(v))
+	}
+	return j.rows[s].Put(j.rowKey, j.encodeVal(count, assoc))
+}
+
+// retractRecord removes one occurrence of the current row of side s.
+func (j *Join) retractRecord(s int) error {
+	v, ok, err := j.rows[s].Get(j.rowKey)
+	if err != nil || !ok || len(v) != 16 {
+		return err
+	}
+	count := int64(binary.LittleEndian.Uint64(v)) - 1
+	if count <= 0 {
+		return j.rows[s].Remove(j.rowKey)
+	}
+	return j.rows[s].Put(j.rowKey, j.encodeVal(count, int64(binary.LittleEndian.Uint64(v[8:]))))
+}
+
+// emitJoined emits [input row r of side s ⋈ candidate c] for every matched
+// candidate, once per duplicate.
+func (j *Join) emitJoined(s int, b *types.Batch, r int, k types.RowKind) {
+	o := 1 - s
+	nl := len(j.types[0])
+	for c, m := range j.match {
+		if !m {
+			continue
+		}
+		for range j.candCount[c] {
+			for side := range 2 {
+				off := 0
+				if side == 1 {
+					off = nl
+				}
+				if side == s {
+					for i, v := range b.Cols {
+						j.outVecs[off+i].AppendFrom(v, r)
+					}
+				} else {
+					for i, v := range j.cand[o] {
+						j.outVecs[off+i].AppendFrom(v, c)
+					}
+				}
+			}
+			j.kinds = append(j.kinds, k)
+		}
+	}
+}
+
+// emitPadded emits row r of cols (side s's columns) with NULLs for the
+// other side.
+func (j *Join) emitPadded(s int, cols []*types.Vector, r int, k types.RowKind) {
+	nl := len(j.types[0])
+	for side := range 2 {
+		off := 0
+		if side == 1 {
+			off = nl
+		}
+		for i := range j.types[side] {
+			if side == s {
+				j.outVecs[off+i].AppendFrom(cols[i], r)
+			} else {
+				j.outVecs[off+i].AppendNull()
+			}
+		}
+	}
+	j.kinds = append(j.kinds, k)
+}
+
+func (j *Join) recordStateSize() {
+	if j.ctx != nil && j.ctx.Metrics != nil && j.backend != nil {
+		j.ctx.Metrics.StateSizeBytes.Store(j.backend.SizeBytes())
+	}
+}
+
+// ProcessWatermark forwards the watermark (a regular join holds no timers).
+func (j *Join) ProcessWatermark(wm int64) error { return j.out.EmitWatermark(wm) }
+
+// SnapshotState returns nil: the rows are in the keyed state backend.
+func (j *Join) SnapshotState(int64) ([]byte, error) { return nil, nil }
+
+func (j *Join) NotifyCheckpointComplete(int64) error { return nil }
+func (j *Join) Finish() error                        { return nil }
+
+// Close closes the backend when Open created it.
+func (j *Join) Close() error {
+	b, own := j.backend, j.own
+	j.backend, j.own = nil, false
+	if own && b != nil {
+		return b.Close()
+	}
+	return nil
+}

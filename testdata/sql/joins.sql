@@ -1,0 +1,44 @@
+-- regular joins over bounded CSV files: inner, outer, comma joins with
+-- WHERE, joins of changelogs
+SET 'table.dml-sync' = 'true';
+
+CREATE TABLE orders (id INT, customer STRING, amount DECIMAL(10, 2), ts TIMESTAMP(3))
+WITH ('connector' = 'filesystem', 'path' = 'data/orders_csv', 'format' = 'csv');
+
+CREATE TABLE customers (name STRING, city STRING, tier STRING)
+WITH ('connector' = 'filesystem', 'path' = 'data/customers_csv', 'format' = 'csv');
+
+CREATE TABLE enriched (id INT, customer STRING, city STRING, amount DECIMAL(10, 2))
+WITH ('connector' = 'print', 'print-identifier' = 'inner');
+
+INSERT INTO enriched
+SELECT o.id, o.customer, c.city, o.amount
+FROM orders AS o JOIN customers AS c ON o.customer = c.name
+WHERE c.tier = 'gold' AND o.amount > 5;
+
+CREATE TABLE all_orders (id INT, customer STRING, city STRING)
+WITH ('connector' = 'print', 'print-identifier' = 'left');
+
+INSERT INTO all_orders
+SELECT o.id, o.customer, c.city FROM orders o LEFT JOIN customers c ON o.customer = c.name;
+
+CREATE TABLE everyone (customer STRING, name STRING, city STRING)
+WITH ('connector' = 'print', 'print-identifier' = 'full');
+
+INSERT INTO everyone
+SELECT o.customer, c.name, c.city FROM orders o FULL OUTER JOIN customers c ON o.customer = c.name AND o.amount > 5;
+
+-- a comma join with the condition in WHERE, over an aggregate (a changelog)
+CREATE TABLE city_totals (city STRING, total DECIMAL(38, 2), orders BIGINT)
+WITH ('connector' = 'print', 'print-identifier' = 'totals');
+
+INSERT INTO city_totals
+SELECT c.city, SUM(t.total), SUM(t.n)
+FROM (SELECT customer, SUM(amount) AS total, COUNT(*) AS n FROM orders GROUP BY customer) t, customers c
+WHERE t.customer = c.name
+GROUP BY c.city;
+
+EXPLAIN SELECT o.id, c.city FROM orders o, customers c WHERE o.customer = c.name AND c.tier = 'gold' AND o.amount > CHAR_LENGTH(c.city);
+
+-- a join without an equality between both sides fails (the script stops here)
+SELECT * FROM orders o, customers c WHERE o.amount > 1;
