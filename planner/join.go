@@ -282,10 +282,12 @@ type crossJoin struct {
 func (c *crossJoin) Schema() []Column {
 	return append(append([]Column{}, c.left.Schema()...), c.right.Schema()...)
 }
-func (c *crossJoin) Inputs() []Node            { return []Node{c.left, c.right} }
-func (c *crossJoin) Changelog() Changelog      { return Updating }
-func (c *crossJoin) Describe() string          { return "CrossJoin" }
-func (c *crossJoin) WithInputs(in []Node) Node { return &crossJoin{left: in[0], right: in[1], pos: c.pos} }
+func (c *crossJoin) Inputs() []Node       { return []Node{c.left, c.right} }
+func (c *crossJoin) Changelog() Changelog { return Updating }
+func (c *crossJoin) Describe() string     { return "CrossJoin" }
+func (c *crossJoin) WithInputs(in []Node) Node {
+	return &crossJoin{left: in[0], right: in[1], pos: c.pos}
+}
 
 // applyWhere filters in by cond, turning a cross join into a join with the
 // condition and pushing conjuncts into joins.
