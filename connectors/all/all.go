@@ -7,5 +7,6 @@ import (
 	_ "github.com/flinkgo/engine/connectors/datagen"
 	_ "github.com/flinkgo/engine/connectors/filesystem"
 	_ "github.com/flinkgo/engine/connectors/formats"
+	_ "github.com/flinkgo/engine/connectors/jdbc"
 	_ "github.com/flinkgo/engine/connectors/print"
 )

@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/flinkgo/engine/connectors"
 	"github.com/flinkgo/engine/planner"
 	"github.com/flinkgo/engine/runtime"
 	"github.com/flinkgo/engine/runtime/expr"
@@ -179,9 +180,9 @@ func (s *Session) showCreate(x *sql.ShowCreate) (*Result, error) {
 	}
 	var opts []string
 	for _, o := range t.Def.Options {
-		val := o.Value
+		val := connectors.MaskValue(o.Key, o.Value)
 		if planner.IsSecretKey(o.Key) {
-			val = "******"
+			val = connectors.Masked
 		}
 		opts = append(opts, fmt.Sprintf("  %s = %s", quoteString(o.Key), quoteString(val)))
 	}

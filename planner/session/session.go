@@ -15,6 +15,7 @@ import (
 	"github.com/flinkgo/engine/runtime/types"
 	"github.com/flinkgo/engine/sql"
 
+	"github.com/flinkgo/engine/connectors"
 	_ "github.com/flinkgo/engine/connectors/all" // built-in connectors
 )
 
@@ -190,9 +191,9 @@ func nameTable(header string, names []string) *Result {
 func (s *Session) listConfig() *Result {
 	r := &Result{Kind: ResultTable, Columns: []string{"key", "value"}}
 	for _, kv := range s.cfg.Entries() {
-		v := kv[1]
+		v := connectors.MaskValue(kv[0], kv[1])
 		if planner.IsSecretKey(kv[0]) {
-			v = "******"
+			v = connectors.Masked
 		}
 		r.Rows = append(r.Rows, []string{kv[0], v})
 	}
