@@ -29,6 +29,18 @@ type queryBinder struct {
 
 // PlanQuery binds a query into a logical plan (without a sink).
 func (p *Planner) PlanQuery(q *sql.Query) (Node, error) {
+	n, err := p.planQuery(q)
+	if err != nil {
+		return nil, err
+	}
+	if err := checkRanks(n); err != nil {
+		return nil, err
+	}
+	return n, nil
+}
+
+// planQuery binds a query that may be part of a larger one (a view).
+func (p *Planner) planQuery(q *sql.Query) (Node, error) {
 	qb := &queryBinder{p: p, q: q, rw: q.Rewrites}
 	n, _, err := qb.resultSet(q.Node)
 	return n, err
@@ -188,6 +200,9 @@ func (qb *queryBinder) selectStmt(s *ast.SelectStmt) (Node, *scope, error) {
 	if s.GroupBy != nil || len(aggs) > 0 || (s.Having != nil) {
 		return qb.aggregate(s, in, sc, aggs)
 	}
+	if in, sc, err = qb.rowNumber(s, in, sc); err != nil {
+		return nil, nil, err
+	}
 	fields, err := qb.expandFields(s.Fields.Fields, sc)
 	if err != nil {
 		return nil, nil, err
@@ -240,7 +255,7 @@ func (qb *queryBinder) expandFields(fs []*ast.SelectField, sc *scope) ([]*ast.Se
 		t := f.WildCard.Table.O
 		n := 0
 		for _, c := range sc.cols {
-			if t != "" && c.table != t {
+			if (t != "" && c.table != t) || strings.HasPrefix(c.name, "$") {
 				continue
 			}
 			out = append(out, &ast.SelectField{Expr: &ast.ColumnNameExpr{Name: &ast.ColumnName{Table: ast.NewCIStr(c.table), Name: ast.NewCIStr(c.name)}}})
@@ -645,7 +660,7 @@ func (qb *queryBinder) namedTable(n sql.ObjectName, hintOptions []sql.Option, al
 		return nil, nil, err
 	}
 	if v, ok := qb.p.Catalog.View(name); ok {
-		node, err := qb.p.PlanQuery(v.Query)
+		node, err := qb.p.planQuery(v.Query)
 		if err != nil {
 			return nil, nil, err
 		}

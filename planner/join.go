@@ -292,7 +292,15 @@ func (c *crossJoin) WithInputs(in []Node) Node {
 // applyWhere filters in by cond, turning a cross join into a join with the
 // condition and pushing conjuncts into joins.
 func applyWhere(in Node, cond expr.Expr) (Node, error) {
-	return filterInput(in, conjuncts(cond))
+	var rest []expr.Expr
+	for _, c := range conjuncts(cond) {
+		if n, ok := rankLimit(in, c); ok {
+			in = n
+			continue
+		}
+		rest = append(rest, c)
+	}
+	return filterInput(in, rest)
 }
 
 // checkNoCrossJoin fails when a cross join got no WHERE condition.

@@ -232,6 +232,26 @@ func (b *graphBuilder) build(n Node) (*runtime.Vertex, error) {
 			}
 		}
 		return v, nil
+	case *Rank:
+		in, err := b.build(x.Input)
+		if err != nil {
+			return nil, err
+		}
+		if x.Input.Changelog() != AppendOnly {
+			return nil, validationf(x.pos, "Top-N and deduplication over an updating input are not supported yet")
+		}
+		par, part := b.opts.Parallelism, runtime.Hash
+		if len(x.PartitionBy) == 0 {
+			par, part = 1, runtime.Global
+		}
+		v := b.newVertex("Rank", par)
+		v.Chain = []runtime.OperatorSpec{{ID: id, Name: shortName(x),
+			New: operators.NewRank(x.PartitionBy, x.OrderBy, x.Limit, x.ReplaceOnTie, columnTypes(x.Input.Schema()))}}
+		e := b.connect(in, v, part, x.PartitionBy, 0)
+		for _, k := range x.PartitionBy {
+			b.keys[e] = append(b.keys[e], x.Input.Schema()[k].Name)
+		}
+		return v, nil
 	case *Union:
 		v := b.newVertex("Union", b.opts.Parallelism)
 		v.Chain = []runtime.OperatorSpec{{ID: id, Name: "Union", New: operators.NewPassThrough()}}

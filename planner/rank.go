@@ -1,0 +1,228 @@
+package planner
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/pingcap/tidb/pkg/parser/ast"
+
+	"github.com/flinkgo/engine/runtime/expr"
+	"github.com/flinkgo/engine/runtime/operators"
+	"github.com/flinkgo/engine/runtime/types"
+	"github.com/flinkgo/engine/sql"
+)
+
+// Rank is a Top-N (or deduplication): ROW_NUMBER() OVER (PARTITION BY ...
+// ORDER BY ...) filtered by the row number (WHERE rn <= N). Its rows are the
+// input's plus the row number. Limit is 0 until the outer filter is found.
+type Rank struct {
+	Input        Node
+	PartitionBy  []int
+	OrderBy      []operators.SortKey
+	Limit        int
+	ReplaceOnTie bool // deduplication keeping the last row (ORDER BY time DESC, rn = 1)
+	pos          sql.Pos
+	schema       []Column
+}
+
+// rowNumberName is the hidden scope name of the row number column.
+const rowNumberName = "$rownum"
+
+func newRank(in Node, part []int, order []operators.SortKey, pos sql.Pos) *Rank {
+	r := &Rank{Input: in, PartitionBy: part, OrderBy: order, pos: pos}
+	r.schema = append(append([]Column{}, in.Schema()...), Column{Name: rowNumberName, Type: types.BigInt.WithNullable(false)})
+	return r
+}
+
+func (r *Rank) Schema() []Column     { return r.schema }
+func (r *Rank) Inputs() []Node       { return []Node{r.Input} }
+func (r *Rank) Changelog() Changelog { return Updating }
+func (r *Rank) Describe() string {
+	in := r.Input.Schema()
+	part := make([]string, len(r.PartitionBy))
+	for i, p := range r.PartitionBy {
+		part[i] = in[p].Name
+	}
+	order := make([]string, len(r.OrderBy))
+	for i, k := range r.OrderBy {
+		order[i] = in[k.Col].Name
+		if k.Desc {
+			order[i] += " DESC"
+		} else {
+			order[i] += " ASC"
+		}
+	}
+	sel := make([]string, len(r.schema))
+	for i, c := range r.schema {
+		sel[i] = c.Name
+	}
+	sel[len(sel)-1] = "w0$o0"
+	name := "Rank(strategy=[AppendFastStrategy], rankType=[ROW_NUMBER], "
+	if r.ReplaceOnTie {
+		name = "Deduplicate(keep=[LastRow], "
+	}
+	return fmt.Sprintf("%srankRange=[rankStart=1, rankEnd=%d], partitionBy=[%s], orderBy=[%s], select=[%s])",
+		name, r.Limit, strings.Join(part, ", "), strings.Join(order, ", "), strings.Join(sel, ", "))
+}
+func (r *Rank) WithInputs(in []Node) Node {
+	n := *r
+	n.Input = in[0]
+	return &n
+}
+
+// rowNumber plans a ROW_NUMBER() OVER (...) in the select list of s: the
+// input gets a Rank node and the call becomes a reference to its row number.
+func (qb *queryBinder) rowNumber(s *ast.SelectStmt, in Node, sc *scope) (Node, *scope, error) {
+	var w *ast.WindowFuncExpr
+	var field *ast.SelectField
+	for _, f := range s.Fields.Fields {
+		if x, ok := f.Expr.(*ast.WindowFuncExpr); ok && strings.EqualFold(x.Name, "row_number") {
+			if w != nil {
+				return nil, nil, qb.errAt("ROW_NUMBER", "Only one ROW_NUMBER() OVER (...) per query is supported")
+			}
+			w, field = x, f
+		}
+	}
+	if w == nil {
+		return in, sc, nil
+	}
+	pos := qb.q.Locate("ROW_NUMBER")
+	if w.Spec.Name.O != "" || w.Spec.Ref.O != "" || w.Spec.Frame != nil {
+		return nil, nil, validationf(pos, "ROW_NUMBER() OVER takes PARTITION BY and ORDER BY only (no named windows or frames)")
+	}
+	if w.Spec.OrderBy == nil || len(w.Spec.OrderBy.Items) == 0 {
+		return nil, nil, validationf(pos, "ROW_NUMBER() OVER (...) needs an ORDER BY")
+	}
+	eb := qb.exprBinder(sc)
+	exprs, nms := identity(sc), names(sc)
+	column := func(n ast.ExprNode) (int, error) {
+		e, err := eb.bind(n)
+		if err != nil {
+			return 0, err
+		}
+		if ref, ok := e.(*expr.ColumnRef); ok {
+			return ref.Index, nil
+		}
+		exprs = append(exprs, e)
+		nms = append(nms, fmt.Sprintf("$rank%d", len(exprs)))
+		return len(exprs) - 1, nil
+	}
+	var part []int
+	if w.Spec.PartitionBy != nil {
+		for _, it := range w.Spec.PartitionBy.Items {
+			c, err := column(it.Expr)
+			if err != nil {
+				return nil, nil, err
+			}
+			part = append(part, c)
+		}
+	}
+	var order []operators.SortKey
+	for _, it := range w.Spec.OrderBy.Items {
+		c, err := column(it.Expr)
+		if err != nil {
+			return nil, nil, err
+		}
+		order = append(order, operators.SortKey{Col: c, Desc: it.Desc})
+	}
+	pre := in
+	if len(exprs) > len(sc.cols) {
+		pre = &Calc{Input: in, Exprs: exprs, Names: nms}
+	}
+	r := newRank(pre, part, order, pos)
+	nsc := &scope{cols: append([]scopeColumn{}, sc.cols...)}
+	for _, c := range r.Schema()[len(sc.cols):] {
+		nsc.cols = append(nsc.cols, scopeColumn{name: c.Name, typ: c.Type})
+	}
+	field.Expr = windowColumnExpr(rowNumberName)
+	return r, nsc, nil
+}
+
+// rankLimit recognises a filter on a Top-N's row number (rn <= N, rn < N,
+// rn = 1, and the mirrored forms) over in; it returns in with the Rank's
+// limit set, and ok false when c is no such filter.
+func rankLimit(in Node, c expr.Expr) (Node, bool) {
+	call, ok := c.(*expr.Call)
+	if !ok || len(call.Args) != 2 {
+		return in, false
+	}
+	op := call.Fn.Name
+	ref, refOK := call.Args[0].(*expr.ColumnRef)
+	lit, litOK := call.Args[1].(*expr.Literal)
+	if !refOK || !litOK {
+		ref, refOK = call.Args[1].(*expr.ColumnRef)
+		lit, litOK = call.Args[0].(*expr.Literal)
+		op = map[string]string{"<=": ">=", ">=": "<=", "<": ">", ">": "<", "=": "="}[op]
+	}
+	if !refOK || !litOK || lit.Value.Type.Kind.Physical() != types.PhysInt64 || lit.Value.IsNull(0) {
+		return in, false
+	}
+	n := lit.Value.Ints[0]
+	switch op {
+	case "<=":
+	case "<":
+		n--
+	case "=":
+		if n != 1 {
+			return in, false
+		}
+	default:
+		return in, false
+	}
+	r, ok := rankOf(in, ref.Index)
+	if !ok || r.Limit != 0 || n < 1 {
+		return in, false
+	}
+	nr := *r
+	nr.Limit = int(n)
+	if n == 1 && len(nr.OrderBy) == 1 && nr.OrderBy[0].Desc &&
+		nr.Input.Schema()[nr.OrderBy[0].Col].Type.TimeAttr != types.NoTimeAttr {
+		nr.ReplaceOnTie = true
+	}
+	return replaceNode(in, r, &nr), true
+}
+
+// rankOf follows column col of n through projections to a Rank's row
+// number.
+func rankOf(n Node, col int) (*Rank, bool) {
+	for {
+		switch x := n.(type) {
+		case *Calc:
+			ref, ok := x.Exprs[col].(*expr.ColumnRef)
+			if !ok {
+				return nil, false
+			}
+			n, col = x.Input, ref.Index
+		case *Rank:
+			return x, col == len(x.Input.Schema())
+		default:
+			return nil, false
+		}
+	}
+}
+
+// replaceNode returns n with the node old (somewhere below) replaced by nw.
+func replaceNode(n, old, nw Node) Node {
+	if n == old {
+		return nw
+	}
+	ins := n.Inputs()
+	out := make([]Node, len(ins))
+	for i, in := range ins {
+		out[i] = replaceNode(in, old, nw)
+	}
+	return n.WithInputs(out)
+}
+
+// checkRanks fails for a Top-N whose row number was never filtered.
+func checkRanks(n Node) error {
+	if r, ok := n.(*Rank); ok && r.Limit == 0 {
+		return validationf(r.pos, "ROW_NUMBER() OVER (...) is only supported as Top-N or deduplication: filter the row number in an outer query, e.g. WHERE rn <= 10")
+	}
+	for _, in := range n.Inputs() {
+		if err := checkRanks(in); err != nil {
+			return err
+		}
+	}
+	return nil
+}

@@ -1,0 +1,369 @@
+package operators
+
+import (
+	"encoding/binary"
+	"fmt"
+	"hash/maphash"
+
+	"github.com/cockroachdb/apd/v3"
+
+	"github.com/flinkgo/engine/runtime"
+	"github.com/flinkgo/engine/runtime/state"
+	"github.com/flinkgo/engine/runtime/types"
+)
+
+// SortKey is one ORDER BY column of a Top-N.
+type SortKey struct {
+	Col  int
+	Desc bool
+}
+
+// Rank is Flink's append-only Top-N (AppendOnlyTopNFunction) with the row
+// number: for every partition it keeps the first Limit rows in ORDER BY
+// order (rows with equal sort keys in arrival order, except that with
+// ReplaceOnTie a new row goes before its equals: deduplication keeping the
+// last row) and emits the changes of the ranking as an upsert changelog
+// keyed by (partition, row number): a rank position that changes occupant
+// emits -U[old, k] +U[new, k], a position that fills for the first time
+// +I[new, k]; a row pushed below the limit disappears with the -U of its
+// last position. Output columns: the input's, then the row number (BIGINT).
+// The input must be append-only.
+//
+// # State
+//
+// Keyed by the partition key (keyEncoder format; empty without PARTITION
+// BY, then everything is in key group 0), one ValueState "topn": uvarint n,
+// then n × (uvarint length, sort key, uvarint length, row) in rank order;
+// the sort key is an order-preserving byte string (see appendSortKey), the
+// row is the keyEncoder encoding of all input columns.
+type Rank struct {
+	partCols     []int
+	sortKeys     []SortKey
+	limit        int
+	replaceOnTie bool
+	inTypes      []*types.Type
+	outTypes     []*types.Type
+
+	ctx     *runtime.OperatorContext
+	out     runtime.Output
+	backend state.KeyedBackend
+	own     bool
+	maxPar  int
+	topn    state.ValueState
+	enc     keyEncoder
+	rowEnc  keyEncoder
+	keys    batchKeys
+	tmp     apd.Decimal
+	sortBuf []byte
+
+	// the current partition's ranking: parallel slices, rank order
+	entries [][]byte // each: sort key then row, both length-prefixed
+	old     [][]byte // before the current batch
+	arena   []byte
+	stBuf   []byte
+
+	outVecs []*types.Vector
+	kinds   []types.RowKind
+}
+
+var _ runtime.Operator = (*Rank)(nil)
+
+// NewRank returns the factory of a Top-N keeping limit rows per partition.
+func NewRank(partCols []int, sortKeys []SortKey, limit int, replaceOnTie bool, inTypes []*types.Type) func(int, int) (runtime.Operator, error) {
+	return func(int, int) (runtime.Operator, error) {
+		if limit < 1 {
+			return nil, fmt.Errorf("operators: Top-N limit %d must be positive", limit)
+		}
+		r := &Rank{partCols: partCols, sortKeys: sortKeys, limit: limit, replaceOnTie: replaceOnTie, inTypes: inTypes,
+			enc: keyEncoder{cols: partCols}}
+		all := make([]int, len(inTypes))
+		for i := range all {
+			all[i] = i
+		}
+		r.rowEnc = keyEncoder{cols: all}
+		for _, k := range sortKeys {
+			if k.Col < 0 || k.Col >= len(inTypes) || !orderedSupported(inTypes[k.Col]) {
+				return nil, fmt.Errorf("operators: Top-N cannot order by column %d", k.Col)
+			}
+		}
+		r.outTypes = append(append([]*types.Type{}, inTypes...), types.BigInt.WithNullable(false))
+		r.keys.seed = maphash.MakeSeed()
+		return r, nil
+	}
+}
+
+// Open obtains the keyed state backend.
+func (r *Rank) Open(ctx *runtime.OperatorContext, out runtime.Output) error {
+	r.ctx, r.out = ctx, out
+	var err error
+	if r.backend, r.own, r.maxPar, err = openKeyedBackend(ctx); err != nil {
+		return err
+	}
+	if r.topn, err = r.backend.RegisterValue(state.Descriptor{Name: "topn"}); err != nil {
+		return err
+	}
+	for _, t := range r.outTypes {
+		r.outVecs = append(r.outVecs, types.NewVector(t, types.DefaultBatchSize))
+	}
+	return nil
+}
+
+// appendSortKey appends the order-preserving encoding of row i's sort
+// columns: per column a NULL tag (NULLs first ascending, last descending, as
+// Flink) and the ordered value, strings escaped (0x00 → 0x00 0xFF) and
+// terminated by 0x00 0x00 so that column boundaries keep the order; the
+// bytes of a descending column are inverted.
+func (r *Rank) appendSortKey(buf []byte, b *types.Batch, i int) ([]byte, error) {
+	for _, k := range r.sortKeys {
+		start := len(buf)
+		v := b.Cols[k.Col]
+		if v.IsNull(i) {
+			buf = append(buf, 0)
+		} else {
+			buf = append(buf, 1)
+			if v.Type.Kind.Physical() == types.PhysBytes {
+				for _, c := range v.Bytes(i) {
+					if c == 0 {
+						buf = append(buf, 0, 0xFF)
+					} else {
+						buf = append(buf, c)
+					}
+				}
+				buf = append(buf, 0, 0)
+			} else {
+				var err error
+				if buf, err = appendOrdered(buf, v, i, &r.tmp); err != nil {
+					return nil, err
+				}
+			}
+		}
+		if k.Desc {
+			for j := start; j < len(buf); j++ {
+				buf[j] = ^buf[j]
+			}
+		}
+	}
+	return buf, nil
+}
+
+// ProcessBatch ranks the batch's rows partition by partition.
+func (r *Rank) ProcessBatch(_ int, b *types.Batch) error {
+	if b.Len == 0 {
+		return nil
+	}
+	for i := 0; i < b.Len; i++ {
+		if !b.Kind(i).IsAccumulate() {
+			return fmt.Errorf("operators: Top-N %s received a retraction; Top-N over an updating input is not supported yet", r.ctx.OperatorID)
+		}
+	}
+	r.keys.group(b, &r.enc, len(r.partCols) == 0)
+	for s := range r.keys.n {
+		if err := r.rankKey(b, int32(s)); err != nil {
+			return err
+		}
+	}
+	if r.ctx.Metrics != nil {
+		r.ctx.Metrics.StateSizeBytes.Store(r.backend.SizeBytes())
+	}
+	return r.flush()
+}
+
+func (r *Rank) rankKey(b *types.Batch, s int32) error {
+	rows := r.keys.rowsOf(s)
+	kg := 0
+	if len(r.partCols) > 0 {
+		kg = runtime.KeyGroupOf(runtime.HashKey(b.Cols, r.partCols, int(rows[0])), r.maxPar)
+	}
+	r.backend.SetCurrentKey(kg, r.keys.key(s))
+	if err := r.load(); err != nil {
+		return err
+	}
+	r.old = append(r.old[:0], r.entries...)
+	changed := false
+	for _, row := range rows {
+		var err error
+		if r.sortBuf, err = r.appendSortKey(r.sortBuf[:0], b, int(row)); err != nil {
+			return err
+		}
+		pos := r.position(r.sortBuf)
+		if pos >= r.limit {
+			continue
+		}
+		start := len(r.arena)
+		r.arena = binary.AppendUvarint(r.arena, uint64(len(r.sortBuf)))
+		r.arena = append(r.arena, r.sortBuf...)
+		rb := r.rowEnc.encode(b, int(row))
+		r.arena = binary.AppendUvarint(r.arena, uint64(len(rb)))
+		r.arena = append(r.arena, rb...)
+		r.entries = append(r.entries, nil)
+		copy(r.entries[pos+1:], r.entries[pos:])
+		r.entries[pos] = r.arena[start:len(r.arena):len(r.arena)]
+		if len(r.entries) > r.limit {
+			r.entries = r.entries[:r.limit]
+		}
+		changed = true
+	}
+	if !changed {
+		return nil
+	}
+	if err := r.emitChanges(); err != nil {
+		return err
+	}
+	return r.store()
+}
+
+// position returns where a row with sort key k goes in the ranking.
+func (r *Rank) position(k []byte) int {
+	lo, hi := 0, len(r.entries)
+	for lo < hi {
+		m := (lo + hi) / 2
+		c := compareBytes(sortKeyOf(r.entries[m]), k)
+		if c < 0 || (c == 0 && !r.replaceOnTie) {
+			lo = m + 1
+		} else {
+			hi = m
+		}
+	}
+	return lo
+}
+
+func compareBytes(a, b []byte) int {
+	n := min(len(a), len(b))
+	for i := 0; i < n; i++ {
+		if a[i] != b[i] {
+			if a[i] < b[i] {
+				return -1
+			}
+			return 1
+		}
+	}
+	return len(a) - len(b)
+}
+
+func sortKeyOf(e []byte) []byte {
+	n, k := binary.Uvarint(e)
+	return e[k : k+int(n)]
+}
+
+func rowOf(e []byte) []byte {
+	n, k := binary.Uvarint(e)
+	e = e[k+int(n):]
+	m, k2 := binary.Uvarint(e)
+	return e[k2 : k2+int(m)]
+}
+
+// emitChanges compares the ranking before and after the batch.
+func (r *Rank) emitChanges() error {
+	for k, e := range r.entries {
+		if k < len(r.old) {
+			if &r.old[k][0] == &e[0] {
+				continue // same occupant
+			}
+			if err := r.emitRow(r.old[k], k, types.UpdateBefore); err != nil {
+				return err
+			}
+			if err := r.emitRow(e, k, types.UpdateAfter); err != nil {
+				return err
+			}
+			continue
+		}
+		if err := r.emitRow(e, k, types.Insert); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (r *Rank) emitRow(e []byte, k int, kind types.RowKind) error {
+	rest := rowOf(e)
+	var err error
+	for c := range r.inTypes {
+		if rest, err = decodeKeyValue(r.outVecs[c], rest); err != nil {
+			return fmt.Errorf("operators: Top-N %s: stored row: %w", r.ctx.OperatorID, err)
+		}
+	}
+	r.outVecs[len(r.inTypes)].AppendInt(int64(k + 1))
+	r.kinds = append(r.kinds, kind)
+	if len(r.kinds) >= types.DefaultBatchSize {
+		return r.flush()
+	}
+	return nil
+}
+
+func (r *Rank) flush() error {
+	n := len(r.kinds)
+	if n == 0 {
+		return nil
+	}
+	ob := &types.Batch{Cols: make([]*types.Vector, len(r.outVecs)), Len: n}
+	for c, v := range r.outVecs {
+		ov := types.NewVector(v.Type, n)
+		ov.AppendRange(v, 0, n)
+		ob.Cols[c] = ov
+		v.Reset()
+	}
+	ob.Kinds = append([]types.RowKind(nil), r.kinds...)
+	r.kinds = r.kinds[:0]
+	return r.out.Emit(ob)
+}
+
+// load reads the current partition's ranking into entries.
+func (r *Rank) load() error {
+	r.entries, r.arena = r.entries[:0], r.arena[:0]
+	v, ok, err := r.topn.Value()
+	if err != nil || !ok {
+		return err
+	}
+	r.arena = append(r.arena, v...)
+	rest := r.arena
+	n, k := binary.Uvarint(rest)
+	if k <= 0 {
+		return r.corrupt()
+	}
+	rest = rest[k:]
+	for range n {
+		start := len(r.arena) - len(rest)
+		for range 2 {
+			l, k := binary.Uvarint(rest)
+			if k <= 0 || l > uint64(len(rest)-k) {
+				return r.corrupt()
+			}
+			rest = rest[k+int(l):]
+		}
+		end := len(r.arena) - len(rest)
+		r.entries = append(r.entries, r.arena[start:end:end])
+	}
+	return nil
+}
+
+func (r *Rank) corrupt() error {
+	return fmt.Errorf("operators: Top-N %s: %w", r.ctx.OperatorID, errCorruptState)
+}
+
+func (r *Rank) store() error {
+	buf := binary.AppendUvarint(r.stBuf[:0], uint64(len(r.entries)))
+	for _, e := range r.entries {
+		buf = append(buf, e...)
+	}
+	r.stBuf = buf
+	return r.topn.Update(buf)
+}
+
+// ProcessWatermark forwards the watermark.
+func (r *Rank) ProcessWatermark(wm int64) error { return r.out.EmitWatermark(wm) }
+
+// SnapshotState returns nil: the rankings are in the keyed state backend.
+func (r *Rank) SnapshotState(int64) ([]byte, error) { return nil, nil }
+
+func (r *Rank) NotifyCheckpointComplete(int64) error { return nil }
+func (r *Rank) Finish() error                        { return nil }
+
+// Close closes the backend when Open created it.
+func (r *Rank) Close() error {
+	b, own := r.backend, r.own
+	r.backend, r.own = nil, false
+	if own && b != nil {
+		return b.Close()
+	}
+	return nil
+}
