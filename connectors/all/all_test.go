@@ -1,7 +1,7 @@
 package all
 
 import (
-	"strings"
+	"slices"
 	"testing"
 
 	"github.com/flinkgo/engine/connectors"
@@ -9,10 +9,16 @@ import (
 )
 
 func TestRegistered(t *testing.T) {
-	if got := strings.Join(connectors.Identifiers(), ","); !strings.Contains(got, "blackhole,datagen,filesystem,print") {
-		t.Errorf("connectors: %s", got)
+	got := connectors.Identifiers()
+	for _, want := range []string{"blackhole", "datagen", "filesystem", "jdbc", "print"} {
+		if !slices.Contains(got, want) {
+			t.Errorf("connector %s not registered: %v", want, got)
+		}
 	}
-	if got := strings.Join(formats.Identifiers(), ","); got != "csv,json,raw" {
-		t.Errorf("formats: %s", got)
+	fs := formats.Identifiers()
+	for _, want := range []string{"csv", "json", "raw"} {
+		if !slices.Contains(fs, want) {
+			t.Errorf("format %s not registered: %v", want, fs)
+		}
 	}
 }
