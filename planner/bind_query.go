@@ -196,6 +196,7 @@ func (qb *queryBinder) selectStmt(s *ast.SelectStmt) (Node, *scope, error) {
 	if err := checkNoCrossJoin(in); err != nil {
 		return nil, nil, err
 	}
+	rewriteAggFilters(s)
 	aggs := collectAggregates(s)
 	if s.GroupBy != nil || len(aggs) > 0 || (s.Having != nil) {
 		return qb.aggregate(s, in, sc, aggs)

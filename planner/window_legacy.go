@@ -134,3 +134,40 @@ func (r *auxWindowRewriter) Leave(n ast.Node) (ast.Node, bool) {
 	}
 	return n, true
 }
+
+// aggFilterRewriter turns agg(x) FILTER (WHERE c), which the parser hands
+// over as __FILTER(agg(x), c), into agg(CASE WHEN c THEN x END): every
+// aggregate ignores NULL arguments, so only rows where c holds count.
+// COUNT(*) becomes COUNT(CASE WHEN c THEN 1 END).
+type aggFilterRewriter struct{}
+
+func (aggFilterRewriter) Enter(n ast.Node) (ast.Node, bool) { return n, false }
+func (aggFilterRewriter) Leave(n ast.Node) (ast.Node, bool) {
+	f, ok := n.(*ast.FuncCallExpr)
+	if !ok || f.FnName.L != "__filter" || len(f.Args) != 2 {
+		return n, true
+	}
+	agg, ok := f.Args[0].(*ast.AggregateFuncExpr)
+	if !ok || len(agg.Args) != 1 {
+		return n, true
+	}
+	out := *agg
+	out.Args = []ast.ExprNode{&ast.CaseExpr{WhenClauses: []*ast.WhenClause{{Expr: f.Args[1], Result: agg.Args[0]}}}}
+	return &out, true
+}
+
+// rewriteAggFilters applies aggFilterRewriter to the select list and HAVING.
+func rewriteAggFilters(s *ast.SelectStmt) {
+	for _, f := range s.Fields.Fields {
+		if f.Expr != nil {
+			if n, ok := f.Expr.Accept(aggFilterRewriter{}); ok {
+				f.Expr = n.(ast.ExprNode)
+			}
+		}
+	}
+	if s.Having != nil {
+		if n, ok := s.Having.Expr.Accept(aggFilterRewriter{}); ok {
+			s.Having.Expr = n.(ast.ExprNode)
+		}
+	}
+}

@@ -39,6 +39,12 @@ SELECT window_start, window_end, SUM(price)
 FROM TABLE(CUMULATE(TABLE bids, DESCRIPTOR(ts), INTERVAL '10' SECOND, INTERVAL '30' SECOND))
 GROUP BY window_start, window_end;
 
+-- aggregates with FILTER (WHERE ...) in a window
+SELECT window_start, COUNT(*) FILTER (WHERE price < 10) AS cheap, COUNT(DISTINCT item) FILTER (WHERE price >= 30) AS pricey_items,
+  SUM(price) FILTER (WHERE item = 'pear') AS pear_total
+FROM TABLE(TUMBLE(TABLE bids, DESCRIPTOR(ts), INTERVAL '30' SECOND))
+GROUP BY window_start, window_end;
+
 -- the legacy group window syntax
 CREATE TABLE legacy (item STRING, wstart TIMESTAMP(3), wend TIMESTAMP(3), wtime TIMESTAMP(3), bids BIGINT)
 WITH ('connector' = 'print', 'print-identifier' = 'legacy');
