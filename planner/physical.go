@@ -252,6 +252,27 @@ func (b *graphBuilder) build(n Node) (*runtime.Vertex, error) {
 			b.keys[e] = append(b.keys[e], x.Input.Schema()[k].Name)
 		}
 		return v, nil
+	case *SessionWindowAggregate:
+		in, err := b.build(x.Input)
+		if err != nil {
+			return nil, err
+		}
+		calls, err := aggSpecs(x.Calls)
+		if err != nil {
+			return nil, err
+		}
+		par, part := b.opts.Parallelism, runtime.Hash
+		if len(x.Keys) == 0 {
+			par, part = 1, runtime.Global
+		}
+		v := b.newVertex("WindowAggregate", par)
+		v.Chain = []runtime.OperatorSpec{{ID: id, Name: "WindowAggregate",
+			New: operators.NewSessionWindowAggregate(x.Keys, x.TimeCol, x.Window.Size, calls, columnTypes(x.Input.Schema()), columnTypes(x.Schema()))}}
+		e := b.connect(in, v, part, x.Keys, 0)
+		for _, k := range x.Keys {
+			b.keys[e] = append(b.keys[e], x.Input.Schema()[k].Name)
+		}
+		return v, nil
 	case *Union:
 		v := b.newVertex("Union", b.opts.Parallelism)
 		v.Chain = []runtime.OperatorSpec{{ID: id, Name: "Union", New: operators.NewPassThrough()}}

@@ -31,6 +31,8 @@ func (w WindowSpec) describe(timeCol string) string {
 		b.WriteString("size=[" + formatMillis(w.Size) + "], slide=[" + formatMillis(w.Slide) + "]")
 	case operators.WindowCumulate:
 		b.WriteString("max_size=[" + formatMillis(w.Size) + "], step=[" + formatMillis(w.Step) + "]")
+	case operators.WindowSession:
+		b.WriteString("gap=[" + formatMillis(w.Size) + "]")
 	default:
 		b.WriteString("size=[" + formatMillis(w.Size) + "]")
 	}
@@ -165,6 +167,12 @@ func asWindowAggregate(agg *Aggregate) Node {
 	if start < 0 || end < 0 {
 		return agg
 	}
+	if wtf.Window.Kind == operators.WindowSession {
+		if n, ok := sessionAggregate(agg, wtf, start, end); ok {
+			return n
+		}
+		return agg
+	}
 	return &WindowAggregate{Aggregate: *agg, StartKey: start, EndKey: end, Window: wtf.Window,
 		TimeColName: wtf.Input.Schema()[wtf.TimeCol].Name}
 }
@@ -183,7 +191,7 @@ func (qb *queryBinder) windowTVF(tf *sql.TableFunc, alias string) (Node, *scope,
 	case "CUMULATE":
 		kind, params = operators.WindowCumulate, []string{"STEP", "SIZE", "OFFSET"}
 	case "SESSION":
-		return nil, nil, validationf(tf.Pos, "SESSION window table functions are not supported yet")
+		kind, params = operators.WindowSession, []string{"GAP"}
 	default:
 		if tf.Lateral {
 			return nil, nil, validationf(tf.Pos, "LATERAL TABLE(%s(...)): user-defined table functions are not supported yet", tf.Name.Name())
@@ -191,7 +199,9 @@ func (qb *queryBinder) windowTVF(tf *sql.TableFunc, alias string) (Node, *scope,
 		return nil, nil, validationf(tf.Pos, "No match found for function signature %s(...): table functions other than TUMBLE, HOP and CUMULATE are not supported yet", tf.Name.Name())
 	}
 	usage := name + "(TABLE table_name, DESCRIPTOR(timecol), datetime interval[, datetime interval])"
-	if kind != operators.WindowTumble {
+	if kind == operators.WindowSession {
+		usage = "SESSION(TABLE table_name [PARTITION BY (keycols, ...)], DESCRIPTOR(timecol), datetime interval)"
+	} else if kind != operators.WindowTumble {
 		usage = name + "(TABLE table_name, DESCRIPTOR(timecol), datetime interval, datetime interval[, datetime interval])"
 	}
 	var table *sql.TableFuncArg
@@ -219,7 +229,7 @@ func (qb *queryBinder) windowTVF(tf *sql.TableFunc, alias string) (Node, *scope,
 			if a.Table == nil {
 				return nil, nil, validationf(a.Pos, "The first argument of %s must be TABLE table_name; expected %s", name, usage)
 			}
-			if len(a.PartitionBy) > 0 {
+			if len(a.PartitionBy) > 0 && kind != operators.WindowSession {
 				return nil, nil, validationf(a.Pos, "PARTITION BY is only allowed for SESSION windows")
 			}
 			table = a
@@ -266,6 +276,9 @@ func (qb *queryBinder) windowTVF(tf *sql.TableFunc, alias string) (Node, *scope,
 		ms[k] = v
 	}
 	spec := WindowSpec{Kind: kind, Size: ms["SIZE"], Slide: ms["SLIDE"], Step: ms["STEP"], Offset: ms["OFFSET"]}
+	if kind == operators.WindowSession {
+		spec.Size = ms["GAP"]
+	}
 	for _, p := range params {
 		if _, ok := vals[p]; !ok && p != "OFFSET" {
 			return nil, nil, validationf(tf.Pos, "Missing %s of %s; expected %s", p, name, usage)

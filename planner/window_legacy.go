@@ -49,7 +49,7 @@ func (qb *queryBinder) legacyGroupWindow(s *ast.SelectStmt, in Node, sc *scope, 
 	case "HOP":
 		kind, want = operators.WindowHop, 3
 	default:
-		return nil, nil, nil, qb.errAt(call.FnName.O, "SESSION group windows are not supported yet")
+		kind = operators.WindowSession
 	}
 	if len(call.Args) != want {
 		return nil, nil, nil, qb.errAt(call.FnName.O, "Invalid number of arguments to function '%s'. Was expecting %d arguments", name, want)

@@ -353,7 +353,10 @@ type aggHarness struct {
 }
 
 func (h *aggHarness) agg() *GroupAggregate {
-	if w, ok := h.op.(*WindowAggregate); ok {
+	switch w := h.op.(type) {
+	case *WindowAggregate:
+		return w.GroupAggregate
+	case *SessionWindowAggregate:
 		return w.GroupAggregate
 	}
 	return h.op.(*GroupAggregate)

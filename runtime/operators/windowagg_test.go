@@ -138,3 +138,67 @@ func TestDecodeKeyValueRoundTrip(t *testing.T) {
 		t.Errorf("short key decoded")
 	}
 }
+
+// Session test input: key STRING, v BIGINT, ts TIMESTAMP(3) (µs).
+var sessIn = []*types.Type{types.String, types.BigInt, types.Timestamp(3)}
+
+func sessRow(k string, v int64, ms int64) row { return ins(k, v, ms*1000) }
+
+func newSessAgg() func(int, int) (runtime.Operator, error) {
+	ts := types.Timestamp(3).WithNullable(false)
+	return NewSessionWindowAggregate([]int{0}, 2, 10, []AggCall{
+		{Kind: AggCountStar, Arg: -1, Type: types.BigInt.WithNullable(false)},
+		{Kind: AggSum, Arg: 1, Type: types.BigInt},
+	}, sessIn, []*types.Type{types.String, types.BigInt.WithNullable(false), types.BigInt, ts, ts, ts})
+}
+
+func TestSessionWindowAggregate(t *testing.T) {
+	for _, kind := range allBackends {
+		t.Run(kind.String(), func(t *testing.T) {
+			a := openAgg(t, newSessAgg(), kind, 0, 1, nil)
+			eqRows(t, "rows", a.feed(t, mkBatch(sessIn, sessRow("a", 1, 0), sessRow("a", 2, 25), sessRow("b", 3, 5))))
+			// 12 bridges nothing yet (0..10 and 12..22); 20 bridges 12 and 25.
+			a.feed(t, mkBatch(sessIn, sessRow("a", 4, 12), sessRow("a", 8, 20)))
+			eqRows(t, "watermark 8", a.watermark(t, 8))
+			got := a.watermark(t, 15)
+			slices.Sort(got)
+			eqRows(t, "first sessions", got, "+I[a, 1, 1, 0, 10000, 9000]", "+I[b, 1, 3, 5000, 15000, 14000]")
+			eqRows(t, "late row", a.feed(t, mkBatch(sessIn, sessRow("a", 100, 2))))
+			if a.ctx.Metrics.LateRecords.Load() != 1 {
+				t.Errorf("late records = %d", a.ctx.Metrics.LateRecords.Load())
+			}
+			eqRows(t, "merged session", a.watermark(t, 100), "+I[a, 3, 14, 12000, 35000, 34000]")
+			left := 0
+			if err := a.agg().backend.Keys("sessions", func(int, []byte) bool { left++; return true }); err != nil || left != 0 {
+				t.Errorf("session state left for %d keys (%v)", left, err)
+			}
+		})
+	}
+}
+
+func TestSessionWindowAggregateRestoreRescaled(t *testing.T) {
+	var rows []row
+	for i := range 90 {
+		rows = append(rows, sessRow(string(rune('a'+i%11)), int64(i), int64(i*3%40)))
+	}
+	for _, kind := range runtimeBackends {
+		t.Run(kind.String(), func(t *testing.T) {
+			store := state.NewMemoryStore()
+			ref := openAgg(t, newSessAgg(), kind, 0, 1, nil)
+			ref.feed(t, mkBatch(sessIn, rows...))
+			h := ref.snapshot(t, 1, store)
+			want := ref.watermark(t, 1000)
+			slices.Sort(want)
+			if len(want) < 11 {
+				t.Fatalf("reference: %v", want)
+			}
+			var got []string
+			for sub := range 3 {
+				a := openAgg(t, newSessAgg(), kind, sub, 3, [][]byte{h}, store)
+				got = append(got, a.watermark(t, 1000)...)
+			}
+			slices.Sort(got)
+			eqRows(t, "restored at parallelism 3", got, want...)
+		})
+	}
+}

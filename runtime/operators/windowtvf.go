@@ -14,14 +14,21 @@ const (
 	WindowTumble WindowKind = iota
 	WindowHop
 	WindowCumulate
+	WindowSession // only with a window aggregation (SessionWindowAggregate)
 )
 
 func (k WindowKind) String() string {
-	return [...]string{"TUMBLE", "HOP", "CUMULATE"}[k]
+	return [...]string{"TUMBLE", "HOP", "CUMULATE", "SESSION"}[k]
 }
 
 // ValidateWindow checks the durations (ms) of a window.
 func ValidateWindow(k WindowKind, size, slide, step int64) error {
+	if k == WindowSession {
+		if size <= 0 {
+			return fmt.Errorf("SESSION window gap must be positive, got %d ms", size)
+		}
+		return nil
+	}
 	if size <= 0 {
 		return fmt.Errorf("%s window size must be positive, got %d ms", k, size)
 	}
@@ -63,6 +70,9 @@ func NewWindowTableFunction(timeCol int, kind WindowKind, sizeMs, slideMs, stepM
 	return func(int, int) (runtime.Operator, error) {
 		if err := ValidateWindow(kind, sizeMs, slideMs, stepMs); err != nil {
 			return nil, err
+		}
+		if kind == WindowSession {
+			return nil, fmt.Errorf("the SESSION window table function is only supported in a window aggregation (GROUP BY window_start, window_end, ...)")
 		}
 		return &WindowTableFunction{timeCol: timeCol, kind: kind,
 			size: sizeMs * 1000, slide: slideMs * 1000, step: stepMs * 1000, offset: offsetMs * 1000}, nil

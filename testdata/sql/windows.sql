@@ -45,6 +45,15 @@ SELECT window_start, COUNT(*) FILTER (WHERE price < 10) AS cheap, COUNT(DISTINCT
 FROM TABLE(TUMBLE(TABLE bids, DESCRIPTOR(ts), INTERVAL '30' SECOND))
 GROUP BY window_start, window_end;
 
+-- session windows: the table function and the legacy form
+SELECT item, window_start, window_end, COUNT(*), SUM(price), MAX(id)
+FROM TABLE(SESSION(TABLE bids PARTITION BY item, DESCRIPTOR(ts), INTERVAL '4' SECOND))
+WHERE price > 3
+GROUP BY item, window_start, window_end;
+
+SELECT item, COUNT(*) AS c, SESSION_START(ts, INTERVAL '5' SECOND) AS s, SESSION_ROWTIME(ts, INTERVAL '5' SECOND) AS t
+FROM bids GROUP BY item, SESSION(ts, INTERVAL '5' SECOND);
+
 -- the legacy group window syntax
 CREATE TABLE legacy (item STRING, wstart TIMESTAMP(3), wend TIMESTAMP(3), wtime TIMESTAMP(3), bids BIGINT)
 WITH ('connector' = 'print', 'print-identifier' = 'legacy');
