@@ -203,7 +203,7 @@ func (b *graphBuilder) build(n Node) (*runtime.Vertex, error) {
 		}
 		v := b.newVertex("WindowAggregate", b.opts.Parallelism)
 		v.Chain = []runtime.OperatorSpec{{ID: id, Name: "WindowAggregate",
-			New: operators.NewWindowAggregate(x.Keys, x.EndKey, calls, columnTypes(x.Input.Schema()), columnTypes(x.Schema()))}}
+			New: operators.NewWindowAggregate(x.Keys, x.EndKey, calls, columnTypes(x.Input.Schema()), columnTypes(x.Schema()), x.ProcTime)}}
 		e := b.connect(in, v, runtime.Hash, x.Keys, 0)
 		for _, k := range x.Keys {
 			b.keys[e] = append(b.keys[e], x.Input.Schema()[k].Name)

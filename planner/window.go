@@ -105,6 +105,7 @@ type WindowAggregate struct {
 	StartKey, EndKey int // positions in Keys
 	Window           WindowSpec
 	TimeColName      string
+	ProcTime         bool // the window is over processing time
 }
 
 func (a *WindowAggregate) Changelog() Changelog { return AppendOnly }
@@ -173,8 +174,9 @@ func asWindowAggregate(agg *Aggregate) Node {
 		}
 		return agg
 	}
+	tc := wtf.Input.Schema()[wtf.TimeCol]
 	return &WindowAggregate{Aggregate: *agg, StartKey: start, EndKey: end, Window: wtf.Window,
-		TimeColName: wtf.Input.Schema()[wtf.TimeCol].Name}
+		TimeColName: tc.Name, ProcTime: tc.Type.TimeAttr == types.ProcTime}
 }
 
 // windowTVF binds TABLE(TUMBLE|HOP|CUMULATE(TABLE t, DESCRIPTOR(c), ...)),

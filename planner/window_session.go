@@ -55,6 +55,9 @@ func (a *SessionWindowAggregate) WithInputs(in []Node) Node {
 // input, since sessions are only known once rows are grouped. ok is false
 // when something in between refers to other window columns.
 func sessionAggregate(agg *Aggregate, wtf *WindowTableFunction, start, end int) (Node, bool) {
+	if wtf.Input.Schema()[wtf.TimeCol].Type.TimeAttr == types.ProcTime {
+		return nil, false // SESSION windows on processing time: not supported
+	}
 	var chain []*Calc
 	for n := agg.Input; n != Node(wtf); {
 		c, ok := n.(*Calc)

@@ -28,6 +28,10 @@ type WindowAggregate struct {
 	endCol    int // its input column
 	keyTypes  []*types.Type
 	watermark int64
+	// procTime: windows over processing time fire when the operator's
+	// clock passes their end (checked at every batch and watermark), and
+	// at the end of input; watermarks do not fire them.
+	procTime bool
 
 	pending pendingWindows
 	byEnd   map[int64]*windowKeys
@@ -56,7 +60,7 @@ var _ runtime.Operator = (*WindowAggregate)(nil)
 // keyCols (which include window_start and window_end; windowEndKey is the
 // position of window_end in keyCols) and computing calls. Output columns:
 // the key columns, then one per call.
-func NewWindowAggregate(keyCols []int, windowEndKey int, calls []AggCall, inputTypes, outputTypes []*types.Type) func(subtask, parallelism int) (runtime.Operator, error) {
+func NewWindowAggregate(keyCols []int, windowEndKey int, calls []AggCall, inputTypes, outputTypes []*types.Type, procTime bool) func(subtask, parallelism int) (runtime.Operator, error) {
 	return func(subtask, parallelism int) (runtime.Operator, error) {
 		if windowEndKey < 0 || windowEndKey >= len(keyCols) {
 			return nil, fmt.Errorf("operators: window aggregate: window_end key %d out of range", windowEndKey)
@@ -66,7 +70,7 @@ func NewWindowAggregate(keyCols []int, windowEndKey int, calls []AggCall, inputT
 			return nil, err
 		}
 		w := &WindowAggregate{GroupAggregate: g, endKey: windowEndKey, endCol: keyCols[windowEndKey],
-			watermark: runtime.MinWatermark, byEnd: map[int64]*windowKeys{}}
+			watermark: runtime.MinWatermark, byEnd: map[int64]*windowKeys{}, procTime: procTime}
 		if inputTypes[w.endCol].Kind.Physical() != types.PhysInt64 {
 			return nil, fmt.Errorf("operators: window aggregate: window_end column is %s", inputTypes[w.endCol])
 		}
@@ -172,6 +176,9 @@ func (w *WindowAggregate) ProcessBatch(_ int, b *types.Batch) error {
 	}
 	var err error
 	ends := b.Cols[w.endCol]
+	if w.procTime {
+		w.watermark = max(w.watermark, g.ctx.Clock.NowMillis())
+	}
 	for s := range g.keys.n {
 		rows := g.keys.rowsOf(int32(s))
 		end := ends.Ints[rows[0]]
@@ -187,6 +194,9 @@ func (w *WindowAggregate) ProcessBatch(_ int, b *types.Batch) error {
 	}
 	clear(g.args)
 	g.recordStateSize()
+	if err == nil && w.procTime {
+		err = w.fireDue()
+	}
 	return err
 }
 
@@ -222,9 +232,23 @@ const fireChunk = 4096
 // ProcessWatermark fires every window that ends at or before the watermark,
 // in window-end order, then forwards the watermark.
 func (w *WindowAggregate) ProcessWatermark(wm int64) error {
-	if wm > w.watermark {
+	switch {
+	case w.procTime && wm == runtime.MaxWatermark:
+		w.watermark = wm // end of input: fire every window
+	case w.procTime:
+		w.watermark = max(w.watermark, w.ctx.Clock.NowMillis())
+	case wm > w.watermark:
 		w.watermark = wm
 	}
+	if err := w.fireDue(); err != nil {
+		return err
+	}
+	return w.out.EmitWatermark(wm)
+}
+
+// fireDue fires the windows that end at or before w.watermark (event time,
+// or the clock for processing-time windows).
+func (w *WindowAggregate) fireDue() error {
 	for len(w.pending) > 0 && fired(w.pending[0], w.watermark) {
 		end := w.pending[0]
 		w.pending = w.pending[1:]
@@ -237,7 +261,7 @@ func (w *WindowAggregate) ProcessWatermark(wm int64) error {
 		w.free = append(w.free, wk)
 	}
 	w.recordStateSize()
-	return w.out.EmitWatermark(wm)
+	return nil
 }
 
 // fire emits the results of the groups of one window and clears them.

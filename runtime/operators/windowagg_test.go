@@ -23,7 +23,7 @@ func newWinAgg() func(int, int) (runtime.Operator, error) {
 	return NewWindowAggregate([]int{0, 2, 3}, 2, []AggCall{
 		{Kind: AggCountStar, Arg: -1, Type: types.BigInt.WithNullable(false)},
 		{Kind: AggSum, Arg: 1, Type: types.BigInt},
-	}, winIn, out)
+	}, winIn, out, false)
 }
 
 func (h *aggHarness) watermark(t *testing.T, wm int64) []string {
@@ -201,4 +201,19 @@ func TestSessionWindowAggregateRestoreRescaled(t *testing.T) {
 			eqRows(t, "restored at parallelism 3", got, want...)
 		})
 	}
+}
+
+func TestWindowAggregateProcessingTime(t *testing.T) {
+	out := []*types.Type{types.String, types.Timestamp(3), types.Timestamp(3), types.BigInt.WithNullable(false), types.BigInt}
+	f := NewWindowAggregate([]int{0, 2, 3}, 2, []AggCall{
+		{Kind: AggCountStar, Arg: -1, Type: types.BigInt.WithNullable(false)},
+		{Kind: AggSum, Arg: 1, Type: types.BigInt},
+	}, winIn, out, true)
+	a := openAgg(t, f, heapBackend, 0, 1, nil)
+	a.clock.ms = 5
+	eqRows(t, "open window", a.feed(t, mkBatch(winIn, winRow("a", 1, 0, 10), winRow("a", 2, 0, 10))))
+	eqRows(t, "event-time watermarks do not fire", a.watermark(t, 1000))
+	a.clock.ms = 10
+	eqRows(t, "the clock fires at the next batch", a.feed(t, mkBatch(winIn, winRow("b", 5, 10, 20))), "+I[a, 0, 10000, 2, 3]")
+	eqRows(t, "end of input fires the rest", a.watermark(t, runtime.MaxWatermark), "+I[b, 10000, 20000, 1, 5]")
 }
