@@ -692,6 +692,14 @@ func (e *Execution) Counters() (in, out int64) {
 	return job.Counters()
 }
 
+// StateSizes reports the current attempt's state size per operator.
+func (e *Execution) StateSizes() []runtime.OperatorState {
+	e.mu.Lock()
+	job := e.current
+	e.mu.Unlock()
+	return job.StateSizes()
+}
+
 // Skipped reports the current attempt's skipped records.
 func (e *Execution) Skipped() (parseErrors, late int64) {
 	e.mu.Lock()

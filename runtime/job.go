@@ -278,6 +278,36 @@ func (j *Job) Counters() (in, out int64) {
 	return in, out
 }
 
+// OperatorState is the state size of one stateful operator, summed over
+// its subtasks.
+type OperatorState struct {
+	Name  string
+	Bytes int64
+}
+
+// StateSizes returns the state size of every operator that reports one
+// (heap: approximate memory; Pebble: disk), in graph order.
+func (j *Job) StateSizes() []OperatorState {
+	var out []OperatorState
+	at := map[string]int{}
+	for _, t := range j.tasks {
+		for _, c := range t.ctxs {
+			b := c.Metrics.StateSizeBytes.Load()
+			if b == 0 {
+				continue
+			}
+			i, ok := at[c.OperatorID]
+			if !ok {
+				i = len(out)
+				at[c.OperatorID] = i
+				out = append(out, OperatorState{Name: c.Name})
+			}
+			out[i].Bytes += b
+		}
+	}
+	return out
+}
+
 // Skipped sums records skipped by operators: malformed input ignored by
 // a format's ignore-parse-errors option, and late records dropped.
 func (j *Job) Skipped() (parseErrors, late int64) {

@@ -161,6 +161,9 @@ func (c *client) waitJobs() int {
 					if st := j.LastCheckpoint(); st.ID > 0 {
 						ck = fmt.Sprintf(", checkpoint %d took %d ms (%d bytes)", st.ID, st.Duration.Milliseconds(), st.Size)
 					}
+					if st := session.FormatStateSizes(j.StateSizes()); st != "" {
+						ck += ", state: " + st
+					}
 					fmt.Fprintf(c.stderr, "[INFO] Job %s (%s) RUNNING: %d records in, %d records out, %d skipped%s\n",
 						j.ID, j.Name, in, out, bad+late, ck)
 				}
