@@ -314,7 +314,27 @@ func (b *graphBuilder) build(n Node) (*runtime.Vertex, error) {
 		}
 		v := b.newVertex(spec.Name, par)
 		v.Chain = []runtime.OperatorSpec{spec}
-		b.connect(in, v, runtime.Rebalance, nil, 0)
+		// An updating stream into a keyed sink goes by primary key, so the
+		// changes of one key stay in order in one sink subtask.
+		var pk []int
+		if x.Input.Changelog() == Updating {
+			for _, name := range x.Table.PrimaryKey {
+				for i, c := range x.Input.Schema() {
+					if c.Name == name {
+						pk = append(pk, i)
+					}
+				}
+			}
+			if len(pk) != len(x.Table.PrimaryKey) {
+				pk = nil
+			}
+		}
+		if len(pk) > 0 {
+			e := b.connect(in, v, runtime.Hash, pk, 0)
+			b.keys[e] = append(b.keys[e], x.Table.PrimaryKey...)
+		} else {
+			b.connect(in, v, runtime.Rebalance, nil, 0)
+		}
 		return v, nil
 	}
 	return nil, fmt.Errorf("planner: no physical translation for %T", n)
