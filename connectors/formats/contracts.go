@@ -70,3 +70,27 @@ func (e *ParseError) Error() string {
 	}
 	return "Failed to deserialize " + e.Format + " field '" + e.Field + "': " + e.Reason
 }
+
+// ChangelogDecoder is implemented by decoders of changelog formats
+// (debezium-json), whose records carry row kinds: one record holds zero,
+// one or two rows (an update as -U and +U).
+type ChangelogDecoder interface {
+	Decoder
+	// DecodeChangelog appends the rows of data to out and their kinds to
+	// kinds, and returns kinds. On error no vector is changed.
+	DecodeChangelog(data []byte, out []*types.Vector, kinds []types.RowKind) ([]types.RowKind, error)
+}
+
+// ChangelogEncoder is implemented by encoders of changelog formats: the
+// row's kind is part of the record.
+type ChangelogEncoder interface {
+	Encoder
+	EncodeChangelog(dst []byte, cols []*types.Vector, row int, kind types.RowKind) ([]byte, error)
+}
+
+// IsChangelog reports whether f is a changelog format (its records carry
+// row kinds; see ChangelogDecoder).
+func IsChangelog(f Format) bool {
+	c, ok := f.(interface{ Changelog() bool })
+	return ok && c.Changelog()
+}
