@@ -9,5 +9,6 @@ import (
 	_ "github.com/flinkgo/engine/connectors/formats"
 	_ "github.com/flinkgo/engine/connectors/jdbc"
 	_ "github.com/flinkgo/engine/connectors/kafka"
+	_ "github.com/flinkgo/engine/connectors/nexmark"
 	_ "github.com/flinkgo/engine/connectors/print"
 )

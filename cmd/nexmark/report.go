@@ -1,0 +1,115 @@
+package main
+
+import (
+	"fmt"
+	"io"
+	"strconv"
+	"strings"
+	"unicode/utf8"
+)
+
+// result is one row of the table: one query's run.
+type result struct {
+	query       string
+	events      int64
+	wallSec     float64
+	cpuSec      float64
+	peakRSS     int64 // bytes, sampled
+	checkpoints int64
+	err         string // shortened; empty when the query ran
+}
+
+func (r *result) eventsPerSec() float64 {
+	if r.wallSec <= 0 {
+		return 0
+	}
+	return float64(r.events) / r.wallSec
+}
+
+func (r *result) eventsPerCore() float64 {
+	if r.cpuSec <= 0 {
+		return 0
+	}
+	return float64(r.events) / r.cpuSec
+}
+
+var header = []string{"query", "events", "wall s", "events/s", "CPU s", "events/s/core", "peak RSS MiB", "checkpoints", "error"}
+
+func (r *result) cells() []string {
+	if r.err != "" {
+		return []string{r.query, strconv.FormatInt(r.events, 10), "", "", "", "", "", "", r.err}
+	}
+	return []string{r.query, strconv.FormatInt(r.events, 10),
+		strconv.FormatFloat(r.wallSec, 'f', 2, 64),
+		strconv.FormatFloat(r.eventsPerSec(), 'f', 0, 64),
+		strconv.FormatFloat(r.cpuSec, 'f', 2, 64),
+		strconv.FormatFloat(r.eventsPerCore(), 'f', 0, 64),
+		strconv.FormatFloat(float64(r.peakRSS)/(1<<20), 'f', 0, 64),
+		strconv.FormatInt(r.checkpoints, 10), ""}
+}
+
+// writeMarkdown writes the results as a Markdown table.
+func writeMarkdown(w io.Writer, rs []result) error {
+	row := func(cells []string) string {
+		esc := make([]string, len(cells))
+		for i, c := range cells {
+			esc[i] = strings.ReplaceAll(c, "|", `\|`)
+		}
+		return "| " + strings.Join(esc, " | ") + " |\n"
+	}
+	var b strings.Builder
+	b.WriteString(row(header))
+	sep := make([]string, len(header))
+	for i := range sep {
+		sep[i] = "---"
+		if i > 0 && i < len(header)-1 {
+			sep[i] = "---:"
+		}
+	}
+	b.WriteString("|" + strings.Join(sep, "|") + "|\n")
+	for i := range rs {
+		b.WriteString(row(rs[i].cells()))
+	}
+	_, err := io.WriteString(w, b.String())
+	return err
+}
+
+// writeCSV writes the results as CSV (RFC 4180 quoting).
+func writeCSV(w io.Writer, rs []result) error {
+	var b strings.Builder
+	line := func(cells []string) {
+		for i, c := range cells {
+			if i > 0 {
+				b.WriteByte(',')
+			}
+			if strings.ContainsAny(c, ",\"\n") {
+				c = `"` + strings.ReplaceAll(c, `"`, `""`) + `"`
+			}
+			b.WriteString(c)
+		}
+		b.WriteByte('\n')
+	}
+	line(header)
+	for i := range rs {
+		line(rs[i].cells())
+	}
+	_, err := io.WriteString(w, b.String())
+	return err
+}
+
+// shorten makes an error fit one table cell: whitespace runs (newlines
+// included) collapsed to one space, at most 160 bytes.
+func shorten(err error) string {
+	s := strings.Join(strings.Fields(err.Error()), " ")
+	if len(s) > 160 {
+		cut := 157
+		for cut > 0 && !utf8.RuneStart(s[cut]) {
+			cut--
+		}
+		s = s[:cut] + "..."
+	}
+	if s == "" {
+		s = fmt.Sprintf("%T", err)
+	}
+	return s
+}
