@@ -240,6 +240,9 @@ func (qb *queryBinder) join(x *ast.Join) (Node, *scope, error) {
 	if err != nil {
 		return nil, nil, err
 	}
+	if tn, ts, ok := lookupTarget(x); ok {
+		return qb.lookupJoin(x, tn, ts, left, lsc)
+	}
 	right, rsc, err := qb.from(x.Right)
 	if err != nil {
 		return nil, nil, err

@@ -273,6 +273,12 @@ func (b *graphBuilder) build(n Node) (*runtime.Vertex, error) {
 			b.keys[e] = append(b.keys[e], x.Input.Schema()[k].Name)
 		}
 		return v, nil
+	case *LookupJoin:
+		in, err := b.build(x.Input)
+		if err != nil {
+			return nil, err
+		}
+		return b.forward(in, runtime.OperatorSpec{ID: id, Name: "LookupJoin", New: lookupOperator(x)}), nil
 	case *Union:
 		v := b.newVertex("Union", b.opts.Parallelism)
 		v.Chain = []runtime.OperatorSpec{{ID: id, Name: "Union", New: operators.NewPassThrough()}}
