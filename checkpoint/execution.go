@@ -276,8 +276,14 @@ func (e *Execution) logf(format string, args ...any) {
 // run drives attempts until the job finishes, is canceled or fails for good.
 func (e *Execution) run(ctx context.Context, job *runtime.Job) {
 	strategy := e.cfg.Restart()
+	var startErr error // a restarted attempt that failed to start (job nil)
 	for {
-		err := e.drive(job)
+		var err error
+		if job != nil {
+			err = e.drive(job)
+		} else {
+			err = startErr
+		}
 		e.mu.Lock()
 		canceled, stopped := e.canceled, e.stopped
 		e.mu.Unlock()
@@ -317,12 +323,12 @@ func (e *Execution) run(ctx context.Context, job *runtime.Job) {
 			e.end(runtime.JobCanceled, nil, EndCanceled)
 			return
 		}
-		next, err := e.newAttempt(ctx)
-		if err != nil {
-			e.end(runtime.JobFailed, err, EndFailed)
-			return
+		// An attempt that cannot start (an operator failing to open, e.g. a
+		// database still down) is one more failure for the strategy.
+		job, startErr = e.newAttempt(ctx)
+		if startErr != nil {
+			job = nil
 		}
-		job = next
 	}
 }
 
