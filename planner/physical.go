@@ -153,7 +153,7 @@ func (b *graphBuilder) build(n Node) (*runtime.Vertex, error) {
 			return nil, err
 		}
 		return b.forward(in, runtime.OperatorSpec{ID: id, Name: "WatermarkAssigner",
-			New: operators.NewWatermarkAssigner(x.Rowtime, x.Strategy, b.opts.WatermarkIntervalMs)}), nil
+			New: operators.NewWatermarkAssigner(x.Rowtime, x.Strategy, b.opts.WatermarkIntervalMs, b.opts.IdleTimeoutMs)}), nil
 	case *Unnest:
 		in, err := b.build(x.Input)
 		if err != nil {

@@ -118,6 +118,10 @@ type OperatorContext struct {
 	// checkpoint completion to it and closes it after Close. Nil in tests
 	// that run an operator without a runtime.
 	KeyedState func() (state.KeyedBackend, error)
+	// SourceSplits is set for the operators chained behind a source whose
+	// reader is SplitAware (nil otherwise): a watermark assigner uses it to
+	// keep one watermark per split, as Flink's per-partition watermarks.
+	SourceSplits SplitAware
 	// FinalCheckpoint is set when checkpointing is on: after Finish the
 	// task snapshots once more and waits for a checkpoint holding that
 	// final state to complete, so a two-phase-commit sink must not make
@@ -162,6 +166,28 @@ type SourceReader interface {
 	SnapshotState(checkpointID int64) ([]byte, error)
 	NotifyCheckpointComplete(checkpointID int64) error
 	Close() error
+}
+
+// SplitAware is an optional ability of a SourceReader whose every batch
+// holds rows of one split (a Kafka partition, a file): watermarks can then
+// be generated per split, so one split running ahead does not make
+// another's rows late. Both methods are called from the task goroutine,
+// between Polls.
+type SplitAware interface {
+	// Splits lists the splits the reader owns and has not finished; a
+	// split without rows yet holds the watermark back (until idle).
+	Splits() []int64
+	// LastSplit is the split of the batch the last Poll returned.
+	LastSplit() int64
+}
+
+// IdleAware is an optional ability of an operator chained behind a source:
+// while the source has nothing to read, the task calls OnSourceIdle every
+// few milliseconds (from the task goroutine, between the other calls), so
+// periodic work — emitting a watermark that advanced with the last rows,
+// noticing idle splits — happens without new rows.
+type IdleAware interface {
+	OnSourceIdle() error
 }
 
 // Clock is injected so tests can control time.

@@ -96,9 +96,11 @@ func (t *task) open(ctx context.Context) error {
 			return err
 		}
 	}
+	splits, _ := t.source.(SplitAware)
 	ctxs := make([]*OperatorContext, len(t.chain))
 	for i := range t.chain {
 		ctxs[i] = mk(v.Chain[i].ID, v.Chain[i].Name)
+		ctxs[i].SourceSplits = splits
 		i := i
 		ctxs[i].KeyedState = func() (state.KeyedBackend, error) { return t.keyedState(i) }
 	}
@@ -306,9 +308,13 @@ func (t *task) handleControl(c controlMsg) error {
 	return t.notifyComplete(c.complete)
 }
 
+// idleTickMs spaces the OnSourceIdle calls while a source is idle.
+const idleTickMs = 5
+
 func (t *task) runSource(ctx context.Context) error {
 	clock := t.job.clock
 	lastData := clock.NowMillis()
+	lastTick := lastData
 	idleTimeout := t.job.graph.SourceIdleTimeoutMs
 	backoff := time.NewTimer(time.Hour)
 	backoff.Stop()
@@ -339,6 +345,16 @@ func (t *task) runSource(ctx context.Context) error {
 		case SourceEnd:
 			return t.finish()
 		case SourceIdle:
+			if now := clock.NowMillis(); now-lastTick >= idleTickMs {
+				lastTick = now
+				for _, op := range t.chain {
+					if ia, ok := op.(IdleAware); ok {
+						if err := ia.OnSourceIdle(); err != nil {
+							return err
+						}
+					}
+				}
+			}
 			if idleTimeout > 0 && !t.idleOut && clock.NowMillis()-lastData >= idleTimeout {
 				t.idleOut = true
 				if err := t.out.broadcastControl(Message{Kind: MsgWatermark, Watermark: MinWatermark, Idle: true}); err != nil {

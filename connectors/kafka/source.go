@@ -125,7 +125,35 @@ type reader struct {
 
 	pendingCommits []pendingCommit
 	committing     atomic.Bool
+
+	// queue holds fetched partitions not yet emitted: Poll emits one
+	// partition's records per batch, so watermarks can be per partition.
+	queue     []fetchedPartition
+	lastSplit int64
+	owned     []int64
 }
+
+// fetchedPartition is one partition's records of a fetch.
+type fetchedPartition struct {
+	topic string
+	p     *kgo.FetchPartition
+}
+
+var _ runtime.SplitAware = (*reader)(nil)
+
+// Splits lists the partitions this reader owns and has not finished.
+func (r *reader) Splits() []int64 {
+	r.owned = r.owned[:0]
+	for _, sp := range r.order {
+		if !sp.done {
+			r.owned = append(r.owned, sp.id)
+		}
+	}
+	return r.owned
+}
+
+// LastSplit is the partition of the batch the last Poll returned.
+func (r *reader) LastSplit() int64 { return r.lastSplit }
 
 type pendingCommit struct {
 	checkpoint int64
@@ -257,7 +285,7 @@ func (r *reader) assign(ss []split) {
 		if _, dup := r.splits[s.tp]; dup {
 			continue
 		}
-		sp := &split{tp: s.tp, next: s.next, stop: s.stop}
+		sp := &split{tp: s.tp, next: s.next, stop: s.stop, id: int64(len(r.order))}
 		sp.done = sp.stop >= 0 && sp.next >= sp.stop
 		r.splits[s.tp] = sp
 		r.order = append(r.order, sp)
@@ -348,62 +376,66 @@ func (r *reader) Poll() (*types.Batch, runtime.SourceStatus, error) {
 		}
 		return nil, runtime.SourceIdle, nil
 	}
-	fetches := r.cons.PollRecords(nil, types.DefaultBatchSize)
-	if len(fetches) == 0 {
-		return nil, runtime.SourceIdle, nil
-	}
-	var b *types.Batch
-	var finished map[string][]int32
-	for fi := range fetches {
-		for ti := range fetches[fi].Topics {
-			t := &fetches[fi].Topics[ti]
-			for pi := range t.Partitions {
-				p := &t.Partitions[pi]
-				if p.Err != nil {
-					if err := r.fetchErr(t.Topic, p); err != nil {
-						return nil, 0, err
-					}
-					continue
-				}
-				sp := r.splits[tp{t.Topic, p.Partition}]
-				if sp == nil || sp.done {
-					continue
-				}
-				for _, rec := range p.Records {
-					if rec.Offset < sp.next {
+	if len(r.queue) == 0 {
+		fetches := r.cons.PollRecords(nil, types.DefaultBatchSize)
+		if len(fetches) == 0 {
+			return nil, runtime.SourceIdle, nil
+		}
+		for fi := range fetches {
+			for ti := range fetches[fi].Topics {
+				t := &fetches[fi].Topics[ti]
+				for pi := range t.Partitions {
+					p := &t.Partitions[pi]
+					if p.Err != nil {
+						if err := r.fetchErr(t.Topic, p); err != nil {
+							return nil, 0, err
+						}
 						continue
 					}
-					if sp.stop >= 0 && rec.Offset >= sp.stop {
-						break
-					}
-					sp.next = rec.Offset + 1
-					if rec.Attrs.IsControl() {
-						continue
-					}
-					if b == nil {
-						b = types.NewBatch(r.colTypes, types.DefaultBatchSize)
-					}
-					if err := r.decode(b, rec); err != nil {
-						return nil, 0, err
-					}
-				}
-				if sp.stop >= 0 && sp.next >= sp.stop {
-					sp.done = true
-					r.open--
-					if finished == nil {
-						finished = map[string][]int32{}
-					}
-					finished[sp.topic] = append(finished[sp.topic], sp.partition)
+					r.queue = append(r.queue, fetchedPartition{topic: t.Topic, p: p})
 				}
 			}
 		}
+		if len(r.queue) == 0 {
+			return nil, runtime.SourceMore, nil
+		}
 	}
-	if finished != nil {
-		r.cons.RemoveConsumePartitions(finished)
+	// One partition's records per batch.
+	fp := r.queue[0]
+	r.queue[0] = fetchedPartition{}
+	r.queue = r.queue[1:]
+	sp := r.splits[tp{fp.topic, fp.p.Partition}]
+	if sp == nil || sp.done {
+		return nil, runtime.SourceMore, nil
+	}
+	var b *types.Batch
+	for _, rec := range fp.p.Records {
+		if rec.Offset < sp.next {
+			continue
+		}
+		if sp.stop >= 0 && rec.Offset >= sp.stop {
+			break
+		}
+		sp.next = rec.Offset + 1
+		if rec.Attrs.IsControl() {
+			continue
+		}
+		if b == nil {
+			b = types.NewBatch(r.colTypes, len(fp.p.Records))
+		}
+		if err := r.decode(b, rec); err != nil {
+			return nil, 0, err
+		}
+	}
+	if sp.stop >= 0 && sp.next >= sp.stop {
+		sp.done = true
+		r.open--
+		r.cons.RemoveConsumePartitions(map[string][]int32{sp.topic: {sp.partition}})
 	}
 	if b == nil || b.Len == 0 {
 		return nil, runtime.SourceMore, nil
 	}
+	r.lastSplit = sp.id
 	r.metrics.RecordsOut.Add(int64(b.Len))
 	return b, runtime.SourceMore, nil
 }

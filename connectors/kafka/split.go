@@ -25,7 +25,8 @@ type split struct {
 	tp
 	next int64
 	stop int64
-	done bool // bounded and next >= stop
+	done bool  // bounded and next >= stop
+	id   int64 // the reader's number for it (runtime.SplitAware)
 }
 
 // javaHash is Java's String.hashCode, so partitions are spread over the

@@ -21,6 +21,14 @@ import (
 // Watermarks from upstream are ignored except MaxWatermark (end of input),
 // which is forwarded.
 //
+// Behind a split-aware source (OperatorContext.SourceSplits, e.g. Kafka,
+// whose batches each hold one partition's rows) the maximum is kept per
+// split and the watermark is the minimum over the splits the reader owns,
+// as Flink's per-partition watermarks: a split that has produced no row yet
+// holds it back, and a split without rows for the idle timeout
+// (table.exec.source.idle-timeout, 0 = never) stops holding it back until
+// it has rows again.
+//
 // State: the maximum watermark (ms) as 1 version byte + 8 bytes big endian.
 // A restore input holding several snapshots (several old subtasks) keeps
 // the smallest, so the watermark never overtakes restored data.
@@ -32,13 +40,23 @@ type WatermarkAssigner struct {
 	current  int64 // max watermark seen, ms
 	emitted  int64 // last emitted, ms
 	lastEmit int64 // clock ms of the last emission (or Open)
+
+	idleMs int64
+	splits map[int64]*splitMark
+}
+
+// splitMark is one split's maximum watermark and when it last had rows (or
+// was first listed), clock ms.
+type splitMark struct {
+	max     int64
+	lastRow int64
 }
 
 var _ runtime.Operator = (*WatermarkAssigner)(nil)
 
 // NewWatermarkAssigner returns the factory of a WatermarkAssigner. strategy
 // nil means the rowtime column itself (a strategy without delay).
-func NewWatermarkAssigner(rowtimeColumn int, strategy expr.Expr, emitIntervalMs int64) func(subtask, parallelism int) (runtime.Operator, error) {
+func NewWatermarkAssigner(rowtimeColumn int, strategy expr.Expr, emitIntervalMs, idleTimeoutMs int64) func(subtask, parallelism int) (runtime.Operator, error) {
 	return func(subtask, parallelism int) (runtime.Operator, error) {
 		s := strategy
 		if s == nil {
@@ -51,7 +69,7 @@ func NewWatermarkAssigner(rowtimeColumn int, strategy expr.Expr, emitIntervalMs 
 		if err != nil {
 			return nil, err
 		}
-		return &WatermarkAssigner{ev: ev, interval: emitIntervalMs}, nil
+		return &WatermarkAssigner{ev: ev, interval: emitIntervalMs, idleMs: idleTimeoutMs}, nil
 	}
 }
 
@@ -110,19 +128,64 @@ func (w *WatermarkAssigner) ProcessBatch(_ int, b *types.Batch) error {
 			}
 		}
 	}
+	ms := int64(runtime.MinWatermark)
 	if found {
-		ms := maxUs / 1000
+		ms = maxUs / 1000
 		if maxUs%1000 < 0 {
 			ms-- // floor for instants before the epoch
 		}
-		if ms > w.current {
-			w.current = ms
-		}
+	}
+	switch {
+	case w.ctx != nil && w.ctx.SourceSplits != nil:
+		w.perSplit(ms)
+	case ms > w.current:
+		w.current = ms
 	}
 	if err := w.out.Emit(b); err != nil {
 		return err
 	}
 	return w.maybeEmit()
+}
+
+// perSplit records the batch's maximum ms for the split it came from and
+// advances the watermark to the minimum over the owned, non-idle splits.
+func (w *WatermarkAssigner) perSplit(ms int64) {
+	var now int64
+	if w.ctx.Clock != nil {
+		now = w.ctx.Clock.NowMillis()
+	}
+	if w.splits == nil {
+		w.splits = map[int64]*splitMark{}
+	}
+	src := w.ctx.SourceSplits
+	sm := w.splits[src.LastSplit()]
+	if sm == nil {
+		sm = &splitMark{max: runtime.MinWatermark}
+		w.splits[src.LastSplit()] = sm
+	}
+	sm.max, sm.lastRow = max(sm.max, ms), now
+	w.advanceSplits(now)
+}
+
+// advanceSplits moves the watermark to the minimum over the owned splits
+// that are not idle.
+func (w *WatermarkAssigner) advanceSplits(now int64) {
+	src := w.ctx.SourceSplits
+	low, active := int64(runtime.MaxWatermark), false
+	for _, id := range src.Splits() {
+		m := w.splits[id]
+		if m == nil {
+			m = &splitMark{max: runtime.MinWatermark, lastRow: now}
+			w.splits[id] = m
+		}
+		if w.idleMs > 0 && now-m.lastRow >= w.idleMs {
+			continue
+		}
+		low, active = min(low, m.max), true
+	}
+	if active && low > w.current {
+		w.current = low
+	}
 }
 
 func (w *WatermarkAssigner) maybeEmit() error {
@@ -138,6 +201,22 @@ func (w *WatermarkAssigner) maybeEmit() error {
 	}
 	w.emitted, w.lastEmit = w.current, now
 	return w.out.EmitWatermark(w.current)
+}
+
+var _ runtime.IdleAware = (*WatermarkAssigner)(nil)
+
+// OnSourceIdle emits a watermark that advanced with the last rows once the
+// emit interval has passed, and lets splits become idle, while the source
+// has nothing to read.
+func (w *WatermarkAssigner) OnSourceIdle() error {
+	if w.ctx != nil && w.ctx.SourceSplits != nil && w.splits != nil {
+		var now int64
+		if w.ctx.Clock != nil {
+			now = w.ctx.Clock.NowMillis()
+		}
+		w.advanceSplits(now)
+	}
+	return w.maybeEmit()
 }
 
 // ProcessWatermark forwards only the final watermark.
