@@ -27,6 +27,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	engine "github.com/flinkgo/engine/runtime"
 	"io"
 	"os"
 	"path/filepath"
@@ -54,6 +55,7 @@ func (kv keyValues) Set(s string) error {
 }
 
 func main() {
+	engine.TuneGC() // as sql-client runs
 	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
 }
 
@@ -89,7 +91,7 @@ func parseFlags(args []string, stderr io.Writer) (*options, error) {
 	fs.StringVar(&o.cpuProfile, "cpuprofile", "", "write a CPU profile of each query's INSERT (file name gets .qN before its extension when several queries run)")
 	fs.DurationVar(&o.timeout, "timeout", 0, "cancel a query after this long (0: no limit)")
 	fs.BoolVar(&o.strict, "strict", false, "exit 1 if any query failed")
-	fs.IntVar(&o.gogc, "gogc", 0, "Go GC target percentage for the run (debug.SetGCPercent); 0 keeps GOGC / the default 100")
+	fs.IntVar(&o.gogc, "gogc", 0, "Go GC target percentage for the run (debug.SetGCPercent); 0 keeps the engine's setting (GOGC, else runtime.DefaultGCPercent)")
 	if err := fs.Parse(args); err != nil {
 		return nil, err
 	}

@@ -17,6 +17,7 @@ import (
 	"github.com/chzyer/readline"
 
 	"github.com/flinkgo/engine/planner/session"
+	"github.com/flinkgo/engine/runtime"
 	"github.com/flinkgo/engine/sql"
 )
 
@@ -56,6 +57,7 @@ Mode "embedded" (default) submits Flink jobs from the local machine.
 `
 
 func main() {
+	runtime.TuneGC()
 	os.Exit(run(os.Args[1:], os.Stdin, os.Stdout, os.Stderr))
 }
 
