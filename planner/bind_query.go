@@ -478,7 +478,19 @@ func (qb *queryBinder) aggCall(a *ast.AggregateFuncExpr, eb *exprBinder, pre *[]
 	case "MIN", "MAX", "FIRST_VALUE", "LAST_VALUE":
 		call.Type = t.WithNullable(true).WithTimeAttr(types.NoTimeAttr)
 	case "STDDEV", "STDDEV_POP", "STDDEV_SAMP", "VAR_POP", "VAR_SAMP", "VARIANCE":
-		return call, qb.errAt(a.F, "%s is not supported yet", name)
+		if !t.IsNumeric() {
+			return call, qb.errAt(a.F, "Cannot apply '%s' to arguments of type '%s(<%s>)'. Supported form(s): '%s(<NUMERIC>)'", name, name, typeFamily(t), name)
+		}
+		call.Func = map[string]string{"STDDEV": "STDDEV_SAMP", "VARIANCE": "VAR_SAMP"}[name]
+		if call.Func == "" {
+			call.Func = name
+		}
+		switch {
+		case t.Kind == types.KindDecimal:
+			call.Type = types.Decimal(38, t.Scale)
+		default:
+			call.Type = &types.Type{Kind: t.Kind}
+		}
 	default:
 		return call, qb.errAt(a.F, "No match found for function signature %s(%s)", strings.ToLower(a.F), argTypeList([]expr.Expr{arg}))
 	}

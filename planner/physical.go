@@ -246,7 +246,7 @@ func (b *graphBuilder) build(n Node) (*runtime.Vertex, error) {
 		}
 		v := b.newVertex("Rank", par)
 		v.Chain = []runtime.OperatorSpec{{ID: id, Name: shortName(x),
-			New: operators.NewRank(x.PartitionBy, x.OrderBy, x.Limit, x.ReplaceOnTie, columnTypes(x.Input.Schema()))}}
+			New: operators.NewRank(x.PartitionBy, x.OrderBy, x.Limit, x.ReplaceOnTie, columnTypes(x.Input.Schema()), x.WindowEnd)}}
 		e := b.connect(in, v, part, x.PartitionBy, 0)
 		for _, k := range x.PartitionBy {
 			b.keys[e] = append(b.keys[e], x.Input.Schema()[k].Name)
@@ -378,6 +378,14 @@ func aggSpecs(calls []AggCall) ([]operators.AggCall, error) {
 			k = operators.AggFirstValue
 		case "LAST_VALUE":
 			k = operators.AggLastValue
+		case "VAR_POP":
+			k = operators.AggVarPop
+		case "VAR_SAMP":
+			k = operators.AggVarSamp
+		case "STDDEV_POP":
+			k = operators.AggStddevPop
+		case "STDDEV_SAMP":
+			k = operators.AggStddevSamp
 		default:
 			return nil, fmt.Errorf("planner: aggregate %s has no runtime implementation", c.Func)
 		}

@@ -21,22 +21,30 @@ type Rank struct {
 	OrderBy      []operators.SortKey
 	Limit        int
 	ReplaceOnTie bool // deduplication keeping the last row (ORDER BY time DESC, rn = 1)
-	pos          sql.Pos
-	schema       []Column
+	// WindowEnd >= 0: a window Top-N, PartitionBy[WindowEnd] is window_end;
+	// each window's ranking is emitted once when the watermark passes it.
+	WindowEnd int
+	pos       sql.Pos
+	schema    []Column
 }
 
 // rowNumberName is the hidden scope name of the row number column.
 const rowNumberName = "$rownum"
 
 func newRank(in Node, part []int, order []operators.SortKey, pos sql.Pos) *Rank {
-	r := &Rank{Input: in, PartitionBy: part, OrderBy: order, pos: pos}
+	r := &Rank{Input: in, PartitionBy: part, OrderBy: order, pos: pos, WindowEnd: -1}
 	r.schema = append(append([]Column{}, in.Schema()...), Column{Name: rowNumberName, Type: types.BigInt.WithNullable(false)})
 	return r
 }
 
-func (r *Rank) Schema() []Column     { return r.schema }
-func (r *Rank) Inputs() []Node       { return []Node{r.Input} }
-func (r *Rank) Changelog() Changelog { return Updating }
+func (r *Rank) Schema() []Column { return r.schema }
+func (r *Rank) Inputs() []Node   { return []Node{r.Input} }
+func (r *Rank) Changelog() Changelog {
+	if r.WindowEnd >= 0 {
+		return AppendOnly
+	}
+	return Updating
+}
 func (r *Rank) Describe() string {
 	in := r.Input.Schema()
 	part := make([]string, len(r.PartitionBy))
@@ -60,6 +68,9 @@ func (r *Rank) Describe() string {
 	name := "Rank(strategy=[AppendFastStrategy], rankType=[ROW_NUMBER], "
 	if r.ReplaceOnTie {
 		name = "Deduplicate(keep=[LastRow], "
+	}
+	if r.WindowEnd >= 0 {
+		name = "WindowRank(rankType=[ROW_NUMBER], "
 	}
 	return fmt.Sprintf("%srankRange=[rankStart=1, rankEnd=%d], partitionBy=[%s], orderBy=[%s], select=[%s])",
 		name, r.Limit, strings.Join(part, ", "), strings.Join(order, ", "), strings.Join(sel, ", "))
@@ -178,6 +189,24 @@ func rankLimit(in Node, c expr.Expr) (Node, bool) {
 	if n == 1 && len(nr.OrderBy) == 1 && nr.OrderBy[0].Desc &&
 		nr.Input.Schema()[nr.OrderBy[0].Col].Type.TimeAttr != types.NoTimeAttr {
 		nr.ReplaceOnTie = true
+	}
+	// PARTITION BY window_start, window_end of one window: a window Top-N.
+	var wtf *WindowTableFunction
+	start, end := -1, -1
+	for i, p := range nr.PartitionBy {
+		w, which, ok := windowColumn(nr.Input, p)
+		if !ok || (wtf != nil && w != wtf) {
+			continue
+		}
+		switch which {
+		case 0:
+			start, wtf = i, w
+		case 1:
+			end, wtf = i, w
+		}
+	}
+	if start >= 0 && end >= 0 && nr.Input.Changelog() == AppendOnly {
+		nr.WindowEnd = end
 	}
 	return replaceNode(in, r, &nr), true
 }

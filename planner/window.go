@@ -132,6 +132,11 @@ func windowColumn(n Node, col int) (wtf *WindowTableFunction, which int, ok bool
 				return nil, 0, false
 			}
 			n, col = x.Input, ref.Index
+		case *WindowAggregate:
+			if col >= len(x.Keys) {
+				return nil, 0, false
+			}
+			n, col = x.Input, x.Keys[col]
 		case *WindowTableFunction:
 			base := len(x.Input.Schema())
 			if col < base {

@@ -292,6 +292,11 @@ func (r *rewriter) step(k, j int) int {
 		}
 		r.replace(k, e, "STRAIGHT_JOIN")
 		return e
+	case (word == "STDDEV" || word == "VARIANCE") && next.IsOp("("):
+		// Flink's STDDEV and VARIANCE are the sample forms; TiDB reads
+		// them as MySQL's population forms.
+		r.replace(k, k+1, map[string]string{"STDDEV": "STDDEV_SAMP", "VARIANCE": "VAR_SAMP"}[word])
+		return k + 1
 	case word == "IS" && next.Is("NOT") && r.at(k+2, j).Is("DISTINCT") && r.at(k+3, j).Is("FROM"):
 		r.replace(k, k+4, "<=>")
 		return k + 4

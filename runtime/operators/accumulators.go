@@ -24,9 +24,14 @@ const (
 	AggAvg                       // AVG(x), computed in the result type
 	AggFirstValue                // FIRST_VALUE(x)
 	AggLastValue                 // LAST_VALUE(x)
+	AggVarPop                    // VAR_POP(x)
+	AggVarSamp                   // VAR_SAMP(x), VARIANCE(x)
+	AggStddevPop                 // STDDEV_POP(x)
+	AggStddevSamp                // STDDEV_SAMP(x), STDDEV(x)
 )
 
-var aggNames = [...]string{"COUNT", "COUNT(*)", "SUM", "$SUM0", "MIN", "MAX", "AVG", "FIRST_VALUE", "LAST_VALUE"}
+var aggNames = [...]string{"COUNT", "COUNT(*)", "SUM", "$SUM0", "MIN", "MAX", "AVG", "FIRST_VALUE", "LAST_VALUE",
+	"VAR_POP", "VAR_SAMP", "STDDEV_POP", "STDDEV_SAMP"}
 
 func (k AggKind) String() string {
 	if int(k) < len(aggNames) {
@@ -95,6 +100,8 @@ func newAccumulator(c AggCall, argType *types.Type, vals *valueCounts, order *or
 		return &minMaxAcc{max: c.Kind == AggMax, vals: vals, width: orderedWidth(argType)}, nil
 	case AggFirstValue, AggLastValue:
 		return &firstLastAcc{last: c.Kind == AggLastValue, order: order, width: orderedWidth(argType)}, nil
+	case AggVarPop, AggVarSamp, AggStddevPop, AggStddevSamp:
+		return newVarAcc(c, argType)
 	}
 	return nil, fmt.Errorf("operators: unknown aggregate kind %d", c.Kind)
 }

@@ -4,6 +4,7 @@ import (
 	"encoding/binary"
 	"fmt"
 	"hash/maphash"
+	"slices"
 
 	"github.com/cockroachdb/apd/v3"
 
@@ -64,18 +65,36 @@ type Rank struct {
 
 	outVecs []*types.Vector
 	kinds   []types.RowKind
+
+	// Window Top-N (windowEnd >= 0: the index in partCols of window_end):
+	// rankings are kept until the watermark passes the window's end, then
+	// emitted once as +I rows and freed.
+	windowEnd int
+	watermark int64
+	pending   pendingWindows
+	byEnd     map[int64]*windowKeys
+	scratch   []*types.Vector
 }
 
 var _ runtime.Operator = (*Rank)(nil)
 
 // NewRank returns the factory of a Top-N keeping limit rows per partition.
-func NewRank(partCols []int, sortKeys []SortKey, limit int, replaceOnTie bool, inTypes []*types.Type) func(int, int) (runtime.Operator, error) {
+//
+// windowEnd >= 0 makes it a window Top-N: partCols[windowEnd] is the
+// window_end column (TIMESTAMP(3), µs) of a windowed input; each window's
+// ranking is emitted once, as +I rows, when the watermark passes its end,
+// and freed; rows of a window that already fired are late (dropped and
+// counted). Pending windows are rebuilt from the state on restore.
+func NewRank(partCols []int, sortKeys []SortKey, limit int, replaceOnTie bool, inTypes []*types.Type, windowEnd int) func(int, int) (runtime.Operator, error) {
 	return func(int, int) (runtime.Operator, error) {
 		if limit < 1 {
 			return nil, fmt.Errorf("operators: Top-N limit %d must be positive", limit)
 		}
+		if windowEnd >= len(partCols) {
+			return nil, fmt.Errorf("operators: window Top-N window_end key %d out of range", windowEnd)
+		}
 		r := &Rank{partCols: partCols, sortKeys: sortKeys, limit: limit, replaceOnTie: replaceOnTie, inTypes: inTypes,
-			enc: keyEncoder{cols: partCols}}
+			enc: keyEncoder{cols: partCols}, windowEnd: windowEnd, watermark: runtime.MinWatermark, byEnd: map[int64]*windowKeys{}}
 		all := make([]int, len(inTypes))
 		for i := range all {
 			all[i] = i
@@ -105,7 +124,55 @@ func (r *Rank) Open(ctx *runtime.OperatorContext, out runtime.Output) error {
 	for _, t := range r.outTypes {
 		r.outVecs = append(r.outVecs, types.NewVector(t, types.DefaultBatchSize))
 	}
-	return nil
+	if r.windowEnd < 0 {
+		return nil
+	}
+	for _, c := range r.partCols {
+		r.scratch = append(r.scratch, types.NewVector(r.inTypes[c], 1))
+	}
+	var derr error
+	err = r.backend.Keys("topn", func(kg int, key []byte) bool {
+		end, err := r.endOf(key)
+		if err != nil {
+			derr = fmt.Errorf("operators: window Top-N %s: restored key: %w", ctx.OperatorID, err)
+			return false
+		}
+		r.schedule(end, kg, key)
+		return true
+	})
+	if err == nil {
+		err = derr
+	}
+	return err
+}
+
+// endOf decodes window_end (µs) out of an encoded partition key.
+func (r *Rank) endOf(key []byte) (int64, error) {
+	b := key
+	var err error
+	for i := 0; i <= r.windowEnd; i++ {
+		r.scratch[i].Reset()
+		if b, err = decodeKeyValue(r.scratch[i], b); err != nil {
+			return 0, err
+		}
+	}
+	if v := r.scratch[r.windowEnd]; !v.IsNull(0) {
+		return v.Ints[0], nil
+	}
+	return 0, errCorruptKey
+}
+
+func (r *Rank) schedule(end int64, kg int, key []byte) {
+	wk := r.byEnd[end]
+	if wk == nil {
+		wk = &windowKeys{}
+		r.byEnd[end] = wk
+		i, _ := slices.BinarySearch(r.pending, end)
+		r.pending = slices.Insert(r.pending, i, end)
+	}
+	wk.kgs = append(wk.kgs, int32(kg))
+	wk.arena = append(wk.arena, key...)
+	wk.ends = append(wk.ends, int32(len(wk.arena)))
 }
 
 // appendSortKey appends the order-preserving encoding of row i's sort
@@ -174,9 +241,26 @@ func (r *Rank) rankKey(b *types.Batch, s int32) error {
 	if len(r.partCols) > 0 {
 		kg = runtime.KeyGroupOf(runtime.HashKey(b.Cols, r.partCols, int(rows[0])), r.maxPar)
 	}
-	r.backend.SetCurrentKey(kg, r.keys.key(s))
-	if err := r.load(); err != nil {
-		return err
+	if r.windowEnd >= 0 {
+		end := b.Cols[r.partCols[r.windowEnd]].Ints[rows[0]]
+		if fired(end, r.watermark) {
+			if r.ctx.Metrics != nil {
+				r.ctx.Metrics.LateRecords.Add(int64(len(rows)))
+			}
+			return nil
+		}
+		r.backend.SetCurrentKey(kg, r.keys.key(s))
+		if err := r.load(); err != nil {
+			return err
+		}
+		if len(r.entries) == 0 {
+			r.schedule(end, kg, r.keys.key(s))
+		}
+	} else {
+		r.backend.SetCurrentKey(kg, r.keys.key(s))
+		if err := r.load(); err != nil {
+			return err
+		}
 	}
 	r.old = append(r.old[:0], r.entries...)
 	changed := false
@@ -206,8 +290,10 @@ func (r *Rank) rankKey(b *types.Batch, s int32) error {
 	if !changed {
 		return nil
 	}
-	if err := r.emitChanges(); err != nil {
-		return err
+	if r.windowEnd < 0 {
+		if err := r.emitChanges(); err != nil {
+			return err
+		}
 	}
 	return r.store()
 }
@@ -302,7 +388,9 @@ func (r *Rank) flush() error {
 		ob.Cols[c] = ov
 		v.Reset()
 	}
-	ob.Kinds = append([]types.RowKind(nil), r.kinds...)
+	if r.windowEnd < 0 {
+		ob.Kinds = append([]types.RowKind(nil), r.kinds...)
+	}
 	r.kinds = r.kinds[:0]
 	return r.out.Emit(ob)
 }
@@ -350,7 +438,43 @@ func (r *Rank) store() error {
 }
 
 // ProcessWatermark forwards the watermark.
-func (r *Rank) ProcessWatermark(wm int64) error { return r.out.EmitWatermark(wm) }
+// For a window Top-N it first emits the rankings of the windows that end
+// at or before the watermark.
+func (r *Rank) ProcessWatermark(wm int64) error {
+	if r.windowEnd >= 0 {
+		r.watermark = max(r.watermark, wm)
+		for len(r.pending) > 0 && fired(r.pending[0], r.watermark) {
+			end := r.pending[0]
+			r.pending = r.pending[1:]
+			wk := r.byEnd[end]
+			delete(r.byEnd, end)
+			start := int32(0)
+			for i, kg := range wk.kgs {
+				key := wk.arena[start:wk.ends[i]]
+				start = wk.ends[i]
+				r.backend.SetCurrentKey(int(kg), key)
+				if err := r.load(); err != nil {
+					return err
+				}
+				for k, e := range r.entries {
+					if err := r.emitRow(e, k, types.Insert); err != nil {
+						return err
+					}
+				}
+				if err := r.topn.Clear(); err != nil {
+					return err
+				}
+			}
+		}
+		if err := r.flush(); err != nil {
+			return err
+		}
+		if r.ctx.Metrics != nil {
+			r.ctx.Metrics.StateSizeBytes.Store(r.backend.SizeBytes())
+		}
+	}
+	return r.out.EmitWatermark(wm)
+}
 
 // SnapshotState returns nil: the rankings are in the keyed state backend.
 func (r *Rank) SnapshotState(int64) ([]byte, error) { return nil, nil }

@@ -41,7 +41,7 @@ func TestRankChanges(t *testing.T) {
 	for _, tc := range tests {
 		for _, kind := range allBackends {
 			t.Run(tc.name+"/"+kind.String(), func(t *testing.T) {
-				h := openAgg(t, NewRank([]int{0}, tc.keys, tc.limit, tc.replace, rankIn), kind, 0, 1, nil)
+				h := openAgg(t, NewRank([]int{0}, tc.keys, tc.limit, tc.replace, rankIn, -1), kind, 0, 1, nil)
 				for i, rows := range tc.steps {
 					eqRows(t, tc.name, h.feed(t, mkBatch(rankIn, rows...)), tc.want[i]...)
 				}
@@ -51,7 +51,7 @@ func TestRankChanges(t *testing.T) {
 }
 
 func TestRankRestoreRescaled(t *testing.T) {
-	f := NewRank([]int{0}, []SortKey{{Col: 1, Desc: true}}, 3, false, rankIn)
+	f := NewRank([]int{0}, []SortKey{{Col: 1, Desc: true}}, 3, false, rankIn, -1)
 	var rows []row
 	for i := range 120 {
 		rows = append(rows, ins(string(rune('a'+i%17)), int64(i*7%50), "r"))
@@ -80,8 +80,38 @@ func TestRankRestoreRescaled(t *testing.T) {
 }
 
 func TestRankRejectsRetractions(t *testing.T) {
-	h := openAgg(t, NewRank([]int{0}, []SortKey{{Col: 1}}, 1, false, rankIn), heapBackend, 0, 1, nil)
+	h := openAgg(t, NewRank([]int{0}, []SortKey{{Col: 1}}, 1, false, rankIn, -1), heapBackend, 0, 1, nil)
 	if err := h.op.ProcessBatch(0, mkBatch(rankIn, del("a", 1, "x"))); err == nil {
 		t.Errorf("retraction accepted")
+	}
+}
+
+func TestWindowRank(t *testing.T) {
+	// item, price, window_start, window_end; partition by the window
+	in := []*types.Type{types.String, types.BigInt, types.Timestamp(3), types.Timestamp(3)}
+	f := NewRank([]int{2, 3}, []SortKey{{Col: 1, Desc: true}}, 2, false, in, 1)
+	for _, kind := range allBackends {
+		t.Run(kind.String(), func(t *testing.T) {
+			store := state.NewMemoryStore()
+			h := openAgg(t, f, kind, 0, 1, nil)
+			eqRows(t, "nothing before the window ends", h.feed(t, mkBatch(in,
+				ins("a", 5, 0, 10000), ins("b", 9, 0, 10000), ins("c", 7, 0, 10000), ins("d", 1, 10000, 20000))))
+			var hd []byte
+			if kind != noRuntime {
+				hd = h.snapshot(t, 1, store)
+			}
+			got := h.watermark(t, 9)
+			eqRows(t, "first window", got, "+I[b, 9, 0, 10000, 1]", "+I[c, 7, 0, 10000, 2]")
+			eqRows(t, "late", h.feed(t, mkBatch(in, ins("z", 99, 0, 10000))))
+			eqRows(t, "second window", h.watermark(t, 100), "+I[d, 1, 10000, 20000, 1]")
+			if kind == noRuntime {
+				return
+			}
+			// Restored, the pending windows fire again from the state.
+			r := openAgg(t, f, kind, 0, 1, [][]byte{hd}, store)
+			got = r.watermark(t, 100)
+			slices.Sort(got)
+			eqRows(t, "restored", got, "+I[b, 9, 0, 10000, 1]", "+I[c, 7, 0, 10000, 2]", "+I[d, 1, 10000, 20000, 1]")
+		})
 	}
 }

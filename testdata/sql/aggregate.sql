@@ -31,3 +31,6 @@ WITH ('connector' = 'print', 'print-identifier' = 'all');
 
 INSERT INTO grand_total
 SELECT COUNT(*), SUM(amount), AVG(amount), COUNT(DISTINCT customer) FROM orders;
+
+-- variance and standard deviation (STDDEV and VARIANCE are the sample forms, as in Flink)
+SELECT k, STDDEV_POP(x), STDDEV_SAMP(x), VAR_POP(x), VARIANCE(x), STDDEV(d), VAR_POP(f) FROM (VALUES ('a', 1, 1.50, 1.0), ('a', 2, 2.50, 2.0), ('a', 3, 3.50, 4.0), ('a', 4, 4.00, 8.0), ('b', 5, 1.00, 1.0)) AS t(k, x, d, f) GROUP BY k;

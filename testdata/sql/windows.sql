@@ -54,6 +54,31 @@ GROUP BY item, window_start, window_end;
 SELECT item, COUNT(*) AS c, SESSION_START(ts, INTERVAL '5' SECOND) AS s, SESSION_ROWTIME(ts, INTERVAL '5' SECOND) AS t
 FROM bids GROUP BY item, SESSION(ts, INTERVAL '5' SECOND);
 
+-- window Top-N: the two biggest totals per 20-second window, over a window aggregation, and the
+-- two highest bids per window straight from the window table function; cascading window aggregation
+SELECT * FROM (
+  SELECT *, ROW_NUMBER() OVER (PARTITION BY window_start, window_end ORDER BY total DESC) AS rn
+  FROM (SELECT item, window_start, window_end, SUM(price) AS total
+        FROM TABLE(TUMBLE(TABLE bids, DESCRIPTOR(ts), INTERVAL '20' SECOND))
+        GROUP BY item, window_start, window_end)
+) WHERE rn <= 2;
+
+SELECT window_end, id, price FROM (
+  SELECT *, ROW_NUMBER() OVER (PARTITION BY window_start, window_end ORDER BY price DESC) AS rn
+  FROM TABLE(TUMBLE(TABLE bids, DESCRIPTOR(ts), INTERVAL '30' SECOND))
+) WHERE rn <= 2;
+
+SELECT window_start, MAX(c) AS busiest, COUNT(*) AS items FROM (
+  SELECT item, window_start, window_end, COUNT(*) AS c
+  FROM TABLE(TUMBLE(TABLE bids, DESCRIPTOR(ts), INTERVAL '20' SECOND))
+  GROUP BY item, window_start, window_end
+) GROUP BY window_start, window_end;
+
+EXPLAIN SELECT * FROM (
+  SELECT *, ROW_NUMBER() OVER (PARTITION BY window_start, window_end ORDER BY price DESC) AS rn
+  FROM TABLE(TUMBLE(TABLE bids, DESCRIPTOR(ts), INTERVAL '30' SECOND))
+) WHERE rn <= 2;
+
 -- the legacy group window syntax
 CREATE TABLE legacy (item STRING, wstart TIMESTAMP(3), wend TIMESTAMP(3), wtime TIMESTAMP(3), bids BIGINT)
 WITH ('connector' = 'print', 'print-identifier' = 'legacy');
