@@ -114,6 +114,29 @@ func (b *graphBuilder) forward(in *runtime.Vertex, spec runtime.OperatorSpec) *r
 	return v
 }
 
+// keyedVertex starts a vertex running spec behind a hash exchange of in on
+// the key columns keys of input (a global exchange into parallelism 1 when
+// there are none), on input index idx.
+func (b *graphBuilder) keyedVertex(in *runtime.Vertex, input Node, keys []int, spec runtime.OperatorSpec) *runtime.Vertex {
+	par, part := b.opts.Parallelism, runtime.Hash
+	if len(keys) == 0 {
+		par, part = 1, runtime.Global
+	}
+	v := b.newVertex(spec.Name, par)
+	v.Chain = []runtime.OperatorSpec{spec}
+	b.hashInto(in, v, input, keys, part, 0)
+	return v
+}
+
+// hashInto connects in to v on input idx, partitioned by the key columns
+// keys of input (named in EXPLAIN).
+func (b *graphBuilder) hashInto(in, v *runtime.Vertex, input Node, keys []int, part runtime.Partitioning, idx int) {
+	e := b.connect(in, v, part, keys, idx)
+	for _, k := range keys {
+		b.keys[e] = append(b.keys[e], input.Schema()[k].Name)
+	}
+}
+
 func shortName(n Node) string {
 	d := n.Describe()
 	if i := strings.IndexByte(d, '('); i > 0 {
@@ -165,25 +188,13 @@ func (b *graphBuilder) build(n Node) (*runtime.Vertex, error) {
 		if err != nil {
 			return nil, err
 		}
-		par := b.opts.Parallelism
-		part := runtime.Hash
-		if len(x.Keys) == 0 {
-			par, part = 1, runtime.Global
-		}
-		inTypes := columnTypes(x.Input.Schema())
-		outTypes := columnTypes(x.Schema())
 		calls, err := aggSpecs(x.Calls)
 		if err != nil {
 			return nil, err
 		}
-		v := b.newVertex("GroupAggregate", par)
-		v.Chain = []runtime.OperatorSpec{{ID: id, Name: "GroupAggregate",
-			New: operators.NewGroupAggregate(x.Keys, calls, inTypes, outTypes, operators.AggOptions{InsertOnlyInput: x.Input.Changelog() == AppendOnly})}}
-		e := b.connect(in, v, part, x.Keys, 0)
-		for _, k := range x.Keys {
-			b.keys[e] = append(b.keys[e], x.Input.Schema()[k].Name)
-		}
-		return v, nil
+		return b.keyedVertex(in, x.Input, x.Keys, runtime.OperatorSpec{ID: id, Name: "GroupAggregate",
+			New: operators.NewGroupAggregate(x.Keys, calls, columnTypes(x.Input.Schema()), columnTypes(x.Schema()),
+				operators.AggOptions{InsertOnlyInput: x.Input.Changelog() == AppendOnly})}), nil
 	case *WindowTableFunction:
 		in, err := b.build(x.Input)
 		if err != nil {
@@ -201,14 +212,8 @@ func (b *graphBuilder) build(n Node) (*runtime.Vertex, error) {
 		if err != nil {
 			return nil, err
 		}
-		v := b.newVertex("WindowAggregate", b.opts.Parallelism)
-		v.Chain = []runtime.OperatorSpec{{ID: id, Name: "WindowAggregate",
-			New: operators.NewWindowAggregate(x.Keys, x.EndKey, calls, columnTypes(x.Input.Schema()), columnTypes(x.Schema()), x.ProcTime)}}
-		e := b.connect(in, v, runtime.Hash, x.Keys, 0)
-		for _, k := range x.Keys {
-			b.keys[e] = append(b.keys[e], x.Input.Schema()[k].Name)
-		}
-		return v, nil
+		return b.keyedVertex(in, x.Input, x.Keys, runtime.OperatorSpec{ID: id, Name: "WindowAggregate",
+			New: operators.NewWindowAggregate(x.Keys, x.EndKey, calls, columnTypes(x.Input.Schema()), columnTypes(x.Schema()), x.ProcTime)}), nil
 	case *Join:
 		left, err := b.build(x.Left)
 		if err != nil {
@@ -221,16 +226,8 @@ func (b *graphBuilder) build(n Node) (*runtime.Vertex, error) {
 		v := b.newVertex("Join", b.opts.Parallelism)
 		v.Chain = []runtime.OperatorSpec{{ID: id, Name: "Join",
 			New: operators.NewJoin(x.Type, x.LeftKeys, x.RightKeys, columnTypes(x.Left.Schema()), columnTypes(x.Right.Schema()), x.Residual)}}
-		for i, side := range []struct {
-			in   *runtime.Vertex
-			keys []int
-			n    Node
-		}{{left, x.LeftKeys, x.Left}, {right, x.RightKeys, x.Right}} {
-			e := b.connect(side.in, v, runtime.Hash, side.keys, i)
-			for _, k := range side.keys {
-				b.keys[e] = append(b.keys[e], side.n.Schema()[k].Name)
-			}
-		}
+		b.hashInto(left, v, x.Left, x.LeftKeys, runtime.Hash, 0)
+		b.hashInto(right, v, x.Right, x.RightKeys, runtime.Hash, 1)
 		return v, nil
 	case *Rank:
 		in, err := b.build(x.Input)
@@ -240,18 +237,8 @@ func (b *graphBuilder) build(n Node) (*runtime.Vertex, error) {
 		if x.Input.Changelog() != AppendOnly {
 			return nil, validationf(x.pos, "Top-N and deduplication over an updating input are not supported yet")
 		}
-		par, part := b.opts.Parallelism, runtime.Hash
-		if len(x.PartitionBy) == 0 {
-			par, part = 1, runtime.Global
-		}
-		v := b.newVertex("Rank", par)
-		v.Chain = []runtime.OperatorSpec{{ID: id, Name: shortName(x),
-			New: operators.NewRank(x.PartitionBy, x.OrderBy, x.Limit, x.ReplaceOnTie, columnTypes(x.Input.Schema()), x.WindowEnd)}}
-		e := b.connect(in, v, part, x.PartitionBy, 0)
-		for _, k := range x.PartitionBy {
-			b.keys[e] = append(b.keys[e], x.Input.Schema()[k].Name)
-		}
-		return v, nil
+		return b.keyedVertex(in, x.Input, x.PartitionBy, runtime.OperatorSpec{ID: id, Name: shortName(x),
+			New: operators.NewRank(x.PartitionBy, x.OrderBy, x.Limit, x.ReplaceOnTie, columnTypes(x.Input.Schema()), x.WindowEnd)}), nil
 	case *SessionWindowAggregate:
 		in, err := b.build(x.Input)
 		if err != nil {
@@ -261,18 +248,8 @@ func (b *graphBuilder) build(n Node) (*runtime.Vertex, error) {
 		if err != nil {
 			return nil, err
 		}
-		par, part := b.opts.Parallelism, runtime.Hash
-		if len(x.Keys) == 0 {
-			par, part = 1, runtime.Global
-		}
-		v := b.newVertex("WindowAggregate", par)
-		v.Chain = []runtime.OperatorSpec{{ID: id, Name: "WindowAggregate",
-			New: operators.NewSessionWindowAggregate(x.Keys, x.TimeCol, x.Window.Size, calls, columnTypes(x.Input.Schema()), columnTypes(x.Schema()))}}
-		e := b.connect(in, v, part, x.Keys, 0)
-		for _, k := range x.Keys {
-			b.keys[e] = append(b.keys[e], x.Input.Schema()[k].Name)
-		}
-		return v, nil
+		return b.keyedVertex(in, x.Input, x.Keys, runtime.OperatorSpec{ID: id, Name: "WindowAggregate",
+			New: operators.NewSessionWindowAggregate(x.Keys, x.TimeCol, x.Window.Size, calls, columnTypes(x.Input.Schema()), columnTypes(x.Schema()))}), nil
 	case *LookupJoin:
 		in, err := b.build(x.Input)
 		if err != nil {
@@ -336,8 +313,7 @@ func (b *graphBuilder) build(n Node) (*runtime.Vertex, error) {
 			}
 		}
 		if len(pk) > 0 {
-			e := b.connect(in, v, runtime.Hash, pk, 0)
-			b.keys[e] = append(b.keys[e], x.Table.PrimaryKey...)
+			b.hashInto(in, v, x.Input, pk, runtime.Hash, 0)
 		} else {
 			b.connect(in, v, runtime.Rebalance, nil, 0)
 		}

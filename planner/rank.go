@@ -191,21 +191,7 @@ func rankLimit(in Node, c expr.Expr) (Node, bool) {
 		nr.ReplaceOnTie = true
 	}
 	// PARTITION BY window_start, window_end of one window: a window Top-N.
-	var wtf *WindowTableFunction
-	start, end := -1, -1
-	for i, p := range nr.PartitionBy {
-		w, which, ok := windowColumn(nr.Input, p)
-		if !ok || (wtf != nil && w != wtf) {
-			continue
-		}
-		switch which {
-		case 0:
-			start, wtf = i, w
-		case 1:
-			end, wtf = i, w
-		}
-	}
-	if start >= 0 && end >= 0 && nr.Input.Changelog() == AppendOnly {
+	if wtf, _, end := windowBounds(nr.Input, nr.PartitionBy); wtf != nil && nr.Input.Changelog() == AppendOnly {
 		nr.WindowEnd = end
 	}
 	return replaceNode(in, r, &nr), true

@@ -149,17 +149,13 @@ func windowColumn(n Node, col int) (wtf *WindowTableFunction, which int, ok bool
 	}
 }
 
-// asWindowAggregate turns agg into a WindowAggregate when its keys hold the
-// window_start and window_end of one window table function over an
-// append-only input, as Flink's window aggregation requires.
-func asWindowAggregate(agg *Aggregate) Node {
-	if agg.Input.Changelog() != AppendOnly {
-		return agg
-	}
-	start, end := -1, -1
-	var wtf *WindowTableFunction
-	for i, k := range agg.Keys {
-		w, which, ok := windowColumn(agg.Input, k)
+// windowBounds finds, among columns cols of n, the window_start and
+// window_end of one window table function: their positions in cols, or a
+// nil wtf when both are not there.
+func windowBounds(n Node, cols []int) (wtf *WindowTableFunction, start, end int) {
+	start, end = -1, -1
+	for i, c := range cols {
+		w, which, ok := windowColumn(n, c)
 		if !ok || (wtf != nil && w != wtf) {
 			continue
 		}
@@ -171,6 +167,20 @@ func asWindowAggregate(agg *Aggregate) Node {
 		}
 	}
 	if start < 0 || end < 0 {
+		return nil, -1, -1
+	}
+	return wtf, start, end
+}
+
+// asWindowAggregate turns agg into a WindowAggregate when its keys hold the
+// window_start and window_end of one window table function over an
+// append-only input, as Flink's window aggregation requires.
+func asWindowAggregate(agg *Aggregate) Node {
+	if agg.Input.Changelog() != AppendOnly {
+		return agg
+	}
+	wtf, start, end := windowBounds(agg.Input, agg.Keys)
+	if wtf == nil {
 		return agg
 	}
 	if wtf.Window.Kind == operators.WindowSession {

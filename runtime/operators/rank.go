@@ -4,7 +4,6 @@ import (
 	"encoding/binary"
 	"fmt"
 	"hash/maphash"
-	"slices"
 
 	"github.com/cockroachdb/apd/v3"
 
@@ -71,8 +70,7 @@ type Rank struct {
 	// emitted once as +I rows and freed.
 	windowEnd int
 	watermark int64
-	pending   pendingWindows
-	byEnd     map[int64]*windowKeys
+	timers    windowTimers
 	scratch   []*types.Vector
 }
 
@@ -94,7 +92,7 @@ func NewRank(partCols []int, sortKeys []SortKey, limit int, replaceOnTie bool, i
 			return nil, fmt.Errorf("operators: window Top-N window_end key %d out of range", windowEnd)
 		}
 		r := &Rank{partCols: partCols, sortKeys: sortKeys, limit: limit, replaceOnTie: replaceOnTie, inTypes: inTypes,
-			enc: keyEncoder{cols: partCols}, windowEnd: windowEnd, watermark: runtime.MinWatermark, byEnd: map[int64]*windowKeys{}}
+			enc: keyEncoder{cols: partCols}, windowEnd: windowEnd, watermark: runtime.MinWatermark}
 		all := make([]int, len(inTypes))
 		for i := range all {
 			all[i] = i
@@ -137,7 +135,7 @@ func (r *Rank) Open(ctx *runtime.OperatorContext, out runtime.Output) error {
 			derr = fmt.Errorf("operators: window Top-N %s: restored key: %w", ctx.OperatorID, err)
 			return false
 		}
-		r.schedule(end, kg, key)
+		r.timers.schedule(end, kg, key)
 		return true
 	})
 	if err == nil {
@@ -160,19 +158,6 @@ func (r *Rank) endOf(key []byte) (int64, error) {
 		return v.Ints[0], nil
 	}
 	return 0, errCorruptKey
-}
-
-func (r *Rank) schedule(end int64, kg int, key []byte) {
-	wk := r.byEnd[end]
-	if wk == nil {
-		wk = &windowKeys{}
-		r.byEnd[end] = wk
-		i, _ := slices.BinarySearch(r.pending, end)
-		r.pending = slices.Insert(r.pending, i, end)
-	}
-	wk.kgs = append(wk.kgs, int32(kg))
-	wk.arena = append(wk.arena, key...)
-	wk.ends = append(wk.ends, int32(len(wk.arena)))
 }
 
 // appendSortKey appends the order-preserving encoding of row i's sort
@@ -254,7 +239,7 @@ func (r *Rank) rankKey(b *types.Batch, s int32) error {
 			return err
 		}
 		if len(r.entries) == 0 {
-			r.schedule(end, kg, r.keys.key(s))
+			r.timers.schedule(end, kg, r.keys.key(s))
 		}
 	} else {
 		r.backend.SetCurrentKey(kg, r.keys.key(s))
@@ -443,28 +428,20 @@ func (r *Rank) store() error {
 func (r *Rank) ProcessWatermark(wm int64) error {
 	if r.windowEnd >= 0 {
 		r.watermark = max(r.watermark, wm)
-		for len(r.pending) > 0 && fired(r.pending[0], r.watermark) {
-			end := r.pending[0]
-			r.pending = r.pending[1:]
-			wk := r.byEnd[end]
-			delete(r.byEnd, end)
-			start := int32(0)
-			for i, kg := range wk.kgs {
-				key := wk.arena[start:wk.ends[i]]
-				start = wk.ends[i]
-				r.backend.SetCurrentKey(int(kg), key)
-				if err := r.load(); err != nil {
-					return err
-				}
-				for k, e := range r.entries {
-					if err := r.emitRow(e, k, types.Insert); err != nil {
-						return err
-					}
-				}
-				if err := r.topn.Clear(); err != nil {
+		err := r.timers.fireDue(r.watermark, func(kg int, key []byte) error {
+			r.backend.SetCurrentKey(kg, key)
+			if err := r.load(); err != nil {
+				return err
+			}
+			for k, e := range r.entries {
+				if err := r.emitRow(e, k, types.Insert); err != nil {
 					return err
 				}
 			}
+			return r.topn.Clear()
+		})
+		if err != nil {
+			return err
 		}
 		if err := r.flush(); err != nil {
 			return err

@@ -39,9 +39,7 @@ type SessionWindowAggregate struct {
 	rowEnc    keyEncoder
 	watermark int64
 
-	pending pendingWindows
-	byEnd   map[int64]*windowKeys
-	free    []*windowKeys
+	timers windowTimers
 
 	sess    []session
 	merged  []session
@@ -83,7 +81,7 @@ func NewSessionWindowAggregate(keyCols []int, timeCol int, gapMs int64, calls []
 			return nil, err
 		}
 		w := &SessionWindowAggregate{GroupAggregate: g, timeCol: timeCol, gap: gapMs * 1000, inTypes: inputTypes,
-			watermark: runtime.MinWatermark, byEnd: map[int64]*windowKeys{}}
+			watermark: runtime.MinWatermark}
 		all := make([]int, len(inputTypes))
 		for i := range all {
 			all[i] = i
@@ -131,27 +129,10 @@ func (w *SessionWindowAggregate) Open(ctx *runtime.OperatorContext, out runtime.
 			return err
 		}
 		for _, s := range w.sess {
-			w.schedule(s.end, k.kg, k.key)
+			w.timers.schedule(s.end, k.kg, k.key)
 		}
 	}
 	return nil
-}
-
-func (w *SessionWindowAggregate) schedule(end int64, kg int, key []byte) {
-	wk := w.byEnd[end]
-	if wk == nil {
-		if n := len(w.free); n > 0 {
-			wk, w.free = w.free[n-1], w.free[:n-1]
-		} else {
-			wk = &windowKeys{}
-		}
-		w.byEnd[end] = wk
-		i, _ := slices.BinarySearch(w.pending, end)
-		w.pending = slices.Insert(w.pending, i, end)
-	}
-	wk.kgs = append(wk.kgs, int32(kg))
-	wk.arena = append(wk.arena, key...)
-	wk.ends = append(wk.ends, int32(len(wk.arena)))
 }
 
 // load decodes the current key's sessions into w.sess.
@@ -251,7 +232,7 @@ func (w *SessionWindowAggregate) ProcessBatch(_ int, b *types.Batch) error {
 			}
 			row := slices.Clone(w.rowEnc.encode(b, int(r)))
 			end := w.add(ts, row)
-			w.schedule(end, kg, key)
+			w.timers.schedule(end, kg, key)
 			changed = true
 		}
 		if changed {
@@ -296,16 +277,8 @@ func (w *SessionWindowAggregate) ProcessWatermark(wm int64) error {
 	if wm > w.watermark {
 		w.watermark = wm
 	}
-	for len(w.pending) > 0 && fired(w.pending[0], w.watermark) {
-		end := w.pending[0]
-		w.pending = w.pending[1:]
-		wk := w.byEnd[end]
-		delete(w.byEnd, end)
-		if err := w.fire(wk); err != nil {
-			return err
-		}
-		wk.kgs, wk.ends, wk.arena = wk.kgs[:0], wk.ends[:0], wk.arena[:0]
-		w.free = append(w.free, wk)
+	if err := w.timers.fireDue(w.watermark, w.fireKey); err != nil {
+		return err
 	}
 	if err := w.emit(); err != nil {
 		return err
@@ -314,42 +287,35 @@ func (w *SessionWindowAggregate) ProcessWatermark(wm int64) error {
 	return w.out.EmitWatermark(wm)
 }
 
-// fire emits every fired session of the keys listed (a key may be listed
-// for a session that has merged since; its sessions are checked again).
-func (w *SessionWindowAggregate) fire(wk *windowKeys) error {
+// fireKey emits every fired session of one key (it may be listed for a
+// session that merged since: its sessions are checked again).
+func (w *SessionWindowAggregate) fireKey(kg int, key []byte) error {
 	g := w.GroupAggregate
-	start := int32(0)
-	for i, kg := range wk.kgs {
-		key := wk.arena[start:wk.ends[i]]
-		start = wk.ends[i]
-		g.backend.SetCurrentKey(int(kg), key)
-		if err := w.load(); err != nil {
-			return err
-		}
-		kept := w.sess[:0]
-		fired0 := false
-		for _, s := range w.sess {
-			if !fired(s.end, w.watermark) {
-				kept = append(kept, s)
-				continue
-			}
-			fired0 = true
-			if err := w.result(key, s); err != nil {
-				return err
-			}
-		}
-		if !fired0 {
+	g.backend.SetCurrentKey(kg, key)
+	if err := w.load(); err != nil {
+		return err
+	}
+	kept := w.sess[:0]
+	emitted := false
+	for _, s := range w.sess {
+		if !fired(s.end, w.watermark) {
+			kept = append(kept, s)
 			continue
 		}
-		w.sess = kept
-		if err := w.store(); err != nil {
+		emitted = true
+		if err := w.result(key, s); err != nil {
 			return err
 		}
-		if int(g.nvals) >= fireChunk {
-			if err := w.emit(); err != nil {
-				return err
-			}
-		}
+	}
+	if !emitted {
+		return nil
+	}
+	w.sess = kept
+	if err := w.store(); err != nil {
+		return err
+	}
+	if int(g.nvals) >= fireChunk {
+		return w.emit()
 	}
 	return nil
 }

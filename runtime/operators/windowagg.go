@@ -2,7 +2,6 @@ package operators
 
 import (
 	"fmt"
-	"slices"
 
 	"github.com/flinkgo/engine/runtime"
 	"github.com/flinkgo/engine/runtime/types"
@@ -33,26 +32,12 @@ type WindowAggregate struct {
 	// at the end of input; watermarks do not fire them.
 	procTime bool
 
-	pending pendingWindows
-	byEnd   map[int64]*windowKeys
-	free    []*windowKeys
+	timers windowTimers
 
 	// per fire
 	keyVecs []*types.Vector
 	scratch []*types.Vector // one per key column, for decoding keys
 }
-
-// windowKeys are the groups of one pending window end: key group and the
-// encoded key of each.
-type windowKeys struct {
-	kgs   []int32
-	ends  []int32 // end of each key in arena
-	arena []byte
-}
-
-// pendingWindows are the distinct window ends (µs) with groups, ascending.
-// Few windows are open at a time, so a sorted slice is enough.
-type pendingWindows []int64
 
 var _ runtime.Operator = (*WindowAggregate)(nil)
 
@@ -70,7 +55,7 @@ func NewWindowAggregate(keyCols []int, windowEndKey int, calls []AggCall, inputT
 			return nil, err
 		}
 		w := &WindowAggregate{GroupAggregate: g, endKey: windowEndKey, endCol: keyCols[windowEndKey],
-			watermark: runtime.MinWatermark, byEnd: map[int64]*windowKeys{}, procTime: procTime}
+			watermark: runtime.MinWatermark, procTime: procTime}
 		if inputTypes[w.endCol].Kind.Physical() != types.PhysInt64 {
 			return nil, fmt.Errorf("operators: window aggregate: window_end column is %s", inputTypes[w.endCol])
 		}
@@ -102,7 +87,7 @@ func (w *WindowAggregate) Open(ctx *runtime.OperatorContext, out runtime.Output)
 			derr = fmt.Errorf("operators: window aggregate %s: restored group key: %w", ctx.OperatorID, err)
 			return false
 		}
-		w.schedule(end, kg, key)
+		w.timers.schedule(end, kg, key)
 		return true
 	})
 	if err == nil {
@@ -126,24 +111,6 @@ func (w *WindowAggregate) endOf(key []byte) (int64, error) {
 		return v.Ints[0], nil
 	}
 	return 0, errCorruptKey
-}
-
-// schedule records that window end has the group (kg, key).
-func (w *WindowAggregate) schedule(end int64, kg int, key []byte) {
-	wk := w.byEnd[end]
-	if wk == nil {
-		if n := len(w.free); n > 0 {
-			wk, w.free = w.free[n-1], w.free[:n-1]
-		} else {
-			wk = &windowKeys{}
-		}
-		w.byEnd[end] = wk
-		i, _ := slices.BinarySearch(w.pending, end)
-		w.pending = slices.Insert(w.pending, i, end)
-	}
-	wk.kgs = append(wk.kgs, int32(kg))
-	wk.arena = append(wk.arena, key...)
-	wk.ends = append(wk.ends, int32(len(wk.arena)))
 }
 
 // fired reports whether the window ending at end (µs) has fired at wm (ms).
@@ -215,7 +182,7 @@ func (w *WindowAggregate) fold(b *types.Batch, s int32, rows []int32, end int64)
 		}
 	} else {
 		g.resetAcc()
-		w.schedule(end, kg, key)
+		w.timers.schedule(end, kg, key)
 	}
 	for _, r := range rows {
 		if err := g.applyRow(b, int(r), 1); err != nil {
@@ -249,59 +216,45 @@ func (w *WindowAggregate) ProcessWatermark(wm int64) error {
 // fireDue fires the windows that end at or before w.watermark (event time,
 // or the clock for processing-time windows).
 func (w *WindowAggregate) fireDue() error {
-	for len(w.pending) > 0 && fired(w.pending[0], w.watermark) {
-		end := w.pending[0]
-		w.pending = w.pending[1:]
-		wk := w.byEnd[end]
-		delete(w.byEnd, end)
-		if err := w.fire(wk); err != nil {
-			return err
-		}
-		wk.kgs, wk.ends, wk.arena = wk.kgs[:0], wk.ends[:0], wk.arena[:0]
-		w.free = append(w.free, wk)
+	fired := false
+	err := w.timers.fireDue(w.watermark, func(kg int, key []byte) error {
+		fired = true
+		return w.fireKey(kg, key)
+	})
+	if err == nil && fired {
+		err = w.emit()
 	}
 	w.recordStateSize()
-	return nil
+	return err
 }
 
-// fire emits the results of the groups of one window and clears them.
-func (w *WindowAggregate) fire(wk *windowKeys) error {
+// fireKey emits the result of one fired group and clears its state.
+func (w *WindowAggregate) fireKey(kg int, key []byte) error {
 	g := w.GroupAggregate
-	w.resetOutput()
-	start := int32(0)
-	for i, kg := range wk.kgs {
-		key := wk.arena[start:wk.ends[i]]
-		start = wk.ends[i]
-		g.backend.SetCurrentKey(int(kg), key)
-		v, ok, err := g.accState.Value()
-		if err != nil {
-			return err
-		}
-		if !ok {
-			continue // expired by TTL
-		}
-		if err := g.decodeAcc(v); err != nil {
-			return err
-		}
-		if err := g.appendResults(); err != nil {
-			return err
-		}
-		b := key
-		for _, kv := range w.keyVecs {
-			if b, err = decodeKeyValue(kv, b); err != nil {
-				return fmt.Errorf("operators: window aggregate %s: group key: %w", g.ctx.OperatorID, err)
-			}
-		}
-		if err := g.clearGroup(); err != nil {
-			return err
-		}
-		if int(g.nvals) >= fireChunk {
-			if err := w.emit(); err != nil {
-				return err
-			}
+	g.backend.SetCurrentKey(kg, key)
+	v, ok, err := g.accState.Value()
+	if err != nil || !ok {
+		return err // !ok: expired by TTL
+	}
+	if err := g.decodeAcc(v); err != nil {
+		return err
+	}
+	if err := g.appendResults(); err != nil {
+		return err
+	}
+	b := key
+	for _, kv := range w.keyVecs {
+		if b, err = decodeKeyValue(kv, b); err != nil {
+			return fmt.Errorf("operators: window aggregate %s: group key: %w", g.ctx.OperatorID, err)
 		}
 	}
-	return w.emit()
+	if err := g.clearGroup(); err != nil {
+		return err
+	}
+	if int(g.nvals) >= fireChunk {
+		return w.emit()
+	}
+	return nil
 }
 
 func (w *WindowAggregate) resetOutput() {
