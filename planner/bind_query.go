@@ -181,16 +181,31 @@ func (qb *queryBinder) selectStmt(s *ast.SelectStmt) (Node, *scope, error) {
 			return nil, nil, err
 		}
 	}
-	if s.Where != nil {
-		cond, err := qb.exprBinder(sc).bind(s.Where)
-		if err != nil {
-			return nil, nil, err
+	where := s.Where
+	if where != nil {
+		// The filter first (pushed into joins), then [NOT] IN (subquery)
+		// conjuncts as semi and anti joins.
+		var subs []*ast.PatternInExpr
+		where, subs = splitSubqueries(where)
+		if where != nil {
+			cond, err := qb.exprBinder(sc).bind(where)
+			if err != nil {
+				return nil, nil, err
+			}
+			if cond.Type().Kind != types.KindBoolean {
+				return nil, nil, qb.errAt("WHERE", "WHERE clause must be a condition, got %s", cond.Type())
+			}
+			if in, err = applyWhere(in, cond); err != nil {
+				return nil, nil, err
+			}
 		}
-		if cond.Type().Kind != types.KindBoolean {
-			return nil, nil, qb.errAt("WHERE", "WHERE clause must be a condition, got %s", cond.Type())
-		}
-		if in, err = applyWhere(in, cond); err != nil {
-			return nil, nil, err
+		for _, sq := range subs {
+			if err := checkNoCrossJoin(in); err != nil {
+				return nil, nil, err
+			}
+			if in, err = qb.semiJoin(sq, in, sc); err != nil {
+				return nil, nil, err
+			}
 		}
 	}
 	if err := checkNoCrossJoin(in); err != nil {

@@ -5,6 +5,7 @@ import (
 	"strings"
 
 	"github.com/pingcap/tidb/pkg/parser/ast"
+	"github.com/pingcap/tidb/pkg/parser/opcode"
 
 	"github.com/flinkgo/engine/runtime/expr"
 	"github.com/flinkgo/engine/runtime/operators"
@@ -201,15 +202,16 @@ func (j *Join) withFilter(cs []expr.Expr) (Node, bool, error) {
 func (j *Join) Schema() []Column { return j.schema }
 func (j *Join) Inputs() []Node   { return []Node{j.Left, j.Right} }
 func (j *Join) Changelog() Changelog {
-	if j.Type != operators.InnerJoin || j.Left.Changelog() == Updating || j.Right.Changelog() == Updating {
-		return Updating
+	appendOnly := j.Left.Changelog() == AppendOnly && j.Right.Changelog() == AppendOnly
+	if appendOnly && (j.Type == operators.InnerJoin || j.Type == operators.SemiJoin) {
+		return AppendOnly
 	}
-	return AppendOnly
+	return Updating
 }
 func (j *Join) Describe() string {
 	var conds []string
 	for i := range j.LeftKeys {
-		conds = append(conds, "=("+j.schema[j.LeftKeys[i]].Name+", "+j.schema[len(j.Left.Schema())+j.RightKeys[i]].Name+")")
+		conds = append(conds, "=("+j.Left.Schema()[j.LeftKeys[i]].Name+", "+j.Right.Schema()[j.RightKeys[i]].Name+")")
 	}
 	if j.Residual != nil {
 		conds = append(conds, j.Residual.String())
@@ -312,4 +314,75 @@ func checkNoCrossJoin(n Node) error {
 		return validationf(cj.pos, "Cross joins are not supported yet; add a join condition (ON or WHERE a.id = b.id)")
 	}
 	return nil
+}
+
+// splitSubqueries takes the `x [NOT] IN (subquery)` conjuncts out of a
+// WHERE condition; rest is what remains (nil when nothing).
+func splitSubqueries(where ast.ExprNode) (rest ast.ExprNode, subs []*ast.PatternInExpr) {
+	var walk func(e ast.ExprNode) ast.ExprNode
+	walk = func(e ast.ExprNode) ast.ExprNode {
+		switch x := e.(type) {
+		case *ast.BinaryOperationExpr:
+			if x.Op != opcode.LogicAnd {
+				return e
+			}
+			l, r := walk(x.L), walk(x.R)
+			switch {
+			case l == nil:
+				return r
+			case r == nil:
+				return l
+			}
+			return &ast.BinaryOperationExpr{Op: opcode.LogicAnd, L: l, R: r}
+		case *ast.PatternInExpr:
+			if x.Sel != nil {
+				subs = append(subs, x)
+				return nil
+			}
+		case *ast.ParenthesesExpr:
+			if in := walk(x.Expr); in != x.Expr {
+				if in == nil {
+					return nil
+				}
+				return &ast.ParenthesesExpr{Expr: in}
+			}
+		}
+		return e
+	}
+	return walk(where), subs
+}
+
+// semiJoin plans `x IN (SELECT y ...)` as a semi join of in on x = y, and
+// NOT IN as an anti join (without SQL's NULL-aware NOT IN: a NULL in the
+// subquery does not empty the result).
+func (qb *queryBinder) semiJoin(sq *ast.PatternInExpr, in Node, sc *scope) (Node, error) {
+	pos := qb.q.Locate("IN")
+	left, err := qb.exprBinder(sc).bind(sq.Expr)
+	if err != nil {
+		return nil, err
+	}
+	ref, ok := left.(*expr.ColumnRef)
+	if !ok {
+		return nil, validationf(pos, "IN (subquery) needs a column on its left side; compute the expression in a subquery first")
+	}
+	q, ok := sq.Sel.(*ast.SubqueryExpr)
+	if !ok {
+		return nil, validationf(pos, "Unsupported IN subquery")
+	}
+	right, _, err := qb.resultSet(q.Query)
+	if err != nil {
+		return nil, err
+	}
+	if len(right.Schema()) != 1 {
+		return nil, validationf(pos, "The subquery of IN must return one column, it returns %d", len(right.Schema()))
+	}
+	if !right.Schema()[0].Type.Equal(ref.T, true) {
+		return nil, validationf(pos, "IN (subquery) compares %s with %s; cast one side to the other's type", ref.T, right.Schema()[0].Type)
+	}
+	jt := operators.SemiJoin
+	if sq.Not {
+		jt = operators.AntiJoin
+	}
+	return &Join{Left: in, Right: right, Type: jt, LeftKeys: []int{ref.Index}, RightKeys: []int{0},
+		schema: append([]Column{}, in.Schema()...)}, nil
 }

@@ -19,10 +19,12 @@ const (
 	LeftJoin
 	RightJoin
 	FullJoin
+	SemiJoin // left rows with at least one match (IN, EXISTS); left columns only
+	AntiJoin // left rows without a match (NOT IN, NOT EXISTS); left columns only
 )
 
 func (t JoinType) String() string {
-	return [...]string{"InnerJoin", "LeftOuterJoin", "RightOuterJoin", "FullOuterJoin"}[t]
+	return [...]string{"InnerJoin", "LeftOuterJoin", "RightOuterJoin", "FullOuterJoin", "LeftSemiJoin", "LeftAntiJoin"}[t]
 }
 
 // Join is Flink's regular streaming join (StreamingJoinOperator) of two
@@ -111,6 +113,7 @@ func NewJoin(jt JoinType, leftKeys, rightKeys []int, leftTypes, rightTypes []*ty
 		}
 		j := &Join{jt: jt, keys: [2][]int{leftKeys, rightKeys}, types: [2][]*types.Type{leftTypes, rightTypes}, residual: residual}
 		j.outer = [2]bool{jt == LeftJoin || jt == FullJoin, jt == RightJoin || jt == FullJoin}
+		semi := jt == SemiJoin || jt == AntiJoin
 		for s := range 2 {
 			j.keyEnc[s] = keyEncoder{cols: j.keys[s]}
 			all := make([]int, len(j.types[s]))
@@ -121,7 +124,12 @@ func NewJoin(jt JoinType, leftKeys, rightKeys []int, leftTypes, rightTypes []*ty
 			for _, t := range j.types[s] {
 				j.cand[s] = append(j.cand[s], types.NewVector(t, 16))
 				j.bcast[s] = append(j.bcast[s], types.NewVector(t, 16))
-				j.outTypes = append(j.outTypes, t.WithNullable(true))
+				switch {
+				case semi && s == 0:
+					j.outTypes = append(j.outTypes, t)
+				case !semi:
+					j.outTypes = append(j.outTypes, t.WithNullable(true))
+				}
 			}
 		}
 		if residual != nil {
@@ -216,6 +224,9 @@ func (j *Join) flush() error {
 }
 
 func (j *Join) processRow(s int, b *types.Batch, r int) error {
+	if j.jt == SemiJoin || j.jt == AntiJoin {
+		return j.processSemi(s, b, r)
+	}
 	o := 1 - s
 	kind := b.Kind(r)
 	acc := kind.IsAccumulate()
@@ -281,6 +292,104 @@ func (j *Join) processRow(s int, b *types.Batch, r int) error {
 		return j.updateAssociations(o, -1)
 	}
 	return nil
+}
+
+// processSemi is processRow for semi and anti joins: a left row is emitted
+// (left columns only) while it has at least one match (semi) or none
+// (anti); each left row's number of matches is kept as its associations, so
+// a right row that gives a left row its first match, or takes its last,
+// flips that row in or out of the result.
+func (j *Join) processSemi(s int, b *types.Batch, r int) error {
+	anti := j.jt == AntiJoin
+	acc := b.Kind(r).IsAccumulate()
+	for _, c := range j.keys[s] {
+		if b.Cols[c].IsNull(r) {
+			if s == 0 && anti { // a NULL key matches nothing
+				k := types.Delete
+				if acc {
+					k = types.Insert
+				}
+				j.emitLeft(b.Cols, r, k)
+			}
+			return nil
+		}
+	}
+	o := 1 - s
+	kg := runtime.KeyGroupOf(runtime.HashKey(b.Cols, j.keys[s], r), j.maxPar)
+	j.backend.SetCurrentKey(kg, j.keyEnc[s].encode(b, r))
+	if err := j.loadCandidates(o); err != nil {
+		return err
+	}
+	if err := j.evalMatches(s, b, r); err != nil {
+		return err
+	}
+	j.rowKey = append(j.rowKey[:0], j.rowEnc[s].encode(b, r)...)
+	var matched int64
+	for c, m := range j.match {
+		if m {
+			matched += j.candCount[c]
+		}
+	}
+	if s == 0 {
+		if acc {
+			if (matched > 0) != anti {
+				j.emitLeft(b.Cols, r, types.Insert)
+			}
+			return j.addRecord(0, matched)
+		}
+		if err := j.retractRecord(0); err != nil {
+			return err
+		}
+		if (matched > 0) != anti {
+			j.emitLeft(b.Cols, r, types.Delete)
+		}
+		return nil
+	}
+	// A right row changes the matches of the left rows it matches.
+	delta := int64(1)
+	if !acc {
+		delta = -1
+	}
+	for c, m := range j.match {
+		if !m {
+			continue
+		}
+		a := j.candAssoc[c]
+		var k types.RowKind
+		switch {
+		case delta > 0 && a == 0: // first match
+			k = types.Insert
+		case delta < 0 && a == 1: // last match gone
+			k = types.Delete
+		default:
+			k = 255
+		}
+		if k != 255 {
+			if anti && k == types.Insert {
+				k = types.Delete
+			} else if anti {
+				k = types.Insert
+			}
+			for range j.candCount[c] {
+				j.emitLeft(j.cand[0], c, k)
+			}
+		}
+		if err := j.rows[0].Put(j.candKey(c), j.encodeVal(j.candCount[c], max(a+delta, 0))); err != nil {
+			return err
+		}
+	}
+	if acc {
+		return j.addRecord(1, 0)
+	}
+	return j.retractRecord(1)
+}
+
+// emitLeft emits row r of the left columns cols (semi and anti joins).
+func (j *Join) emitLeft(cols []*types.Vector, r int, k types.RowKind) {
+	for i, v := range cols {
+		j.outVecs[i].AppendFrom(v, r)
+	}
+	j.kinds = append(j.kinds, k)
 }
 
 // loadCandidates decodes side o's rows under the current key.

@@ -1,6 +1,7 @@
 package operators
 
 import (
+	"fmt"
 	"slices"
 	"testing"
 
@@ -133,5 +134,43 @@ func TestJoinRestoreRescaled(t *testing.T) {
 func TestJoinRejectsMismatchedKeys(t *testing.T) {
 	if _, err := NewJoin(InnerJoin, []int{1}, []int{0}, joinSide, joinSide, nil)(0, 1); err == nil {
 		t.Errorf("BIGINT = STRING keys accepted")
+	}
+}
+
+func TestSemiAntiJoin(t *testing.T) {
+	tests := []struct {
+		jt    JoinType
+		steps []joinStep
+	}{
+		{SemiJoin, []joinStep{
+			{0, []row{ins("a", 1), ins("b", 2)}, nil},
+			{1, []row{ins("a", 10)}, []string{"+I[a, 1]"}},
+			{1, []row{ins("a", 11)}, nil}, // a second match changes nothing
+			{0, []row{ins("a", 3)}, []string{"+I[a, 3]"}},
+			{1, []row{del("a", 10)}, nil},
+			{1, []row{del("a", 11)}, []string{"-D[a, 1]", "-D[a, 3]"}},
+			{0, []row{ins(nil, 4)}, nil},
+		}},
+		{AntiJoin, []joinStep{
+			{0, []row{ins("a", 1), ins("b", 2), ins(nil, 9)}, []string{"+I[a, 1]", "+I[b, 2]", "+I[NULL, 9]"}},
+			{1, []row{ins("a", 10)}, []string{"-D[a, 1]"}},
+			{1, []row{ins("a", 11)}, nil},
+			{1, []row{del("a", 10), del("a", 11)}, []string{"+I[a, 1]"}},
+			{0, []row{del("b", 2)}, []string{"-D[b, 2]"}},
+		}},
+	}
+	for _, tc := range tests {
+		for _, kind := range allBackends {
+			t.Run(tc.jt.String()+"/"+kind.String(), func(t *testing.T) {
+				h := openAgg(t, NewJoin(tc.jt, []int{0}, []int{0}, joinSide, joinSide, nil), kind, 0, 1, nil)
+				for i, st := range tc.steps {
+					got := h.feedInput(t, st.input, mkBatch(joinSide, st.rows...))
+					slices.Sort(got)
+					want := slices.Clone(st.want)
+					slices.Sort(want)
+					eqRows(t, fmt.Sprintf("step %d", i), got, want...)
+				}
+			})
+		}
 	}
 }

@@ -38,6 +38,15 @@ FROM (SELECT customer, SUM(amount) AS total, COUNT(*) AS n FROM orders GROUP BY 
 WHERE t.customer = c.name
 GROUP BY c.city;
 
+-- semi and anti joins: IN and NOT IN with a subquery
+CREATE TABLE gold_orders (id INT, customer STRING) WITH ('connector' = 'print', 'print-identifier' = 'gold');
+INSERT INTO gold_orders
+SELECT id, customer FROM orders WHERE customer IN (SELECT name FROM customers WHERE tier = 'gold') AND id > 1;
+
+CREATE TABLE unknown_customers (id INT, customer STRING) WITH ('connector' = 'print', 'print-identifier' = 'unknown');
+INSERT INTO unknown_customers
+SELECT id, customer FROM orders WHERE customer NOT IN (SELECT name FROM customers);
+
 EXPLAIN SELECT o.id, c.city FROM orders o, customers c WHERE o.customer = c.name AND c.tier = 'gold' AND o.amount > CHAR_LENGTH(c.city);
 
 -- a join without an equality between both sides fails (the script stops here)
