@@ -185,7 +185,7 @@ func (qb *queryBinder) selectStmt(s *ast.SelectStmt) (Node, *scope, error) {
 	if where != nil {
 		// The filter first (pushed into joins), then [NOT] IN (subquery)
 		// conjuncts as semi and anti joins.
-		var subs []*ast.PatternInExpr
+		var subs []ast.ExprNode
 		where, subs = splitSubqueries(where)
 		if where != nil {
 			cond, err := qb.exprBinder(sc).bind(where)
@@ -203,7 +203,7 @@ func (qb *queryBinder) selectStmt(s *ast.SelectStmt) (Node, *scope, error) {
 			if err := checkNoCrossJoin(in); err != nil {
 				return nil, nil, err
 			}
-			if in, err = qb.semiJoin(sq, in, sc); err != nil {
+			if in, err = qb.subqueryJoin(sq, in, sc); err != nil {
 				return nil, nil, err
 			}
 		}

@@ -318,7 +318,7 @@ func checkNoCrossJoin(n Node) error {
 
 // splitSubqueries takes the `x [NOT] IN (subquery)` conjuncts out of a
 // WHERE condition; rest is what remains (nil when nothing).
-func splitSubqueries(where ast.ExprNode) (rest ast.ExprNode, subs []*ast.PatternInExpr) {
+func splitSubqueries(where ast.ExprNode) (rest ast.ExprNode, subs []ast.ExprNode) {
 	var walk func(e ast.ExprNode) ast.ExprNode
 	walk = func(e ast.ExprNode) ast.ExprNode {
 		switch x := e.(type) {
@@ -339,6 +339,14 @@ func splitSubqueries(where ast.ExprNode) (rest ast.ExprNode, subs []*ast.Pattern
 				subs = append(subs, x)
 				return nil
 			}
+		case *ast.ExistsSubqueryExpr:
+			subs = append(subs, x)
+			return nil
+		case *ast.UnaryOperationExpr:
+			if ex, ok := x.V.(*ast.ExistsSubqueryExpr); ok && (x.Op == opcode.Not || x.Op == opcode.Not2) {
+				subs = append(subs, &ast.ExistsSubqueryExpr{Sel: ex.Sel, Not: !ex.Not})
+				return nil
+			}
 		case *ast.ParenthesesExpr:
 			if in := walk(x.Expr); in != x.Expr {
 				if in == nil {
@@ -350,6 +358,86 @@ func splitSubqueries(where ast.ExprNode) (rest ast.ExprNode, subs []*ast.Pattern
 		return e
 	}
 	return walk(where), subs
+}
+
+// subqueryJoin plans one subquery conjunct of a WHERE clause.
+func (qb *queryBinder) subqueryJoin(sq ast.ExprNode, in Node, sc *scope) (Node, error) {
+	switch x := sq.(type) {
+	case *ast.PatternInExpr:
+		return qb.semiJoin(x, in, sc)
+	case *ast.ExistsSubqueryExpr:
+		return qb.existsJoin(x, in, sc)
+	}
+	return nil, qb.errAt("SELECT", "Unsupported subquery")
+}
+
+// existsJoin plans `[NOT] EXISTS (SELECT ... FROM t WHERE t.k = outer.k
+// [AND ...])` as a semi (anti) join of in on the correlated equalities; the
+// other conditions of the subquery filter its input. Other correlated
+// conditions, and subqueries with GROUP BY, are not supported.
+func (qb *queryBinder) existsJoin(x *ast.ExistsSubqueryExpr, in Node, sc *scope) (Node, error) {
+	pos := qb.q.Locate("EXISTS")
+	q, ok := x.Sel.(*ast.SubqueryExpr)
+	if !ok {
+		return nil, validationf(pos, "Unsupported EXISTS subquery")
+	}
+	sel, ok := q.Query.(*ast.SelectStmt)
+	if !ok || sel.From == nil || sel.GroupBy != nil || sel.Having != nil || sel.Limit != nil {
+		return nil, validationf(pos, "EXISTS supports a SELECT ... FROM ... WHERE subquery without GROUP BY, HAVING or LIMIT")
+	}
+	inner, isc, err := qb.from(sel.From.TableRefs)
+	if err != nil {
+		return nil, err
+	}
+	var conj []ast.ExprNode
+	var split func(e ast.ExprNode)
+	split = func(e ast.ExprNode) {
+		if b, ok := e.(*ast.BinaryOperationExpr); ok && b.Op == opcode.LogicAnd {
+			split(b.L)
+			split(b.R)
+			return
+		}
+		conj = append(conj, e)
+	}
+	if sel.Where != nil {
+		split(sel.Where)
+	}
+	// Outer columns first, then the subquery's.
+	both := &scope{cols: append(append([]scopeColumn{}, sc.cols...), isc.cols...)}
+	no := len(sc.cols)
+	var filters []expr.Expr
+	var lk, rk []int
+	for _, c := range conj {
+		if e, err := qb.exprBinder(isc).bind(c); err == nil {
+			filters = append(filters, e)
+			continue
+		}
+		e, err := qb.exprBinder(both).bind(c)
+		if err != nil {
+			return nil, err
+		}
+		l, r, ok := equiKey(e, no)
+		if !ok || !in.Schema()[l].Type.Equal(inner.Schema()[r].Type, true) {
+			return nil, validationf(pos, "A correlated condition of EXISTS must be an equality between an outer and an inner column of the same type: %s", restore(c))
+		}
+		lk, rk = append(lk, l), append(rk, r)
+	}
+	if len(lk) == 0 {
+		return nil, validationf(pos, "EXISTS needs a correlated equality such as inner.k = outer.k (uncorrelated EXISTS is not supported yet)")
+	}
+	if len(filters) > 0 {
+		if inner, err = filterInput(inner, filters); err != nil {
+			return nil, err
+		}
+	}
+	if err := checkNoCrossJoin(inner); err != nil {
+		return nil, err
+	}
+	jt := operators.SemiJoin
+	if x.Not {
+		jt = operators.AntiJoin
+	}
+	return &Join{Left: in, Right: inner, Type: jt, LeftKeys: lk, RightKeys: rk, schema: append([]Column{}, in.Schema()...)}, nil
 }
 
 // semiJoin plans `x IN (SELECT y ...)` as a semi join of in on x = y, and

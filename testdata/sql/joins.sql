@@ -47,6 +47,15 @@ CREATE TABLE unknown_customers (id INT, customer STRING) WITH ('connector' = 'pr
 INSERT INTO unknown_customers
 SELECT id, customer FROM orders WHERE customer NOT IN (SELECT name FROM customers);
 
+-- correlated EXISTS / NOT EXISTS
+CREATE TABLE big_spenders (name STRING) WITH ('connector' = 'print', 'print-identifier' = 'exists');
+INSERT INTO big_spenders
+SELECT c.name FROM customers c WHERE EXISTS (SELECT 1 FROM orders o WHERE o.customer = c.name AND o.amount > 10);
+
+CREATE TABLE idle_customers (name STRING, city STRING) WITH ('connector' = 'print', 'print-identifier' = 'not-exists');
+INSERT INTO idle_customers
+SELECT c.name, c.city FROM customers c WHERE NOT EXISTS (SELECT * FROM orders o WHERE c.name = o.customer);
+
 EXPLAIN SELECT o.id, c.city FROM orders o, customers c WHERE o.customer = c.name AND c.tier = 'gold' AND o.amount > CHAR_LENGTH(c.city);
 
 -- a join without an equality between both sides fails (the script stops here)
