@@ -9,6 +9,7 @@ import (
 
 	"github.com/flinkgo/engine/runtime/expr"
 	"github.com/flinkgo/engine/runtime/operators"
+	"github.com/flinkgo/engine/runtime/types"
 	"github.com/flinkgo/engine/sql"
 )
 
@@ -23,7 +24,11 @@ type Join struct {
 	// over the joined row (nil: none).
 	LeftKeys, RightKeys []int
 	Residual            expr.Expr
-	schema              []Column
+	// Interval is set for an interval join: append-only inputs whose
+	// residual bounds the difference of their rowtimes, so the state can be
+	// cleaned as the watermark advances.
+	Interval *operators.IntervalBounds
+	schema   []Column
 }
 
 // newJoin builds the join; cond (over left ++ right, may be nil) is split
@@ -68,6 +73,9 @@ func newJoin(left, right Node, jt operators.JoinType, cond expr.Expr, pos sql.Po
 		return nil, err
 	}
 	j.Residual = andAll(residual)
+	if j.Left.Changelog() == AppendOnly && j.Right.Changelog() == AppendOnly {
+		j.Interval = intervalBounds(residual, j.Left.Schema(), j.Right.Schema())
+	}
 	used := map[string]bool{}
 	for s, in := range []Node{j.Left, j.Right} {
 		nullable := (s == 0 && (jt == operators.RightJoin || jt == operators.FullJoin)) ||
@@ -85,6 +93,91 @@ func newJoin(left, right Node, jt operators.JoinType, cond expr.Expr, pos sql.Po
 		}
 	}
 	return j, nil
+}
+
+// intervalBounds finds in the residual conjuncts bounds on the difference
+// of a left and a right rowtime attribute — l.t BETWEEN r.t - INTERVAL a
+// AND r.t + INTERVAL b, or comparisons of l.t and r.t ± INTERVAL c — as
+// lower ≤ l.t - r.t ≤ upper; nil when there are none. The conjuncts stay in
+// the residual (they still decide matches); the bounds only let state go.
+func intervalBounds(conj []expr.Expr, left, right []Column) *operators.IntervalBounds {
+	nl := len(left)
+	var b *operators.IntervalBounds
+	rowtime := func(c int) bool {
+		if c < nl {
+			return left[c].Type.TimeAttr == types.RowTime
+		}
+		return right[c-nl].Type.TimeAttr == types.RowTime
+	}
+	// term recognises col or col ± interval literal: (col, offset ms).
+	term := func(e expr.Expr) (int, int64, bool) {
+		switch x := e.(type) {
+		case *expr.ColumnRef:
+			return x.Index, 0, rowtime(x.Index)
+		case *expr.Call:
+			if len(x.Args) != 2 || (x.Fn.Name != "+" && x.Fn.Name != "-") {
+				return 0, 0, false
+			}
+			ref, ok1 := x.Args[0].(*expr.ColumnRef)
+			lit, ok2 := x.Args[1].(*expr.Literal)
+			if !ok1 || !ok2 || lit.T.Kind != types.KindIntervalDayTime || lit.Value.IsNull(0) || !rowtime(ref.Index) {
+				return 0, 0, false
+			}
+			off := lit.Value.Ints[0]
+			if x.Fn.Name == "-" {
+				off = -off
+			}
+			return ref.Index, off, true
+		}
+		return 0, 0, false
+	}
+	// bound records a op c for terms a = (ca + oa), c = (cb + ob).
+	bound := func(a, c expr.Expr, op string) {
+		ca, oa, ok1 := term(a)
+		cb, ob, ok2 := term(c)
+		if !ok1 || !ok2 || (ca < nl) == (cb < nl) {
+			return
+		}
+		// Normalise to l - r op v.
+		var v int64
+		if ca < nl {
+			v = ob - oa
+		} else {
+			v = oa - ob
+			op = map[string]string{">=": "<=", ">": "<", "<=": ">=", "<": ">"}[op]
+		}
+		if b == nil {
+			l, r := ca, cb-nl
+			if ca >= nl {
+				l, r = cb, ca-nl
+			}
+			b = &operators.IntervalBounds{LeftTime: l, RightTime: r}
+		}
+		switch op {
+		case ">=", ">":
+			if !b.HasLower || v > b.Lower {
+				b.Lower, b.HasLower = v, true
+			}
+		case "<=", "<":
+			if !b.HasUpper || v < b.Upper {
+				b.Upper, b.HasUpper = v, true
+			}
+		}
+	}
+	for _, c := range conj {
+		call, ok := c.(*expr.Call)
+		if !ok {
+			continue
+		}
+		switch {
+		case call.Fn.Name == "BETWEEN" && len(call.Args) == 3:
+			bound(call.Args[0], call.Args[1], ">=")
+			bound(call.Args[0], call.Args[2], "<=")
+		case len(call.Args) == 2 && (call.Fn.Name == ">=" || call.Fn.Name == ">" || call.Fn.Name == "<=" || call.Fn.Name == "<"):
+			bound(call.Args[0], call.Args[1], call.Fn.Name)
+		}
+	}
+	return b
 }
 
 // equiKey recognises left.col = right.col (either order).
@@ -190,6 +283,9 @@ func (j *Join) withFilter(cs []expr.Expr) (Node, bool, error) {
 			cond = append(cond, n.Residual)
 		}
 		n.Residual = andAll(append(cond, both...))
+		if n.Left.Changelog() == AppendOnly && n.Right.Changelog() == AppendOnly {
+			n.Interval = intervalBounds(conjuncts(n.Residual), n.Left.Schema(), n.Right.Schema())
+		}
 	}
 	var out Node = &n
 	if len(keep) > 0 {
@@ -223,6 +319,18 @@ func (j *Join) Describe() string {
 	sel := make([]string, len(j.schema))
 	for i, c := range j.schema {
 		sel[i] = c.Name
+	}
+	if iv := j.Interval; iv != nil {
+		lower, upper := "-inf", "+inf"
+		if iv.HasLower {
+			lower = strconv.FormatInt(iv.Lower, 10)
+		}
+		if iv.HasUpper {
+			upper = strconv.FormatInt(iv.Upper, 10)
+		}
+		return "IntervalJoin(joinType=[" + j.Type.String() + "], windowBounds=[isRowTime=true, leftLowerBound=" + lower +
+			", leftUpperBound=" + upper + ", leftTimeIndex=" + strconv.Itoa(iv.LeftTime) + ", rightTimeIndex=" + strconv.Itoa(iv.RightTime) +
+			"], where=[" + where + "], select=[" + strings.Join(sel, ", ") + "])"
 	}
 	return "Join(joinType=[" + j.Type.String() + "], where=[" + where + "], select=[" + strings.Join(sel, ", ") +
 		"], leftInputSpec=[NoUniqueKey], rightInputSpec=[NoUniqueKey])"

@@ -223,9 +223,9 @@ func (b *graphBuilder) build(n Node) (*runtime.Vertex, error) {
 		if err != nil {
 			return nil, err
 		}
-		v := b.newVertex("Join", b.opts.Parallelism)
-		v.Chain = []runtime.OperatorSpec{{ID: id, Name: "Join",
-			New: operators.NewJoin(x.Type, x.LeftKeys, x.RightKeys, columnTypes(x.Left.Schema()), columnTypes(x.Right.Schema()), x.Residual)}}
+		v := b.newVertex(shortName(x), b.opts.Parallelism)
+		v.Chain = []runtime.OperatorSpec{{ID: id, Name: shortName(x),
+			New: operators.NewJoin(x.Type, x.LeftKeys, x.RightKeys, columnTypes(x.Left.Schema()), columnTypes(x.Right.Schema()), x.Residual, x.Interval)}}
 		b.hashInto(left, v, x.Left, x.LeftKeys, runtime.Hash, 0)
 		b.hashInto(right, v, x.Right, x.RightKeys, runtime.Hash, 1)
 		return v, nil

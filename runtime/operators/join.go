@@ -4,6 +4,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"slices"
 
 	"github.com/flinkgo/engine/runtime"
 	"github.com/flinkgo/engine/runtime/expr"
@@ -77,7 +78,17 @@ type Join struct {
 	rows    [2]state.MapState
 	keyEnc  [2]keyEncoder
 	rowEnc  [2]keyEncoder
-	val     [16]byte
+	val     [24]byte
+
+	// interval join (nil for a regular join): time bounds that let rows
+	// that can no longer match be dropped as the watermark passes.
+	interval *IntervalBounds
+	curTime  int64 // ms, the current input row's time (interval joins)
+	candTime []int64
+	timers   windowTimers
+	dead     [][]byte
+	curKG    int
+	curKey   []byte
 
 	// candidates: the other side's rows under the current key
 	cand      [2][]*types.Vector // indexed by side: vectors of that side's columns
@@ -97,10 +108,23 @@ type Join struct {
 
 var _ runtime.Operator = (*Join)(nil)
 
+// IntervalBounds are the time conditions of an interval join:
+// Lower ≤ left.time - right.time ≤ Upper (ms), each bound optional. With
+// them a left row is dropped from the state once the watermark passes
+// its time - Lower (no right row that is not late can match it any more),
+// a right row once the watermark passes its time + Upper. LeftTime and
+// RightTime are the rowtime columns (TIMESTAMP(3), µs) of each input, which
+// must be append-only.
+type IntervalBounds struct {
+	LeftTime, RightTime int
+	Lower, Upper        int64
+	HasLower, HasUpper  bool
+}
+
 // NewJoin returns the factory of a join of leftTypes and rightTypes rows on
 // leftKeys = rightKeys (pairwise, same physical types), with residual (over
 // the joined row, nil for none).
-func NewJoin(jt JoinType, leftKeys, rightKeys []int, leftTypes, rightTypes []*types.Type, residual expr.Expr) func(int, int) (runtime.Operator, error) {
+func NewJoin(jt JoinType, leftKeys, rightKeys []int, leftTypes, rightTypes []*types.Type, residual expr.Expr, interval *IntervalBounds) func(int, int) (runtime.Operator, error) {
 	return func(int, int) (runtime.Operator, error) {
 		if len(leftKeys) == 0 || len(leftKeys) != len(rightKeys) {
 			return nil, fmt.Errorf("operators: join needs equal, non-empty key lists (%d and %d keys)", len(leftKeys), len(rightKeys))
@@ -111,7 +135,7 @@ func NewJoin(jt JoinType, leftKeys, rightKeys []int, leftTypes, rightTypes []*ty
 				return nil, fmt.Errorf("operators: join key %d has types %s and %s; cast them to one type", i, l, r)
 			}
 		}
-		j := &Join{jt: jt, keys: [2][]int{leftKeys, rightKeys}, types: [2][]*types.Type{leftTypes, rightTypes}, residual: residual}
+		j := &Join{jt: jt, keys: [2][]int{leftKeys, rightKeys}, types: [2][]*types.Type{leftTypes, rightTypes}, residual: residual, interval: interval}
 		j.outer = [2]bool{jt == LeftJoin || jt == FullJoin, jt == RightJoin || jt == FullJoin}
 		semi := jt == SemiJoin || jt == AntiJoin
 		for s := range 2 {
@@ -162,6 +186,18 @@ func (j *Join) Open(ctx *runtime.OperatorContext, out runtime.Output) error {
 	}
 	j.resetOutput()
 	j.recordStateSize()
+	if j.interval != nil {
+		// Restored rows: every key is checked at the first watermark, which
+		// reschedules it for its rows' own deadlines.
+		for _, name := range [2]string{"left", "right"} {
+			if err := j.backend.Keys(name, func(kg int, key []byte) bool {
+				j.timers.schedule(-1<<62, kg, key)
+				return true
+			}); err != nil {
+				return err
+			}
+		}
+	}
 	return nil
 }
 
@@ -242,15 +278,9 @@ func (j *Join) processRow(s int, b *types.Batch, r int) error {
 			return nil
 		}
 	}
-	kg := runtime.KeyGroupOf(runtime.HashKey(b.Cols, j.keys[s], r), j.maxPar)
-	j.backend.SetCurrentKey(kg, j.keyEnc[s].encode(b, r))
-	if err := j.loadCandidates(o); err != nil {
+	if err := j.setRow(s, b, r); err != nil {
 		return err
 	}
-	if err := j.evalMatches(s, b, r); err != nil {
-		return err
-	}
-	j.rowKey = append(j.rowKey[:0], j.rowEnc[s].encode(b, r)...)
 	var matched int64
 	for c, m := range j.match {
 		if m {
@@ -314,16 +344,9 @@ func (j *Join) processSemi(s int, b *types.Batch, r int) error {
 			return nil
 		}
 	}
-	o := 1 - s
-	kg := runtime.KeyGroupOf(runtime.HashKey(b.Cols, j.keys[s], r), j.maxPar)
-	j.backend.SetCurrentKey(kg, j.keyEnc[s].encode(b, r))
-	if err := j.loadCandidates(o); err != nil {
+	if err := j.setRow(s, b, r); err != nil {
 		return err
 	}
-	if err := j.evalMatches(s, b, r); err != nil {
-		return err
-	}
-	j.rowKey = append(j.rowKey[:0], j.rowEnc[s].encode(b, r)...)
 	var matched int64
 	for c, m := range j.match {
 		if m {
@@ -374,7 +397,7 @@ func (j *Join) processSemi(s int, b *types.Batch, r int) error {
 				j.emitLeft(j.cand[0], c, k)
 			}
 		}
-		if err := j.rows[0].Put(j.candKey(c), j.encodeVal(j.candCount[c], max(a+delta, 0))); err != nil {
+		if err := j.rows[0].Put(j.candKey(c), j.encodeVal(j.candCount[c], max(a+delta, 0), j.candT(c))); err != nil {
 			return err
 		}
 	}
@@ -392,15 +415,105 @@ func (j *Join) emitLeft(cols []*types.Vector, r int, k types.RowKind) {
 	j.kinds = append(j.kinds, k)
 }
 
+// setRow makes row r of side s the current row: its key, the other side's
+// candidates and which of them match, its stored form and time.
+func (j *Join) setRow(s int, b *types.Batch, r int) error {
+	j.curKG = runtime.KeyGroupOf(runtime.HashKey(b.Cols, j.keys[s], r), j.maxPar)
+	j.curKey = append(j.curKey[:0], j.keyEnc[s].encode(b, r)...)
+	j.backend.SetCurrentKey(j.curKG, j.curKey)
+	if err := j.loadCandidates(1 - s); err != nil {
+		return err
+	}
+	if err := j.evalMatches(s, b, r); err != nil {
+		return err
+	}
+	j.rowKey = append(j.rowKey[:0], j.rowEnc[s].encode(b, r)...)
+	if j.interval != nil {
+		tc := j.interval.LeftTime
+		if s == 1 {
+			tc = j.interval.RightTime
+		}
+		j.curTime = floorDiv(b.Cols[tc].Ints[r], 1000)
+	}
+	return nil
+}
+
+// deadline is the watermark (as a window end, µs, rounded up to the next
+// second so rows share index entries) at which a row of side s with time t
+// (ms) can no longer match; ok is false without the bound for that side.
+func (j *Join) deadline(s int, t int64) (int64, bool) {
+	var dead int64 // the row is dead once the watermark is >= dead
+	switch {
+	case s == 0 && j.interval.HasLower:
+		dead = t - j.interval.Lower + 1
+	case s == 1 && j.interval.HasUpper:
+		dead = t + j.interval.Upper + 1
+	default:
+		return 0, false
+	}
+	end := dead + 1 // fired(end) ⇔ watermark >= end - 1
+	if r := end % 1000; r != 0 {
+		end += 1000 - r
+		if r < 0 {
+			end -= 1000
+		}
+	}
+	return end * 1000, true
+}
+
+// cleanup drops the rows of the current key that can no longer match at
+// watermark wm and schedules the key again for the earliest remaining
+// deadline.
+func (j *Join) cleanup(kg int, key []byte, wm int64) error {
+	j.backend.SetCurrentKey(kg, key)
+	next := int64(1<<63 - 1)
+	for s := range 2 {
+		j.dead = j.dead[:0]
+		var derr error
+		err := j.rows[s].Iterate(func(k, v []byte) bool {
+			if len(v) != 24 {
+				derr = fmt.Errorf("%w: interval join row entry of %d bytes", errCorruptState, len(v))
+				return false
+			}
+			d, ok := j.deadline(s, int64(binary.LittleEndian.Uint64(v[16:])))
+			if !ok {
+				return true
+			}
+			if fired(d, wm) {
+				j.dead = append(j.dead, append([]byte(nil), k...))
+			} else {
+				next = min(next, d)
+			}
+			return true
+		})
+		if err == nil {
+			err = derr
+		}
+		if err != nil {
+			return err
+		}
+		for _, k := range j.dead {
+			if err := j.rows[s].Remove(k); err != nil {
+				return err
+			}
+		}
+	}
+	if next != 1<<63-1 {
+		j.timers.schedule(next, kg, key)
+	}
+	return nil
+}
+
 // loadCandidates decodes side o's rows under the current key.
 func (j *Join) loadCandidates(o int) error {
 	for _, v := range j.cand[o] {
 		v.Reset()
 	}
 	j.candCount, j.candAssoc, j.candEnds, j.candArena = j.candCount[:0], j.candAssoc[:0], j.candEnds[:0], j.candArena[:0]
+	j.candTime = j.candTime[:0]
 	var derr error
 	err := j.rows[o].Iterate(func(k, v []byte) bool {
-		if len(v) != 16 {
+		if len(v) != j.valLen() {
 			derr = fmt.Errorf("%w: join row entry of %d bytes", errCorruptState, len(v))
 			return false
 		}
@@ -412,6 +525,9 @@ func (j *Join) loadCandidates(o int) error {
 		}
 		j.candCount = append(j.candCount, int64(binary.LittleEndian.Uint64(v)))
 		j.candAssoc = append(j.candAssoc, int64(binary.LittleEndian.Uint64(v[8:])))
+		if j.interval != nil {
+			j.candTime = append(j.candTime, int64(binary.LittleEndian.Uint64(v[16:])))
+		}
 		j.candArena = append(j.candArena, k...)
 		j.candEnds = append(j.candEnds, int32(len(j.candArena)))
 		return true
@@ -490,17 +606,37 @@ func (j *Join) updateAssociations(o int, delta int64) error {
 				j.emitPadded(o, j.cand[o], c, types.Insert)
 			}
 		}
-		if err := j.rows[o].Put(j.candKey(c), j.encodeVal(j.candCount[c], max(a+delta, 0))); err != nil {
+		if err := j.rows[o].Put(j.candKey(c), j.encodeVal(j.candCount[c], max(a+delta, 0), j.candT(c))); err != nil {
 			return err
 		}
 	}
 	return nil
 }
 
-func (j *Join) encodeVal(count, assoc int64) []byte {
+func (j *Join) encodeVal(count, assoc, t int64) []byte {
 	binary.LittleEndian.PutUint64(j.val[:8], uint64(count))
 	binary.LittleEndian.PutUint64(j.val[8:], uint64(assoc))
-	return j.val[:]
+	if j.interval == nil {
+		return j.val[:16]
+	}
+	binary.LittleEndian.PutUint64(j.val[16:], uint64(t))
+	return j.val[:24]
+}
+
+// valLen is the length of a stored row's value.
+func (j *Join) valLen() int {
+	if j.interval == nil {
+		return 16
+	}
+	return 24
+}
+
+// candT is candidate c's time (interval joins).
+func (j *Join) candT(c int) int64 {
+	if j.interval == nil {
+		return 0
+	}
+	return j.candTime[c]
 }
 
 // addRecord stores the current row of side s once more, with assoc
@@ -511,23 +647,35 @@ func (j *Join) addRecord(s int, assoc int64) error {
 		return err
 	}
 	count := int64(1)
-	if ok && len(v) == 16 {
+	if ok && len(v) == j.valLen() {
 		count += int64(binary.LittleEndian.Uint64(v))
 	}
-	return j.rows[s].Put(j.rowKey, j.encodeVal(count, assoc))
+	if err := j.rows[s].Put(j.rowKey, j.encodeVal(count, assoc, j.curTime)); err != nil {
+		return err
+	}
+	if j.interval != nil {
+		if d, ok := j.deadline(s, j.curTime); ok {
+			j.timers.schedule(d, j.curKG, j.curKey)
+		}
+	}
+	return nil
 }
 
 // retractRecord removes one occurrence of the current row of side s.
 func (j *Join) retractRecord(s int) error {
 	v, ok, err := j.rows[s].Get(j.rowKey)
-	if err != nil || !ok || len(v) != 16 {
+	if err != nil || !ok || len(v) != j.valLen() {
 		return err
 	}
 	count := int64(binary.LittleEndian.Uint64(v)) - 1
 	if count <= 0 {
 		return j.rows[s].Remove(j.rowKey)
 	}
-	return j.rows[s].Put(j.rowKey, j.encodeVal(count, int64(binary.LittleEndian.Uint64(v[8:]))))
+	var t int64
+	if j.interval != nil {
+		t = int64(binary.LittleEndian.Uint64(v[16:]))
+	}
+	return j.rows[s].Put(j.rowKey, j.encodeVal(count, int64(binary.LittleEndian.Uint64(v[8:])), t))
 }
 
 // emitJoined emits [input row r of side s ⋈ candidate c] for every matched
@@ -586,8 +734,19 @@ func (j *Join) recordStateSize() {
 	}
 }
 
-// ProcessWatermark forwards the watermark (a regular join holds no timers).
-func (j *Join) ProcessWatermark(wm int64) error { return j.out.EmitWatermark(wm) }
+// ProcessWatermark drops, in an interval join, the rows the watermark has
+// made unmatchable, then forwards the watermark.
+func (j *Join) ProcessWatermark(wm int64) error {
+	if j.interval != nil {
+		if err := j.timers.fireDue(wm, func(kg int, key []byte) error {
+			return j.cleanup(kg, slices.Clone(key), wm)
+		}); err != nil {
+			return err
+		}
+		j.recordStateSize()
+	}
+	return j.out.EmitWatermark(wm)
+}
 
 // SnapshotState returns nil: the rows are in the keyed state backend.
 func (j *Join) SnapshotState(int64) ([]byte, error) { return nil, nil }

@@ -82,7 +82,7 @@ func TestJoin(t *testing.T) {
 	for _, tc := range tests {
 		for _, kind := range allBackends {
 			t.Run(tc.name+"/"+kind.String(), func(t *testing.T) {
-				h := openAgg(t, NewJoin(tc.jt, []int{0}, []int{0}, joinSide, joinSide, tc.residual), kind, 0, 1, nil)
+				h := openAgg(t, NewJoin(tc.jt, []int{0}, []int{0}, joinSide, joinSide, tc.residual, nil), kind, 0, 1, nil)
 				for _, st := range tc.steps {
 					// State iteration order is not defined: compare sorted.
 					got := h.feedInput(t, st.input, mkBatch(joinSide, st.rows...))
@@ -97,7 +97,7 @@ func TestJoin(t *testing.T) {
 }
 
 func TestJoinRestoreRescaled(t *testing.T) {
-	f := NewJoin(InnerJoin, []int{0}, []int{0}, joinSide, joinSide, nil)
+	f := NewJoin(InnerJoin, []int{0}, []int{0}, joinSide, joinSide, nil, nil)
 	var left, right []row
 	for i := range 200 {
 		k := string(rune('a' + i%23))
@@ -132,7 +132,7 @@ func TestJoinRestoreRescaled(t *testing.T) {
 }
 
 func TestJoinRejectsMismatchedKeys(t *testing.T) {
-	if _, err := NewJoin(InnerJoin, []int{1}, []int{0}, joinSide, joinSide, nil)(0, 1); err == nil {
+	if _, err := NewJoin(InnerJoin, []int{1}, []int{0}, joinSide, joinSide, nil, nil)(0, 1); err == nil {
 		t.Errorf("BIGINT = STRING keys accepted")
 	}
 }
@@ -162,7 +162,7 @@ func TestSemiAntiJoin(t *testing.T) {
 	for _, tc := range tests {
 		for _, kind := range allBackends {
 			t.Run(tc.jt.String()+"/"+kind.String(), func(t *testing.T) {
-				h := openAgg(t, NewJoin(tc.jt, []int{0}, []int{0}, joinSide, joinSide, nil), kind, 0, 1, nil)
+				h := openAgg(t, NewJoin(tc.jt, []int{0}, []int{0}, joinSide, joinSide, nil, nil), kind, 0, 1, nil)
 				for i, st := range tc.steps {
 					got := h.feedInput(t, st.input, mkBatch(joinSide, st.rows...))
 					slices.Sort(got)
@@ -172,5 +172,48 @@ func TestSemiAntiJoin(t *testing.T) {
 				}
 			})
 		}
+	}
+}
+
+func TestIntervalJoinDropsState(t *testing.T) {
+	// (key, time µs) on both sides; left.t - right.t in [-1000, 0] ms:
+	// a left row matches right rows up to one second after it.
+	side := []*types.Type{types.String, types.Timestamp(3)}
+	iv := &IntervalBounds{LeftTime: 1, RightTime: 1, Lower: -1000, Upper: 0, HasLower: true, HasUpper: true}
+	diff := call(binaryIntFn("-", types.BigInt, func(a, b int64, out *types.Vector) error {
+		out.AppendInt(a - b)
+		return nil
+	}), col(1, types.BigInt), col(3, types.BigInt))
+	between := call(binaryIntFn("in_bounds", types.Boolean, func(a, _ int64, out *types.Vector) error {
+		out.AppendBool(a >= -1000_000 && a <= 0)
+		return nil
+	}), diff, litInt(0))
+	for _, kind := range runtimeBackends {
+		t.Run(kind.String(), func(t *testing.T) {
+			h := openAgg(t, NewJoin(InnerJoin, []int{0}, []int{0}, side, side, between, iv), kind, 0, 1, nil)
+			h.feedInput(t, 0, mkBatch(side, ins("a", int64(1000_000)), ins("a", int64(5000_000))))
+			got := h.feedInput(t, 1, mkBatch(side, ins("a", int64(1500_000)), ins("a", int64(3000_000))))
+			eqRows(t, "matches", got, "+I[a, 1000000, a, 1500000]")
+			count := func() (n int) {
+				for _, m := range h.op.(*Join).rows {
+					m.Iterate(func(_, _ []byte) bool { n++; return true })
+				}
+				return n
+			}
+			h.backend.SetCurrentKey(runtime.KeyGroupOf(runtime.HashKey(mkBatch(side, ins("a", 0)).Cols, []int{0}, 0), 128), []byte{1, 1, 'a'})
+			if n := count(); n != 4 {
+				t.Fatalf("%d rows in state before the watermark", n)
+			}
+			// At 4.5 s: left row 1 s (dead after 2 s) and right rows 1.5 s
+			// and 3 s (dead after their own time) are gone; left 5 s stays.
+			if err := h.op.ProcessWatermark(4500); err != nil {
+				t.Fatal(err)
+			}
+			h.backend.SetCurrentKey(runtime.KeyGroupOf(runtime.HashKey(mkBatch(side, ins("a", 0)).Cols, []int{0}, 0), 128), []byte{1, 1, 'a'})
+			if n := count(); n != 1 {
+				t.Fatalf("%d rows in state after the watermark, want 1", n)
+			}
+			eqRows(t, "still joins", h.feedInput(t, 1, mkBatch(side, ins("a", int64(5500_000)))), "+I[a, 5000000, a, 5500000]")
+		})
 	}
 }

@@ -56,6 +56,18 @@ CREATE TABLE idle_customers (name STRING, city STRING) WITH ('connector' = 'prin
 INSERT INTO idle_customers
 SELECT c.name, c.city FROM customers c WHERE NOT EXISTS (SELECT * FROM orders o WHERE c.name = o.customer);
 
+-- an interval join: bids followed by a bid on the same item within 3 seconds (state dropped as
+-- the watermark passes)
+CREATE TABLE bids (id INT, item STRING, price INT, ts TIMESTAMP(3), WATERMARK FOR ts AS ts - INTERVAL '1' SECOND)
+WITH ('connector' = 'filesystem', 'path' = 'data/bids_csv', 'format' = 'csv');
+CREATE TABLE followed (first_id INT, next_id INT) WITH ('connector' = 'print', 'print-identifier' = 'interval');
+INSERT INTO followed
+SELECT a.id, b.id FROM bids a JOIN bids b ON a.item = b.item
+WHERE b.ts > a.ts AND b.ts <= a.ts + INTERVAL '3' SECOND;
+
+EXPLAIN SELECT a.id, b.id FROM bids a, bids b
+WHERE a.item = b.item AND a.ts BETWEEN b.ts - INTERVAL '3' SECOND AND b.ts;
+
 EXPLAIN SELECT o.id, c.city FROM orders o, customers c WHERE o.customer = c.name AND c.tier = 'gold' AND o.amount > CHAR_LENGTH(c.city);
 
 -- a join without an equality between both sides fails (the script stops here)
