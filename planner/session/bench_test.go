@@ -5,8 +5,6 @@ import (
 	"syscall"
 	"testing"
 	"time"
-
-	"github.com/flinkgo/engine/sql"
 )
 
 func cpuTime() time.Duration {
@@ -83,29 +81,5 @@ INSERT INTO sink SELECT MOD(id, 100000), COUNT(*) FROM src GROUP BY MOD(id, 1000
 // runBenchScript runs a script whose last statement is a synchronous
 // INSERT and reports events/s and events/s per core for that statement.
 func runBenchScript(b *testing.B, events int, script string) {
-	stmts, err := sql.ParseScript(script)
-	if err != nil {
-		b.Fatal(err)
-	}
-	b.ResetTimer()
-	var wall, cpu time.Duration
-	for i := 0; i < b.N; i++ {
-		s := New(Options{})
-		for _, st := range stmts[:len(stmts)-1] {
-			if _, err := s.Execute(st); err != nil {
-				b.Fatal(err)
-			}
-		}
-		c0, t0 := cpuTime(), time.Now()
-		if _, err := s.Execute(stmts[len(stmts)-1]); err != nil {
-			b.Fatal(err)
-		}
-		wall += time.Since(t0)
-		cpu += cpuTime() - c0
-		s.Close()
-	}
-	total := float64(events) * float64(b.N)
-	b.ReportMetric(total/wall.Seconds(), "events/s")
-	b.ReportMetric(total/cpu.Seconds(), "events/s/core")
-	b.ReportMetric(0, "ns/op")
+	runStatefulScript(b, events, script)
 }

@@ -9,8 +9,10 @@ import (
 	"os"
 	"path/filepath"
 	"sync"
+	"time"
 
 	"github.com/cockroachdb/pebble"
+	"github.com/cockroachdb/pebble/bloom"
 )
 
 // PebbleBackend keeps keyed state in a Pebble database in Config.Dir (local
@@ -70,6 +72,11 @@ type PebbleBackend struct {
 	snapRefs  map[int64]map[string]sharedSST // checkpoint id -> shared SSTs its snapshot references
 	closeMu   sync.RWMutex                   // SizeBytes vs Close
 	closed    bool
+	// SizeBytes is asked after every batch; Pebble's metrics are not cheap,
+	// so the figure is refreshed at most every sizeEvery.
+	sizeMu   sync.Mutex
+	sizeAt   time.Time
+	sizeLast int64
 }
 
 var _ KeyedBackend = (*PebbleBackend)(nil)
@@ -146,9 +153,17 @@ func NewPebbleBackend(cfg Config) (*PebbleBackend, error) {
 
 // openPebble opens (or creates) a database with the backend's options.
 func openPebble(dir string, readOnly bool) (*pebble.DB, error) {
-	cache := pebble.NewCache(32 << 20)
+	cache := pebble.NewCache(64 << 20)
 	defer cache.Unref()
+	// Point lookups dominate (a value per key per batch): bloom filters let
+	// a Get skip the files that cannot hold the key, and uncompressed
+	// blocks cost no decoding when read (the disk is local scratch space).
+	levels := make([]pebble.LevelOptions, 7)
+	for i := range levels {
+		levels[i] = pebble.LevelOptions{FilterPolicy: bloom.FilterPolicy(10), Compression: pebble.NoCompression}
+	}
 	opts := &pebble.Options{
+		Levels:              levels,
 		Cache:               cache,
 		DisableWAL:          true,
 		FormatMajorVersion:  pebble.FormatNewest,
@@ -193,9 +208,17 @@ func (b *PebbleBackend) SizeBytes() int64 {
 	if b.closed || b.db == nil {
 		return 0
 	}
-	m := b.db.Metrics()
-	return int64(m.DiskSpaceUsage() + m.MemTable.Size)
+	b.sizeMu.Lock()
+	defer b.sizeMu.Unlock()
+	if now := time.Now(); now.Sub(b.sizeAt) >= sizeEvery {
+		m := b.db.Metrics()
+		b.sizeLast, b.sizeAt = int64(m.DiskSpaceUsage()+m.MemTable.Size), now
+	}
+	return b.sizeLast
 }
+
+// sizeEvery bounds how often SizeBytes reads Pebble's metrics.
+const sizeEvery = 100 * time.Millisecond
 
 // Close implements KeyedBackend: it closes the database and removes Dir.
 func (b *PebbleBackend) Close() error {
