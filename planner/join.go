@@ -1,6 +1,7 @@
 package planner
 
 import (
+	"fmt"
 	"strconv"
 	"strings"
 
@@ -35,6 +36,11 @@ type Join struct {
 // into equal keys, conjuncts pushed into one input where that keeps the
 // join's meaning, and the residual.
 func newJoin(left, right Node, jt operators.JoinType, cond expr.Expr, pos sql.Pos) (Node, error) {
+	if cond != nil {
+		if n, ok, err := castJoinKeys(left, right, jt, cond, pos); ok || err != nil {
+			return n, err
+		}
+	}
 	nl := len(left.Schema())
 	j := &Join{Left: left, Right: right, Type: jt}
 	var residual, toLeft, toRight []expr.Expr
@@ -178,6 +184,110 @@ func intervalBounds(conj []expr.Expr, left, right []Column) *operators.IntervalB
 		}
 	}
 	return b
+}
+
+// castJoinKeys handles equalities between columns of both sides whose
+// types differ but have a common type (INT = BIGINT, INT = DECIMAL): each
+// side gets its key cast to the common type as an extra column, the join
+// runs on those, and a projection drops them again. ok is false when no
+// key needs a cast.
+func castJoinKeys(left, right Node, jt operators.JoinType, cond expr.Expr, pos sql.Pos) (Node, bool, error) {
+	nl, nr := len(left.Schema()), len(right.Schema())
+	conj := conjuncts(cond)
+	type pair struct {
+		i    int // conjunct
+		l, r int
+		t    *types.Type
+	}
+	var pairs []pair
+	for i, c := range conj {
+		l, r, ok := equiKey(c, nl)
+		if !ok {
+			continue
+		}
+		lt, rt := left.Schema()[l].Type, right.Schema()[r].Type
+		if lt.Equal(rt, true) {
+			continue
+		}
+		ct, err := expr.CommonType(lt, rt)
+		if err != nil {
+			continue
+		}
+		pairs = append(pairs, pair{i, l, r, ct.WithNullable(!lt.NotNull || !rt.NotNull)})
+	}
+	if len(pairs) == 0 {
+		return nil, false, nil
+	}
+	extend := func(n Node, cols []int, to []*types.Type) (Node, error) {
+		sc := scopeOf("", n.Schema())
+		exprs, nms := identity(sc), names(sc)
+		for k, c := range cols {
+			e, err := expr.ImplicitCast(exprs[c], to[k].WithNullable(!n.Schema()[c].Type.NotNull))
+			if err != nil {
+				return nil, err
+			}
+			exprs = append(exprs, e)
+			nms = append(nms, fmt.Sprintf("$key%d", k))
+		}
+		return &Calc{Input: n, Exprs: exprs, Names: nms}, nil
+	}
+	var lcols, rcols []int
+	var ts []*types.Type
+	for _, p := range pairs {
+		lcols, rcols, ts = append(lcols, p.l), append(rcols, p.r), append(ts, p.t)
+	}
+	l2, err := extend(left, lcols, ts)
+	if err != nil {
+		return nil, false, err
+	}
+	r2, err := extend(right, rcols, ts)
+	if err != nil {
+		return nil, false, err
+	}
+	extra := len(pairs)
+	// Right columns move behind the left side's new key columns.
+	shifted := make([]expr.Expr, len(conj))
+	for i, c := range conj {
+		shifted[i] = mapExpr(c, func(x expr.Expr) expr.Expr {
+			if r, ok := x.(*expr.ColumnRef); ok && r.Index >= nl {
+				return &expr.ColumnRef{Index: r.Index + extra, Name: r.Name, T: r.T}
+			}
+			return x
+		})
+	}
+	for k, p := range pairs {
+		lk := &expr.ColumnRef{Index: nl + k, Name: fmt.Sprintf("$key%d", k), T: l2.Schema()[nl+k].Type}
+		rk := &expr.ColumnRef{Index: nl + extra + nr + k, Name: fmt.Sprintf("$key%d", k), T: r2.Schema()[nr+k].Type}
+		eq, err := expr.NewCall(mustLookup("="), lk, rk)
+		if err != nil {
+			return nil, false, err
+		}
+		shifted[p.i] = eq
+	}
+	j, err := newJoin(l2, r2, jt, andAll(shifted), pos)
+	if err != nil {
+		return nil, false, err
+	}
+	// Back to the original columns.
+	js := j.Schema()
+	var exprs []expr.Expr
+	var nms []string
+	for i := 0; i < nl; i++ {
+		exprs, nms = append(exprs, &expr.ColumnRef{Index: i, Name: js[i].Name, T: js[i].Type}), append(nms, js[i].Name)
+	}
+	for i := 0; i < nr; i++ {
+		c := nl + extra + i
+		exprs, nms = append(exprs, &expr.ColumnRef{Index: c, Name: js[c].Name, T: js[c].Type}), append(nms, js[c].Name)
+	}
+	return &Calc{Input: j, Exprs: exprs, Names: nms}, true, nil
+}
+
+func mustLookup(name string) *expr.Function {
+	f, ok := expr.Lookup(name)
+	if !ok {
+		panic("planner: no function " + name)
+	}
+	return f
 }
 
 // equiKey recognises left.col = right.col (either order).

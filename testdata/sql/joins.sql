@@ -65,6 +65,11 @@ INSERT INTO followed
 SELECT a.id, b.id FROM bids a JOIN bids b ON a.item = b.item
 WHERE b.ts > a.ts AND b.ts <= a.ts + INTERVAL '3' SECOND;
 
+-- keys of different types (INT = BIGINT) join on their common type
+CREATE TABLE widened (id INT, price INT) WITH ('connector' = 'print', 'print-identifier' = 'widened');
+INSERT INTO widened
+SELECT o.id, b.price FROM orders o JOIN (SELECT CAST(id AS BIGINT) AS bid, price FROM bids) b ON o.id = b.bid;
+
 EXPLAIN SELECT a.id, b.id FROM bids a, bids b
 WHERE a.item = b.item AND a.ts BETWEEN b.ts - INTERVAL '3' SECOND AND b.ts;
 
