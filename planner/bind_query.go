@@ -216,6 +216,9 @@ func (qb *queryBinder) selectStmt(s *ast.SelectStmt) (Node, *scope, error) {
 	if s.GroupBy != nil || len(aggs) > 0 || (s.Having != nil) {
 		return qb.aggregate(s, in, sc, aggs)
 	}
+	if in, sc, err = qb.overAggregate(s, in, sc); err != nil {
+		return nil, nil, err
+	}
 	if in, sc, err = qb.rowNumber(s, in, sc); err != nil {
 		return nil, nil, err
 	}

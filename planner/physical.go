@@ -239,6 +239,20 @@ func (b *graphBuilder) build(n Node) (*runtime.Vertex, error) {
 		}
 		return b.keyedVertex(in, x.Input, x.PartitionBy, runtime.OperatorSpec{ID: id, Name: shortName(x),
 			New: operators.NewRank(x.PartitionBy, x.OrderBy, x.Limit, x.ReplaceOnTie, columnTypes(x.Input.Schema()), x.WindowEnd)}), nil
+	case *OverAggregate:
+		in, err := b.build(x.Input)
+		if err != nil {
+			return nil, err
+		}
+		if x.Input.Changelog() != AppendOnly {
+			return nil, fmt.Errorf("OVER aggregation over an updating input is not supported")
+		}
+		calls, err := aggSpecs(x.Calls)
+		if err != nil {
+			return nil, err
+		}
+		return b.keyedVertex(in, x.Input, x.PartitionBy, runtime.OperatorSpec{ID: id, Name: "OverAggregate",
+			New: operators.NewOverAggregate(x.PartitionBy, x.TimeCol, x.Frame, calls, columnTypes(x.Input.Schema()))}), nil
 	case *SessionWindowAggregate:
 		in, err := b.build(x.Input)
 		if err != nil {

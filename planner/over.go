@@ -1,0 +1,188 @@
+package planner
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+
+	"github.com/pingcap/tidb/pkg/parser/ast"
+
+	"github.com/flinkgo/engine/runtime/expr"
+	"github.com/flinkgo/engine/runtime/operators"
+	"github.com/flinkgo/engine/runtime/types"
+)
+
+// OverAggregate computes aggregates over a window of each row's partition
+// ordered by a rowtime (SUM(x) OVER (PARTITION BY k ORDER BY ts ROWS
+// BETWEEN 2 PRECEDING AND CURRENT ROW)); its rows are the input's plus one
+// column per call, emitted in time order as the watermark passes them.
+type OverAggregate struct {
+	Input       Node
+	PartitionBy []int
+	TimeCol     int
+	Frame       operators.OverFrame
+	Calls       []AggCall
+	schema      []Column
+}
+
+func (o *OverAggregate) Schema() []Column     { return o.schema }
+func (o *OverAggregate) Inputs() []Node       { return []Node{o.Input} }
+func (o *OverAggregate) Changelog() Changelog { return AppendOnly }
+func (o *OverAggregate) Describe() string {
+	in := o.Input.Schema()
+	part := make([]string, len(o.PartitionBy))
+	for i, p := range o.PartitionBy {
+		part[i] = in[p].Name
+	}
+	frame := "RANG"
+	if o.Frame.Rows {
+		frame = "ROWS"
+	}
+	bound := "UNBOUNDED PRECEDING"
+	if !o.Frame.Unbounded {
+		bound = fmt.Sprintf("%d PRECEDING", o.Frame.Preceding)
+	}
+	var aggs []string
+	for _, c := range o.Calls {
+		arg := "*"
+		if c.Arg >= 0 {
+			arg = in[c.Arg].Name
+		}
+		aggs = append(aggs, fmt.Sprintf("%s(%s) AS %s", c.Func, arg, c.Name))
+	}
+	return fmt.Sprintf("OverAggregate(partitionBy=[%s], orderBy=[%s ASC], window=[%s BETWEEN %s AND CURRENT ROW], select=[%s])",
+		strings.Join(part, ", "), in[o.TimeCol].Name, frame, bound, strings.Join(aggs, ", "))
+}
+func (o *OverAggregate) WithInputs(in []Node) Node {
+	n := *o
+	n.Input = in[0]
+	return &n
+}
+
+var overAggregates = map[string]bool{"sum": true, "count": true, "avg": true, "min": true, "max": true}
+
+// overAggregate plans the aggregate OVER (...) calls of the select list:
+// one OverAggregate over the input, the calls replaced by its columns.
+func (qb *queryBinder) overAggregate(s *ast.SelectStmt, in Node, sc *scope) (Node, *scope, error) {
+	var fields []*ast.SelectField
+	for _, f := range s.Fields.Fields {
+		if w, ok := f.Expr.(*ast.WindowFuncExpr); ok && overAggregates[strings.ToLower(w.Name)] {
+			fields = append(fields, f)
+		}
+	}
+	if len(fields) == 0 {
+		return in, sc, nil
+	}
+	pos := qb.q.Locate("OVER")
+	eb := qb.exprBinder(sc)
+	pre, preNames := identity(sc), names(sc)
+	column := func(n ast.ExprNode) (int, error) {
+		e, err := eb.bind(n)
+		if err != nil {
+			return 0, err
+		}
+		if ref, ok := e.(*expr.ColumnRef); ok {
+			return ref.Index, nil
+		}
+		pre = append(pre, e)
+		preNames = append(preNames, fmt.Sprintf("$over_key%d", len(pre)))
+		return len(pre) - 1, nil
+	}
+	var part []int
+	var tc int
+	var frame operators.OverFrame
+	for i, f := range fields {
+		p, t, fr, err := qb.overWindow(f.Expr.(*ast.WindowFuncExpr).Spec, eb, sc, column)
+		if err != nil {
+			return nil, nil, err
+		}
+		if i == 0 {
+			part, tc, frame = p, t, fr
+		} else if !slices.Equal(p, part) || t != tc || fr != frame {
+			return nil, nil, validationf(pos, "All OVER aggregates of a query must use the same window (PARTITION BY, ORDER BY and frame) for now")
+		}
+	}
+	var calls []AggCall
+	for i, f := range fields {
+		w := f.Expr.(*ast.WindowFuncExpr)
+		a := &ast.AggregateFuncExpr{F: w.Name, Args: w.Args, Distinct: w.Distinct}
+		call, err := qb.aggCall(a, eb, &pre, &preNames)
+		if err != nil {
+			return nil, nil, err
+		}
+		call.Name = fmt.Sprintf("$over%d", i)
+		calls = append(calls, call)
+		f.Expr = windowColumnExpr(call.Name)
+	}
+	input := in
+	if len(pre) > len(sc.cols) {
+		input = &Calc{Input: in, Exprs: pre, Names: preNames}
+	}
+	o := &OverAggregate{Input: input, PartitionBy: part, TimeCol: tc, Frame: frame, Calls: calls}
+	o.schema = append(o.schema, input.Schema()...)
+	for _, c := range calls {
+		o.schema = append(o.schema, Column{Name: c.Name, Type: c.Type})
+	}
+	nsc := &scope{cols: append([]scopeColumn{}, sc.cols...)}
+	for _, c := range o.schema[len(sc.cols):] {
+		nsc.cols = append(nsc.cols, scopeColumn{name: c.Name, typ: c.Type})
+	}
+	return o, nsc, nil
+}
+
+// overWindow resolves one OVER window: partition columns, the rowtime
+// column and the frame.
+func (qb *queryBinder) overWindow(ws ast.WindowSpec, eb *exprBinder, sc *scope, column func(ast.ExprNode) (int, error)) ([]int, int, operators.OverFrame, error) {
+	pos := qb.q.Locate("OVER")
+	var frame operators.OverFrame
+	if ws.Name.O != "" || ws.Ref.O != "" {
+		return nil, 0, frame, validationf(pos, "Named windows (WINDOW w AS ...) are not supported yet; write the window after OVER")
+	}
+	var part []int
+	if ws.PartitionBy != nil {
+		for _, it := range ws.PartitionBy.Items {
+			c, err := column(it.Expr)
+			if err != nil {
+				return nil, 0, frame, err
+			}
+			part = append(part, c)
+		}
+	}
+	if ws.OrderBy == nil || len(ws.OrderBy.Items) != 1 || ws.OrderBy.Items[0].Desc {
+		return nil, 0, frame, validationf(pos, "OVER windows must be ordered by one time attribute, ascending")
+	}
+	tc, err := column(ws.OrderBy.Items[0].Expr)
+	if err != nil {
+		return nil, 0, frame, err
+	}
+	if tc >= len(sc.cols) || sc.cols[tc].typ.TimeAttr != types.RowTime {
+		return nil, 0, frame, validationf(pos, "OVER windows must be ordered by a rowtime attribute (processing-time OVER windows are not supported yet)")
+	}
+	frame = operators.OverFrame{Unbounded: true}
+	if fc := ws.Frame; fc != nil {
+		frame.Rows = fc.Type == ast.Rows
+		if fc.Type != ast.Rows && fc.Type != ast.Ranges {
+			return nil, 0, frame, validationf(pos, "Only ROWS and RANGE frames are supported")
+		}
+		if fc.Extent.End.Type != ast.CurrentRow || fc.Extent.Start.Type != ast.Preceding {
+			return nil, 0, frame, validationf(pos, "OVER frames must be BETWEEN ... PRECEDING AND CURRENT ROW")
+		}
+		if !fc.Extent.Start.UnBounded {
+			e, err := eb.bind(fc.Extent.Start.Expr)
+			if err != nil {
+				return nil, 0, frame, err
+			}
+			lit, ok := fold(e).(*expr.Literal)
+			switch {
+			case !ok || lit.Value.IsNull(0) || lit.T.Kind.Physical() != types.PhysInt64:
+				return nil, 0, frame, validationf(pos, "The PRECEDING bound must be a constant")
+			case frame.Rows && !lit.T.IsInteger():
+				return nil, 0, frame, validationf(pos, "A ROWS frame's PRECEDING bound must be a number of rows")
+			case !frame.Rows && lit.T.Kind != types.KindIntervalDayTime:
+				return nil, 0, frame, validationf(pos, "A RANGE frame over a time attribute needs an INTERVAL PRECEDING bound")
+			}
+			frame.Unbounded, frame.Preceding = false, lit.Value.Ints[0]
+		}
+	}
+	return part, tc, frame, nil
+}
