@@ -358,6 +358,10 @@ func (qb *queryBinder) aggregate(s *ast.SelectStmt, in Node, sc *scope, aggs []*
 		return nil, nil, err
 	}
 	eb = qb.exprBinder(sc)
+	groupItems, sets, err := expandGroupingSets(groupItems)
+	if err != nil {
+		return nil, nil, qb.errAt("GROUP", "%s", err.Error())
+	}
 	for i, g := range groupItems {
 		e, err := eb.bind(g)
 		if err != nil {
@@ -401,7 +405,14 @@ func (qb *queryBinder) aggregate(s *ast.SelectStmt, in Node, sc *scope, aggs []*
 	for i := range keys {
 		keys[i] = i
 	}
-	var agg Node = asWindowAggregate(&Aggregate{Input: &Calc{Input: in, Exprs: pre, Names: preNames}, Keys: keys, Calls: calls})
+	var agg Node
+	if sets != nil {
+		if agg, err = groupingSetsUnion(&Calc{Input: in, Exprs: pre, Names: preNames}, nKeys, calls, sets, computed); err != nil {
+			return nil, nil, qb.errAt("GROUP", "%s", err.Error())
+		}
+	} else {
+		agg = asWindowAggregate(&Aggregate{Input: &Calc{Input: in, Exprs: pre, Names: preNames}, Keys: keys, Calls: calls})
+	}
 	post := scopeOf("", agg.Schema())
 	for k, v := range aggIndex {
 		computed[k] = v

@@ -34,3 +34,16 @@ SELECT COUNT(*), SUM(amount), AVG(amount), COUNT(DISTINCT customer) FROM orders;
 
 -- variance and standard deviation (STDDEV and VARIANCE are the sample forms, as in Flink)
 SELECT k, STDDEV_POP(x), STDDEV_SAMP(x), VAR_POP(x), VARIANCE(x), STDDEV(d), VAR_POP(f) FROM (VALUES ('a', 1, 1.50, 1.0), ('a', 2, 2.50, 2.0), ('a', 3, 3.50, 4.0), ('a', 4, 4.00, 8.0), ('b', 5, 1.00, 1.0)) AS t(k, x, d, f) GROUP BY k;
+
+-- GROUPING SETS, ROLLUP and CUBE (one aggregation per set, NULL for the keys outside it)
+CREATE TABLE sets_out (customer STRING, big BOOLEAN, n BIGINT, total DECIMAL(38, 2))
+WITH ('connector' = 'print', 'print-identifier' = 'sets');
+INSERT INTO sets_out
+SELECT customer, amount > 10, COUNT(*), SUM(amount) FROM orders
+GROUP BY GROUPING SETS ((customer, amount > 10), (amount > 10), ());
+
+CREATE TABLE rollup_out (customer STRING, n BIGINT) WITH ('connector' = 'print', 'print-identifier' = 'rollup');
+INSERT INTO rollup_out SELECT customer, COUNT(*) FROM orders GROUP BY ROLLUP (customer);
+
+CREATE TABLE cube_out (customer STRING, big BOOLEAN, n BIGINT) WITH ('connector' = 'print', 'print-identifier' = 'cube');
+INSERT INTO cube_out SELECT customer, amount > 10, COUNT(*) FROM orders GROUP BY CUBE (customer, amount > 10);
