@@ -407,8 +407,12 @@ func (qb *queryBinder) aggregate(s *ast.SelectStmt, in Node, sc *scope, aggs []*
 	}
 	var agg Node
 	if sets != nil {
-		if agg, err = groupingSetsUnion(&Calc{Input: in, Exprs: pre, Names: preNames}, nKeys, calls, sets, computed); err != nil {
+		gcalls := collectGroupingCalls(s)
+		if agg, err = groupingSetsUnion(&Calc{Input: in, Exprs: pre, Names: preNames}, nKeys, calls, sets, computed, gcalls); err != nil {
 			return nil, nil, qb.errAt("GROUP", "%s", err.Error())
+		}
+		for i, g := range gcalls {
+			aggIndex[restore(g)] = nKeys + len(calls) + i
 		}
 	} else {
 		agg = asWindowAggregate(&Aggregate{Input: &Calc{Input: in, Exprs: pre, Names: preNames}, Keys: keys, Calls: calls})

@@ -2,6 +2,8 @@ package planner
 
 import (
 	"errors"
+	"strconv"
+	"strings"
 
 	"github.com/pingcap/tidb/pkg/parser/ast"
 
@@ -88,7 +90,7 @@ func expandGroupingSets(items []ast.ExprNode) ([]ast.ExprNode, [][]string, error
 // one aggregation per set over pre (whose first nKeys columns are the
 // grouping expressions): each fills the keys outside its set with NULL, so
 // every branch has the columns of the full aggregation (keys, then calls).
-func groupingSetsUnion(pre *Calc, nKeys int, calls []AggCall, sets [][]string, computed map[string]int) (Node, error) {
+func groupingSetsUnion(pre *Calc, nKeys int, calls []AggCall, sets [][]string, computed map[string]int, grouping []*ast.FuncCallExpr) (Node, error) {
 	in := pre.Schema()
 	var branches []Node
 	for _, set := range sets {
@@ -128,6 +130,25 @@ func groupingSetsUnion(pre *Calc, nKeys int, calls []AggCall, sets [][]string, c
 			exprs = append(exprs, &expr.ColumnRef{Index: i, Name: as[i].Name, T: as[i].Type})
 			names = append(names, as[i].Name)
 		}
+		// GROUPING(a, b, ...): a bit per argument, most significant first,
+		// set when the argument is not grouped in this set.
+		for gi, g := range grouping {
+			var v int64
+			for _, a := range g.Args {
+				k, ok := computed[restore(a)]
+				if !ok || k >= nKeys {
+					return nil, errors.New("the arguments of " + strings.ToUpper(g.FnName.O) + " must be grouping expressions")
+				}
+				v <<= 1
+				if _, in := pos[k]; !in {
+					v |= 1
+				}
+			}
+			vec := types.NewVector(types.BigInt.WithNullable(false), 1)
+			vec.AppendInt(v)
+			exprs = append(exprs, &expr.Literal{Value: vec, T: vec.Type, Text: strconv.FormatInt(v, 10)})
+			names = append(names, "$grouping"+strconv.Itoa(gi))
+		}
 		branches = append(branches, &Calc{Input: agg, Exprs: exprs, Names: names})
 	}
 	if len(branches) == 1 {
@@ -139,3 +160,36 @@ func groupingSetsUnion(pre *Calc, nKeys int, calls []AggCall, sets [][]string, c
 	}
 	return &Union{Ins: ins}, nil
 }
+
+// collectGroupingCalls finds the GROUPING(...) and GROUPING_ID(...) calls of
+// the select list and HAVING, one per distinct text.
+func collectGroupingCalls(s *ast.SelectStmt) []*ast.FuncCallExpr {
+	var out []*ast.FuncCallExpr
+	seen := map[string]bool{}
+	v := &groupingVisitor{visit: func(f *ast.FuncCallExpr) {
+		if k := restore(f); !seen[k] {
+			seen[k] = true
+			out = append(out, f)
+		}
+	}}
+	for _, f := range s.Fields.Fields {
+		if f.Expr != nil {
+			f.Expr.Accept(v)
+		}
+	}
+	if s.Having != nil {
+		s.Having.Expr.Accept(v)
+	}
+	return out
+}
+
+type groupingVisitor struct{ visit func(*ast.FuncCallExpr) }
+
+func (g *groupingVisitor) Enter(n ast.Node) (ast.Node, bool) {
+	if f, ok := n.(*ast.FuncCallExpr); ok && (f.FnName.L == "grouping" || f.FnName.L == "grouping_id") {
+		g.visit(f)
+		return n, true
+	}
+	return n, false
+}
+func (g *groupingVisitor) Leave(n ast.Node) (ast.Node, bool) { return n, true }

@@ -47,3 +47,6 @@ INSERT INTO rollup_out SELECT customer, COUNT(*) FROM orders GROUP BY ROLLUP (cu
 
 CREATE TABLE cube_out (customer STRING, big BOOLEAN, n BIGINT) WITH ('connector' = 'print', 'print-identifier' = 'cube');
 INSERT INTO cube_out SELECT customer, amount > 10, COUNT(*) FROM orders GROUP BY CUBE (customer, amount > 10);
+
+CREATE TABLE grouping_out (customer STRING, n BIGINT, g BIGINT) WITH ('connector' = 'print', 'print-identifier' = 'grouping');
+INSERT INTO grouping_out SELECT customer, COUNT(*), GROUPING(customer) FROM orders GROUP BY ROLLUP (customer);
