@@ -464,10 +464,26 @@ func (qb *queryBinder) aggCall(a *ast.AggregateFuncExpr, eb *exprBinder, pre *[]
 			return call, nil
 		}
 	}
-	if len(a.Args) != 1 {
-		if name == "LISTAGG" || name == "GROUP_CONCAT" {
-			return call, qb.errAt(a.F, "%s is not supported yet", name)
+	if name == "GROUP_CONCAT" { // LISTAGG(x [, sep]), rewritten for the parser
+		sep, ok := a.Args[len(a.Args)-1].(ast.ValueExpr)
+		if len(a.Args) != 2 || !ok || a.Distinct {
+			return call, qb.errAt("LISTAGG", "LISTAGG takes a value and an optional constant separator")
 		}
+		arg, err := eb.bind(a.Args[0])
+		if err != nil {
+			return call, err
+		}
+		if !arg.Type().IsString() {
+			return call, qb.errAt("LISTAGG", "Cannot apply 'LISTAGG' to arguments of type 'LISTAGG(<%s>)'. Supported form(s): 'LISTAGG(<CHARACTER>[, <CHARACTER>])'", typeFamily(arg.Type()))
+		}
+		call.Func, call.Separator = "LISTAGG", fmt.Sprint(sep.GetValue())
+		call.Arg = len(*pre)
+		*pre = append(*pre, arg)
+		*preNames = append(*preNames, fmt.Sprintf("$f%d", len(*pre)-1))
+		call.Type = types.String.WithNullable(true)
+		return call, nil
+	}
+	if len(a.Args) != 1 {
 		return call, qb.errAt(a.F, "Invalid number of arguments to function '%s'. Was expecting 1 arguments", name)
 	}
 	arg, err := eb.bind(a.Args[0])

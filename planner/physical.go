@@ -192,6 +192,11 @@ func (b *graphBuilder) build(n Node) (*runtime.Vertex, error) {
 		if err != nil {
 			return nil, err
 		}
+		for _, c := range x.Calls {
+			if c.Func == "LISTAGG" && x.Input.Changelog() != AppendOnly {
+				return nil, &ValidationError{Msg: "LISTAGG over an updating input (a changelog with retractions) is not supported yet"}
+			}
+		}
 		return b.keyedVertex(in, x.Input, x.Keys, runtime.OperatorSpec{ID: id, Name: "GroupAggregate",
 			New: operators.NewGroupAggregate(x.Keys, calls, columnTypes(x.Input.Schema()), columnTypes(x.Schema()),
 				operators.AggOptions{InsertOnlyInput: x.Input.Changelog() == AppendOnly})}), nil
@@ -376,10 +381,12 @@ func aggSpecs(calls []AggCall) ([]operators.AggCall, error) {
 			k = operators.AggStddevPop
 		case "STDDEV_SAMP":
 			k = operators.AggStddevSamp
+		case "LISTAGG":
+			k = operators.AggListAgg
 		default:
 			return nil, fmt.Errorf("planner: aggregate %s has no runtime implementation", c.Func)
 		}
-		out[i] = operators.AggCall{Kind: k, Arg: c.Arg, Distinct: c.Distinct, Type: c.Type}
+		out[i] = operators.AggCall{Kind: k, Arg: c.Arg, Distinct: c.Distinct, Type: c.Type, Separator: c.Separator}
 	}
 	return out, nil
 }

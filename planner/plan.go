@@ -155,6 +155,8 @@ type AggCall struct {
 	Distinct bool
 	Type     *types.Type
 	Name     string
+	// Separator of LISTAGG.
+	Separator string
 }
 
 // Aggregate is a group aggregation producing an updating stream.

@@ -285,6 +285,22 @@ func (r *rewriter) step(k, j int) int {
 		r.groupingItems(k+2, m)
 		r.replace(m, m+1, ")")
 		return m + 1
+	case word == "LISTAGG" && next.IsOp("("):
+		// LISTAGG(x [, sep]) is TiDB's GROUP_CONCAT(x SEPARATOR sep); the
+		// default separator is a comma, as in Flink.
+		m := r.mustMatch(k+1, j)
+		parts := r.split(k+2, m)
+		r.replace(k, k+2, "GROUP_CONCAT(")
+		if len(parts) == 2 {
+			r.inner(parts[0][0], parts[0][1])
+			r.replace(parts[0][1], parts[0][1]+1, " SEPARATOR ")
+			r.inner(parts[1][0], parts[1][1])
+			r.replace(m, m+1, ")")
+		} else {
+			r.inner(k+2, m)
+			r.replace(m, m+1, " SEPARATOR ',')")
+		}
+		return m + 1
 	case word == "FULL" && (next.Is("JOIN") || next.Is("OUTER") && r.at(k+2, j).Is("JOIN")):
 		e := k + 2
 		if next.Is("OUTER") {

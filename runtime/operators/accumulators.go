@@ -28,10 +28,11 @@ const (
 	AggVarSamp                   // VAR_SAMP(x), VARIANCE(x)
 	AggStddevPop                 // STDDEV_POP(x)
 	AggStddevSamp                // STDDEV_SAMP(x), STDDEV(x)
+	AggListAgg                   // LISTAGG(x, sep), insert-only input
 )
 
 var aggNames = [...]string{"COUNT", "COUNT(*)", "SUM", "$SUM0", "MIN", "MAX", "AVG", "FIRST_VALUE", "LAST_VALUE",
-	"VAR_POP", "VAR_SAMP", "STDDEV_POP", "STDDEV_SAMP"}
+	"VAR_POP", "VAR_SAMP", "STDDEV_POP", "STDDEV_SAMP", "LISTAGG"}
 
 func (k AggKind) String() string {
 	if int(k) < len(aggNames) {
@@ -49,6 +50,8 @@ type AggCall struct {
 	Distinct bool
 	// Type is the result type (SUM/AVG type rules are the planner's).
 	Type *types.Type
+	// Separator of LISTAGG.
+	Separator string
 }
 
 var errRetractInsertOnly = errors.New("operators: retraction received by an aggregate declared insert-only (AggOptions.InsertOnlyInput)")
@@ -102,6 +105,8 @@ func newAccumulator(c AggCall, argType *types.Type, vals *valueCounts, order *or
 		return &firstLastAcc{last: c.Kind == AggLastValue, order: order, width: orderedWidth(argType)}, nil
 	case AggVarPop, AggVarSamp, AggStddevPop, AggStddevSamp:
 		return newVarAcc(c, argType)
+	case AggListAgg:
+		return &listAggAcc{sep: []byte(c.Separator)}, nil
 	}
 	return nil, fmt.Errorf("operators: unknown aggregate kind %d", c.Kind)
 }

@@ -104,3 +104,52 @@ func (a *varAcc) result(out *types.Vector) error {
 	}
 	return nil
 }
+
+// listAggAcc implements LISTAGG(x, sep) over insert-only input: the
+// non-NULL values joined by sep in arrival order (NULL when there are
+// none). A retraction is an error: the planner only uses it for
+// append-only input.
+type listAggAcc struct {
+	sep []byte
+	has bool
+	buf []byte
+}
+
+func (a *listAggAcc) reset() { a.has, a.buf = false, a.buf[:0] }
+
+func (a *listAggAcc) decode(r *stateReader) {
+	a.has = r.byte() != 0
+	a.buf = append(a.buf[:0], r.bytes()...)
+}
+
+func (a *listAggAcc) encode(buf []byte) []byte {
+	h := byte(0)
+	if a.has {
+		h = 1
+	}
+	return appendBytes(append(buf, h), a.buf)
+}
+
+func (a *listAggAcc) add(arg *types.Vector, i int, s int8) error {
+	if s < 0 {
+		return fmt.Errorf("operators: LISTAGG over an updating input is not supported yet")
+	}
+	if s == 0 || nullAt(arg.Nulls, i) {
+		return nil
+	}
+	if a.has {
+		a.buf = append(a.buf, a.sep...)
+	}
+	a.buf = append(a.buf, arg.Bytes(i)...)
+	a.has = true
+	return nil
+}
+
+func (a *listAggAcc) result(out *types.Vector) error {
+	if !a.has {
+		out.AppendNull()
+		return nil
+	}
+	out.AppendBytes(a.buf)
+	return nil
+}

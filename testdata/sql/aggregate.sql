@@ -50,3 +50,7 @@ INSERT INTO cube_out SELECT customer, amount > 10, COUNT(*) FROM orders GROUP BY
 
 CREATE TABLE grouping_out (customer STRING, n BIGINT, g BIGINT) WITH ('connector' = 'print', 'print-identifier' = 'grouping');
 INSERT INTO grouping_out SELECT customer, COUNT(*), GROUPING(customer) FROM orders GROUP BY ROLLUP (customer);
+
+-- LISTAGG over an append-only input (default separator ',')
+CREATE TABLE names_out (customer STRING, ids STRING, amounts STRING) WITH ('connector' = 'print', 'print-identifier' = 'listagg');
+INSERT INTO names_out SELECT customer, LISTAGG(CAST(id AS STRING)), LISTAGG(CAST(amount AS STRING), ' + ') FROM orders GROUP BY customer;
