@@ -415,7 +415,15 @@ func (qb *queryBinder) aggregate(s *ast.SelectStmt, in Node, sc *scope, aggs []*
 			aggIndex[restore(g)] = nKeys + len(calls) + i
 		}
 	} else {
-		agg = asWindowAggregate(&Aggregate{Input: &Calc{Input: in, Exprs: pre, Names: preNames}, Keys: keys, Calls: calls})
+		a := &Aggregate{Input: &Calc{Input: in, Exprs: pre, Names: preNames}, Keys: keys, Calls: calls}
+		if s.From != nil {
+			if j := s.From.TableRefs; j != nil && j.Right == nil {
+				if a.StateTTL, err = qb.stateTTL(qb.refAlias(j.Left)); err != nil {
+					return nil, nil, err
+				}
+			}
+		}
+		agg = asWindowAggregate(a)
 	}
 	post := scopeOf("", agg.Schema())
 	for k, v := range aggIndex {

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/pingcap/tidb/pkg/parser/ast"
 	"github.com/pingcap/tidb/pkg/parser/opcode"
@@ -29,6 +30,9 @@ type Join struct {
 	// residual bounds the difference of their rowtimes, so the state can be
 	// cleaned as the watermark advances.
 	Interval *operators.IntervalBounds
+	// StateTTL per side, from a STATE_TTL hint naming the side's table (0:
+	// the job's table.exec.state.ttl).
+	StateTTL [2]time.Duration
 	schema   []Column
 }
 
@@ -442,8 +446,12 @@ func (j *Join) Describe() string {
 			", leftUpperBound=" + upper + ", leftTimeIndex=" + strconv.Itoa(iv.LeftTime) + ", rightTimeIndex=" + strconv.Itoa(iv.RightTime) +
 			"], where=[" + where + "], select=[" + strings.Join(sel, ", ") + "])"
 	}
+	ttl := ""
+	if j.StateTTL != [2]time.Duration{} {
+		ttl = ", stateTtl=[left=" + j.StateTTL[0].String() + ", right=" + j.StateTTL[1].String() + "]"
+	}
 	return "Join(joinType=[" + j.Type.String() + "], where=[" + where + "], select=[" + strings.Join(sel, ", ") +
-		"], leftInputSpec=[NoUniqueKey], rightInputSpec=[NoUniqueKey])"
+		"], leftInputSpec=[NoUniqueKey], rightInputSpec=[NoUniqueKey]" + ttl + ")"
 }
 func (j *Join) WithInputs(in []Node) Node {
 	n := *j
@@ -492,7 +500,77 @@ func (qb *queryBinder) join(x *ast.Join) (Node, *scope, error) {
 	if err != nil {
 		return nil, nil, err
 	}
+	if n, err = qb.withJoinTTL(n, x); err != nil {
+		return nil, nil, err
+	}
 	return n, sc, nil
+}
+
+// refAlias is the name a FROM item is known by: its alias or table name.
+func (qb *queryBinder) refAlias(n ast.ResultSetNode) string {
+	ts, ok := n.(*ast.TableSource)
+	if !ok {
+		return ""
+	}
+	if ts.AsName.O != "" {
+		return ts.AsName.O
+	}
+	if tn, ok := ts.Source.(*ast.TableName); ok {
+		if strings.HasPrefix(tn.Name.L, "__table_") {
+			var i int
+			fmt.Sscanf(tn.Name.L, "__table_%d", &i)
+			if i < len(qb.rw.Tables) {
+				return qb.rw.Tables[i].Name.Name()
+			}
+		}
+		return tn.Name.O
+	}
+	return ""
+}
+
+// stateTTL is the TTL a STATE_TTL hint gives the table known as alias (0
+// when none).
+func (qb *queryBinder) stateTTL(alias string) (time.Duration, error) {
+	if alias == "" {
+		return 0, nil
+	}
+	for _, o := range qb.rw.StateTTL {
+		if strings.EqualFold(o.Key, alias) {
+			d, err := ParseDuration(o.Value)
+			if err != nil || d <= 0 {
+				return 0, validationf(o.Pos, "Invalid STATE_TTL value '%s' for '%s': expected a positive duration such as '1d' or '12 h'", o.Value, o.Key)
+			}
+			return d, nil
+		}
+	}
+	return 0, nil
+}
+
+// withJoinTTL applies STATE_TTL hints naming the join's inputs.
+func (qb *queryBinder) withJoinTTL(n Node, x *ast.Join) (Node, error) {
+	var ttl [2]time.Duration
+	for i, side := range []ast.ResultSetNode{x.Left, x.Right} {
+		d, err := qb.stateTTL(qb.refAlias(side))
+		if err != nil {
+			return nil, err
+		}
+		ttl[i] = d
+	}
+	if ttl == [2]time.Duration{} {
+		return n, nil
+	}
+	set := func(j *Join) Node { c := *j; c.StateTTL = ttl; return &c }
+	switch j := n.(type) {
+	case *Join:
+		return set(j), nil
+	case *Calc: // keys cast to a common type
+		if in, ok := j.Input.(*Join); ok {
+			c := *j
+			c.Input = set(in)
+			return &c, nil
+		}
+	}
+	return n, nil
 }
 
 // crossJoin is a join without ON, waiting for the WHERE clause to supply

@@ -199,7 +199,7 @@ func (b *graphBuilder) build(n Node) (*runtime.Vertex, error) {
 		}
 		return b.keyedVertex(in, x.Input, x.Keys, runtime.OperatorSpec{ID: id, Name: "GroupAggregate",
 			New: operators.NewGroupAggregate(x.Keys, calls, columnTypes(x.Input.Schema()), columnTypes(x.Schema()),
-				operators.AggOptions{InsertOnlyInput: x.Input.Changelog() == AppendOnly})}), nil
+				operators.AggOptions{InsertOnlyInput: x.Input.Changelog() == AppendOnly, StateTTL: x.StateTTL})}), nil
 	case *WindowTableFunction:
 		in, err := b.build(x.Input)
 		if err != nil {
@@ -230,7 +230,7 @@ func (b *graphBuilder) build(n Node) (*runtime.Vertex, error) {
 		}
 		v := b.newVertex(shortName(x), b.opts.Parallelism)
 		v.Chain = []runtime.OperatorSpec{{ID: id, Name: shortName(x),
-			New: operators.NewJoin(x.Type, x.LeftKeys, x.RightKeys, columnTypes(x.Left.Schema()), columnTypes(x.Right.Schema()), x.Residual, x.Interval)}}
+			New: operators.NewJoin(x.Type, x.LeftKeys, x.RightKeys, columnTypes(x.Left.Schema()), columnTypes(x.Right.Schema()), x.Residual, x.Interval, x.StateTTL[:]...)}}
 		b.hashInto(left, v, x.Left, x.LeftKeys, runtime.Hash, 0)
 		b.hashInto(right, v, x.Right, x.RightKeys, runtime.Hash, 1)
 		return v, nil

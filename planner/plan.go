@@ -3,6 +3,7 @@ package planner
 import (
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/flinkgo/engine/connectors"
 	"github.com/flinkgo/engine/runtime/expr"
@@ -164,6 +165,9 @@ type Aggregate struct {
 	Input Node
 	Keys  []int
 	Calls []AggCall
+	// StateTTL comes from a STATE_TTL hint naming the aggregated table
+	// (0: the job's table.exec.state.ttl).
+	StateTTL time.Duration
 }
 
 func (a *Aggregate) Schema() []Column {
@@ -196,10 +200,14 @@ func (a *Aggregate) Describe() string {
 		}
 		sel = append(sel, fmt.Sprintf("%s(%s) AS %s", c.Func, arg, c.Name))
 	}
-	if len(keys) == 0 {
-		return "GroupAggregate(select=[" + strings.Join(sel, ", ") + "])"
+	ttl := ""
+	if a.StateTTL != 0 {
+		ttl = ", stateTtl=[" + a.StateTTL.String() + "]"
 	}
-	return "GroupAggregate(groupBy=[" + strings.Join(keys, ", ") + "], select=[" + strings.Join(sel, ", ") + "])"
+	if len(keys) == 0 {
+		return "GroupAggregate(select=[" + strings.Join(sel, ", ") + "]" + ttl + ")"
+	}
+	return "GroupAggregate(groupBy=[" + strings.Join(keys, ", ") + "], select=[" + strings.Join(sel, ", ") + "]" + ttl + ")"
 }
 func (a *Aggregate) WithInputs(in []Node) Node { n := *a; n.Input = in[0]; return &n }
 

@@ -325,6 +325,10 @@ type Rewrites struct {
 	ColumnAliases map[string][]string
 	TableFuncs    []TableFunc
 	Tables        []TableRef
+	// StateTTL holds the entries of every /*+ STATE_TTL('alias' = 'ttl',
+	// ...) */ hint after a SELECT of the text (Key: the table alias,
+	// Value: the duration text).
+	StateTTL []Option
 	// Text is the rewritten text handed to the TiDB parser.
 	Text string
 	// offsets maps positions of the rewritten text back to the user's text.

@@ -335,6 +335,12 @@ func (r *rewriter) step(k, j int) int {
 	if clauseWords[word] {
 		r.ctx[len(r.ctx)-1].clause = word
 	}
+	if word == "SELECT" {
+		hints, _ := r.hintsAfter(k)
+		for _, h := range hints {
+			r.rw.StateTTL = append(r.rw.StateTTL, hintPairs(h, Segment{Text: r.src, Pos: r.base}, "STATE_TTL")...)
+		}
+	}
 	r.emitWord(k, j)
 	return k + 1
 }

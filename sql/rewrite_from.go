@@ -121,7 +121,11 @@ func (r *rewriter) hintsAfter(k int) ([]Token, int) {
 
 // hintOptions reads OPTIONS('k' = 'v', ...) from a hint comment of seg;
 // other hints are skipped.
-func hintOptions(h Token, seg Segment) []Option {
+func hintOptions(h Token, seg Segment) []Option { return hintPairs(h, seg, "OPTIONS") }
+
+// hintPairs reads the 'k' = 'v' pairs of the hints named name in a hint
+// comment of seg; other hints are skipped.
+func hintPairs(h Token, seg Segment, name string) []Option {
 	body := strings.TrimSuffix(h.Text[3:], "*/")
 	toks := significant(Tokenize(body, advancePos(h.Pos, h.Text[:3])))
 	p := &parser{seg: seg, toks: toks}
@@ -130,8 +134,8 @@ func hintOptions(h Token, seg Segment) []Option {
 		if !p.cur().isName() {
 			p.fail("<IDENTIFIER>")
 		}
-		name := p.next()
-		if !name.Is("OPTIONS") {
+		hint := p.next()
+		if !hint.Is(name) {
 			if p.cur().IsOp("(") {
 				p.i = skipParens(toks, p.i)
 			}

@@ -7,6 +7,7 @@ import (
 	"hash/maphash"
 	"slices"
 	"strconv"
+	"time"
 
 	"github.com/flinkgo/engine/runtime"
 	"github.com/flinkgo/engine/runtime/state"
@@ -23,6 +24,9 @@ type AggOptions struct {
 	// FIRST_VALUE/LAST_VALUE then keep one value per group instead of a
 	// multiset of values. A retraction for such a call is an error.
 	InsertOnlyInput bool
+	// StateTTL overrides table.exec.state.ttl for this operator's state
+	// (the STATE_TTL hint); 0 keeps the job's setting.
+	StateTTL time.Duration
 }
 
 // GroupAggregate is Flink's GroupAggregate over a changelog, with one
@@ -270,21 +274,21 @@ func openKeyedBackend(ctx *runtime.OperatorContext) (b state.KeyedBackend, own b
 func (g *GroupAggregate) register() error {
 	b := g.backend
 	var err error
-	if g.accState, err = b.RegisterValue(state.Descriptor{Name: "acc"}); err != nil {
+	if g.accState, err = b.RegisterValue(state.Descriptor{Name: "acc", TTL: g.opts.StateTTL}); err != nil {
 		return err
 	}
 	ordered := b.Type() == state.BackendPebble
 	for _, vc := range g.counts {
-		if vc.m, err = b.RegisterMap(state.Descriptor{Name: vc.name}); err != nil {
+		if vc.m, err = b.RegisterMap(state.Descriptor{Name: vc.name, TTL: g.opts.StateTTL}); err != nil {
 			return err
 		}
 		vc.ordered = ordered
 	}
 	for _, o := range g.orders {
-		if o.order, err = b.RegisterMap(state.Descriptor{Name: o.name}); err != nil {
+		if o.order, err = b.RegisterMap(state.Descriptor{Name: o.name, TTL: g.opts.StateTTL}); err != nil {
 			return err
 		}
-		if o.index, err = b.RegisterMap(state.Descriptor{Name: "index/" + o.name[len("order/"):]}); err != nil {
+		if o.index, err = b.RegisterMap(state.Descriptor{Name: "index/" + o.name[len("order/"):], TTL: g.opts.StateTTL}); err != nil {
 			return err
 		}
 		o.ordered = ordered

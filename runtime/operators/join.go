@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"time"
 
 	"github.com/flinkgo/engine/runtime"
 	"github.com/flinkgo/engine/runtime/expr"
@@ -83,6 +84,7 @@ type Join struct {
 	// interval join (nil for a regular join): time bounds that let rows
 	// that can no longer match be dropped as the watermark passes.
 	interval *IntervalBounds
+	ttl      [2]time.Duration
 	curTime  int64 // ms, the current input row's time (interval joins)
 	candTime []int64
 	timers   windowTimers
@@ -124,7 +126,10 @@ type IntervalBounds struct {
 // NewJoin returns the factory of a join of leftTypes and rightTypes rows on
 // leftKeys = rightKeys (pairwise, same physical types), with residual (over
 // the joined row, nil for none).
-func NewJoin(jt JoinType, leftKeys, rightKeys []int, leftTypes, rightTypes []*types.Type, residual expr.Expr, interval *IntervalBounds) func(int, int) (runtime.Operator, error) {
+//
+// ttl, when given, overrides table.exec.state.ttl for the left and the right
+// side's rows (the STATE_TTL hint); 0 keeps the job's setting.
+func NewJoin(jt JoinType, leftKeys, rightKeys []int, leftTypes, rightTypes []*types.Type, residual expr.Expr, interval *IntervalBounds, ttl ...time.Duration) func(int, int) (runtime.Operator, error) {
 	return func(int, int) (runtime.Operator, error) {
 		if len(leftKeys) == 0 || len(leftKeys) != len(rightKeys) {
 			return nil, fmt.Errorf("operators: join needs equal, non-empty key lists (%d and %d keys)", len(leftKeys), len(rightKeys))
@@ -136,6 +141,7 @@ func NewJoin(jt JoinType, leftKeys, rightKeys []int, leftTypes, rightTypes []*ty
 			}
 		}
 		j := &Join{jt: jt, keys: [2][]int{leftKeys, rightKeys}, types: [2][]*types.Type{leftTypes, rightTypes}, residual: residual, interval: interval}
+		copy(j.ttl[:], ttl)
 		j.outer = [2]bool{jt == LeftJoin || jt == FullJoin, jt == RightJoin || jt == FullJoin}
 		semi := jt == SemiJoin || jt == AntiJoin
 		for s := range 2 {
@@ -180,7 +186,7 @@ func (j *Join) Open(ctx *runtime.OperatorContext, out runtime.Output) error {
 		return err
 	}
 	for s, name := range [2]string{"left", "right"} {
-		if j.rows[s], err = j.backend.RegisterMap(state.Descriptor{Name: name}); err != nil {
+		if j.rows[s], err = j.backend.RegisterMap(state.Descriptor{Name: name, TTL: j.ttl[s]}); err != nil {
 			return err
 		}
 	}

@@ -73,6 +73,10 @@ SELECT o.id, b.price FROM orders o JOIN (SELECT CAST(id AS BIGINT) AS bid, price
 EXPLAIN SELECT a.id, b.id FROM bids a, bids b
 WHERE a.item = b.item AND a.ts BETWEEN b.ts - INTERVAL '3' SECOND AND b.ts;
 
+-- per-operator state TTL with the STATE_TTL hint
+EXPLAIN SELECT /*+ STATE_TTL('o' = '1d', 'c' = '12 h') */ o.id, c.city FROM orders o JOIN customers c ON o.customer = c.name;
+EXPLAIN SELECT /*+ STATE_TTL('orders' = '30 min') */ customer, COUNT(*) FROM orders GROUP BY customer;
+
 EXPLAIN SELECT o.id, c.city FROM orders o, customers c WHERE o.customer = c.name AND c.tier = 'gold' AND o.amount > CHAR_LENGTH(c.city);
 
 -- a join without an equality between both sides fails (the script stops here)
