@@ -1,6 +1,7 @@
 package operators
 
 import (
+	"bytes"
 	"encoding/binary"
 	"fmt"
 	"hash/maphash"
@@ -65,6 +66,11 @@ type Rank struct {
 	outVecs []*types.Vector
 	kinds   []types.RowKind
 
+	// retracting: the input is a changelog: every row of a partition is
+	// kept (a retraction of a ranked row promotes the next one), and a
+	// retraction removes one occurrence of its row.
+	retracting bool
+
 	// Window Top-N (windowEnd >= 0: the index in partCols of window_end):
 	// rankings are kept until the watermark passes the window's end, then
 	// emitted once as +I rows and freed.
@@ -75,6 +81,21 @@ type Rank struct {
 }
 
 var _ runtime.Operator = (*Rank)(nil)
+
+// NewRetractableRank returns the factory of a Top-N over a changelog
+// (RetractableTopNFunction): it keeps every row of a partition so that a
+// retracted ranked row is replaced by the next one.
+func NewRetractableRank(partCols []int, sortKeys []SortKey, limit int, inTypes []*types.Type) func(int, int) (runtime.Operator, error) {
+	f := NewRank(partCols, sortKeys, limit, false, inTypes, -1)
+	return func(sub, par int) (runtime.Operator, error) {
+		op, err := f(sub, par)
+		if err != nil {
+			return nil, err
+		}
+		op.(*Rank).retracting = true
+		return op, nil
+	}
+}
 
 // NewRank returns the factory of a Top-N keeping limit rows per partition.
 //
@@ -203,9 +224,11 @@ func (r *Rank) ProcessBatch(_ int, b *types.Batch) error {
 	if b.Len == 0 {
 		return nil
 	}
-	for i := 0; i < b.Len; i++ {
-		if !b.Kind(i).IsAccumulate() {
-			return fmt.Errorf("operators: Top-N %s received a retraction; Top-N over an updating input is not supported yet", r.ctx.OperatorID)
+	if !r.retracting {
+		for i := 0; i < b.Len; i++ {
+			if !b.Kind(i).IsAccumulate() {
+				return fmt.Errorf("operators: Top-N %s received a retraction on an append-only input", r.ctx.OperatorID)
+			}
 		}
 	}
 	r.keys.group(b, &r.enc, len(r.partCols) == 0)
@@ -254,8 +277,14 @@ func (r *Rank) rankKey(b *types.Batch, s int32) error {
 		if r.sortBuf, err = r.appendSortKey(r.sortBuf[:0], b, int(row)); err != nil {
 			return err
 		}
+		if !b.Kind(int(row)).IsAccumulate() {
+			if r.retract(r.sortBuf, r.rowEnc.encode(b, int(row))) {
+				changed = true
+			}
+			continue
+		}
 		pos := r.position(r.sortBuf)
-		if pos >= r.limit {
+		if pos >= r.limit && !r.retracting {
 			continue
 		}
 		start := len(r.arena)
@@ -267,7 +296,7 @@ func (r *Rank) rankKey(b *types.Batch, s int32) error {
 		r.entries = append(r.entries, nil)
 		copy(r.entries[pos+1:], r.entries[pos:])
 		r.entries[pos] = r.arena[start:len(r.arena):len(r.arena)]
-		if len(r.entries) > r.limit {
+		if len(r.entries) > r.limit && !r.retracting {
 			r.entries = r.entries[:r.limit]
 		}
 		changed = true
@@ -324,8 +353,29 @@ func rowOf(e []byte) []byte {
 }
 
 // emitChanges compares the ranking before and after the batch.
+// retract removes one stored occurrence of the row with sort key k and
+// encoding row; it reports whether there was one.
+func (r *Rank) retract(k, row []byte) bool {
+	for i := r.position(k) - 1; i >= 0 && bytes.Equal(sortKeyOf(r.entries[i]), k); i-- {
+		if bytes.Equal(rowOf(r.entries[i]), row) {
+			r.entries = append(r.entries[:i:i], r.entries[i+1:]...)
+			return true
+		}
+	}
+	return false
+}
+
 func (r *Rank) emitChanges() error {
+	// Ranks past the new ranking's end lost their row (retractions).
+	for k := len(r.entries); k < min(len(r.old), r.limit); k++ {
+		if err := r.emitRow(r.old[k], k, types.Delete); err != nil {
+			return err
+		}
+	}
 	for k, e := range r.entries {
+		if k >= r.limit {
+			break
+		}
 		if k < len(r.old) {
 			if &r.old[k][0] == &e[0] {
 				continue // same occupant

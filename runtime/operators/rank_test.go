@@ -115,3 +115,23 @@ func TestWindowRank(t *testing.T) {
 		})
 	}
 }
+
+func TestRetractableRank(t *testing.T) {
+	f := NewRetractableRank([]int{0}, []SortKey{{Col: 1, Desc: true}}, 2, rankIn)
+	for _, kind := range allBackends {
+		t.Run(kind.String(), func(t *testing.T) {
+			h := openAgg(t, f, kind, 0, 1, nil)
+			eqRows(t, "three rows", h.feed(t, mkBatch(rankIn, ins("a", 5, "x"), ins("a", 7, "y"), ins("a", 6, "z"))),
+				"+I[a, 7, y, 1]", "+I[a, 6, z, 2]")
+			// The top row is retracted: the third one moves up.
+			eqRows(t, "retract the top", h.feed(t, mkBatch(rankIn, ub("a", 7, "y"))),
+				"-U[a, 7, y, 1]", "+U[a, 6, z, 1]", "-U[a, 6, z, 2]", "+U[a, 5, x, 2]")
+			eqRows(t, "update back", h.feed(t, mkBatch(rankIn, ua("a", 8, "y"))),
+				"-U[a, 6, z, 1]", "+U[a, 8, y, 1]", "-U[a, 5, x, 2]", "+U[a, 6, z, 2]")
+			eqRows(t, "delete below the top", h.feed(t, mkBatch(rankIn, del("a", 5, "x"))))
+			eqRows(t, "shrink", h.feed(t, mkBatch(rankIn, del("a", 8, "y"), del("a", 6, "z"))),
+				"-D[a, 8, y, 1]", "-D[a, 6, z, 2]")
+			eqRows(t, "unknown retraction", h.feed(t, mkBatch(rankIn, del("a", 1, "q"))))
+		})
+	}
+}

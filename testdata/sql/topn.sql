@@ -40,5 +40,13 @@ SELECT id, item, price FROM (
 
 EXPLAIN SELECT * FROM (SELECT *, ROW_NUMBER() OVER (PARTITION BY item ORDER BY ts DESC) AS rn FROM bids) WHERE rn = 1;
 
+-- Top-N over an updating input (an aggregation): rows that drop out are retracted
+CREATE TABLE top_items (item STRING, total INT, rn BIGINT) WITH ('connector' = 'print', 'print-identifier' = 'top-items');
+INSERT INTO top_items
+SELECT item, total, rn FROM (
+  SELECT item, total, ROW_NUMBER() OVER (ORDER BY total DESC) AS rn
+  FROM (SELECT item, SUM(price) AS total FROM bids GROUP BY item)
+) WHERE rn <= 2;
+
 -- the row number must be filtered (the script stops here)
 SELECT *, ROW_NUMBER() OVER (PARTITION BY item ORDER BY price) AS rn FROM bids;
