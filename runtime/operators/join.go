@@ -89,6 +89,7 @@ type Join struct {
 	candTime []int64
 	timers   windowTimers
 	dead     [][]byte
+	deadKeys byteArena
 	curKG    int
 	curKey   []byte
 
@@ -475,6 +476,7 @@ func (j *Join) cleanup(kg int, key []byte, wm int64) error {
 	next := int64(1<<63 - 1)
 	for s := range 2 {
 		j.dead = j.dead[:0]
+		j.deadKeys.reset()
 		var derr error
 		err := j.rows[s].Iterate(func(k, v []byte) bool {
 			if len(v) != 24 {
@@ -486,7 +488,7 @@ func (j *Join) cleanup(kg int, key []byte, wm int64) error {
 				return true
 			}
 			if fired(d, wm) {
-				j.dead = append(j.dead, append([]byte(nil), k...))
+				j.dead = append(j.dead, j.deadKeys.keep(k))
 			} else {
 				next = min(next, d)
 			}

@@ -128,7 +128,6 @@ func TestJoinRestoreRescaled(t *testing.T) {
 			eqRows(t, "after restore at parallelism 3", got, want...)
 		})
 	}
-	_ = runtime.MinWatermark
 }
 
 func TestJoinRejectsMismatchedKeys(t *testing.T) {

@@ -64,6 +64,7 @@ type OverAggregate struct {
 	seq       uint64
 
 	due     []overRow // pending rows being fired, time order
+	fired   byteArena // their keys and rows, and the loaded history
 	hist    []overRow
 	scratch *types.Batch // decoded frame rows
 	rd      stateReader
@@ -208,10 +209,11 @@ func (o *OverAggregate) ProcessWatermark(wm int64) error {
 func (o *OverAggregate) fireKey(kg int, key []byte) error {
 	o.backend.SetCurrentKey(kg, key)
 	o.due = o.due[:0]
+	o.fired.reset()
 	err := o.pending.Iterate(func(k, v []byte) bool {
 		if len(k) == 16 {
 			if t := int64(binary.BigEndian.Uint64(k) ^ (1 << 63)); t <= o.watermark {
-				o.due = append(o.due, overRow{key: slices.Clone(k), t: t, row: slices.Clone(v)})
+				o.due = append(o.due, overRow{key: o.fired.keep(k), t: t, row: o.fired.keep(v)})
 			}
 		}
 		return true
@@ -402,7 +404,7 @@ func (o *OverAggregate) loadHistory() error {
 	if err != nil || !ok {
 		return err
 	}
-	b := slices.Clone(v)
+	b := o.fired.keep(v)
 	n, k := binary.Uvarint(b)
 	if k <= 0 {
 		return fmt.Errorf("operators: OVER aggregation %s: %w", o.ctx.OperatorID, errCorruptState)

@@ -43,7 +43,7 @@ type SessionWindowAggregate struct {
 
 	sess    []session
 	merged  []session
-	rowBuf  []byte
+	rows    byteArena // the current key's state and new rows
 	stBuf   []byte
 	scratch *types.Batch // decoded rows of one session
 	keyVecs []*types.Vector
@@ -142,7 +142,7 @@ func (w *SessionWindowAggregate) load() error {
 	if err != nil || !ok {
 		return err
 	}
-	b := slices.Clone(v) // the rows point into it
+	b := w.rows.keep(v) // the rows point into it
 	n, k := binary.Uvarint(b)
 	if k <= 0 {
 		return w.corrupt()
@@ -215,6 +215,7 @@ func (w *SessionWindowAggregate) ProcessBatch(_ int, b *types.Batch) error {
 		}
 		key := g.keys.key(int32(s))
 		g.backend.SetCurrentKey(kg, key)
+		w.rows.reset()
 		if err := w.load(); err != nil {
 			return err
 		}
@@ -230,7 +231,7 @@ func (w *SessionWindowAggregate) ProcessBatch(_ int, b *types.Batch) error {
 				}
 				continue
 			}
-			row := slices.Clone(w.rowEnc.encode(b, int(r)))
+			row := w.rows.keep(w.rowEnc.encode(b, int(r)))
 			end := w.add(ts, row)
 			w.timers.schedule(end, kg, key)
 			changed = true
@@ -292,6 +293,7 @@ func (w *SessionWindowAggregate) ProcessWatermark(wm int64) error {
 func (w *SessionWindowAggregate) fireKey(kg int, key []byte) error {
 	g := w.GroupAggregate
 	g.backend.SetCurrentKey(kg, key)
+	w.rows.reset()
 	if err := w.load(); err != nil {
 		return err
 	}

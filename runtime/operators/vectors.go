@@ -279,3 +279,17 @@ func equalAt(v *types.Vector, i, j int) bool {
 	}
 	return false
 }
+
+// byteArena keeps byte strings for the duration of one unit of work (a
+// key's state, one firing) without an allocation per string: keep copies b
+// into the arena and returns a capped slice, which stays valid when the
+// arena later grows (it keeps pointing at the old backing array).
+type byteArena struct{ buf []byte }
+
+func (a *byteArena) reset() { a.buf = a.buf[:0] }
+
+func (a *byteArena) keep(b []byte) []byte {
+	start := len(a.buf)
+	a.buf = append(a.buf, b...)
+	return a.buf[start:len(a.buf):len(a.buf)]
+}

@@ -67,7 +67,6 @@ func TestWindowAggregateFiresOnWatermark(t *testing.T) {
 }
 
 func TestWindowAggregateRestoreRescaled(t *testing.T) {
-	keys := []int{0, 2, 3}
 	var rows []row
 	for i := range 300 {
 		k := string(rune('a' + i%13))
@@ -103,7 +102,6 @@ func TestWindowAggregateRestoreRescaled(t *testing.T) {
 			if len(got) != 13 {
 				t.Fatalf("first window after restore: %v", got)
 			}
-			_ = keys
 		})
 	}
 }
