@@ -79,6 +79,9 @@ func newTable(t *connectors.Table) (*table, error) {
 		return nil, connectors.Errorf("Could not find any format factory for identifier '%s' in the classpath.\n\nAvailable factory identifiers are:\n\n%s",
 			id, strings.Join(formats.Identifiers(), "\n"))
 	}
+	if formats.IsChangelog(f) {
+		return nil, connectors.Errorf("The filesystem connector does not support the changelog format '%s' yet; use it with the kafka connector", id)
+	}
 	tb := &table{name: t.Name, path: p, format: f, fmtOpts: formats.ScopedOptions(o, id, ""), columns: t.Columns, fs: DefaultFS}
 	for i, c := range t.Columns {
 		if !c.Metadata {

@@ -378,7 +378,8 @@ func TestOptionErrors(t *testing.T) {
 		want string
 	}{
 		{map[string]string{"path": "hdfs://nn/x", "format": "csv"}, cols, "Could not find a file system implementation for scheme 'hdfs'. The scheme is not directly supported by Flink and no Hadoop file system to support this scheme could be loaded."},
-		{map[string]string{"path": "/x", "format": "parquet"}, cols, "Could not find any format factory for identifier 'parquet' in the classpath.\n\nAvailable factory identifiers are:\n\ncsv\njson\nraw"},
+		{map[string]string{"path": "/x", "format": "parquet"}, cols, "Could not find any format factory for identifier 'parquet' in the classpath.\n\nAvailable factory identifiers are:\n\ncsv\ndebezium-json\njson\nraw"},
+		{map[string]string{"path": "/x", "format": "debezium-json"}, cols, "The filesystem connector does not support the changelog format 'debezium-json' yet; use it with the kafka connector"},
 		{map[string]string{"path": "/x", "format": "csv", "source.monitor-interval": "soon"}, cols, "Could not parse value 'soon' for key 'source.monitor-interval'."},
 		{map[string]string{"path": "/x", "format": "csv", "sink.partition-commit.trigger": "never"}, cols, "Invalid value for option 'sink.partition-commit.trigger'. Supported values are [process-time, partition-time], but was: never"},
 		{map[string]string{"path": "/x", "format": "csv", "csv.field-delimiter": "ab"}, cols, "Option 'csv.field-delimiter' must be a string with single character, but was: ab"},

@@ -7,10 +7,7 @@ import (
 	"github.com/flinkgo/engine/runtime/types"
 )
 
-// DebeziumJSON is the 'debezium-json' format. It is not registered by this
-// package (the registry's own tests pin the built-in set): the kafka
-// connector registers it with Register(DebeziumJSON{}).
-type DebeziumJSON = debeziumFormat
+func init() { Register(debeziumFormat{}) }
 
 // debeziumFormat is 'debezium-json': Debezium's change event envelope
 // {"before": row|null, "after": row|null, "op": "c"|"r"|"u"|"d", ...},

@@ -33,7 +33,7 @@ func TestDebeziumJSONDecode(t *testing.T) {
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			var f Format = DebeziumJSON{}
+			var f Format = debeziumFormat{}
 			if !IsChangelog(f) {
 				t.Fatal("debezium-json is not a changelog format")
 			}
@@ -77,7 +77,7 @@ func TestDebeziumJSONDecode(t *testing.T) {
 }
 
 func TestDebeziumJSONEncode(t *testing.T) {
-	var f Format = DebeziumJSON{}
+	var f Format = debeziumFormat{}
 	e, err := f.NewEncoder(dbzFields, nil)
 	if err != nil {
 		t.Fatal(err)
@@ -115,7 +115,7 @@ func TestDebeziumJSONEncode(t *testing.T) {
 }
 
 func TestDebeziumJSONOptions(t *testing.T) {
-	var f Format = DebeziumJSON{}
+	var f Format = debeziumFormat{}
 	if _, err := f.NewDecoder(dbzFields, map[string]string{"debezium-json.schema-include": "perhaps"}); err == nil {
 		t.Error("bad boolean accepted")
 	}

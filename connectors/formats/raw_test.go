@@ -1,6 +1,7 @@
 package formats
 
 import (
+	"strings"
 	"testing"
 
 	"github.com/flinkgo/engine/runtime/types"
@@ -37,7 +38,7 @@ func TestRaw(t *testing.T) {
 }
 
 func TestRegistry(t *testing.T) {
-	if got := Identifiers(); len(got) != 3 || got[0] != "csv" || got[1] != "json" || got[2] != "raw" {
+	if got := strings.Join(Identifiers(), ","); got != "csv,debezium-json,json,raw" {
 		t.Errorf("Identifiers = %v", got)
 	}
 	keys := OptionKeys("raw", "value.")

@@ -53,9 +53,6 @@ func (Factory) OptionalOptions() []string {
 		"scan.startup.mode", "scan.startup.specific-offsets", "scan.startup.timestamp-millis",
 		"scan.bounded.mode", "scan.bounded.specific-offsets", "scan.bounded.timestamp-millis",
 		"scan.topic-partition-discovery.interval", "sink.partitioner", "sink.semantic",
-		// debezium-json is resolved by this connector (see lookupFormat),
-		// so the planner does not know its option keys.
-		"debezium-json.*", "value.debezium-json.*",
 	}, commonOptions...)
 }
 

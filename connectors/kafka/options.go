@@ -86,14 +86,9 @@ func (t *table) fieldsOf(idx []int, prefix string) []types.Field {
 	return out
 }
 
-// lookupFormat finds a format by identifier. 'debezium-json' is not in
-// the format registry (whose tests pin json, csv and raw): this connector
-// resolves it itself.
+// lookupFormat finds a format by identifier; key is the option naming it.
 func lookupFormat(key, id string) (formats.Format, error) {
 	f, ok := formats.Lookup(id)
-	if !ok && id == "debezium-json" {
-		f, ok = formats.DebeziumJSON{}, true
-	}
 	if !ok {
 		return nil, connectors.Errorf("Could not find any factory for identifier '%s' that implements 'org.apache.flink.table.factories.DeserializationFormatFactory' in the classpath.\n\nAvailable factory identifiers are:\n\n%s\n\n(option '%s')",
 			id, strings.Join(formats.Identifiers(), "\n"), key)
