@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
-	"path/filepath"
 	"runtime"
 	"strings"
 	"sync"
@@ -67,17 +66,9 @@ CREATE TABLE dst (id BIGINT, name STRING) WITH (
   'sink.delivery-guarantee' = '%s', 'sink.transactional-id-prefix' = '%s', 'format' = 'json');
 INSERT INTO dst SELECT id, UPPER(name) FROM src WHERE id > 0;
 `, dir, in, b.Bootstrap, out, b.Bootstrap, guarantee, out)
-	first := writeFile(t, dir, "first.sql", body)
-	again := writeFile(t, dir, "again.sql", "SET 'execution.savepoint.path' = 'latest';\n"+body)
-	script := first
-	for c := 0; c < killCycles(); c++ {
-		par := 1 + r.IntN(3)
-		d := time.Duration(100+r.IntN(600)) * time.Millisecond
-		t.Logf("cycle %d: parallelism %d, kill %v after the first checkpoint", c, par, d)
-		if log, done := runUntilKilled(t, dir, script, par, d, filepath.Join(dir, "ckpt")); done {
-			t.Fatalf("an unbounded job ended by itself:\n%s", log)
-		}
-		script = again
+	script, killed, finished := killCycle(t, r, dir, body)
+	if finished {
+		t.Fatalf("an unbounded job ended by itself:\n%s", killed)
 	}
 	wg.Wait()
 
@@ -185,17 +176,9 @@ CREATE TABLE counts (word STRING, cnt BIGINT, PRIMARY KEY (word) NOT ENFORCED) W
   'key.format' = 'json', 'value.format' = 'json');
 INSERT INTO counts SELECT line AS word, COUNT(*) AS cnt FROM lines GROUP BY line;
 `, dir, in, b.Bootstrap, out, b.Bootstrap)
-	first := writeFile(t, dir, "first.sql", body)
-	again := writeFile(t, dir, "again.sql", "SET 'execution.savepoint.path' = 'latest';\n"+body)
-	script := first
-	for c := 0; c < killCycles(); c++ {
-		par := 1 + r.IntN(3)
-		d := time.Duration(100+r.IntN(500)) * time.Millisecond
-		t.Logf("cycle %d: parallelism %d, kill %v after the first checkpoint", c, par, d)
-		if log, done := runUntilKilled(t, dir, script, par, d, filepath.Join(dir, "ckpt")); done {
-			t.Fatalf("an unbounded job ended by itself:\n%s", log)
-		}
-		script = again
+	script, killed, finished := killCycle(t, r, dir, body)
+	if finished {
+		t.Fatalf("an unbounded job ended by itself:\n%s", killed)
 	}
 	wg.Wait()
 	cmd := exec.Command(binary, "-D", fmt.Sprintf("parallelism.default=%d", 1+r.IntN(3)), "-f", script)

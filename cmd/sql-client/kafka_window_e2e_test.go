@@ -4,7 +4,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"os/exec"
-	"path/filepath"
 	"syscall"
 	"testing"
 	"time"
@@ -54,17 +53,9 @@ SELECT UNIX_TIMESTAMP(CAST(window_start AS STRING)), COUNT(*), SUM(id)
 FROM TABLE(TUMBLE(TABLE src, DESCRIPTOR(rt), INTERVAL '1' SECOND))
 GROUP BY window_start, window_end;
 `, dir, in, b.Bootstrap, out, b.Bootstrap, out)
-	first := writeFile(t, dir, "first.sql", body)
-	again := writeFile(t, dir, "again.sql", "SET 'execution.savepoint.path' = 'latest';\n"+body)
-	script := first
-	for c := 0; c < killCycles(); c++ {
-		par := 1 + r.IntN(3)
-		d := time.Duration(100+r.IntN(600)) * time.Millisecond
-		t.Logf("cycle %d: parallelism %d, kill %v after the first checkpoint", c, par, d)
-		if log, done := runUntilKilled(t, dir, script, par, d, filepath.Join(dir, "ckpt")); done {
-			t.Fatalf("an unbounded job ended by itself:\n%s", log)
-		}
-		script = again
+	script, killed, finished := killCycle(t, r, dir, body)
+	if finished {
+		t.Fatalf("an unbounded job ended by itself:\n%s", killed)
 	}
 	par := 1 + r.IntN(3)
 	cmd := exec.Command(binary, "-D", fmt.Sprintf("parallelism.default=%d", par), "-f", script)

@@ -7,7 +7,6 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
-	"time"
 )
 
 // TestKillRestoreWindowAndJoin kills and restores (at a random parallelism,
@@ -38,20 +37,7 @@ INSERT INTO out_win SELECT window_start, COUNT(*), SUM(id) FROM TABLE(TUMBLE(TAB
 INSERT INTO out_join SELECT s.id, d.k * 2 FROM src s JOIN side d ON s.id = d.k;
 END;
 `, 100+r.IntN(200), dir, backend, n, n)
-	first := writeFile(t, dir, "first.sql", body)
-	again := writeFile(t, dir, "again.sql", "SET 'execution.savepoint.path' = 'latest';\n"+body)
-	script := first
-	finished := false
-	for c := 0; c < killCycles(); c++ {
-		par := 1 + r.IntN(3)
-		d := time.Duration(100+r.IntN(600)) * time.Millisecond
-		t.Logf("cycle %d: parallelism %d, kill %v after the first checkpoint", c, par, d)
-		if _, done := runUntilKilled(t, dir, script, par, d, filepath.Join(dir, "ckpt")); done {
-			finished = true
-			break
-		}
-		script = again
-	}
+	script, _, finished := killCycle(t, r, dir, body)
 	if !finished {
 		runToEnd(t, dir, script, 1+r.IntN(3))
 	}

@@ -79,6 +79,28 @@ func runUntilKilled(t *testing.T, dir, script string, par int, d time.Duration, 
 	return out.String(), false
 }
 
+// killCycle writes body as first.sql and, restoring from 'latest', as
+// again.sql, then runs it killCycles() times, each at a random parallelism
+// 1–3, SIGKILLed a random 100–700 ms after the first checkpoint under
+// dir/ckpt. It returns the script the next run must use, and the output of
+// the last run and whether it finished by itself (then no more cycles run:
+// an older checkpoint would legitimately repeat its output).
+func killCycle(t *testing.T, r *rand.Rand, dir, body string) (script, out string, finished bool) {
+	t.Helper()
+	script = writeFile(t, dir, "first.sql", body)
+	again := writeFile(t, dir, "again.sql", "SET 'execution.savepoint.path' = 'latest';\n"+body)
+	for c := 0; c < killCycles(); c++ {
+		par := 1 + r.IntN(3)
+		d := time.Duration(100+r.IntN(600)) * time.Millisecond
+		t.Logf("cycle %d: parallelism %d, kill %v after the first checkpoint", c, par, d)
+		if out, finished = runUntilKilled(t, dir, script, par, d, filepath.Join(dir, "ckpt")); finished {
+			return script, out, true
+		}
+		script = again
+	}
+	return script, out, false
+}
+
 func runToEnd(t *testing.T, dir, script string, par int) string {
 	t.Helper()
 	out, code := runClient(t, dir, "-D", fmt.Sprintf("parallelism.default=%d", par), "-f", script)
@@ -104,20 +126,7 @@ CREATE TABLE src (id BIGINT, pad STRING) WITH (
 CREATE TABLE out_files (id BIGINT, pad STRING) WITH ('connector' = 'filesystem', 'path' = 'out', 'format' = 'csv');
 INSERT INTO out_files SELECT id, UPPER(pad) FROM src;
 `, 100+r.IntN(200), mode, dir, n)
-			first := writeFile(t, dir, "first.sql", body)
-			again := writeFile(t, dir, "again.sql", "SET 'execution.savepoint.path' = 'latest';\n"+body)
-			script := first
-			finished := false
-			for c := 0; c < killCycles(); c++ {
-				par := 1 + r.IntN(3)
-				d := time.Duration(100+r.IntN(600)) * time.Millisecond
-				t.Logf("cycle %d: parallelism %d, kill %v after the first checkpoint", c, par, d)
-				if _, done := runUntilKilled(t, dir, script, par, d, filepath.Join(dir, "ckpt")); done {
-					finished = true
-					break
-				}
-				script = again
-			}
+			script, _, finished := killCycle(t, r, dir, body)
 			if !finished {
 				runToEnd(t, dir, script, 1+r.IntN(3))
 			}
@@ -180,16 +189,7 @@ CREATE TABLE src (id BIGINT) WITH (
 CREATE TABLE counts (k BIGINT, c BIGINT) WITH ('connector' = 'print');
 INSERT INTO counts SELECT MOD(id, %d) AS k, COUNT(*) AS c FROM src GROUP BY MOD(id, %d);
 `, 100+r.IntN(200), dir, n, keys, keys)
-	first := writeFile(t, dir, "first.sql", body)
-	again := writeFile(t, dir, "again.sql", "SET 'execution.savepoint.path' = 'latest';\n"+body)
-	script := first
-	var out string
-	finished := false
-	for c := 0; c < killCycles() && !finished; c++ {
-		par := 1 + r.IntN(3)
-		out, finished = runUntilKilled(t, dir, script, par, time.Duration(100+r.IntN(600))*time.Millisecond, filepath.Join(dir, "ckpt"))
-		script = again
-	}
+	script, out, finished := killCycle(t, r, dir, body)
 	if !finished {
 		out = runToEnd(t, dir, script, 1+r.IntN(3))
 	}
