@@ -253,7 +253,7 @@ func (b *graphBuilder) build(n Node) (*runtime.Vertex, error) {
 			return nil, err
 		}
 		if x.Input.Changelog() != AppendOnly {
-			return nil, fmt.Errorf("OVER aggregation over an updating input is not supported")
+			return nil, &ValidationError{Msg: "OVER aggregation over an updating input (a changelog with retractions) is not supported"}
 		}
 		calls, err := aggSpecs(x.Calls)
 		if err != nil {

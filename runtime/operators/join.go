@@ -385,20 +385,12 @@ func (j *Join) processSemi(s int, b *types.Batch, r int) error {
 			continue
 		}
 		a := j.candAssoc[c]
-		var k types.RowKind
-		switch {
-		case delta > 0 && a == 0: // first match
-			k = types.Insert
-		case delta < 0 && a == 1: // last match gone
-			k = types.Delete
-		default:
-			k = 255
-		}
-		if k != 255 {
-			if anti && k == types.Insert {
+		// The first match makes a semi row appear (an anti row vanish); the
+		// last one going does the opposite.
+		if first, last := delta > 0 && a == 0, delta < 0 && a == 1; first || last {
+			k := types.Insert
+			if first == anti {
 				k = types.Delete
-			} else if anti {
-				k = types.Insert
 			}
 			for range j.candCount[c] {
 				j.emitLeft(j.cand[0], c, k)

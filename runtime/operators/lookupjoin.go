@@ -39,7 +39,7 @@ type LookupJoin struct {
 	found   *types.Batch
 	from    []int32
 	joined  types.Batch
-	sel     []int32
+	keep    []bool
 }
 
 var _ runtime.Operator = (*LookupJoin)(nil)
@@ -108,10 +108,11 @@ func (j *LookupJoin) ProcessBatch(_ int, b *types.Batch) error {
 		jb.Cols = append(jb.Cols, g)
 	}
 	jb.Cols = append(jb.Cols, j.found.Cols...)
-	keep := make([]bool, m)
-	for i := range keep {
-		keep[i] = true
+	keep := j.keep[:0]
+	for range m {
+		keep = append(keep, true)
 	}
+	j.keep = keep
 	if j.ev != nil && m > 0 {
 		res, err := j.ev.Eval(jb)
 		if err != nil {
