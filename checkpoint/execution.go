@@ -69,6 +69,7 @@ type Execution struct {
 
 	graph     *runtime.JobGraph
 	cfg       Config
+	restored  bool // started from a checkpoint or savepoint
 	ops       map[string]opInfo
 	persist   chan persistReq
 	persisted chan struct{} // closed when the persister drained persist
@@ -166,6 +167,7 @@ func Start(ctx context.Context, id string, g *runtime.JobGraph, cfg Config, src 
 		}
 	}
 	if src != nil {
+		e.restored = true
 		states, err := e.loadRestore(src)
 		if err != nil {
 			return nil, err
@@ -609,6 +611,9 @@ func (e *Execution) persistOne(r persistReq) {
 	e.mu.Unlock()
 	for _, c := range subsumed {
 		e.dropCheckpoint(c)
+	}
+	if n := runtime.CrashAfterCheckpoint(); n > 0 && r.id >= n && r.savepoint == "" && !e.restored {
+		crashProcess() // test hook: a kill -9 between _metadata and the notification
 	}
 	if r.notify {
 		r.job.NotifyCheckpointComplete(r.id)

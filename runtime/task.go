@@ -340,6 +340,9 @@ func (t *task) runSource(ctx context.Context) error {
 			if err := t.emit(0, b); err != nil {
 				return err
 			}
+			if testHooks.pollDelay > 0 {
+				time.Sleep(testHooks.pollDelay)
+			}
 		}
 		switch st {
 		case SourceEnd:

@@ -353,7 +353,11 @@ func (r *reader) Poll() (*types.Batch, runtime.SourceStatus, error) {
 			}
 		}
 		cur := r.cur
-		for b.Len < types.DefaultBatchSize && records < pollRecordLimit && bytesRead < pollByteLimit {
+		limit := types.DefaultBatchSize
+		if n := runtime.PollRowLimit(); n > 0 {
+			limit = n
+		}
+		for b.Len < limit && records < pollRecordLimit && bytesRead < pollByteLimit {
 			if !cur.sc.Scan() {
 				if err := r.finishFile(); err != nil {
 					return nil, 0, err
@@ -370,7 +374,7 @@ func (r *reader) Poll() (*types.Batch, runtime.SourceStatus, error) {
 				return nil, 0, err
 			}
 		}
-		if b.Len >= types.DefaultBatchSize || records >= pollRecordLimit || bytesRead >= pollByteLimit {
+		if b.Len >= limit || records >= pollRecordLimit || bytesRead >= pollByteLimit {
 			return b, runtime.SourceMore, nil
 		}
 	}

@@ -2,6 +2,8 @@ package operators
 
 import (
 	"context"
+	"os"
+	"time"
 
 	"github.com/flinkgo/engine/runtime"
 	"github.com/flinkgo/engine/runtime/types"
@@ -52,8 +54,30 @@ func (s *CollectSink) ProcessBatch(_ int, b *types.Batch) error {
 // ProcessWatermark drops the watermark.
 func (s *CollectSink) ProcessWatermark(int64) error { return nil }
 
-// SnapshotState returns nil: the sink is stateless.
-func (s *CollectSink) SnapshotState(int64) ([]byte, error) { return nil, nil }
+// SnapshotState returns nil: the sink is stateless. Under the test hook
+// runtime.CheckpointMarkers it first waits until the reader took every
+// batch sent before the barrier (an empty batch goes last; the reader
+// prints a batch before it takes the next), then writes the marker line to
+// standard output, where the client prints its result table.
+func (s *CollectSink) SnapshotState(id int64) ([]byte, error) {
+	if !runtime.CheckpointMarkers() {
+		return nil, nil
+	}
+	select {
+	case s.rows <- &types.Batch{}:
+	case <-s.ctx.Done():
+		return nil, s.ctx.Err()
+	}
+	for len(s.rows) > 0 {
+		select {
+		case <-s.ctx.Done():
+			return nil, s.ctx.Err()
+		case <-time.After(time.Millisecond):
+		}
+	}
+	_, err := os.Stdout.Write(runtime.AppendCheckpointMarker(nil, "", id))
+	return nil, err
+}
 
 // NotifyCheckpointComplete does nothing.
 func (s *CollectSink) NotifyCheckpointComplete(int64) error { return nil }
