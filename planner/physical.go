@@ -192,11 +192,6 @@ func (b *graphBuilder) build(n Node) (*runtime.Vertex, error) {
 		if err != nil {
 			return nil, err
 		}
-		for _, c := range x.Calls {
-			if c.Func == "LISTAGG" && x.Input.Changelog() != AppendOnly {
-				return nil, &ValidationError{Msg: "LISTAGG over an updating input (a changelog with retractions) is not supported yet"}
-			}
-		}
 		return b.keyedVertex(in, x.Input, x.Keys, runtime.OperatorSpec{ID: id, Name: "GroupAggregate",
 			New: operators.NewGroupAggregate(x.Keys, calls, columnTypes(x.Input.Schema()), columnTypes(x.Schema()),
 				operators.AggOptions{InsertOnlyInput: x.Input.Changelog() == AppendOnly, StateTTL: x.StateTTL})}), nil

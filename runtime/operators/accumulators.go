@@ -89,7 +89,8 @@ func resize[T any](s []T, n int) []T {
 
 // newAccumulator builds the accumulator of a call; argType is nil for
 // COUNT(*). vals is the argument's value-count map (retracting MIN/MAX),
-// order its accumulation-order store (retracting FIRST_VALUE/LAST_VALUE);
+// order its accumulation-order store (retracting FIRST_VALUE/LAST_VALUE,
+// LISTAGG);
 // both are nil for insert-only input.
 func newAccumulator(c AggCall, argType *types.Type, vals *valueCounts, order *orderStore) (accumulator, error) {
 	switch c.Kind {
@@ -106,6 +107,9 @@ func newAccumulator(c AggCall, argType *types.Type, vals *valueCounts, order *or
 	case AggVarPop, AggVarSamp, AggStddevPop, AggStddevSamp:
 		return newVarAcc(c, argType)
 	case AggListAgg:
+		if order != nil {
+			return &listAggRetractAcc{sep: []byte(c.Separator), order: order}, nil
+		}
 		return &listAggAcc{sep: []byte(c.Separator)}, nil
 	}
 	return nil, fmt.Errorf("operators: unknown aggregate kind %d", c.Kind)

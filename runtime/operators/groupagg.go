@@ -183,7 +183,7 @@ func newGroupAggregate(keyCols []int, calls []AggCall, inTypes, outTypes []*type
 			switch call.Kind {
 			case AggMin, AggMax:
 				vals = g.counts[g.valueCountsOf(call.Arg)]
-			case AggFirstValue, AggLastValue:
+			case AggFirstValue, AggLastValue, AggListAgg:
 				order = g.orderStoreOf(call.Arg, d)
 			}
 		}

@@ -286,6 +286,23 @@ func TestGroupAggregate(t *testing.T) {
 			},
 		},
 		{
+			name: "LISTAGG over a changelog: retraction removes the earliest occurrence, order kept",
+			keys: []int{0},
+			calls: []AggCall{
+				{Kind: AggListAgg, Arg: 1, Separator: ";", Type: types.String}, {Kind: AggFirstValue, Arg: 1, Type: types.String},
+			},
+			in: []*types.Type{types.String, types.String}, out: []*types.Type{types.String, types.String, types.String},
+			steps: []aggStep{
+				{rows: []row{ins("a", "x"), ins("a", "y"), ins("a", "x")}, want: []string{"+I[a, x;y;x, x]"}},
+				{rows: []row{del("a", "x")}, want: []string{"-U[a, x;y;x, x]", "+U[a, y;x, y]"}},
+				{rows: []row{ins("a", "z"), del("a", "q")}, want: []string{"-U[a, y;x, y]", "+U[a, y;x;z, y]"}}, // q was never accumulated
+				{rows: []row{del("a", "y"), ins("a", "y")}, want: []string{"-U[a, y;x;z, y]", "+U[a, x;z;y, x]"}},
+				{rows: []row{ins("a", nil), ins("a", nil)}, want: nil}, // NULLs are skipped; nothing changed (del q counted as a row)
+				{rows: []row{del("a", "x"), del("a", "z"), del("a", "y")}, want: []string{"-U[a, x;z;y, x]", "+U[a, NULL, NULL]"}},
+				{rows: []row{del("a", nil)}, want: []string{"-D[a, NULL, NULL]"}},
+			},
+		},
+		{
 			name: "MAX under retraction: re-add, rescan, values never added",
 			keys: []int{0}, calls: []AggCall{{Kind: AggMax, Arg: 1, Type: bigint}},
 			in: kvTypes, out: []*types.Type{types.String, bigint},
@@ -844,8 +861,9 @@ func TestGroupAggregateBackendsAgree(t *testing.T) {
 		AggCall{Kind: AggFirstValue, Arg: 2, Type: types.Double},
 		AggCall{Kind: AggMin, Arg: 1, Distinct: true, Type: bigint},
 		AggCall{Kind: AggSum, Arg: 1, Distinct: true, Type: bigint},
+		AggCall{Kind: AggListAgg, Arg: 4, Separator: ",", Type: types.String},
 	)
-	out = append(out, types.String, types.Double, bigint, bigint)
+	out = append(out, types.String, types.Double, bigint, bigint, types.String)
 	f := NewGroupAggregate(keys, calls, in, out, AggOptions{})
 	rng := rand.New(rand.NewSource(7))
 	store := state.NewMemoryStore()

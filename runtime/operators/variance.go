@@ -1,8 +1,11 @@
 package operators
 
 import (
+	"cmp"
+	"encoding/binary"
 	"fmt"
 	"math"
+	"slices"
 
 	"github.com/cockroachdb/apd/v3"
 
@@ -107,8 +110,8 @@ func (a *varAcc) result(out *types.Vector) error {
 
 // listAggAcc implements LISTAGG(x, sep) over insert-only input: the
 // non-NULL values joined by sep in arrival order (NULL when there are
-// none). A retraction is an error: the planner only uses it for
-// append-only input.
+// none). A retraction is an error: over a changelog the GroupAggregate
+// uses listAggRetractAcc.
 type listAggAcc struct {
 	sep []byte
 	has bool
@@ -132,7 +135,7 @@ func (a *listAggAcc) encode(buf []byte) []byte {
 
 func (a *listAggAcc) add(arg *types.Vector, i int, s int8) error {
 	if s < 0 {
-		return fmt.Errorf("operators: LISTAGG over an updating input is not supported yet")
+		return errRetractInsertOnly
 	}
 	if s == 0 || nullAt(arg.Nulls, i) {
 		return nil
@@ -152,4 +155,107 @@ func (a *listAggAcc) result(out *types.Vector) error {
 	}
 	out.AppendBytes(a.buf)
 	return nil
+}
+
+// listAggRetractAcc implements LISTAGG(x, sep) over a changelog, as Flink's
+// ListAggWithRetractAggFunction: order (shared with FIRST_VALUE/LAST_VALUE
+// calls over the same column) holds the present non-NULL values in
+// accumulation order; a retraction removes the value's earliest occurrence.
+// cur caches the joined result while it is valid: an accumulation appends
+// to it, a retraction marks it dirty and the next result rebuilds it from
+// the order map.
+type listAggRetractAcc struct {
+	sep   []byte
+	order *orderStore
+	st    uint8
+	cur   []byte
+	ents  []listAggEntry
+	arena []byte
+}
+
+type listAggEntry struct {
+	seq      uint64
+	from, to int // value bytes in arena
+}
+
+func (a *listAggRetractAcc) reset() { a.st, a.cur = extEmpty, a.cur[:0] }
+
+func (a *listAggRetractAcc) add(*types.Vector, int, int8) error {
+	o := a.order
+	switch o.op {
+	case opAdded: // the newest entry: it goes last
+		switch a.st {
+		case extEmpty:
+			a.cur, a.st = append(a.cur[:0], o.enc...), extValid
+		case extValid:
+			a.cur = append(append(a.cur, a.sep...), o.enc...)
+		}
+	case opRemoved:
+		if o.n == 0 {
+			a.reset()
+		} else {
+			a.st = extDirty
+		}
+	}
+	return nil
+}
+
+// rebuild joins the order map's values in sequence order.
+func (a *listAggRetractAcc) rebuild() error {
+	a.ents, a.arena = a.ents[:0], a.arena[:0]
+	bad := false
+	err := a.order.order.Iterate(func(k, v []byte) bool {
+		if bad = len(k) != 8 || len(v) < 8; bad {
+			return false
+		}
+		from := len(a.arena)
+		a.arena = append(a.arena, v[:len(v)-8]...)
+		a.ents = append(a.ents, listAggEntry{binary.BigEndian.Uint64(k), from, len(a.arena)})
+		return true
+	})
+	if err == nil && bad {
+		err = fmt.Errorf("%w: entry in %s", errCorruptState, a.order.name)
+	}
+	if err != nil {
+		return err
+	}
+	if !a.order.ordered {
+		slices.SortFunc(a.ents, func(x, y listAggEntry) int { return cmp.Compare(x.seq, y.seq) })
+	}
+	a.cur, a.st = a.cur[:0], extEmpty
+	for i, e := range a.ents {
+		if i > 0 {
+			a.cur = append(a.cur, a.sep...)
+		}
+		a.cur = append(a.cur, a.arena[e.from:e.to]...)
+		a.st = extValid
+	}
+	return nil
+}
+
+func (a *listAggRetractAcc) result(out *types.Vector) error {
+	if a.st == extDirty {
+		if err := a.rebuild(); err != nil {
+			return err
+		}
+	}
+	if a.st != extValid {
+		out.AppendNull()
+		return nil
+	}
+	out.AppendBytes(a.cur)
+	return nil
+}
+
+// encode: state byte, cur bytes.
+func (a *listAggRetractAcc) encode(buf []byte) []byte {
+	return appendBytes(append(buf, a.st), a.cur)
+}
+
+func (a *listAggRetractAcc) decode(r *stateReader) {
+	a.st = r.byte()
+	a.cur = append(a.cur[:0], r.bytes()...)
+	if a.st > extDirty {
+		r.fail("LISTAGG state")
+	}
 }

@@ -54,3 +54,8 @@ INSERT INTO grouping_out SELECT customer, COUNT(*), GROUPING(customer) FROM orde
 -- LISTAGG over an append-only input (default separator ',')
 CREATE TABLE names_out (customer STRING, ids STRING, amounts STRING) WITH ('connector' = 'print', 'print-identifier' = 'listagg');
 INSERT INTO names_out SELECT customer, LISTAGG(CAST(id AS STRING)), LISTAGG(CAST(amount AS STRING), ' + ') FROM orders GROUP BY customer;
+
+-- LISTAGG over an updating input: the versions of each customer's running order count; a second
+-- order retracts the first count from the list
+CREATE TABLE counts_out (customer STRING, counts STRING) WITH ('connector' = 'print', 'print-identifier' = 'listagg-changelog');
+INSERT INTO counts_out SELECT customer, LISTAGG(CAST(n AS STRING), '|') FROM (SELECT customer, COUNT(*) AS n FROM orders GROUP BY customer) GROUP BY customer;
