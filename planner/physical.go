@@ -18,6 +18,10 @@ type PhysicalOptions struct {
 	Chaining            bool  // pipeline.operator-chaining.enabled
 	WatermarkIntervalMs int64 // pipeline.auto-watermark-interval
 	IdleTimeoutMs       int64 // table.exec.source.idle-timeout
+	// MiniBatch is table.exec.mini-batch.enabled: group aggregations fold
+	// each input batch into one change per group instead of emitting a
+	// change per row.
+	MiniBatch bool
 	// Collect receives the rows of a SELECT (Sink.Collect).
 	Collect chan<- *types.Batch
 }
@@ -54,6 +58,25 @@ func PhysicalOptionsFrom(c *Config) (PhysicalOptions, error) {
 		return o, err
 	}
 	o.IdleTimeoutMs = it.Milliseconds()
+	if o.MiniBatch, err = c.Bool("table.exec.mini-batch.enabled", false); err != nil {
+		return o, err
+	}
+	if o.MiniBatch {
+		lat, err := c.Duration("table.exec.mini-batch.allow-latency", 0)
+		if err != nil {
+			return o, err
+		}
+		if lat <= 0 {
+			return o, fmt.Errorf("MiniBatch Latency must be greater than 0 ms: set 'table.exec.mini-batch.allow-latency' (e.g. '2 s') when 'table.exec.mini-batch.enabled' is true")
+		}
+		size, err := c.Int("table.exec.mini-batch.size", -1)
+		if err != nil {
+			return o, err
+		}
+		if size <= 0 {
+			return o, fmt.Errorf("MiniBatch Size must be greater than 0: set 'table.exec.mini-batch.size' (e.g. '5000') when 'table.exec.mini-batch.enabled' is true")
+		}
+	}
 	return o, nil
 }
 
@@ -194,7 +217,7 @@ func (b *graphBuilder) build(n Node) (*runtime.Vertex, error) {
 		}
 		return b.keyedVertex(in, x.Input, x.Keys, runtime.OperatorSpec{ID: id, Name: "GroupAggregate",
 			New: operators.NewGroupAggregate(x.Keys, calls, columnTypes(x.Input.Schema()), columnTypes(x.Schema()),
-				operators.AggOptions{InsertOnlyInput: x.Input.Changelog() == AppendOnly, StateTTL: x.StateTTL})}), nil
+				operators.AggOptions{InsertOnlyInput: x.Input.Changelog() == AppendOnly, StateTTL: x.StateTTL, PerRow: !b.opts.MiniBatch})}), nil
 	case *WindowTableFunction:
 		in, err := b.build(x.Input)
 		if err != nil {

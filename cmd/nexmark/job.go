@@ -42,6 +42,11 @@ func assemble(c *jobConfig, query string) (string, error) {
 		set("state.checkpoints.dir", "file://"+filepath.Join(c.workDir, "checkpoints"))
 	}
 	set("io.tmp.dirs", filepath.Join(c.workDir, "tmp"))
+	// Upstream's flink-conf.yaml runs the suite with mini-batch
+	// aggregation; -D table.exec.mini-batch.enabled=false turns it off.
+	set("table.exec.mini-batch.enabled", "true")
+	set("table.exec.mini-batch.allow-latency", "2s")
+	set("table.exec.mini-batch.size", "50000")
 	keys := make([]string, 0, len(c.conf))
 	for k := range c.conf {
 		keys = append(keys, k)

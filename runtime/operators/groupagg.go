@@ -27,10 +27,17 @@ type AggOptions struct {
 	// StateTTL overrides table.exec.state.ttl for this operator's state
 	// (the STATE_TTL hint); 0 keeps the job's setting.
 	StateTTL time.Duration
+	// PerRow emits the change of every input row, as Flink's GroupAggFunction
+	// does without mini-batch (table.exec.mini-batch.enabled = false, the
+	// default): "hadoop hadoop" gives +I[hadoop, 1], -U[hadoop, 1],
+	// +U[hadoop, 2]. Otherwise each input batch is one mini-batch, folded
+	// into at most one change per group (MiniBatchGroupAggFunction).
+	PerRow bool
 }
 
-// GroupAggregate is Flink's GroupAggregate over a changelog, with one
-// mini-batch per input batch: every row of a batch is folded into its group
+// GroupAggregate is Flink's GroupAggregate over a changelog. With
+// AggOptions.PerRow every input row emits its change (foldPerRow);
+// otherwise there is one mini-batch per input batch: every row of a batch is folded into its group
 // first (+I/+U accumulate, -U/-D retract), then each group the batch touched
 // emits at most one change:
 //
@@ -320,8 +327,13 @@ func (g *GroupAggregate) ProcessBatch(_ int, b *types.Batch) error {
 	g.keyRows, g.valPos, g.kinds = g.keyRows[:0], g.valPos[:0], g.kinds[:0]
 	g.reorder = false
 	var err error
+	fold := g.fold
+	if g.opts.PerRow {
+		fold = g.foldPerRow
+		g.reorder = g.keys.n > 1 // changes in input row order
+	}
 	for s := range g.keys.n {
-		if err = g.fold(b, int32(s)); err != nil {
+		if err = fold(b, int32(s)); err != nil {
 			break
 		}
 	}
@@ -399,6 +411,81 @@ func (g *GroupAggregate) fold(b *types.Batch, s int32) error {
 			g.emitRow(first, prev, types.UpdateBefore)
 		}
 		g.emitRow(first, cur, types.UpdateAfter)
+	}
+	g.accBuf = g.encodeAcc(g.accBuf[:0])
+	return g.accState.Update(g.accBuf)
+}
+
+// foldPerRow applies the rows of batch key s to its group one by one and
+// records the change each row makes, as Flink's GroupAggFunction: a
+// retraction for a group without state is dropped, an unchanged result
+// emits nothing, and a group whose row count drops to 0 emits -D and is
+// cleared (a later row of the batch starts it afresh with +I).
+func (g *GroupAggregate) foldPerRow(b *types.Batch, s int32) error {
+	rows := g.keys.rowsOf(s)
+	kg := 0
+	if len(g.keyCols) > 0 {
+		kg = runtime.KeyGroupOf(runtime.HashKey(b.Cols, g.keyCols, int(rows[0])), g.maxPar)
+	}
+	g.backend.SetCurrentKey(kg, g.keys.key(s))
+	v, live, err := g.accState.Value()
+	if err != nil {
+		return err
+	}
+	prev := int32(-1)
+	if live {
+		if err := g.decodeAcc(v); err != nil {
+			return err
+		}
+		prev = g.nvals
+		if err := g.appendResults(); err != nil {
+			return err
+		}
+	} else {
+		g.resetAcc()
+	}
+	touched := false
+	for _, r := range rows {
+		sign := int8(1)
+		if b.Kinds != nil && !b.Kinds[r].IsAccumulate() {
+			sign = -1
+		}
+		if !live && sign < 0 {
+			continue // retraction for a group without state: dropped
+		}
+		touched = true
+		if err := g.applyRow(b, int(r), sign); err != nil {
+			return err
+		}
+		if g.rows <= 0 {
+			if live {
+				g.emitRow(r, prev, types.Delete)
+			}
+			if err := g.clearGroup(); err != nil {
+				return err
+			}
+			g.resetAcc()
+			live = false
+			continue
+		}
+		cur := g.nvals
+		if err := g.appendResults(); err != nil {
+			return err
+		}
+		switch {
+		case !live:
+			g.emitRow(r, cur, types.Insert)
+			live = true
+		case !g.sameResult(prev, cur):
+			if !g.opts.SkipUpdateBefore {
+				g.emitRow(r, prev, types.UpdateBefore)
+			}
+			g.emitRow(r, cur, types.UpdateAfter)
+		}
+		prev = cur
+	}
+	if !live || !touched {
+		return nil
 	}
 	g.accBuf = g.encodeAcc(g.accBuf[:0])
 	return g.accState.Update(g.accBuf)

@@ -286,6 +286,25 @@ func TestGroupAggregate(t *testing.T) {
 			},
 		},
 		{
+			name: "per row (no mini-batch): one change per input row, in input order",
+			keys: []int{0}, calls: []AggCall{countStar, sumV}, opts: AggOptions{PerRow: true},
+			in: kvTypes, out: []*types.Type{types.String, bigint, bigint},
+			steps: []aggStep{
+				{rows: []row{ins("a", 1), ins("b", 2), ins("a", 3)}, want: []string{"+I[a, 1, 1]", "+I[b, 1, 2]", "-U[a, 1, 1]", "+U[a, 2, 4]"}},
+				{rows: []row{del("c", 1), ins("b", 0), del("a", 1), del("a", 3), ins("a", 5)}, want: []string{
+					"-U[b, 1, 2]", "+U[b, 2, 2]", "-U[a, 2, 4]", "+U[a, 1, 3]", "-D[a, 1, 3]", "+I[a, 1, 5]"}},
+			},
+		},
+		{
+			name: "per row without -U, unchanged results emit nothing",
+			keys: []int{0}, calls: []AggCall{{Kind: AggMax, Arg: 1, Type: bigint}}, opts: AggOptions{PerRow: true, SkipUpdateBefore: true},
+			in: kvTypes, out: []*types.Type{types.String, bigint},
+			steps: []aggStep{
+				{rows: []row{ins("a", 5), ins("a", 3), ins("a", 7), del("a", 3)}, want: []string{"+I[a, 5]", "+U[a, 7]"}},
+				{rows: []row{del("a", 7), del("a", 5)}, want: []string{"+U[a, 5]", "-D[a, 5]"}},
+			},
+		},
+		{
 			name: "LISTAGG over a changelog: retraction removes the earliest occurrence, order kept",
 			keys: []int{0},
 			calls: []AggCall{

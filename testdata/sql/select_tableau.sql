@@ -13,3 +13,10 @@ CREATE TABLE t (
 SELECT id, id * 10 AS ten, UPPER('abc') AS up, CAST(NULL AS STRING) AS nothing FROM t;
 
 SELECT COUNT(*) AS n FROM t;
+
+-- Without mini-batch (the default) every row updates the count; with it, each input batch is
+-- folded into one change per group
+SET 'table.exec.mini-batch.enabled' = 'true';
+SET 'table.exec.mini-batch.allow-latency' = '2 s';
+SET 'table.exec.mini-batch.size' = '5000';
+SELECT COUNT(*) AS n FROM t;
