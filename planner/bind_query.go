@@ -166,9 +166,6 @@ func (qb *queryBinder) selectStmt(s *ast.SelectStmt) (Node, *scope, error) {
 	if s.Limit != nil {
 		return nil, nil, qb.errAt("LIMIT", "LIMIT is not supported yet")
 	}
-	if len(s.WindowSpecs) > 0 {
-		return nil, nil, qb.errAt("WINDOW", "WINDOW clauses are not supported yet")
-	}
 	var in Node
 	var sc *scope
 	var err error

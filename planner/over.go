@@ -21,6 +21,7 @@ type OverAggregate struct {
 	PartitionBy []int
 	TimeCol     int
 	Frame       operators.OverFrame
+	ProcTime    bool // ordered by a processing-time attribute
 	Calls       []AggCall
 	schema      []Column
 }
@@ -92,14 +93,19 @@ func (qb *queryBinder) overAggregate(s *ast.SelectStmt, in Node, sc *scope) (Nod
 	var tc int
 	var frame operators.OverFrame
 	for i, f := range fields {
-		p, t, fr, err := qb.overWindow(f.Expr.(*ast.WindowFuncExpr).Spec, eb, sc, column)
+		ws, err := namedWindow(f.Expr.(*ast.WindowFuncExpr).Spec, s.WindowSpecs, 0)
+		if err != nil {
+			return nil, nil, validationf(pos, "%s", err.Error())
+		}
+		p, t, fr, err := qb.overWindow(ws, eb, sc, column)
 		if err != nil {
 			return nil, nil, err
 		}
 		if i == 0 {
 			part, tc, frame = p, t, fr
 		} else if !slices.Equal(p, part) || t != tc || fr != frame {
-			return nil, nil, validationf(pos, "All OVER aggregates of a query must use the same window (PARTITION BY, ORDER BY and frame) for now")
+			// Flink's limitation for streaming OVER aggregates.
+			return nil, nil, validationf(pos, "Over Agg: Unsupported use of OVER windows. All aggregates must be computed on the same window (the same PARTITION BY, ORDER BY and frame); compute the others in a separate query and join them")
 		}
 	}
 	var calls []AggCall
@@ -118,7 +124,8 @@ func (qb *queryBinder) overAggregate(s *ast.SelectStmt, in Node, sc *scope) (Nod
 	if len(pre) > len(sc.cols) {
 		input = &Calc{Input: in, Exprs: pre, Names: preNames}
 	}
-	o := &OverAggregate{Input: input, PartitionBy: part, TimeCol: tc, Frame: frame, Calls: calls}
+	o := &OverAggregate{Input: input, PartitionBy: part, TimeCol: tc, Frame: frame, Calls: calls,
+		ProcTime: input.Schema()[tc].Type.TimeAttr == types.ProcTime}
 	o.schema = append(o.schema, input.Schema()...)
 	for _, c := range calls {
 		o.schema = append(o.schema, Column{Name: c.Name, Type: c.Type})
@@ -135,9 +142,6 @@ func (qb *queryBinder) overAggregate(s *ast.SelectStmt, in Node, sc *scope) (Nod
 func (qb *queryBinder) overWindow(ws ast.WindowSpec, eb *exprBinder, sc *scope, column func(ast.ExprNode) (int, error)) ([]int, int, operators.OverFrame, error) {
 	pos := qb.q.Locate("OVER")
 	var frame operators.OverFrame
-	if ws.Name.O != "" || ws.Ref.O != "" {
-		return nil, 0, frame, validationf(pos, "Named windows (WINDOW w AS ...) are not supported yet; write the window after OVER")
-	}
 	var part []int
 	if ws.PartitionBy != nil {
 		for _, it := range ws.PartitionBy.Items {
@@ -155,8 +159,8 @@ func (qb *queryBinder) overWindow(ws ast.WindowSpec, eb *exprBinder, sc *scope, 
 	if err != nil {
 		return nil, 0, frame, err
 	}
-	if tc >= len(sc.cols) || sc.cols[tc].typ.TimeAttr != types.RowTime {
-		return nil, 0, frame, validationf(pos, "OVER windows must be ordered by a rowtime attribute (processing-time OVER windows are not supported yet)")
+	if tc >= len(sc.cols) || sc.cols[tc].typ.TimeAttr == types.NoTimeAttr {
+		return nil, 0, frame, validationf(pos, "OVER windows must be ordered by a time attribute: a rowtime column (with a WATERMARK) or a processing-time column (AS PROCTIME())")
 	}
 	frame = operators.OverFrame{Unbounded: true}
 	if fc := ws.Frame; fc != nil {
@@ -185,4 +189,51 @@ func (qb *queryBinder) overWindow(ws ast.WindowSpec, eb *exprBinder, sc *scope, 
 		}
 	}
 	return part, tc, frame, nil
+}
+
+// namedWindow resolves a window that names one of the query's WINDOW
+// clause definitions (OVER w, or OVER (w ORDER BY ...) refining it) into
+// the full specification.
+func namedWindow(ws ast.WindowSpec, defs []ast.WindowSpec, depth int) (ast.WindowSpec, error) {
+	name := ws.Ref
+	if ws.OnlyAlias {
+		name = ws.Name
+	}
+	if name.L == "" {
+		return ws, nil
+	}
+	if depth > len(defs) {
+		return ws, fmt.Errorf("Window '%s' is defined in terms of itself", name.O)
+	}
+	for _, d := range defs {
+		if d.Name.L != name.L {
+			continue
+		}
+		base := d
+		base.Name = ast.CIStr{}
+		base, err := namedWindow(base, defs, depth+1)
+		if err != nil {
+			return ws, err
+		}
+		if ws.OnlyAlias {
+			return base, nil
+		}
+		if ws.PartitionBy != nil {
+			if base.PartitionBy != nil {
+				return ws, fmt.Errorf("Window '%s' already has a PARTITION BY; a window that refers to it cannot add one", name.O)
+			}
+			base.PartitionBy = ws.PartitionBy
+		}
+		if ws.OrderBy != nil {
+			if base.OrderBy != nil {
+				return ws, fmt.Errorf("Window '%s' already has an ORDER BY; a window that refers to it cannot add one", name.O)
+			}
+			base.OrderBy = ws.OrderBy
+		}
+		if ws.Frame != nil {
+			base.Frame = ws.Frame
+		}
+		return base, nil
+	}
+	return ws, fmt.Errorf("Window '%s' not found: define it with WINDOW %s AS (PARTITION BY ... ORDER BY ...) after FROM/WHERE/GROUP BY", name.O, name.O)
 }

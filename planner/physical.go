@@ -278,7 +278,7 @@ func (b *graphBuilder) build(n Node) (*runtime.Vertex, error) {
 			return nil, err
 		}
 		return b.keyedVertex(in, x.Input, x.PartitionBy, runtime.OperatorSpec{ID: id, Name: "OverAggregate",
-			New: operators.NewOverAggregate(x.PartitionBy, x.TimeCol, x.Frame, calls, columnTypes(x.Input.Schema()))}), nil
+			New: operators.NewOverAggregate(x.PartitionBy, x.TimeCol, x.Frame, x.ProcTime, calls, columnTypes(x.Input.Schema()))}), nil
 	case *SessionWindowAggregate:
 		in, err := b.build(x.Input)
 		if err != nil {

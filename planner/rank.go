@@ -98,8 +98,13 @@ func (qb *queryBinder) rowNumber(s *ast.SelectStmt, in Node, sc *scope) (Node, *
 		return in, sc, nil
 	}
 	pos := qb.q.Locate("ROW_NUMBER")
-	if w.Spec.Name.O != "" || w.Spec.Ref.O != "" || w.Spec.Frame != nil {
-		return nil, nil, validationf(pos, "ROW_NUMBER() OVER takes PARTITION BY and ORDER BY only (no named windows or frames)")
+	spec, err := namedWindow(w.Spec, s.WindowSpecs, 0)
+	if err != nil {
+		return nil, nil, validationf(pos, "%s", err.Error())
+	}
+	w.Spec = spec
+	if w.Spec.Frame != nil {
+		return nil, nil, validationf(pos, "ROW_NUMBER() OVER takes PARTITION BY and ORDER BY only (no frame)")
 	}
 	if w.Spec.OrderBy == nil || len(w.Spec.OrderBy.Items) == 0 {
 		return nil, nil, validationf(pos, "ROW_NUMBER() OVER (...) needs an ORDER BY")

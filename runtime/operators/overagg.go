@@ -43,12 +43,14 @@ type OverAggregate struct {
 	partCols []int
 	timeCol  int
 	frame    OverFrame
+	procTime bool
 	calls    []AggCall
 	inTypes  []*types.Type
 	outTypes []*types.Type
 	accs     []accumulator
 
 	ctx       *runtime.OperatorContext
+	clock     runtime.Clock
 	out       runtime.Output
 	backend   state.KeyedBackend
 	own       bool
@@ -83,10 +85,14 @@ type overRow struct {
 var _ runtime.Operator = (*OverAggregate)(nil)
 
 // NewOverAggregate returns the factory of an OVER aggregation partitioned
-// by partCols, ordered by the rowtime column timeCol (TIMESTAMP(3), µs).
-func NewOverAggregate(partCols []int, timeCol int, frame OverFrame, calls []AggCall, inTypes []*types.Type) func(int, int) (runtime.Operator, error) {
+// by partCols, ordered by the rowtime column timeCol (TIMESTAMP(3), µs), or
+// with procTime by processing time: each batch's rows take the operator
+// clock's time when they arrive (ms, never decreasing) and are emitted at
+// once, in arrival order; rows arriving in the same millisecond are peers
+// of a RANGE frame, as in Flink. Watermarks are then only forwarded.
+func NewOverAggregate(partCols []int, timeCol int, frame OverFrame, procTime bool, calls []AggCall, inTypes []*types.Type) func(int, int) (runtime.Operator, error) {
 	return func(int, int) (runtime.Operator, error) {
-		o := &OverAggregate{partCols: partCols, timeCol: timeCol, frame: frame, calls: calls, inTypes: inTypes,
+		o := &OverAggregate{partCols: partCols, timeCol: timeCol, frame: frame, procTime: procTime, calls: calls, inTypes: inTypes,
 			enc: keyEncoder{cols: partCols}, watermark: runtime.MinWatermark}
 		all := make([]int, len(inTypes))
 		for i := range all {
@@ -130,9 +136,11 @@ func (o *OverAggregate) Open(ctx *runtime.OperatorContext, out runtime.Output) e
 	if o.accState, err = o.backend.RegisterValue(state.Descriptor{Name: "acc"}); err != nil {
 		return err
 	}
-	if ctx.Clock != nil {
-		o.seq = uint64(ctx.Clock.NowMicros()) << 8 // apart from earlier runs' numbers
+	o.clock = ctx.Clock
+	if o.clock == nil {
+		o.clock = runtime.SystemClock{}
 	}
+	o.seq = uint64(o.clock.NowMicros()) << 8 // apart from earlier runs' numbers
 	o.scratch = &types.Batch{}
 	for _, t := range o.inTypes {
 		o.scratch.Cols = append(o.scratch.Cols, types.NewVector(t, 16))
@@ -154,6 +162,13 @@ func (o *OverAggregate) ProcessBatch(_ int, b *types.Batch) error {
 	}
 	o.keys.group(b, &o.enc, len(o.partCols) == 0)
 	tc := b.Cols[o.timeCol]
+	now := int64(0)
+	if o.procTime {
+		now = o.clock.NowMillis()
+		if now <= o.watermark {
+			now = o.watermark + 1 // one arrival time per batch, increasing
+		}
+	}
 	for s := range o.keys.n {
 		rows := o.keys.rowsOf(int32(s))
 		kg := 0
@@ -166,10 +181,14 @@ func (o *OverAggregate) ProcessBatch(_ int, b *types.Batch) error {
 			if !b.Kind(int(r)).IsAccumulate() {
 				return fmt.Errorf("operators: OVER aggregation %s received a retraction; its input must be append-only", o.ctx.OperatorID)
 			}
-			if tc.IsNull(int(r)) {
+			t := now
+			switch {
+			case o.procTime:
+			case tc.IsNull(int(r)):
 				continue
+			default:
+				t = floorDiv(tc.Ints[r], 1000)
 			}
-			t := floorDiv(tc.Ints[r], 1000)
 			if o.watermark != runtime.MinWatermark && t <= o.watermark {
 				if o.ctx.Metrics != nil {
 					o.ctx.Metrics.LateRecords.Add(1)
@@ -184,25 +203,41 @@ func (o *OverAggregate) ProcessBatch(_ int, b *types.Batch) error {
 			o.timers.schedule((t+1)*1000, kg, key)
 		}
 	}
+	if o.procTime {
+		// The batch's rows are due at once: fire them as a watermark at
+		// their arrival time would, without forwarding one.
+		o.watermark = now
+		if err := o.fire(); err != nil {
+			return err
+		}
+	}
 	o.recordStateSize()
 	return nil
 }
 
 // ProcessWatermark emits the rows the watermark has passed, then forwards it.
 func (o *OverAggregate) ProcessWatermark(wm int64) error {
+	if o.procTime {
+		return o.out.EmitWatermark(wm)
+	}
 	if wm > o.watermark {
 		o.watermark = wm
 	}
+	if err := o.fire(); err != nil {
+		return err
+	}
+	o.recordStateSize()
+	return o.out.EmitWatermark(wm)
+}
+
+// fire emits the pending rows at or before o.watermark.
+func (o *OverAggregate) fire() error {
 	if err := o.timers.fireDue(o.watermark, func(kg int, key []byte) error {
 		return o.fireKey(kg, key)
 	}); err != nil {
 		return err
 	}
-	if err := o.flush(); err != nil {
-		return err
-	}
-	o.recordStateSize()
-	return o.out.EmitWatermark(wm)
+	return o.flush()
 }
 
 // fireKey emits the due rows of one partition in time order.

@@ -31,7 +31,7 @@ func TestOverAggregate(t *testing.T) {
 		for _, kind := range allBackends {
 			t.Run(tc.name+"/"+kind.String(), func(t *testing.T) {
 				store := state.NewMemoryStore()
-				f := NewOverAggregate([]int{0}, 2, tc.frame, sum, overIn)
+				f := NewOverAggregate([]int{0}, 2, tc.frame, false, sum, overIn)
 				h := openAgg(t, f, kind, 0, 1, nil)
 				// Out of order within the watermark's delay: emitted sorted.
 				eqRows(t, "buffered", h.feed(t, mkBatch(overIn, overRowOf("a", 2, 2000), overRowOf("a", 1, 1000), overRowOf("a", 4, 2000))))
@@ -56,5 +56,41 @@ func TestOverAggregate(t *testing.T) {
 				eqRows(t, "restored", got, tc.want[3])
 			})
 		}
+	}
+}
+
+// TestOverAggregateProcTime: ordered by processing time, rows are emitted
+// when they arrive, with the operator clock's time; a batch's rows are
+// peers of a RANGE frame; watermarks emit nothing.
+func TestOverAggregateProcTime(t *testing.T) {
+	sum := []AggCall{{Kind: AggSum, Arg: 1, Type: types.BigInt}}
+	tests := []struct {
+		name  string
+		frame OverFrame
+		want  [][]string
+	}{
+		{"rows 1 preceding", OverFrame{Rows: true, Preceding: 1}, [][]string{
+			{"+I[a, 1, 0, 1]", "+I[a, 2, 0, 3]", "+I[b, 5, 0, 5]"}, {"+I[a, 4, 0, 6]"}, {"+I[a, 8, 0, 12]"}}},
+		{"range 1 s", OverFrame{Preceding: 1000}, [][]string{
+			{"+I[a, 1, 0, 3]", "+I[a, 2, 0, 3]", "+I[b, 5, 0, 5]"}, {"+I[a, 4, 0, 7]"}, {"+I[a, 8, 0, 8]"}}},
+		{"unbounded", OverFrame{Unbounded: true}, [][]string{
+			{"+I[a, 1, 0, 3]", "+I[a, 2, 0, 3]", "+I[b, 5, 0, 5]"}, {"+I[a, 4, 0, 7]"}, {"+I[a, 8, 0, 15]"}}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			h := openOp(t, NewOverAggregate([]int{0}, 2, tc.frame, true, sum, overIn), nil)
+			h.clock.ms = 1000
+			got := h.feed(t, mkBatch(overIn, overRowOf("a", 1, 0), overRowOf("b", 5, 0), overRowOf("a", 2, 0)))
+			slices.Sort(got)
+			eqRows(t, "first batch", got, tc.want[0]...)
+			if err := h.op.ProcessWatermark(99999); err != nil {
+				t.Fatal(err)
+			}
+			eqRows(t, "watermark", h.out.take())
+			h.clock.ms = 1500
+			eqRows(t, "second batch", h.feed(t, mkBatch(overIn, overRowOf("a", 4, 0))), tc.want[1]...)
+			h.clock.ms = 3000
+			eqRows(t, "third batch", h.feed(t, mkBatch(overIn, overRowOf("a", 8, 0))), tc.want[2]...)
+		})
 	}
 }

@@ -24,5 +24,22 @@ SELECT id, SUM(price) OVER (PARTITION BY item ORDER BY ts), AVG(price) OVER (PAR
 
 EXPLAIN SELECT id, SUM(price) OVER (PARTITION BY item ORDER BY ts ROWS BETWEEN 5 PRECEDING AND CURRENT ROW) FROM bids;
 
--- named windows are not supported yet (the script stops here)
-SELECT id, MAX(price) OVER w FROM bids WINDOW w AS (PARTITION BY item ORDER BY ts);
+-- a named window (WINDOW w AS ...), used as it is and refined with a frame
+SELECT id, item, MAX(price) OVER w AS top, COUNT(*) OVER w AS n
+FROM bids WHERE id <= 12
+WINDOW w AS (PARTITION BY item ORDER BY ts ROWS BETWEEN 1 PRECEDING AND CURRENT ROW);
+
+SELECT id, SUM(price) OVER (w ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW) AS total
+FROM bids WHERE item = 'pear' WINDOW w AS (PARTITION BY item ORDER BY ts);
+
+-- processing time: each row is aggregated when it arrives, in arrival order (a ROWS frame gives
+-- the same result on every run; a RANGE frame would depend on arrival times)
+CREATE TABLE bids_pt (id INT, item STRING, price INT, ts TIMESTAMP(3), pt AS PROCTIME())
+WITH ('connector' = 'filesystem', 'path' = 'data/bids_csv', 'format' = 'csv');
+CREATE TABLE arrivals (id INT, item STRING, n BIGINT, s INT) WITH ('connector' = 'print', 'print-identifier' = 'proctime');
+INSERT INTO arrivals
+SELECT id, item, COUNT(*) OVER w, SUM(price) OVER w FROM bids_pt
+WINDOW w AS (PARTITION BY item ORDER BY pt ROWS BETWEEN 2 PRECEDING AND CURRENT ROW);
+
+-- every OVER aggregate of a query must use the same window, as in Flink (the script stops here)
+SELECT id, MAX(price) OVER (PARTITION BY item ORDER BY ts), MIN(price) OVER (ORDER BY ts) FROM bids;

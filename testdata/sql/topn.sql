@@ -48,5 +48,10 @@ SELECT item, total, rn FROM (
   FROM (SELECT item, SUM(price) AS total FROM bids GROUP BY item)
 ) WHERE rn <= 2;
 
+-- ROW_NUMBER over a named window
+SELECT item, price FROM (
+  SELECT item, price, ROW_NUMBER() OVER w AS rn FROM bids WINDOW w AS (PARTITION BY item ORDER BY price DESC)
+) WHERE rn = 1;
+
 -- the row number must be filtered (the script stops here)
 SELECT *, ROW_NUMBER() OVER (PARTITION BY item ORDER BY price) AS rn FROM bids;
