@@ -11,4 +11,5 @@ import (
 	_ "github.com/flinkgo/engine/connectors/kafka"
 	_ "github.com/flinkgo/engine/connectors/nexmark"
 	_ "github.com/flinkgo/engine/connectors/print"
+	_ "github.com/flinkgo/engine/connectors/socket"
 )

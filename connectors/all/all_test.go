@@ -10,7 +10,7 @@ import (
 
 func TestRegistered(t *testing.T) {
 	got := connectors.Identifiers()
-	for _, want := range []string{"blackhole", "datagen", "filesystem", "jdbc", "print"} {
+	for _, want := range []string{"blackhole", "datagen", "filesystem", "jdbc", "print", "socket"} {
 		if !slices.Contains(got, want) {
 			t.Errorf("connector %s not registered: %v", want, got)
 		}
