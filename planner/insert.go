@@ -102,7 +102,11 @@ func (p *Planner) PlanInsert(ins *sql.Insert) (*Sink, error) {
 	if err != nil {
 		return nil, err
 	}
-	s := &Sink{Input: input, Table: t, Sink: sink}
+	mode, err := upsertMaterializeFrom(p.Config)
+	if err != nil {
+		return nil, err
+	}
+	s := &Sink{Input: input, Table: t, Sink: sink, Materialize: mode}
 	if err := checkSinkChangelog(s); err != nil {
 		return nil, err
 	}
@@ -138,22 +142,35 @@ func (p *Planner) createSink(t *Table) (connectors.Sink, error) {
 }
 
 // checkSinkChangelog fails when an updating stream reaches a sink that only
-// takes insertions, with Flink's message and a hint.
+// takes insertions, with Flink's message and a hint saying what to do.
 func checkSinkChangelog(s *Sink) error {
 	if s.Collect || s.Input.Changelog() == AppendOnly {
 		return nil
 	}
 	if s.Sink.ChangelogMode() != connectors.InsertOnly {
 		if s.Sink.ChangelogMode() == connectors.Upsert && len(s.Table.PrimaryKey) == 0 {
-			return &TableError{Msg: fmt.Sprintf("Table sink '%s' needs a PRIMARY KEY to consume update changes.", s.Table.Name)}
+			return &TableError{Msg: fmt.Sprintf("Table sink '%s' needs a PRIMARY KEY to consume update changes.\n"+
+				"Hint: declare one on the table, e.g. PRIMARY KEY (...) NOT ENFORCED, naming the columns that identify a row of the result (the GROUP BY columns of an aggregation).", s.Table.Name)}
 		}
 		return nil
 	}
 	producer := updatingProducer(s.Input)
+	connector := s.Table.Options["connector"]
+	var todo string
+	switch {
+	case connector == "jdbc":
+		todo = fmt.Sprintf("Declare a PRIMARY KEY on '%s' (PRIMARY KEY (...) NOT ENFORCED, naming the columns that identify a row of the result, "+
+			"such as the GROUP BY columns): the 'jdbc' sink then writes the changes as upserts by that key.", s.Table.Name)
+	case connector == "kafka":
+		todo = "Use the 'upsert-kafka' connector with a PRIMARY KEY (...) NOT ENFORCED (the columns that identify a row of the result, " +
+			"such as the GROUP BY columns), or a changelog format such as 'debezium-json'."
+	default:
+		todo = "Write the result into a sink that takes updates through a primary key, such as 'jdbc' or 'upsert-kafka' with " +
+			"PRIMARY KEY (...) NOT ENFORCED (the columns that identify a row of the result, such as the GROUP BY columns), or into 'print'/'blackhole'."
+	}
 	return &TableError{Msg: fmt.Sprintf("Table sink '%s' doesn't support consuming update changes which is produced by node %s\n"+
-		"Hint: '%s' (connector '%s') only accepts insert-only (append) streams. Write the result into a sink that takes updates "+
-		"through a primary key, such as 'jdbc' or 'upsert-kafka' with PRIMARY KEY (...) NOT ENFORCED, or into 'print'/'blackhole'.",
-		s.Table.Name, producer.Describe(), s.Table.Name, s.Table.Options["connector"])}
+		"Hint: '%s' (connector '%s') only accepts insert-only (append) streams. %s",
+		s.Table.Name, producer.Describe(), s.Table.Name, connector, todo)}
 }
 
 // updatingProducer finds the node that first turns the stream updating.

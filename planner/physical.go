@@ -296,6 +296,8 @@ func (b *graphBuilder) build(n Node) (*runtime.Vertex, error) {
 			return nil, err
 		}
 		return b.forward(in, runtime.OperatorSpec{ID: id, Name: "LookupJoin", New: lookupOperator(x)}), nil
+	case *SinkMaterializer:
+		return b.buildSinkMaterializer(x, id)
 	case *Union:
 		v := b.newVertex("Union", b.opts.Parallelism)
 		v.Chain = []runtime.OperatorSpec{{ID: id, Name: "Union", New: operators.NewPassThrough()}}

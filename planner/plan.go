@@ -302,6 +302,9 @@ type Sink struct {
 	Table   *Table
 	Sink    connectors.Sink
 	Collect bool
+	// Materialize is table.exec.sink.upsert-materialize when the INSERT
+	// was planned (rule SinkUpsertMaterialize, sinkmaterialize.go).
+	Materialize UpsertMaterialize
 }
 
 func (s *Sink) Schema() []Column     { return s.Input.Schema() }

@@ -19,6 +19,7 @@ var Rules = []Rule{
 	{"FilterPushDown", pushFilterIntoScan},
 	{"ProjectionPushDown", pushProjectionIntoScan},
 	{"CalcRemove", removeIdentityCalc},
+	{"SinkUpsertMaterialize", addSinkMaterializer},
 }
 
 // Optimize applies Rules to a fixpoint.

@@ -1,6 +1,7 @@
 // Package operators holds the streaming operators of the runtime: Calc
 // (filter + projection), the source-side watermark assigner, the changelog
-// group aggregate, UNNEST, the collect sink behind client SELECTs, the VALUES
+// group aggregate, UNNEST, the sink upsert materializer in front of sinks
+// with a primary key, the collect sink behind client SELECTs, the VALUES
 // source and the pass-through head of union vertices.
 //
 // Every operator follows the lifecycle and ownership rules of
