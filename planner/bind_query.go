@@ -25,6 +25,9 @@ type queryBinder struct {
 	p  *Planner
 	q  *sql.Query
 	rw *sql.Rewrites
+	// undo reverts the edits binding makes to the AST (planQuery runs it
+	// at the end), so a view's stored query binds again at its next use.
+	undo []func()
 }
 
 // PlanQuery binds a query into a logical plan (without a sink).
@@ -42,6 +45,11 @@ func (p *Planner) PlanQuery(q *sql.Query) (Node, error) {
 // planQuery binds a query that may be part of a larger one (a view).
 func (p *Planner) planQuery(q *sql.Query) (Node, error) {
 	qb := &queryBinder{p: p, q: q, rw: q.Rewrites}
+	defer func() {
+		for i := len(qb.undo) - 1; i >= 0; i-- {
+			qb.undo[i]()
+		}
+	}()
 	n, _, err := qb.resultSet(q.Node)
 	return n, err
 }

@@ -72,8 +72,12 @@ func (qb *queryBinder) lookupJoin(x *ast.Join, tn *ast.TableName, ts *ast.TableS
 	if err != nil {
 		return nil, nil, err
 	}
-	if ref, ok := at.(*expr.ColumnRef); !ok || lsc.cols[ref.Index].typ.TimeAttr != types.ProcTime {
-		return nil, nil, validationf(pos, "FOR SYSTEM_TIME AS OF needs the processing-time attribute of the left table (e.g. a column defined AS PROCTIME()); event-time temporal joins are not supported yet")
+	ref, isRef := at.(*expr.ColumnRef)
+	if isRef && lsc.cols[ref.Index].typ.TimeAttr == types.RowTime {
+		return qb.temporalJoin(x, tn, ts, left, lsc, ref.Index)
+	}
+	if !isRef || lsc.cols[ref.Index].typ.TimeAttr != types.ProcTime {
+		return nil, nil, validationf(pos, "Temporal table join currently only supports 'FOR SYSTEM_TIME AS OF' left table's time attribute field: its rowtime attribute (a column with a WATERMARK: event-time temporal join against a versioned table) or its processing-time attribute (a column AS PROCTIME(): lookup join)")
 	}
 	parts := []string{}
 	if tn.Schema.O != "" {
@@ -85,6 +89,9 @@ func (qb *queryBinder) lookupJoin(x *ast.Join, tn *ast.TableName, ts *ast.TableS
 		return nil, nil, err
 	}
 	t, ok := qb.p.Catalog.Table(name)
+	if _, view := qb.p.Catalog.View(name); !ok && view {
+		return nil, nil, validationf(pos, "Processing-time temporal join is not supported yet: view %s cannot be looked up. For the version valid at each row's event time, join FOR SYSTEM_TIME AS OF the left table's rowtime attribute.", tn.Name.O)
+	}
 	if !ok {
 		return nil, nil, validationf(qb.q.Locate(tn.Name.O), "Object '%s' not found", tn.Name.O)
 	}
@@ -93,6 +100,9 @@ func (qb *queryBinder) lookupJoin(x *ast.Join, tn *ast.TableName, ts *ast.TableS
 		return nil, nil, err
 	}
 	ls, ok := src.(connectors.LookupSource)
+	if !ok && t.Watermark != nil {
+		return nil, nil, validationf(pos, "Processing-time temporal join is not supported yet: table %s cannot be looked up (connector '%s'). For the version valid at each row's event time, join FOR SYSTEM_TIME AS OF the left table's rowtime attribute.", tn.Name.O, t.Options["connector"])
+	}
 	if !ok {
 		return nil, nil, validationf(pos, "Table %s cannot be looked up: its connector '%s' does not support lookups (use a lookup source such as jdbc)", tn.Name.O, t.Options["connector"])
 	}

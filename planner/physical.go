@@ -290,6 +290,8 @@ func (b *graphBuilder) build(n Node) (*runtime.Vertex, error) {
 		}
 		return b.keyedVertex(in, x.Input, x.Keys, runtime.OperatorSpec{ID: id, Name: "WindowAggregate",
 			New: operators.NewSessionWindowAggregate(x.Keys, x.TimeCol, x.Window.Size, calls, columnTypes(x.Input.Schema()), columnTypes(x.Schema()))}), nil
+	case *TemporalJoin:
+		return b.temporalJoin(x, id)
 	case *LookupJoin:
 		in, err := b.build(x.Input)
 		if err != nil {

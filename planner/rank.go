@@ -150,6 +150,8 @@ func (qb *queryBinder) rowNumber(s *ast.SelectStmt, in Node, sc *scope) (Node, *
 	for _, c := range r.Schema()[len(sc.cols):] {
 		nsc.cols = append(nsc.cols, scopeColumn{name: c.Name, typ: c.Type})
 	}
+	orig := field.Expr
+	qb.undo = append(qb.undo, func() { field.Expr = orig })
 	field.Expr = windowColumnExpr(rowNumberName)
 	return r, nsc, nil
 }

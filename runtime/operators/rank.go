@@ -300,6 +300,15 @@ func (r *Rank) rankKey(b *types.Batch, s int32) error {
 			r.entries = r.entries[:r.limit]
 		}
 		changed = true
+		// Deduplication emits every new last row, as Flink's
+		// RowTimeDeduplicateFunction: a versioned view over it (temporal
+		// joins) must see every version, not only a batch's last.
+		if r.replaceOnTie && r.windowEnd < 0 {
+			if err := r.emitChanges(); err != nil {
+				return err
+			}
+			r.old = append(r.old[:0], r.entries...)
+		}
 	}
 	if !changed {
 		return nil
