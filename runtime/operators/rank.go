@@ -27,8 +27,9 @@ type SortKey struct {
 // keyed by (partition, row number): a rank position that changes occupant
 // emits -U[old, k] +U[new, k], a position that fills for the first time
 // +I[new, k]; a row pushed below the limit disappears with the -U of its
-// last position. Output columns: the input's, then the row number (BIGINT).
-// The input must be append-only.
+// last position. Every input row emits its own changes, as Flink's Top-N
+// functions do per record. Output columns: the input's, then the row
+// number (BIGINT). The input must be append-only (see retracting).
 //
 // # State
 //
@@ -280,6 +281,9 @@ func (r *Rank) rankKey(b *types.Batch, s int32) error {
 		if !b.Kind(int(row)).IsAccumulate() {
 			if r.retract(r.sortBuf, r.rowEnc.encode(b, int(row))) {
 				changed = true
+				if err := r.emitPerRow(); err != nil {
+					return err
+				}
 			}
 			continue
 		}
@@ -300,25 +304,29 @@ func (r *Rank) rankKey(b *types.Batch, s int32) error {
 			r.entries = r.entries[:r.limit]
 		}
 		changed = true
-		// Deduplication emits every new last row, as Flink's
-		// RowTimeDeduplicateFunction: a versioned view over it (temporal
-		// joins) must see every version, not only a batch's last.
-		if r.replaceOnTie && r.windowEnd < 0 {
-			if err := r.emitChanges(); err != nil {
-				return err
-			}
-			r.old = append(r.old[:0], r.entries...)
+		if err := r.emitPerRow(); err != nil {
+			return err
 		}
 	}
 	if !changed {
 		return nil
 	}
-	if r.windowEnd < 0 {
-		if err := r.emitChanges(); err != nil {
-			return err
-		}
-	}
 	return r.store()
+}
+
+// emitPerRow emits what the last row changed in the ranking, as Flink's
+// Top-N and deduplication functions do for every record (a versioned view
+// over a deduplication must see every version, not only a batch's last).
+// A window Top-N emits nothing before its window ends.
+func (r *Rank) emitPerRow() error {
+	if r.windowEnd >= 0 {
+		return nil
+	}
+	if err := r.emitChanges(); err != nil {
+		return err
+	}
+	r.old = append(r.old[:0], r.entries...)
+	return nil
 }
 
 // position returns where a row with sort key k goes in the ranking.
