@@ -184,7 +184,7 @@ func TestREPLOnTerminal(t *testing.T) {
 		t.Fatal("client did not exit after QUIT")
 	}
 	cmd.Wait()
-	if !strings.Contains(out.String(), "| +I |                    2 |") {
+	if !strings.Contains(out.String(), "| +U |                    2 |") { // +I 1, -U 1, +U 2 (no mini-batch)
 		t.Fatalf("query result missing:\n%s", out.String())
 	}
 	if h, err := os.ReadFile(filepath.Join(home, ".flink-sql-history")); err != nil || !strings.Contains(string(h), "SELECT COUNT(*)") {
