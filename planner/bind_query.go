@@ -411,8 +411,17 @@ func (qb *queryBinder) aggregate(s *ast.SelectStmt, in Node, sc *scope, aggs []*
 		keys[i] = i
 	}
 	var agg Node
+	gcalls := collectGroupingCalls(s)
+	if sets == nil && len(gcalls) > 0 {
+		// GROUPING()/GROUPING_ID() under a plain GROUP BY: one grouping
+		// set of every grouping expression (the calls give 0).
+		set := []string{}
+		for _, g := range groupItems {
+			set = append(set, restore(g))
+		}
+		sets = [][]string{set}
+	}
 	if sets != nil {
-		gcalls := collectGroupingCalls(s)
 		if agg, err = groupingSetsUnion(&Calc{Input: in, Exprs: pre, Names: preNames}, nKeys, calls, sets, computed, gcalls); err != nil {
 			return nil, nil, qb.errAt("GROUP", "%s", err.Error())
 		}

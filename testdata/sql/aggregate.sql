@@ -59,3 +59,6 @@ INSERT INTO names_out SELECT customer, LISTAGG(CAST(id AS STRING)), LISTAGG(CAST
 -- order retracts the first count from the list
 CREATE TABLE counts_out (customer STRING, counts STRING) WITH ('connector' = 'print', 'print-identifier' = 'listagg-changelog');
 INSERT INTO counts_out SELECT customer, LISTAGG(CAST(n AS STRING), '|') FROM (SELECT customer, COUNT(*) AS n FROM orders GROUP BY customer) GROUP BY customer;
+
+-- GROUPING() under a plain GROUP BY is 0
+SELECT customer, COUNT(*) AS n, GROUPING(customer) AS g FROM orders GROUP BY customer;
