@@ -102,7 +102,7 @@ func newJoin(left, right Node, jt operators.JoinType, cond expr.Expr, pos sql.Po
 			j.schema = append(j.schema, Column{Name: name, Type: c.Type})
 		}
 	}
-	return j, nil
+	return asWindowJoin(j), nil
 }
 
 // intervalBounds finds in the residual conjuncts bounds on the difference
@@ -354,6 +354,10 @@ func filterInput(n Node, cs []expr.Expr) (Node, error) {
 	case *crossJoin:
 		return newJoin(j.left, j.right, operators.InnerJoin, andAll(cs), j.pos)
 	case *Join:
+		if out, ok, err := j.withFilter(cs); ok || err != nil {
+			return out, err
+		}
+	case *WindowJoin:
 		if out, ok, err := j.withFilter(cs); ok || err != nil {
 			return out, err
 		}
@@ -733,7 +737,7 @@ func (qb *queryBinder) existsJoin(x *ast.ExistsSubqueryExpr, in Node, sc *scope)
 	if x.Not {
 		jt = operators.AntiJoin
 	}
-	return &Join{Left: in, Right: inner, Type: jt, LeftKeys: lk, RightKeys: rk, schema: append([]Column{}, in.Schema()...)}, nil
+	return asWindowJoin(&Join{Left: in, Right: inner, Type: jt, LeftKeys: lk, RightKeys: rk, schema: append([]Column{}, in.Schema()...)}), nil
 }
 
 // semiJoin plans `x IN (SELECT y ...)` as a semi join of in on x = y, and
@@ -752,6 +756,9 @@ func (qb *queryBinder) semiJoin(sq *ast.PatternInExpr, in Node, sc *scope) (Node
 	q, ok := sq.Sel.(*ast.SubqueryExpr)
 	if !ok {
 		return nil, validationf(pos, "Unsupported IN subquery")
+	}
+	if n, ok, err := qb.correlatedIn(sq, ref, in, sc); ok {
+		return n, err
 	}
 	right, _, err := qb.resultSet(q.Query)
 	if err != nil {

@@ -252,6 +252,8 @@ func (b *graphBuilder) build(n Node) (*runtime.Vertex, error) {
 		b.hashInto(left, v, x.Left, x.LeftKeys, runtime.Hash, 0)
 		b.hashInto(right, v, x.Right, x.RightKeys, runtime.Hash, 1)
 		return v, nil
+	case *WindowJoin:
+		return b.buildWindowJoin(x, id)
 	case *Rank:
 		in, err := b.build(x.Input)
 		if err != nil {

@@ -194,7 +194,7 @@ func rankLimit(in Node, c expr.Expr) (Node, bool) {
 	nr := *r
 	nr.Limit = int(n)
 	if n == 1 && len(nr.OrderBy) == 1 && nr.OrderBy[0].Desc &&
-		nr.Input.Schema()[nr.OrderBy[0].Col].Type.TimeAttr != types.NoTimeAttr {
+		(nr.Input.Schema()[nr.OrderBy[0].Col].Type.TimeAttr != types.NoTimeAttr || windowRowtime(nr.Input, nr.OrderBy[0].Col)) {
 		nr.ReplaceOnTie = true
 	}
 	// PARTITION BY window_start, window_end of one window: a window Top-N.

@@ -1,6 +1,8 @@
 // Package operators holds the streaming operators of the runtime: Calc
 // (filter + projection), the source-side watermark assigner, the changelog
-// group aggregate, UNNEST, the sink upsert materializer in front of sinks
+// group aggregate, window aggregates, joins (regular, interval, window,
+// lookup, event-time temporal), Top-N, OVER aggregates, UNNEST, the sink
+// upsert materializer in front of sinks
 // with a primary key, the collect sink behind client SELECTs, the VALUES
 // source and the pass-through head of union vertices.
 //
