@@ -744,7 +744,11 @@ func (qb *queryBinder) namedTable(n sql.ObjectName, hintOptions []sql.Option, al
 		return nil, nil, err
 	}
 	if v, ok := qb.p.Catalog.View(name); ok {
-		node, err := qb.p.planQuery(v.Query)
+		q, err := v.Query.Fresh()
+		if err != nil {
+			return nil, nil, err
+		}
+		node, err := qb.p.planQuery(q)
 		if err != nil {
 			return nil, nil, err
 		}

@@ -43,6 +43,17 @@ func tidbParse(sql string) (stmts []ast.StmtNode, err error) {
 	return slices.Clone(stmts), err
 }
 
+// Fresh parses the query's text again into a new AST. Binding edits the
+// AST it is given (it replaces calls by the columns that compute them), so
+// a query bound more than once — a view, at every use — binds a fresh one.
+func (q *Query) Fresh() (*Query, error) {
+	f, err := parseQuery(q.Text, q.Pos, nil)
+	if err != nil {
+		return nil, err
+	}
+	return f, nil
+}
+
 // parseQuery rewrites and parses the query text that starts at pos.
 // end, when not nil, is the token after the text, reported instead of <EOF>.
 func parseQuery(text string, pos Pos, end *Token) (q *Query, err *Error) {
