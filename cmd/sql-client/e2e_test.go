@@ -8,7 +8,6 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
-	"sort"
 	"strconv"
 	"strings"
 	"testing"
@@ -50,7 +49,7 @@ var (
 // subtasks interleave does not matter.
 func corpusResult(stdout string) (transcript, state string) {
 	var tr []string
-	counts := map[string]int{}
+	var events []rowEvent
 	for _, line := range strings.Split(stdout, "\n") {
 		m := printLine.FindStringSubmatch(line)
 		if m == nil {
@@ -58,31 +57,13 @@ func corpusResult(stdout string) (transcript, state string) {
 			continue
 		}
 		ident := ""
-		if subtaskOnly.MatchString(line) {
-			ident = ""
-		} else if p := printPrefix.FindStringSubmatch(line); p != nil {
+		if p := printPrefix.FindStringSubmatch(line); p != nil && !subtaskOnly.MatchString(line) {
 			ident = p[1]
 		}
 		row := m[1]
-		key := ident + "> " + "[" + row[3:]
-		switch row[:2] {
-		case "+I", "+U":
-			counts[key]++
-		case "-U", "-D":
-			counts[key]--
-		}
+		events = append(events, rowEvent{key: ident + "> [" + row[3:], delta: deltaOf(row[:2])})
 	}
-	var rows []string
-	for k, n := range counts {
-		for i := 0; i < n; i++ {
-			rows = append(rows, k)
-		}
-		if n < 0 {
-			rows = append(rows, "RETRACTED MORE THAN INSERTED: "+k)
-		}
-	}
-	sort.Strings(rows)
-	return strings.Join(tr, "\n"), strings.Join(rows, "\n")
+	return strings.Join(tr, "\n"), changelogState(events)
 }
 
 func runClient(t *testing.T, dir string, args ...string) (string, int) {
