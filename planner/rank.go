@@ -46,6 +46,9 @@ func (r *Rank) Changelog() Changelog {
 	return Updating
 }
 func (r *Rank) Describe() string {
+	if d, ok := r.describeDeduplicate(); ok {
+		return d
+	}
 	in := r.Input.Schema()
 	part := make([]string, len(r.PartitionBy))
 	for i, p := range r.PartitionBy {
@@ -66,15 +69,69 @@ func (r *Rank) Describe() string {
 	}
 	sel[len(sel)-1] = "w0$o0"
 	name := "Rank(strategy=[AppendFastStrategy], rankType=[ROW_NUMBER], "
-	if r.ReplaceOnTie {
-		name = "Deduplicate(keep=[LastRow], "
-	}
 	if r.WindowEnd >= 0 {
 		name = "WindowRank(rankType=[ROW_NUMBER], "
 	}
 	return fmt.Sprintf("%srankRange=[rankStart=1, rankEnd=%d], partitionBy=[%s], orderBy=[%s], select=[%s])",
 		name, r.Limit, strings.Join(part, ", "), strings.Join(order, ", "), strings.Join(sel, ", "))
 }
+
+// describeDeduplicate renders a deduplication as Flink's plans name it: a
+// Top-1 ordered by a single time attribute (rn = 1, rn <= 1, rn < 2; Flink
+// replaces the selected row number by the constant 1) is a
+// Deduplicate(keep=[FirstRow|LastRow], key=[...], order=[ROWTIME|PROCTIME]),
+// or over the window_start and window_end of a window a
+// WindowDeduplicate(window=[...], keep=[...], partitionKeys=[...],
+// orderKey=[...], order=[...]) whose partition keys leave out the window
+// columns. ok is false for any other Top-N.
+func (r *Rank) describeDeduplicate() (string, bool) {
+	if r.Limit != 1 || len(r.OrderBy) != 1 {
+		return "", false
+	}
+	in := r.Input.Schema()
+	ok := r.OrderBy[0]
+	attr := in[ok.Col].Type.TimeAttr
+	if attr == types.NoTimeAttr {
+		// The time column of a window table function below (ORDER BY ts
+		// of TUMBLE(TABLE t, DESCRIPTOR(ts), ...)) is still one for Flink.
+		attr = windowTimeColumn(r.Input, ok.Col)
+	}
+	if attr == types.NoTimeAttr {
+		return "", false
+	}
+	keep := "FirstRow"
+	if ok.Desc {
+		keep = "LastRow"
+	}
+	timeName := func(a types.TimeAttr) string {
+		if a == types.ProcTime {
+			return "PROCTIME"
+		}
+		return "ROWTIME"
+	}
+	if r.WindowEnd >= 0 {
+		wtf, start, end := windowBounds(r.Input, r.PartitionBy)
+		if wtf == nil {
+			return "", false
+		}
+		var part []string
+		for _, p := range r.PartitionBy {
+			if w, _, isWin := windowColumn(r.Input, p); isWin && w == wtf {
+				continue
+			}
+			part = append(part, in[p].Name)
+		}
+		window := wtf.Window.describeAttached(in[r.PartitionBy[start]].Name, in[r.PartitionBy[end]].Name)
+		return "WindowDeduplicate(window=[" + window + "], keep=[" + keep + "], partitionKeys=[" + strings.Join(part, ", ") +
+			"], orderKey=[" + in[ok.Col].Name + "], order=[" + timeName(wtf.Input.Schema()[wtf.TimeCol].Type.TimeAttr) + "])", true
+	}
+	key := make([]string, len(r.PartitionBy))
+	for i, p := range r.PartitionBy {
+		key[i] = in[p].Name
+	}
+	return "Deduplicate(keep=[" + keep + "], key=[" + strings.Join(key, ", ") + "], order=[" + timeName(attr) + "])", true
+}
+
 func (r *Rank) WithInputs(in []Node) Node {
 	n := *r
 	n.Input = in[0]

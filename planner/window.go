@@ -43,6 +43,13 @@ func (w WindowSpec) describe(timeCol string) string {
 	return b.String()
 }
 
+// describeAttached renders a window that earlier operators attached to the
+// rows (Flink's WindowAttachedWindowingStrategy): its bounds are columns,
+// "TUMBLE(win_start=[window_start], win_end=[window_end], size=[10 s])".
+func (w WindowSpec) describeAttached(start, end string) string {
+	return strings.Replace(w.describe(""), "time_col=[]", "win_start=["+start+"], win_end=["+end+"]", 1)
+}
+
 // formatMillis prints a duration in the largest whole unit: "10 s", "5 min".
 func formatMillis(ms int64) string {
 	units := []struct {
@@ -106,13 +113,22 @@ type WindowAggregate struct {
 	Window           WindowSpec
 	TimeColName      string
 	ProcTime         bool // the window is over processing time
+	// Attached: the window comes from a window join or a window Top-N
+	// below, not straight from a window table function (or through window
+	// aggregations); EXPLAIN names its bounds as Flink does.
+	Attached bool
 }
 
 func (a *WindowAggregate) Changelog() Changelog { return AppendOnly }
 func (a *WindowAggregate) Describe() string {
 	d := a.Aggregate.Describe()
 	d = strings.TrimPrefix(d, "GroupAggregate(")
-	return "WindowAggregate(window=[" + a.Window.describe(a.TimeColName) + "], " + d
+	w := a.Window.describe(a.TimeColName)
+	if a.Attached {
+		in := a.Input.Schema()
+		w = a.Window.describeAttached(in[a.Keys[a.StartKey]].Name, in[a.Keys[a.EndKey]].Name)
+	}
+	return "WindowAggregate(window=[" + w + "], " + d
 }
 func (a *WindowAggregate) WithInputs(in []Node) Node {
 	n := *a
@@ -120,31 +136,64 @@ func (a *WindowAggregate) WithInputs(in []Node) Node {
 	return &n
 }
 
-// windowColumn follows column col of n down through projections to a
-// window table function: which is 0 for window_start, 1 for window_end, 2
-// for window_time; ok is false when col is not one of them.
+// windowColumn follows column col of n down to the window table function
+// whose window_start (which 0), window_end (1) or window_time (2) it is, as
+// Flink's window properties do: through projections, window aggregations
+// (their window keys), window Top-Ns and the sides of window joins that are
+// never padded with NULLs (both of an inner join, the left of a left, semi
+// or anti join, the right of a right join, neither of a full join). ok is
+// false when col is none of them. A window join's output has one window:
+// columns of either side report the window table function of its left
+// input, so that L.window_start and R.window_end of an inner window join
+// are bounds of the same window.
 func windowColumn(n Node, col int) (wtf *WindowTableFunction, which int, ok bool) {
+	wtf, which, _, ok = windowColumnVia(n, col)
+	return wtf, which, ok
+}
+
+// windowColumnVia is windowColumn that also reports whether the path
+// passed a window join or a window Top-N: a window attached to the rows
+// by an earlier window operator rather than computed from a time column.
+func windowColumnVia(n Node, col int) (wtf *WindowTableFunction, which int, attached, ok bool) {
 	for {
 		switch x := n.(type) {
 		case *Calc:
 			ref, isRef := x.Exprs[col].(*expr.ColumnRef)
 			if !isRef {
-				return nil, 0, false
+				return nil, 0, false, false
 			}
 			n, col = x.Input, ref.Index
 		case *WindowAggregate:
 			if col >= len(x.Keys) {
-				return nil, 0, false
+				return nil, 0, false, false
 			}
 			n, col = x.Input, x.Keys[col]
+		case *Rank:
+			if x.WindowEnd < 0 || col >= len(x.Input.Schema()) {
+				return nil, 0, false, false
+			}
+			n, attached = x.Input, true
+		case *WindowJoin:
+			side, c, ok := x.preservedSide(col)
+			if !ok {
+				return nil, 0, false, false
+			}
+			w, which, _, ok := windowColumnVia(side, c)
+			if !ok {
+				return nil, 0, false, false
+			}
+			if lw, _, _, lok := windowColumnVia(x.Left, x.Start[0]); lok {
+				w = lw
+			}
+			return w, which, true, true
 		case *WindowTableFunction:
 			base := len(x.Input.Schema())
 			if col < base {
-				return nil, 0, false
+				return nil, 0, false, false
 			}
-			return x, col - base, true
+			return x, col - base, attached, true
 		default:
-			return nil, 0, false
+			return nil, 0, false, false
 		}
 	}
 }
@@ -190,8 +239,9 @@ func asWindowAggregate(agg *Aggregate) Node {
 		return agg
 	}
 	tc := wtf.Input.Schema()[wtf.TimeCol]
+	_, _, attached, _ := windowColumnVia(agg.Input, agg.Keys[start])
 	return &WindowAggregate{Aggregate: *agg, StartKey: start, EndKey: end, Window: wtf.Window,
-		TimeColName: tc.Name, ProcTime: tc.Type.TimeAttr == types.ProcTime}
+		TimeColName: tc.Name, ProcTime: tc.Type.TimeAttr == types.ProcTime, Attached: attached}
 }
 
 // windowTVF binds TABLE(TUMBLE|HOP|CUMULATE(TABLE t, DESCRIPTOR(c), ...)),

@@ -16,14 +16,16 @@ import (
 
 // WindowJoin is Flink's window join: a join of two append-only inputs that
 // both carry the window_start and window_end of the same event-time window
-// table function (directly, or through a window aggregation or window
-// Top-N), with a condition that equates both. Each side's rows are kept per
+// table function (directly, or through a window aggregation, window Top-N
+// or window join), with a condition that equates both. Each side's rows are kept per
 // join key and window until the watermark passes the window's end; then the
 // window's rows are joined once — inner matches, outer rows without a match
 // padded with NULLs, semi/anti left rows with (without) a match — emitted
 // as insertions, and the window's state is freed. Its rows are the left
 // columns then the right columns (left only for semi and anti joins), as
-// for Join.
+// for Join; the window columns of the sides never padded with NULLs stay
+// window columns (windowColumn), so window aggregations, Top-Ns and
+// deduplications may follow.
 type WindowJoin struct {
 	Left, Right Node
 	Type        operators.JoinType
@@ -85,45 +87,23 @@ func (w *WindowJoin) Describe() string {
 
 func (w *WindowJoin) describeWindow(in Node, side int) string {
 	s := in.Schema()
-	d := w.Window.describe("")
-	// "TUMBLE(time_col=[], size=[..])" → "TUMBLE(win_start=[..], win_end=[..], size=[..])"
-	return strings.Replace(d, "time_col=[]", "win_start=["+s[w.Start[side]].Name+"], win_end=["+s[w.End[side]].Name+"]", 1)
+	return w.Window.describeAttached(s[w.Start[side]].Name, s[w.End[side]].Name)
 }
 
-// windowProperty follows column col of n down to the window table function
-// whose window_start (which 0), window_end (1) or window_time (2) it is:
-// through projections, window aggregations, window Top-Ns and the sides of
-// window joins that are never padded with NULLs.
-func windowProperty(n Node, col int) (wtf *WindowTableFunction, which int, ok bool) {
-	for {
-		switch x := n.(type) {
-		case *Calc:
-			ref, isRef := x.Exprs[col].(*expr.ColumnRef)
-			if !isRef {
-				return nil, 0, false
-			}
-			n, col = x.Input, ref.Index
-		case *Rank:
-			if x.WindowEnd < 0 || col >= len(x.Input.Schema()) {
-				return nil, 0, false
-			}
-			n = x.Input
-		case *WindowJoin:
-			nl := len(x.Left.Schema())
-			switch {
-			case col < nl && (x.Type != operators.RightJoin && x.Type != operators.FullJoin):
-				n = x.Left
-			case col >= nl && (x.Type == operators.InnerJoin || x.Type == operators.RightJoin):
-				n, col = x.Right, col-nl
-			default:
-				return nil, 0, false
-			}
-		case *WindowAggregate, *WindowTableFunction:
-			return windowColumn(n, col)
-		default:
-			return nil, 0, false
-		}
+// preservedSide maps column col of the join's output to the input it comes
+// from, when that input is never padded with NULLs: the left of an inner,
+// left, semi or anti join, the right of an inner or right join. Only such
+// columns keep their window properties (Flink's FlinkRelMdWindowProperties
+// for window joins): on a null-generating side window_start may be NULL.
+func (w *WindowJoin) preservedSide(col int) (side Node, c int, ok bool) {
+	nl := len(w.Left.Schema())
+	switch {
+	case col < nl && w.Type != operators.RightJoin && w.Type != operators.FullJoin:
+		return w.Left, col, true
+	case col >= nl && (w.Type == operators.InnerJoin || w.Type == operators.RightJoin):
+		return w.Right, col - nl, true
 	}
+	return nil, 0, false
 }
 
 // asWindowJoin turns j into a WindowJoin when it is one: both inputs
@@ -139,8 +119,8 @@ func asWindowJoin(j *Join) Node {
 	var lk, rk []int
 	for i := range j.LeftKeys {
 		l, r := j.LeftKeys[i], j.RightKeys[i]
-		lw, lwhich, lok := windowProperty(j.Left, l)
-		rw, rwhich, rok := windowProperty(j.Right, r)
+		lw, lwhich, lok := windowColumn(j.Left, l)
+		rw, rwhich, rok := windowColumn(j.Right, r)
 		consistent := lok && rok && lwhich == rwhich && lwhich < 2 &&
 			(wtf[0] == nil || wtf[0] == lw) && (wtf[1] == nil || wtf[1] == rw)
 		switch {
@@ -392,24 +372,47 @@ func (qb *queryBinder) correlatedIn(sq *ast.PatternInExpr, ref *expr.ColumnRef, 
 	return asWindowJoin(j), true, nil
 }
 
-// windowRowtime reports whether column col of n is, through projections,
-// the event-time column of a window table function: the function makes
+// windowRowtime reports whether column col of n is the event-time column
+// of a window table function (windowTimeColumn): the function makes
 // window_time the time attribute, but a window deduplication ordered by the
 // original column (ORDER BY ts DESC, rn = 1) keeps the last row on ties
 // as Flink's WindowDeduplicate does.
 func windowRowtime(n Node, col int) bool {
+	return windowTimeColumn(n, col) == types.RowTime
+}
+
+// windowTimeColumn follows column col of n as windowColumn follows window
+// properties (projections, window Top-Ns, the preserved sides of window
+// joins) to the time column of a window table function, and returns the
+// time attribute that column had before the function (NoTimeAttr when col
+// is no such column).
+func windowTimeColumn(n Node, col int) types.TimeAttr {
 	for {
 		switch x := n.(type) {
 		case *Calc:
 			ref, ok := x.Exprs[col].(*expr.ColumnRef)
 			if !ok {
-				return false
+				return types.NoTimeAttr
 			}
 			n, col = x.Input, ref.Index
+		case *Rank:
+			if x.WindowEnd < 0 || col >= len(x.Input.Schema()) {
+				return types.NoTimeAttr
+			}
+			n = x.Input
+		case *WindowJoin:
+			side, c, ok := x.preservedSide(col)
+			if !ok {
+				return types.NoTimeAttr
+			}
+			n, col = side, c
 		case *WindowTableFunction:
-			return col == x.TimeCol && x.Input.Schema()[col].Type.TimeAttr == types.RowTime
+			if col != x.TimeCol {
+				return types.NoTimeAttr
+			}
+			return x.Input.Schema()[col].Type.TimeAttr
 		default:
-			return false
+			return types.NoTimeAttr
 		}
 	}
 }
