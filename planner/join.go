@@ -371,28 +371,14 @@ func filterInput(n Node, cs []expr.Expr) (Node, error) {
 // pushed stays above. ok is false when nothing could be pushed.
 func (j *Join) withFilter(cs []expr.Expr) (Node, bool, error) {
 	nl := len(j.Left.Schema())
-	var left, right, both, keep []expr.Expr
-	for _, c := range cs {
-		switch side := sideOf(c, nl); {
-		case side == 0 && (j.Type == operators.InnerJoin || j.Type == operators.LeftJoin):
-			left = append(left, c)
-		case side == 1 && (j.Type == operators.InnerJoin || j.Type == operators.RightJoin):
-			right = append(right, shiftRefs(c, -nl))
-		case side == 2 && j.Type == operators.InnerJoin:
-			both = append(both, c)
-		default:
-			keep = append(keep, c)
-		}
-	}
+	left, right, both, keep := splitJoinFilters(cs, nl, j.Type == operators.InnerJoin || j.Type == operators.LeftJoin,
+		j.Type == operators.InnerJoin || j.Type == operators.RightJoin, j.Type == operators.InnerJoin)
 	if len(left)+len(right)+len(both) == 0 {
 		return nil, false, nil
 	}
 	n := *j
 	var err error
-	if n.Left, err = filterInput(j.Left, left); err != nil {
-		return nil, false, err
-	}
-	if n.Right, err = filterInput(j.Right, right); err != nil {
+	if n.Left, n.Right, err = filterInputs(j.Left, j.Right, left, right); err != nil {
 		return nil, false, err
 	}
 	if len(both) > 0 {
@@ -405,12 +391,47 @@ func (j *Join) withFilter(cs []expr.Expr) (Node, bool, error) {
 			n.Interval = intervalBounds(conjuncts(n.Residual), n.Left.Schema(), n.Right.Schema())
 		}
 	}
-	var out Node = &n
-	if len(keep) > 0 {
-		sc := scopeOf("", out.Schema())
-		out = &Calc{Input: out, Exprs: identity(sc), Names: names(sc), Condition: andAll(keep)}
+	return filterAbove(&n, keep), true, nil
+}
+
+// splitJoinFilters sorts the conjuncts of a filter over a join's output
+// (nl left columns) by what they read: the left side's columns (pushed
+// below the join when pushLeft), the right side's (shifted to the right
+// input's columns; when pushRight), both sides' (into the join condition
+// when intoJoin); the rest stays above the join.
+func splitJoinFilters(cs []expr.Expr, nl int, pushLeft, pushRight, intoJoin bool) (left, right, both, keep []expr.Expr) {
+	for _, c := range cs {
+		switch side := sideOf(c, nl); {
+		case side == 0 && pushLeft:
+			left = append(left, c)
+		case side == 1 && pushRight:
+			right = append(right, shiftRefs(c, -nl))
+		case side == 2 && intoJoin:
+			both = append(both, c)
+		default:
+			keep = append(keep, c)
+		}
 	}
-	return out, true, nil
+	return left, right, both, keep
+}
+
+// filterInputs puts each side's pushed-down conjuncts below the join.
+func filterInputs(l, r Node, left, right []expr.Expr) (Node, Node, error) {
+	l, err := filterInput(l, left)
+	if err != nil {
+		return nil, nil, err
+	}
+	r, err = filterInput(r, right)
+	return l, r, err
+}
+
+// filterAbove keeps the conjuncts no side could take as a filter above n.
+func filterAbove(n Node, keep []expr.Expr) Node {
+	if len(keep) == 0 {
+		return n
+	}
+	sc := scopeOf("", n.Schema())
+	return &Calc{Input: n, Exprs: identity(sc), Names: names(sc), Condition: andAll(keep)}
 }
 
 func (j *Join) Schema() []Column { return j.schema }

@@ -165,29 +165,14 @@ func asWindowJoin(j *Join) Node {
 // join's residual; the rest stays above. ok is false when nothing could be
 // pushed.
 func (w *WindowJoin) withFilter(cs []expr.Expr) (Node, bool, error) {
-	nl := len(w.Left.Schema())
-	var left, right, both, keep []expr.Expr
-	for _, c := range cs {
-		switch side := sideOf(c, nl); {
-		case side == 0 && w.Type != operators.RightJoin && w.Type != operators.FullJoin:
-			left = append(left, c)
-		case side == 1 && (w.Type == operators.InnerJoin || w.Type == operators.RightJoin):
-			right = append(right, shiftRefs(c, -nl))
-		case side == 2 && w.Type == operators.InnerJoin:
-			both = append(both, c)
-		default:
-			keep = append(keep, c)
-		}
-	}
+	left, right, both, keep := splitJoinFilters(cs, len(w.Left.Schema()), w.Type != operators.RightJoin && w.Type != operators.FullJoin,
+		w.Type == operators.InnerJoin || w.Type == operators.RightJoin, w.Type == operators.InnerJoin)
 	if len(left)+len(right)+len(both) == 0 {
 		return nil, false, nil
 	}
 	n := *w
 	var err error
-	if n.Left, err = filterInput(w.Left, left); err != nil {
-		return nil, false, err
-	}
-	if n.Right, err = filterInput(w.Right, right); err != nil {
+	if n.Left, n.Right, err = filterInputs(w.Left, w.Right, left, right); err != nil {
 		return nil, false, err
 	}
 	if len(both) > 0 {
@@ -196,12 +181,7 @@ func (w *WindowJoin) withFilter(cs []expr.Expr) (Node, bool, error) {
 		}
 		n.Residual = andAll(both)
 	}
-	var out Node = &n
-	if len(keep) > 0 {
-		sc := scopeOf("", out.Schema())
-		out = &Calc{Input: out, Exprs: identity(sc), Names: names(sc), Condition: andAll(keep)}
-	}
-	return out, true, nil
+	return filterAbove(&n, keep), true, nil
 }
 
 // stateKeys are the columns each side's rows are partitioned and kept by:
