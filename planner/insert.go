@@ -106,7 +106,11 @@ func (p *Planner) PlanInsert(ins *sql.Insert) (*Sink, error) {
 	if err != nil {
 		return nil, err
 	}
-	s := &Sink{Input: input, Table: t, Sink: sink, Materialize: mode}
+	two, err := twoPhaseFrom(p.Config)
+	if err != nil {
+		return nil, err
+	}
+	s := &Sink{Input: input, Table: t, Sink: sink, Materialize: mode, TwoPhaseAgg: two}
 	if err := checkSinkChangelog(s); err != nil {
 		return nil, err
 	}

@@ -5,6 +5,7 @@ import (
 	"encoding/hex"
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/flinkgo/engine/runtime"
 	"github.com/flinkgo/engine/runtime/operators"
@@ -18,10 +19,14 @@ type PhysicalOptions struct {
 	Chaining            bool  // pipeline.operator-chaining.enabled
 	WatermarkIntervalMs int64 // pipeline.auto-watermark-interval
 	IdleTimeoutMs       int64 // table.exec.source.idle-timeout
-	// MiniBatch is table.exec.mini-batch.enabled: group aggregations fold
-	// each input batch into one change per group instead of emitting a
-	// change per row.
-	MiniBatch bool
+	// MiniBatch is table.exec.mini-batch.enabled: group aggregations
+	// buffer MiniBatchSize rows (table.exec.mini-batch.size) or
+	// MiniBatchLatency (table.exec.mini-batch.allow-latency) and fold each
+	// bundle into one change per group instead of emitting a change per
+	// row; local aggregations (twophase.go) emit a partial per key and bundle.
+	MiniBatch        bool
+	MiniBatchSize    int
+	MiniBatchLatency time.Duration
 	// Collect receives the rows of a SELECT (Sink.Collect).
 	Collect chan<- *types.Batch
 }
@@ -76,6 +81,7 @@ func PhysicalOptionsFrom(c *Config) (PhysicalOptions, error) {
 		if size <= 0 {
 			return o, fmt.Errorf("MiniBatch Size must be greater than 0: set 'table.exec.mini-batch.size' (e.g. '5000') when 'table.exec.mini-batch.enabled' is true")
 		}
+		o.MiniBatchSize, o.MiniBatchLatency = size, lat
 	}
 	return o, nil
 }
@@ -217,7 +223,12 @@ func (b *graphBuilder) build(n Node) (*runtime.Vertex, error) {
 		}
 		return b.keyedVertex(in, x.Input, x.Keys, runtime.OperatorSpec{ID: id, Name: "GroupAggregate",
 			New: operators.NewGroupAggregate(x.Keys, calls, columnTypes(x.Input.Schema()), columnTypes(x.Schema()),
-				operators.AggOptions{InsertOnlyInput: x.Input.Changelog() == AppendOnly, StateTTL: x.StateTTL, PerRow: !b.opts.MiniBatch})}), nil
+				operators.AggOptions{InsertOnlyInput: x.Input.Changelog() == AppendOnly, StateTTL: x.StateTTL, PerRow: !b.opts.MiniBatch,
+					MiniBatchSize: b.opts.MiniBatchSize, MiniBatchLatency: b.opts.MiniBatchLatency})}), nil
+	case *LocalAggregate:
+		return b.buildLocalAggregate(x, id)
+	case *GlobalAggregate:
+		return b.buildGlobalAggregate(x, id)
 	case *WindowTableFunction:
 		in, err := b.build(x.Input)
 		if err != nil {

@@ -305,6 +305,10 @@ type Sink struct {
 	// Materialize is table.exec.sink.upsert-materialize when the INSERT
 	// was planned (rule SinkUpsertMaterialize, sinkmaterialize.go).
 	Materialize UpsertMaterialize
+	// TwoPhaseAgg splits the qualifying group aggregations below the sink
+	// into local and global phases (table.optimizer.agg-phase-strategy
+	// with mini-batch; rule TwoPhaseAggregate, twophase.go).
+	TwoPhaseAgg bool
 }
 
 func (s *Sink) Schema() []Column     { return s.Input.Schema() }

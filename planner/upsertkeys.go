@@ -18,7 +18,8 @@ import (
 //   - Calc: the input's keys whose columns it keeps (plain column
 //     references, or injective widening casts of them), renamed and
 //     reordered; filters keep keys; a key losing a column is lost.
-//   - GroupAggregate: its group keys; window aggregates add the window.
+//   - GroupAggregate (and the global phase of a two-phase one): its group
+//     keys; window aggregates add the window.
 //   - Top-N / deduplication: the partition keys with the row number, or
 //     alone when the limit is 1; the input's keys that survive the
 //     exchange stay (a row has one rank at a time).
@@ -47,6 +48,8 @@ func upsertKeys(n Node) [][]int {
 		return upsertKeys(x.Input)
 	case *Aggregate:
 		return normKeys([][]int{seq(0, len(x.Keys))})
+	case *GlobalAggregate:
+		return normKeys([][]int{seq(0, x.NumKeys)})
 	case *WindowAggregate:
 		return normKeys([][]int{seq(0, len(x.Keys))})
 	case *SessionWindowAggregate:

@@ -19,8 +19,13 @@
 //
 // SnapshotState is called when a barrier has been received on every input
 // (aligned) and before the barrier is forwarded; the operator writes its
-// state synchronously and must not emit rows from it. Operators emit rows
-// and watermarks only through the Output handed to them in Open.
+// state synchronously. The operators of a chain are snapshotted head to
+// tail, so rows an operator emits from SnapshotState (a mini-batch
+// aggregation flushing its bundle) reach the operators after it before
+// their snapshots and travel downstream ahead of the barrier: they belong
+// to the checkpoint (after Finish a task still snapshots its final state;
+// nothing may be emitted then, as the outputs have ended). Operators emit
+// rows and watermarks only through the Output handed to them in Open.
 //
 // # Ownership
 //
@@ -188,6 +193,19 @@ type SplitAware interface {
 // noticing idle splits — happens without new rows.
 type IdleAware interface {
 	OnSourceIdle() error
+}
+
+// ProcessingTimeAware is an optional ability of an operator that holds
+// rows back until a processing-time deadline (a mini-batch bundle and its
+// table.exec.mini-batch.allow-latency): in a task without a source (behind
+// a source IdleAware serves) the task calls OnProcessingTime about every
+// ProcessingTimeTick, also while it waits for input — from the task
+// goroutine, between the other calls, never after Finish — so the rows
+// leave once the deadline passed even when no further input arrives. A
+// tick of 0 (read once, after Open) asks for no calls.
+type ProcessingTimeAware interface {
+	ProcessingTimeTick() time.Duration
+	OnProcessingTime() error
 }
 
 // Clock is injected so tests can control time.

@@ -381,6 +381,25 @@ func (t *task) runSource(ctx context.Context) error {
 }
 
 func (t *task) runInputs(ctx context.Context) error {
+	// Operators waiting for a processing-time deadline get a ticker.
+	var timed []ProcessingTimeAware
+	var period time.Duration
+	for _, op := range t.chain {
+		if p, ok := op.(ProcessingTimeAware); ok {
+			if d := p.ProcessingTimeTick(); d > 0 {
+				timed = append(timed, p)
+				if period == 0 || d < period {
+					period = d
+				}
+			}
+		}
+	}
+	var tick <-chan time.Time
+	if period > 0 {
+		tk := time.NewTicker(period)
+		defer tk.Stop()
+		tick = tk.C
+	}
 	for {
 		select {
 		case <-ctx.Done():
@@ -388,6 +407,12 @@ func (t *task) runInputs(ctx context.Context) error {
 		case c := <-t.control:
 			if err := t.handleControl(c); err != nil {
 				return err
+			}
+		case <-tick:
+			for _, p := range timed {
+				if err := p.OnProcessingTime(); err != nil {
+					return err
+				}
 			}
 		case env := <-t.in.c:
 			done, err := t.handle(env.ch, env.msg)

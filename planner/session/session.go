@@ -348,7 +348,11 @@ func (s *Session) query(p *planner.Planner, x *sql.Select) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
-	sink := planner.Optimize(&planner.Sink{Input: n, Collect: true}).(*planner.Sink)
+	cs, err := p.CollectSink(n)
+	if err != nil {
+		return nil, err
+	}
+	sink := planner.Optimize(cs).(*planner.Sink)
 	opts, err := planner.PhysicalOptionsFrom(s.cfg)
 	if err != nil {
 		return nil, &planner.ValidationError{Msg: err.Error()}
@@ -378,7 +382,11 @@ func (s *Session) explain(p *planner.Planner, x *sql.Explain) (*Result, error) {
 		if err != nil {
 			return nil, err
 		}
-		roots = []*planner.Sink{{Input: n, Collect: true}}
+		cs, err := p.CollectSink(n)
+		if err != nil {
+			return nil, err
+		}
+		roots = []*planner.Sink{cs}
 	case *sql.Insert:
 		sk, err := p.PlanInsert(t)
 		if err != nil {

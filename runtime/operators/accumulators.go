@@ -29,10 +29,15 @@ const (
 	AggStddevPop                 // STDDEV_POP(x)
 	AggStddevSamp                // STDDEV_SAMP(x), STDDEV(x)
 	AggListAgg                   // LISTAGG(x, sep), insert-only input
+	// AggAvgMerge is the global phase of AVG in two-phase aggregation: Arg
+	// is a partial sum (NULL: no value), CountArg its BIGINT count, both
+	// written by a LocalGroupAggregate; the result is AVG's over all the
+	// values the partials cover, in the call's result type.
+	AggAvgMerge
 )
 
 var aggNames = [...]string{"COUNT", "COUNT(*)", "SUM", "$SUM0", "MIN", "MAX", "AVG", "FIRST_VALUE", "LAST_VALUE",
-	"VAR_POP", "VAR_SAMP", "STDDEV_POP", "STDDEV_SAMP", "LISTAGG"}
+	"VAR_POP", "VAR_SAMP", "STDDEV_POP", "STDDEV_SAMP", "LISTAGG", "AVG_MERGE"}
 
 func (k AggKind) String() string {
 	if int(k) < len(aggNames) {
@@ -52,6 +57,8 @@ type AggCall struct {
 	Type *types.Type
 	// Separator of LISTAGG.
 	Separator string
+	// CountArg is the BIGINT count column of AggAvgMerge.
+	CountArg int
 }
 
 var errRetractInsertOnly = errors.New("operators: retraction received by an aggregate declared insert-only (AggOptions.InsertOnlyInput)")
@@ -100,6 +107,13 @@ func newAccumulator(c AggCall, argType *types.Type, vals *valueCounts, order *or
 		return &countAcc{}, nil
 	case AggSum, AggSum0, AggAvg:
 		return newNumAcc(c, argType)
+	case AggAvgMerge:
+		c.Kind = AggAvg
+		n, err := newNumAcc(c, argType)
+		if err != nil {
+			return nil, err
+		}
+		return &avgMergeAcc{numAcc: n}, nil
 	case AggMin, AggMax:
 		return &minMaxAcc{max: c.Kind == AggMax, vals: vals, width: orderedWidth(argType)}, nil
 	case AggFirstValue, AggLastValue:
@@ -351,6 +365,26 @@ func (a *numAcc) decode(r *stateReader) {
 	case domDec:
 		r.decimal(&a.dsum)
 	}
+}
+
+// avgMergeAcc merges AVG partials (sum, count) into the accumulator AVG
+// keeps for the same values, so the result is the one-phase AVG's: the sum
+// in the same domain, the count of the values. counts is the count column
+// of the batch being folded (set by the GroupAggregate).
+type avgMergeAcc struct {
+	*numAcc
+	counts *types.Vector
+}
+
+func (a *avgMergeAcc) add(arg *types.Vector, i int, s int8) error {
+	if s == 0 || nullAt(arg.Nulls, i) {
+		return nil // a NULL partial sum covers no value
+	}
+	if err := a.numAcc.add(arg, i, s); err != nil {
+		return err
+	}
+	a.cnt += int64(s) * (a.counts.Ints[i] - 1) // add counted one value
+	return nil
 }
 
 // States of a cached extreme (MIN/MAX) or first/last value.

@@ -30,16 +30,28 @@ type AggOptions struct {
 	// PerRow emits the change of every input row, as Flink's GroupAggFunction
 	// does without mini-batch (table.exec.mini-batch.enabled = false, the
 	// default): "hadoop hadoop" gives +I[hadoop, 1], -U[hadoop, 1],
-	// +U[hadoop, 2]. Otherwise each input batch is one mini-batch, folded
-	// into at most one change per group (MiniBatchGroupAggFunction).
+	// +U[hadoop, 2]. Otherwise each mini-batch is folded into at most one
+	// change per group (MiniBatchGroupAggFunction).
 	PerRow bool
+	// MiniBatchSize (table.exec.mini-batch.size), when PerRow is false and
+	// it is positive, buffers the input rows across batches: a bundle is
+	// folded when it holds MiniBatchSize rows, when MiniBatchLatency
+	// (table.exec.mini-batch.allow-latency) has passed since its first row
+	// (checked on every batch, and while no input arrives:
+	// runtime.IdleAware, runtime.ProcessingTimeAware), before a watermark
+	// is forwarded, in SnapshotState and in Finish (minibatch.go). With 0
+	// every input batch is one mini-batch.
+	MiniBatchSize    int
+	MiniBatchLatency time.Duration
 }
 
 // GroupAggregate is Flink's GroupAggregate over a changelog. With
 // AggOptions.PerRow every input row emits its change (foldPerRow);
-// otherwise there is one mini-batch per input batch: every row of a batch is folded into its group
-// first (+I/+U accumulate, -U/-D retract), then each group the batch touched
-// emits at most one change:
+// otherwise the rows are folded a mini-batch at a time — a bundle of
+// AggOptions.MiniBatchSize rows buffered across input batches (minibatch.go),
+// or each input batch without it: every row of the mini-batch is folded into
+// its group first (+I/+U accumulate, -U/-D retract), then each group the
+// mini-batch touched emits at most one change:
 //
 //	new group, count > 0            +I(new)
 //	existing group, result changed  -U(old) +U(new)  (-U unless SkipUpdateBefore)
@@ -123,9 +135,15 @@ type GroupAggregate struct {
 	kinds   []types.RowKind
 	reorder bool
 	order   []uint64
+
+	mb *miniBatch // the bundle (AggOptions.MiniBatchSize)
 }
 
-var _ runtime.Operator = (*GroupAggregate)(nil)
+var (
+	_ runtime.Operator            = (*GroupAggregate)(nil)
+	_ runtime.IdleAware           = (*GroupAggregate)(nil)
+	_ runtime.ProcessingTimeAware = (*GroupAggregate)(nil)
+)
 
 // NewGroupAggregate returns the factory of a GroupAggregate grouping by
 // keyCols (empty: global aggregation) and computing calls. inputTypes are
@@ -155,6 +173,11 @@ func newGroupAggregate(keyCols []int, calls []AggCall, inTypes, outTypes []*type
 		args:     make([]*types.Vector, len(calls)),
 	}
 	g.keys.seed = maphash.MakeSeed()
+	if opts.PerRow {
+		g.mb = &miniBatch{}
+	} else {
+		g.mb = newMiniBatch(opts.MiniBatchSize, opts.MiniBatchLatency, inTypes)
+	}
 	for c, call := range calls {
 		if call.Type == nil {
 			call.Type = outTypes[len(keyCols)+c]
@@ -163,6 +186,9 @@ func newGroupAggregate(keyCols []int, calls []AggCall, inTypes, outTypes []*type
 			return nil, fmt.Errorf("operators: %s result type %s does not match output column type %s", call.Kind, call.Type, outTypes[len(keyCols)+c])
 		}
 		var argType *types.Type
+		if call.Kind == AggAvgMerge && (call.CountArg < 0 || call.CountArg >= len(inTypes) || inTypes[call.CountArg].Kind.Physical() != types.PhysInt64) {
+			return nil, fmt.Errorf("operators: %s count column %d out of range or not BIGINT", call.Kind, call.CountArg)
+		}
 		if call.Kind != AggCountStar {
 			if call.Arg < 0 || call.Arg >= len(inTypes) {
 				return nil, fmt.Errorf("operators: %s argument column %d out of range", call.Kind, call.Arg)
@@ -238,6 +264,7 @@ func (g *GroupAggregate) orderStoreOf(arg, distinct int) *orderStore {
 // private heap backend for the subtask's key groups and closes it in Close.
 func (g *GroupAggregate) Open(ctx *runtime.OperatorContext, out runtime.Output) error {
 	g.ctx, g.out = ctx, out
+	g.mb.open(ctx)
 	for _, st := range ctx.RestoredStates {
 		if len(st) > 0 {
 			return fmt.Errorf("operators: group aggregate %s: the checkpoint holds operator state of an older version of the group aggregate, which keeps its state in the keyed state backend now; start the job without that checkpoint", ctx.OperatorID)
@@ -306,18 +333,63 @@ func (g *GroupAggregate) register() error {
 var errAggClosed = errors.New("operators: group aggregate used before Open or after Close")
 
 // ProcessBatch folds the batch into the groups, key by key, and emits their
-// changes.
+// changes; with a mini-batch bundle (AggOptions.MiniBatchSize) it copies
+// the rows into the bundle and folds the bundle when it is due.
 func (g *GroupAggregate) ProcessBatch(_ int, b *types.Batch) error {
-	if b.Len == 0 {
+	if g.backend == nil {
+		return errAggClosed
+	}
+	if !g.mb.buffering() {
+		return g.foldBatch(b)
+	}
+	if g.mb.add(b) {
+		return g.flush()
+	}
+	return nil
+}
+
+// flush folds the buffered bundle, if any, and empties it.
+func (g *GroupAggregate) flush() error {
+	if g.mb.empty() {
 		return nil
 	}
 	if g.backend == nil {
 		return errAggClosed
 	}
+	err := g.foldBatch(g.mb.buf)
+	g.mb.reset()
+	return err
+}
+
+// OnSourceIdle folds a bundle whose latency passed while no rows arrive
+// (behind a source).
+func (g *GroupAggregate) OnSourceIdle() error {
+	if g.mb.due() {
+		return g.flush()
+	}
+	return nil
+}
+
+// ProcessingTimeTick asks the task to call OnProcessingTime while it waits
+// for input, when rows may wait in a bundle for the latency.
+func (g *GroupAggregate) ProcessingTimeTick() time.Duration { return g.mb.tick() }
+
+// OnProcessingTime folds a bundle whose latency passed while no rows arrive.
+func (g *GroupAggregate) OnProcessingTime() error { return g.OnSourceIdle() }
+
+// foldBatch folds the rows of b (one mini-batch, or one input batch) into
+// the groups and emits the changes.
+func (g *GroupAggregate) foldBatch(b *types.Batch) error {
+	if b.Len == 0 {
+		return nil
+	}
 	g.keys.group(b, &g.enc, len(g.keyCols) == 0)
 	for c, call := range g.calls {
 		if call.Arg >= 0 {
 			g.args[c] = b.Cols[call.Arg]
+		}
+		if m, ok := g.accs[c].(*avgMergeAcc); ok {
+			m.counts = b.Cols[call.CountArg]
 		}
 	}
 	for _, v := range g.vals {
@@ -338,6 +410,11 @@ func (g *GroupAggregate) ProcessBatch(_ int, b *types.Batch) error {
 		}
 	}
 	clear(g.args)
+	for _, a := range g.accs {
+		if m, ok := a.(*avgMergeAcc); ok {
+			m.counts = nil
+		}
+	}
 	g.recordStateSize()
 	if err != nil || len(g.kinds) == 0 {
 		return err
@@ -345,7 +422,13 @@ func (g *GroupAggregate) ProcessBatch(_ int, b *types.Batch) error {
 	if g.reorder {
 		g.sortChanges()
 	}
-	return g.out.Emit(g.buildOutput(b))
+	// A large bundle leaves in batches of at most DefaultBatchSize rows.
+	for lo := 0; lo < len(g.kinds); lo += types.DefaultBatchSize {
+		if err := g.out.Emit(g.buildOutput(b, lo, min(lo+types.DefaultBatchSize, len(g.kinds)))); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // fold applies the rows of batch key s to its group and records the change.
@@ -641,23 +724,24 @@ func (g *GroupAggregate) sameResult(a, b int32) bool {
 	return true
 }
 
-func (g *GroupAggregate) buildOutput(b *types.Batch) *types.Batch {
-	m := len(g.kinds)
+// buildOutput builds the batch of changes [lo, hi).
+func (g *GroupAggregate) buildOutput(b *types.Batch, lo, hi int) *types.Batch {
+	m := hi - lo
 	ob := &types.Batch{Cols: make([]*types.Vector, len(g.outTypes)), Len: m}
 	nk := len(g.keyCols)
 	for k, c := range g.keyCols {
 		v := types.NewVector(g.outTypes[k], m)
-		gather(v, b.Cols[c], g.keyRows)
+		gather(v, b.Cols[c], g.keyRows[lo:hi])
 		ob.Cols[k] = v
 	}
 	for c := range g.accs {
 		v := types.NewVector(g.outTypes[nk+c], m)
-		gather(v, g.vals[c], g.valPos)
+		gather(v, g.vals[c], g.valPos[lo:hi])
 		ob.Cols[nk+c] = v
 	}
-	for _, k := range g.kinds {
+	for _, k := range g.kinds[lo:hi] {
 		if k != types.Insert {
-			ob.Kinds = append([]types.RowKind(nil), g.kinds...)
+			ob.Kinds = append([]types.RowKind(nil), g.kinds[lo:hi]...)
 			break
 		}
 	}
@@ -670,18 +754,25 @@ func (g *GroupAggregate) recordStateSize() {
 	}
 }
 
-// ProcessWatermark forwards the watermark (group aggregates hold no timers).
-func (g *GroupAggregate) ProcessWatermark(wm int64) error { return g.out.EmitWatermark(wm) }
+// ProcessWatermark folds the buffered bundle, then forwards the watermark
+// (group aggregates hold no timers).
+func (g *GroupAggregate) ProcessWatermark(wm int64) error {
+	if err := g.flush(); err != nil {
+		return err
+	}
+	return g.out.EmitWatermark(wm)
+}
 
-// SnapshotState returns nil: the groups are in the keyed state backend,
-// which the runtime snapshots.
-func (g *GroupAggregate) SnapshotState(int64) ([]byte, error) { return nil, nil }
+// SnapshotState folds and emits the buffered bundle (the runtime snapshots
+// the keyed state backend after it and sends the barrier after the
+// changes) and returns nil: the groups are in the keyed state backend.
+func (g *GroupAggregate) SnapshotState(int64) ([]byte, error) { return nil, g.flush() }
 
 // NotifyCheckpointComplete does nothing (the runtime notifies the backend).
 func (g *GroupAggregate) NotifyCheckpointComplete(int64) error { return nil }
 
-// Finish does nothing: every batch was flushed when processed.
-func (g *GroupAggregate) Finish() error { return nil }
+// Finish folds what is still buffered.
+func (g *GroupAggregate) Finish() error { return g.flush() }
 
 // Close closes the backend when Open created it; the runtime closes its own.
 func (g *GroupAggregate) Close() error {

@@ -14,8 +14,8 @@ SELECT id, id * 10 AS ten, UPPER('abc') AS up, CAST(NULL AS STRING) AS nothing F
 
 SELECT COUNT(*) AS n FROM t;
 
--- Without mini-batch (the default) every row updates the count; with it, each input batch is
--- folded into one change per group
+-- Without mini-batch (the default) every row updates the count; with it, the rows wait in a
+-- bundle (up to 5000 rows or 2 s, here until the input ends) and each group changes once per bundle
 SET 'table.exec.mini-batch.enabled' = 'true';
 SET 'table.exec.mini-batch.allow-latency' = '2 s';
 SET 'table.exec.mini-batch.size' = '5000';
