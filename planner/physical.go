@@ -270,12 +270,12 @@ func (b *graphBuilder) build(n Node) (*runtime.Vertex, error) {
 		if err != nil {
 			return nil, err
 		}
-		newRank := operators.NewRank(x.PartitionBy, x.OrderBy, x.Limit, x.ReplaceOnTie, columnTypes(x.Input.Schema()), x.WindowEnd)
+		newRank := operators.NewRank(x.PartitionBy, x.OrderBy, x.Limit, x.ReplaceOnTie, columnTypes(x.Input.Schema()), x.WindowEnd, !x.NoRowNumber)
 		if x.Input.Changelog() != AppendOnly {
 			if x.WindowEnd >= 0 || x.ReplaceOnTie {
 				return nil, validationf(x.pos, "Window Top-N and deduplication over an updating input are not supported")
 			}
-			newRank = operators.NewRetractableRank(x.PartitionBy, x.OrderBy, x.Limit, columnTypes(x.Input.Schema()))
+			newRank = operators.NewRetractableRank(x.PartitionBy, x.OrderBy, x.Limit, columnTypes(x.Input.Schema()), !x.NoRowNumber)
 		}
 		return b.keyedVertex(in, x.Input, x.PartitionBy, runtime.OperatorSpec{ID: id, Name: shortName(x), New: newRank}), nil
 	case *OverAggregate:

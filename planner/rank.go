@@ -24,8 +24,13 @@ type Rank struct {
 	// WindowEnd >= 0: a window Top-N, PartitionBy[WindowEnd] is window_end;
 	// each window's ranking is emitted once when the watermark passes it.
 	WindowEnd int
-	pos       sql.Pos
-	schema    []Column
+	// NoRowNumber: nothing reads the row number (rule pruneRankNumber), so
+	// the ranking's changes are emitted as Flink's Top-N without row
+	// number does: -D for a row that leaves the Top-N, +I for one that
+	// enters, instead of an update of every position that changed.
+	NoRowNumber bool
+	pos         sql.Pos
+	schema      []Column
 }
 
 // rowNumberName is the hidden scope name of the row number column.
@@ -68,6 +73,9 @@ func (r *Rank) Describe() string {
 		sel[i] = c.Name
 	}
 	sel[len(sel)-1] = "w0$o0"
+	if r.NoRowNumber {
+		sel = sel[:len(sel)-1]
+	}
 	name := "Rank(strategy=[AppendFastStrategy], rankType=[ROW_NUMBER], "
 	if r.WindowEnd >= 0 {
 		name = "WindowRank(rankType=[ROW_NUMBER], "
@@ -304,4 +312,41 @@ func checkRanks(n Node) error {
 		}
 	}
 	return nil
+}
+
+// pruneRankNumber marks a Top-N whose row number the Calc above it does not
+// read (SELECT item, price FROM (... ROW_NUMBER() ...) WHERE rn <= 3): it
+// then emits -D/+I for rows leaving and entering the Top-N, as Flink does
+// when the row number is not selected. Deduplications and window Top-N keep
+// their own output.
+func pruneRankNumber(n Node) Node {
+	c, ok := n.(*Calc)
+	if !ok {
+		return n
+	}
+	r, ok := c.Input.(*Rank)
+	if !ok || r.NoRowNumber || r.WindowEnd >= 0 || r.ReplaceOnTie || r.Limit == 0 {
+		return n
+	}
+	rn := len(r.schema) - 1
+	used := false
+	mark := func(ref *expr.ColumnRef) {
+		if ref.Index == rn {
+			used = true
+		}
+	}
+	for _, e := range c.Exprs {
+		visitRefs(e, mark)
+	}
+	if c.Condition != nil {
+		visitRefs(c.Condition, mark)
+	}
+	if used {
+		return n
+	}
+	nr := *r
+	nr.NoRowNumber = true
+	nc := *c
+	nc.Input = &nr
+	return &nc
 }

@@ -19,6 +19,7 @@ var Rules = []Rule{
 	{"FilterPushDown", pushFilterIntoScan},
 	{"ProjectionPushDown", pushProjectionIntoScan},
 	{"CalcRemove", removeIdentityCalc},
+	{"RankNumberPruning", pruneRankNumber},
 	{"TwoPhaseAggregate", twoPhaseAggregate},
 	{"SinkUpsertMaterialize", addSinkMaterializer},
 }

@@ -67,7 +67,9 @@ func upsertKeys(n Node) [][]int {
 	case *Rank:
 		out := distributedKeys(upsertKeys(x.Input), x.PartitionBy)
 		rn := len(x.Schema()) - 1
-		out = append(out, append(slices.Clone(x.PartitionBy), rn))
+		if !x.NoRowNumber { // without it the row number column is 0
+			out = append(out, append(slices.Clone(x.PartitionBy), rn))
+		}
 		if x.Limit == 1 {
 			out = append(out, slices.Clone(x.PartitionBy))
 		}

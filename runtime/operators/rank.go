@@ -67,6 +67,10 @@ type Rank struct {
 	outVecs []*types.Vector
 	kinds   []types.RowKind
 
+	// noRowNumber: emit -D/+I per row leaving/entering the Top-N (NewRank).
+	noRowNumber bool
+	members     map[*byte]bool // scratch of emitMembership
+
 	// retracting: the input is a changelog: every row of a partition is
 	// kept (a retraction of a ranked row promotes the next one), and a
 	// retraction removes one occurrence of its row.
@@ -86,8 +90,8 @@ var _ runtime.Operator = (*Rank)(nil)
 // NewRetractableRank returns the factory of a Top-N over a changelog
 // (RetractableTopNFunction): it keeps every row of a partition so that a
 // retracted ranked row is replaced by the next one.
-func NewRetractableRank(partCols []int, sortKeys []SortKey, limit int, inTypes []*types.Type) func(int, int) (runtime.Operator, error) {
-	f := NewRank(partCols, sortKeys, limit, false, inTypes, -1)
+func NewRetractableRank(partCols []int, sortKeys []SortKey, limit int, inTypes []*types.Type, rowNumber bool) func(int, int) (runtime.Operator, error) {
+	f := NewRank(partCols, sortKeys, limit, false, inTypes, -1, rowNumber)
 	return func(sub, par int) (runtime.Operator, error) {
 		op, err := f(sub, par)
 		if err != nil {
@@ -105,7 +109,12 @@ func NewRetractableRank(partCols []int, sortKeys []SortKey, limit int, inTypes [
 // ranking is emitted once, as +I rows, when the watermark passes its end,
 // and freed; rows of a window that already fired are late (dropped and
 // counted). Pending windows are rebuilt from the state on restore.
-func NewRank(partCols []int, sortKeys []SortKey, limit int, replaceOnTie bool, inTypes []*types.Type, windowEnd int) func(int, int) (runtime.Operator, error) {
+//
+// Without rowNumber nothing downstream reads the row number (its column is
+// then 0): a change of the ranking is emitted as Flink's Top-N without row
+// number emits it, -D for each row that left the first limit rows, then
+// +I for each row that entered them, instead of an update per position.
+func NewRank(partCols []int, sortKeys []SortKey, limit int, replaceOnTie bool, inTypes []*types.Type, windowEnd int, rowNumber bool) func(int, int) (runtime.Operator, error) {
 	return func(int, int) (runtime.Operator, error) {
 		if limit < 1 {
 			return nil, fmt.Errorf("operators: Top-N limit %d must be positive", limit)
@@ -114,7 +123,7 @@ func NewRank(partCols []int, sortKeys []SortKey, limit int, replaceOnTie bool, i
 			return nil, fmt.Errorf("operators: window Top-N window_end key %d out of range", windowEnd)
 		}
 		r := &Rank{partCols: partCols, sortKeys: sortKeys, limit: limit, replaceOnTie: replaceOnTie, inTypes: inTypes,
-			enc: keyEncoder{cols: partCols}, windowEnd: windowEnd, watermark: runtime.MinWatermark}
+			enc: keyEncoder{cols: partCols}, windowEnd: windowEnd, watermark: runtime.MinWatermark, noRowNumber: !rowNumber}
 		all := make([]int, len(inTypes))
 		for i := range all {
 			all[i] = i
@@ -383,6 +392,9 @@ func (r *Rank) retract(k, row []byte) bool {
 }
 
 func (r *Rank) emitChanges() error {
+	if r.noRowNumber {
+		return r.emitMembership()
+	}
 	// Ranks past the new ranking's end lost their row (retractions).
 	for k := len(r.entries); k < min(len(r.old), r.limit); k++ {
 		if err := r.emitRow(r.old[k], k, types.Delete); err != nil {
@@ -407,6 +419,37 @@ func (r *Rank) emitChanges() error {
 		}
 		if err := r.emitRow(e, k, types.Insert); err != nil {
 			return err
+		}
+	}
+	return nil
+}
+
+// emitMembership emits -D for every row that left the first limit rows
+// and then +I for every row that entered them (rows are identified by
+// their entry in the arena; the row number column is 0).
+func (r *Rank) emitMembership() error {
+	if r.members == nil {
+		r.members = map[*byte]bool{}
+	}
+	clear(r.members)
+	cur := r.entries[:min(len(r.entries), r.limit)]
+	for _, e := range cur {
+		r.members[&e[0]] = true
+	}
+	for _, e := range r.old[:min(len(r.old), r.limit)] {
+		if r.members[&e[0]] {
+			r.members[&e[0]] = false // stayed
+			continue
+		}
+		if err := r.emitRow(e, -1, types.Delete); err != nil {
+			return err
+		}
+	}
+	for _, e := range cur {
+		if r.members[&e[0]] {
+			if err := r.emitRow(e, -1, types.Insert); err != nil {
+				return err
+			}
 		}
 	}
 	return nil

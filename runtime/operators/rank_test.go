@@ -48,7 +48,7 @@ func TestRankChanges(t *testing.T) {
 	for _, tc := range tests {
 		for _, kind := range allBackends {
 			t.Run(tc.name+"/"+kind.String(), func(t *testing.T) {
-				h := openAgg(t, NewRank([]int{0}, tc.keys, tc.limit, tc.replace, rankIn, -1), kind, 0, 1, nil)
+				h := openAgg(t, NewRank([]int{0}, tc.keys, tc.limit, tc.replace, rankIn, -1, true), kind, 0, 1, nil)
 				for i, rows := range tc.steps {
 					eqRows(t, tc.name, h.feed(t, mkBatch(rankIn, rows...)), tc.want[i]...)
 				}
@@ -58,7 +58,7 @@ func TestRankChanges(t *testing.T) {
 }
 
 func TestRankRestoreRescaled(t *testing.T) {
-	f := NewRank([]int{0}, []SortKey{{Col: 1, Desc: true}}, 3, false, rankIn, -1)
+	f := NewRank([]int{0}, []SortKey{{Col: 1, Desc: true}}, 3, false, rankIn, -1, true)
 	var rows []row
 	for i := range 120 {
 		rows = append(rows, ins(string(rune('a'+i%17)), int64(i*7%50), "r"))
@@ -87,7 +87,7 @@ func TestRankRestoreRescaled(t *testing.T) {
 }
 
 func TestRankRejectsRetractions(t *testing.T) {
-	h := openAgg(t, NewRank([]int{0}, []SortKey{{Col: 1}}, 1, false, rankIn, -1), heapBackend, 0, 1, nil)
+	h := openAgg(t, NewRank([]int{0}, []SortKey{{Col: 1}}, 1, false, rankIn, -1, true), heapBackend, 0, 1, nil)
 	if err := h.op.ProcessBatch(0, mkBatch(rankIn, del("a", 1, "x"))); err == nil {
 		t.Errorf("retraction accepted")
 	}
@@ -96,7 +96,7 @@ func TestRankRejectsRetractions(t *testing.T) {
 func TestWindowRank(t *testing.T) {
 	// item, price, window_start, window_end; partition by the window
 	in := []*types.Type{types.String, types.BigInt, types.Timestamp(3), types.Timestamp(3)}
-	f := NewRank([]int{2, 3}, []SortKey{{Col: 1, Desc: true}}, 2, false, in, 1)
+	f := NewRank([]int{2, 3}, []SortKey{{Col: 1, Desc: true}}, 2, false, in, 1, true)
 	for _, kind := range allBackends {
 		t.Run(kind.String(), func(t *testing.T) {
 			store := state.NewMemoryStore()
@@ -124,7 +124,7 @@ func TestWindowRank(t *testing.T) {
 }
 
 func TestRetractableRank(t *testing.T) {
-	f := NewRetractableRank([]int{0}, []SortKey{{Col: 1, Desc: true}}, 2, rankIn)
+	f := NewRetractableRank([]int{0}, []SortKey{{Col: 1, Desc: true}}, 2, rankIn, true)
 	for _, kind := range allBackends {
 		t.Run(kind.String(), func(t *testing.T) {
 			h := openAgg(t, f, kind, 0, 1, nil)
@@ -139,6 +139,26 @@ func TestRetractableRank(t *testing.T) {
 			eqRows(t, "shrink", h.feed(t, mkBatch(rankIn, del("a", 8, "y"), del("a", 6, "z"))),
 				"-D[a, 6, z, 2]", "-U[a, 8, y, 1]", "+U[a, 6, z, 1]", "-D[a, 6, z, 1]")
 			eqRows(t, "unknown retraction", h.feed(t, mkBatch(rankIn, del("a", 1, "q"))))
+		})
+	}
+}
+
+// TestRankWithoutRowNumber: when nothing reads the row number, rows that
+// leave the Top-N are deleted and rows that enter it inserted (Flink's
+// Top-N without row number), for append-only and retracting input.
+func TestRankWithoutRowNumber(t *testing.T) {
+	for _, kind := range allBackends {
+		t.Run(kind.String(), func(t *testing.T) {
+			h := openAgg(t, NewRank([]int{0}, []SortKey{{Col: 1, Desc: true}}, 2, false, rankIn, -1, false), kind, 0, 1, nil)
+			eqRows(t, "fill", h.feed(t, mkBatch(rankIn, ins("a", 5, "x"), ins("a", 7, "y"))), "+I[a, 5, x, 0]", "+I[a, 7, y, 0]")
+			eqRows(t, "evict", h.feed(t, mkBatch(rankIn, ins("a", 6, "z"))), "-D[a, 5, x, 0]", "+I[a, 6, z, 0]")
+			eqRows(t, "below", h.feed(t, mkBatch(rankIn, ins("a", 1, "w"))))
+
+			r := openAgg(t, NewRetractableRank([]int{0}, []SortKey{{Col: 1, Desc: true}}, 2, rankIn, false), kind, 0, 1, nil)
+			eqRows(t, "retractable fill", r.feed(t, mkBatch(rankIn, ins("a", 5, "x"), ins("a", 7, "y"), ins("a", 6, "z"))),
+				"+I[a, 5, x, 0]", "+I[a, 7, y, 0]", "-D[a, 5, x, 0]", "+I[a, 6, z, 0]")
+			eqRows(t, "retract the top", r.feed(t, mkBatch(rankIn, ub("a", 7, "y"))), "-D[a, 7, y, 0]", "+I[a, 5, x, 0]")
+			eqRows(t, "retract below", r.feed(t, mkBatch(rankIn, del("a", 1, "q"))))
 		})
 	}
 }
