@@ -177,11 +177,17 @@ func TestKillRestoreGroupCount(t *testing.T) {
 	const keys = 7
 	n := max(6000, 1500*killCycles())
 	backend := []string{"hashmap", "rocksdb"}[r.IntN(2)]
-	t.Logf("state backend %s", backend)
+	// Half the rounds aggregate in mini-batches, in two phases (a local
+	// aggregate before the shuffle, bundles flushed at every checkpoint).
+	miniBatch := r.IntN(2) == 0
+	t.Logf("state backend %s, mini-batch %v", backend, miniBatch)
 	body := fmt.Sprintf(`SET 'execution.checkpointing.interval' = '%dms';
 SET 'state.checkpoints.dir' = 'file://%s/ckpt';
 SET 'state.backend.type' = '`+backend+`';
 SET 'execution.checkpointing.incremental' = 'true';
+SET 'table.exec.mini-batch.enabled' = '`+strconv.FormatBool(miniBatch)+`';
+SET 'table.exec.mini-batch.allow-latency' = '50 ms';
+SET 'table.exec.mini-batch.size' = '500';
 SET 'pipeline.name' = 'kill-restore-count';
 CREATE TABLE src (id BIGINT) WITH (
   'connector' = 'datagen', 'rows-per-second' = '3000',
