@@ -60,6 +60,9 @@ func (t JoinType) String() string {
 // MapState per side, "left" and "right": the whole row (keyEncoder format
 // over all its columns) → 16 bytes: the row's count (duplicates) and its
 // number of associations (used for outer sides), both int64 little endian.
+// An interval join ("left-by-time", "right-by-time") prefixes each entry's
+// key with the row's time (8 order-preserving bytes) and appends the time
+// to the value (24 bytes): a side's expired rows are then a key range.
 // SnapshotState returns nil; the runtime snapshots the backend. With state
 // TTL every stored row expires on its own (Flink's table.exec.state.ttl).
 type Join struct {
@@ -88,10 +91,19 @@ type Join struct {
 	curTime  int64 // ms, the current input row's time (interval joins)
 	candTime []int64
 	timers   windowTimers
-	dead     [][]byte
-	deadKeys byteArena
 	curKG    int
 	curKey   []byte
+	wm       int64 // the last watermark (interval joins)
+	ordered  bool  // the backend iterates map keys in byte order (Pebble)
+	fromBuf  []byte
+	loBuf    []byte
+	// cleaned[s][key]: every row of side s under key with a time below
+	// this has been deleted (the bound of the key's last cleanup, kept
+	// while the side is empty too: its deletions are still there); keys
+	// without an entry are scanned from their first row. In memory only, at
+	// most maxCleanedKeys per side: after a restore, or when the map was
+	// full, a key's first cleanup scans it whole.
+	cleaned [2]map[string]int64
 
 	// candidates: the other side's rows under the current key
 	cand      [2][]*types.Vector // indexed by side: vectors of that side's columns
@@ -141,7 +153,8 @@ func NewJoin(jt JoinType, leftKeys, rightKeys []int, leftTypes, rightTypes []*ty
 				return nil, fmt.Errorf("operators: join key %d has types %s and %s; cast them to one type", i, l, r)
 			}
 		}
-		j := &Join{jt: jt, keys: [2][]int{leftKeys, rightKeys}, types: [2][]*types.Type{leftTypes, rightTypes}, residual: residual, interval: interval}
+		j := &Join{jt: jt, keys: [2][]int{leftKeys, rightKeys}, types: [2][]*types.Type{leftTypes, rightTypes}, residual: residual, interval: interval,
+			wm: runtime.MinWatermark, cleaned: [2]map[string]int64{{}, {}}}
 		copy(j.ttl[:], ttl)
 		j.outer = [2]bool{jt == LeftJoin || jt == FullJoin, jt == RightJoin || jt == FullJoin}
 		semi := jt == SemiJoin || jt == AntiJoin
@@ -186,17 +199,18 @@ func (j *Join) Open(ctx *runtime.OperatorContext, out runtime.Output) error {
 	if j.backend, j.own, j.maxPar, err = openKeyedBackend(ctx); err != nil {
 		return err
 	}
-	for s, name := range [2]string{"left", "right"} {
+	for s, name := range j.stateNames() {
 		if j.rows[s], err = j.backend.RegisterMap(state.Descriptor{Name: name, TTL: j.ttl[s]}); err != nil {
 			return err
 		}
 	}
+	j.ordered = j.backend.Type() == state.BackendPebble
 	j.resetOutput()
 	j.recordStateSize()
 	if j.interval != nil {
 		// Restored rows: every key is checked at the first watermark, which
 		// reschedules it for its rows' own deadlines.
-		for _, name := range [2]string{"left", "right"} {
+		for _, name := range j.stateNames() {
 			if err := j.backend.Keys(name, func(kg int, key []byte) bool {
 				j.timers.schedule(-1<<62, kg, key)
 				return true
@@ -209,6 +223,44 @@ func (j *Join) Open(ctx *runtime.OperatorContext, out runtime.Output) error {
 }
 
 var errJoinClosed = errors.New("operators: join used before Open or after Close")
+
+// maxCleanedKeys bounds Join.cleaned (about 100 bytes an entry).
+const maxCleanedKeys = 1 << 20
+
+// stateNames are the names of the sides' map states. An interval join's
+// entries begin with their row's time (appendTimeKey), so they get names
+// of their own: a regular join's state never reads as an interval join's.
+func (j *Join) stateNames() [2]string {
+	if j.interval != nil {
+		return [2]string{"left-by-time", "right-by-time"}
+	}
+	return [2]string{"left", "right"}
+}
+
+// appendTimeKey appends t (ms) in 8 order-preserving bytes.
+func appendTimeKey(b []byte, t int64) []byte {
+	return binary.BigEndian.AppendUint64(b, uint64(t)^(1<<63))
+}
+
+// liveFrom returns the smallest row time of side s that the watermark wm
+// has not made unmatchable (the rows before it are exactly those cleanup
+// removes: fired(deadline(s, t), wm)), and false when side s's rows never
+// expire or nothing expired yet.
+func (j *Join) liveFrom(s int, wm int64) (int64, bool) {
+	var c int64 // deadline(s, t) rounds t + c + 1 (ms) up to a second
+	switch {
+	case wm == runtime.MinWatermark:
+		return 0, false
+	case s == 0 && j.interval.HasLower:
+		c = -j.interval.Lower
+	case s == 1 && j.interval.HasUpper:
+		c = j.interval.Upper
+	default:
+		return 0, false
+	}
+	// fired(deadline) ⇔ roundUp1000(t+c+2) <= wm+1 ⇔ t+c+2 <= floor1000(wm+1).
+	return floorDiv(wm+1, 1000)*1000 - c - 1, true
+}
 
 func (j *Join) resetOutput() {
 	if j.outVecs == nil {
@@ -426,14 +478,16 @@ func (j *Join) setRow(s int, b *types.Batch, r int) error {
 	if err := j.evalMatches(s, b, r); err != nil {
 		return err
 	}
-	j.rowKey = append(j.rowKey[:0], j.rowEnc[s].encode(b, r)...)
+	j.rowKey = j.rowKey[:0]
 	if j.interval != nil {
 		tc := j.interval.LeftTime
 		if s == 1 {
 			tc = j.interval.RightTime
 		}
 		j.curTime = floorDiv(b.Cols[tc].Ints[r], 1000)
+		j.rowKey = appendTimeKey(j.rowKey, j.curTime)
 	}
+	j.rowKey = append(j.rowKey, j.rowEnc[s].encode(b, r)...)
 	return nil
 }
 
@@ -462,29 +516,43 @@ func (j *Join) deadline(s int, t int64) (int64, bool) {
 
 // cleanup drops the rows of the current key that can no longer match at
 // watermark wm and schedules the key again for the earliest remaining
-// deadline.
+// deadline. Entries begin with their time and a side's deadline grows with
+// it, so the dead rows are the entries below liveFrom; those below the
+// bound of the key's previous cleanup (cleaned) are gone already, so only
+// the range in between is visited and deleted — never the deletions of
+// earlier cleanups, which Pebble would otherwise step over every time. The
+// first live entry (Pebble iterates in order; the heap visits them all)
+// gives the next deadline.
 func (j *Join) cleanup(kg int, key []byte, wm int64) error {
 	j.backend.SetCurrentKey(kg, key)
 	next := int64(1<<63 - 1)
 	for s := range 2 {
-		j.dead = j.dead[:0]
-		j.deadKeys.reset()
+		t, ok := j.liveFrom(s, wm)
+		if !ok {
+			continue // this side's rows never expire
+		}
+		var from []byte
+		lo, had := j.cleaned[s][string(key)]
+		if had {
+			j.loBuf = appendTimeKey(j.loBuf[:0], lo)
+			from = j.loBuf
+		}
+		j.fromBuf = appendTimeKey(j.fromBuf[:0], t)
+		if !had || lo < t {
+			if err := j.rows[s].RemoveRange(from, j.fromBuf); err != nil {
+				return err
+			}
+		}
 		var derr error
-		err := j.rows[s].Iterate(func(k, v []byte) bool {
+		err := j.rows[s].IterateFrom(j.fromBuf, func(k, v []byte) bool {
 			if len(v) != 24 {
 				derr = fmt.Errorf("%w: interval join row entry of %d bytes", errCorruptState, len(v))
 				return false
 			}
-			d, ok := j.deadline(s, int64(binary.LittleEndian.Uint64(v[16:])))
-			if !ok {
-				return true
-			}
-			if fired(d, wm) {
-				j.dead = append(j.dead, j.deadKeys.keep(k))
-			} else {
+			if d, ok := j.deadline(s, int64(binary.LittleEndian.Uint64(v[16:]))); ok {
 				next = min(next, d)
 			}
-			return true
+			return !j.ordered // in time order the first entry has the earliest deadline
 		})
 		if err == nil {
 			err = derr
@@ -492,11 +560,12 @@ func (j *Join) cleanup(kg int, key []byte, wm int64) error {
 		if err != nil {
 			return err
 		}
-		for _, k := range j.dead {
-			if err := j.rows[s].Remove(k); err != nil {
-				return err
-			}
+		if had {
+			t = max(lo, t)
+		} else if len(j.cleaned[s]) >= maxCleanedKeys {
+			clear(j.cleaned[s]) // bounded memory: keys are scanned whole once more
 		}
+		j.cleaned[s][string(key)] = t
 	}
 	if next != 1<<63-1 {
 		j.timers.schedule(next, kg, key)
@@ -512,12 +581,21 @@ func (j *Join) loadCandidates(o int) error {
 	j.candCount, j.candAssoc, j.candEnds, j.candArena = j.candCount[:0], j.candAssoc[:0], j.candEnds[:0], j.candArena[:0]
 	j.candTime = j.candTime[:0]
 	var derr error
-	err := j.rows[o].Iterate(func(k, v []byte) bool {
-		if len(v) != j.valLen() {
+	var from []byte
+	skip := 0
+	if j.interval != nil {
+		skip = 8
+		if t, ok := j.liveFrom(o, j.wm); ok {
+			j.fromBuf = appendTimeKey(j.fromBuf[:0], t)
+			from = j.fromBuf
+		}
+	}
+	err := j.rows[o].IterateFrom(from, func(k, v []byte) bool {
+		if len(v) != j.valLen() || len(k) < skip {
 			derr = fmt.Errorf("%w: join row entry of %d bytes", errCorruptState, len(v))
 			return false
 		}
-		rest := k
+		rest := k[skip:]
 		for _, vec := range j.cand[o] {
 			if rest, derr = decodeKeyValue(vec, rest); derr != nil {
 				return false
@@ -640,8 +718,16 @@ func (j *Join) candT(c int) int64 {
 }
 
 // addRecord stores the current row of side s once more, with assoc
-// associations.
+// associations. An interval join does not store a row the watermark has
+// already made unmatchable (it joined what it could find; nothing that
+// arrives later can match it), so every stored row's time is at or above
+// the bound of its key's last cleanup.
 func (j *Join) addRecord(s int, assoc int64) error {
+	if j.interval != nil {
+		if t, ok := j.liveFrom(s, j.wm); ok && j.curTime < t {
+			return nil
+		}
+	}
 	v, ok, err := j.rows[s].Get(j.rowKey)
 	if err != nil {
 		return err
@@ -738,6 +824,7 @@ func (j *Join) recordStateSize() {
 // made unmatchable, then forwards the watermark.
 func (j *Join) ProcessWatermark(wm int64) error {
 	if j.interval != nil {
+		j.wm = wm
 		if err := j.timers.fireDue(wm, func(kg int, key []byte) error {
 			return j.cleanup(kg, slices.Clone(key), wm)
 		}); err != nil {

@@ -216,3 +216,33 @@ func TestIntervalJoinDropsState(t *testing.T) {
 		})
 	}
 }
+
+// TestJoinLiveFrom: the rows before liveFrom are exactly the rows whose
+// deadline the watermark has fired (what cleanup removes).
+func TestJoinLiveFrom(t *testing.T) {
+	for _, b := range []IntervalBounds{
+		{Lower: -3000, Upper: 2000, HasLower: true, HasUpper: true},
+		{Lower: 1500, Upper: 0, HasLower: true, HasUpper: true},
+		{Upper: 999, HasUpper: true},
+		{Lower: -1, HasLower: true},
+	} {
+		j := &Join{interval: &b}
+		for s := range 2 {
+			for _, wm := range []int64{-5001, -1, 0, 1, 998, 999, 1000, 1001, 123456, 1_700_000_000_123} {
+				from, ok := j.liveFrom(s, wm)
+				if _, has := j.deadline(s, 0); !has {
+					if ok {
+						t.Fatalf("%+v side %d: liveFrom without a bound", b, s)
+					}
+					continue
+				}
+				for tm := from - 2500; tm < from+2500; tm++ {
+					d, _ := j.deadline(s, tm)
+					if fired(d, wm) != (tm < from) {
+						t.Fatalf("%+v side %d wm %d: row time %d fired=%v, liveFrom %d", b, s, wm, tm, fired(d, wm), from)
+					}
+				}
+			}
+		}
+	}
+}

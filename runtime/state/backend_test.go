@@ -544,3 +544,68 @@ func sortedStrings(s []string) []string {
 	sort.Strings(out)
 	return out
 }
+
+// TestMapStateRangeOps: IterateFrom skips the entries below its bound and
+// RemoveRange removes exactly its range, for the current key only; the result
+// survives a snapshot and a restore at another parallelism.
+func TestMapStateRangeOps(t *testing.T) {
+	forEachBackend(t, func(t *testing.T, k backendKind) {
+		b := newTestBackend(t, k, 0, 1, nil)
+		m, err := b.RegisterMap(Descriptor{Name: "m"})
+		must(t, err)
+		keys := []string{"a", "ab", "b", "ba", "c"}
+		for _, key := range []string{"k1", "k2"} {
+			setKey(b, key)
+			for _, mk := range keys {
+				must(t, m.Put([]byte(mk), []byte(key+mk)))
+			}
+		}
+		from := func(lo string) map[string]string {
+			out := map[string]string{}
+			must(t, m.IterateFrom([]byte(lo), func(k, v []byte) bool {
+				out[string(k)] = string(v)
+				return true
+			}))
+			return out
+		}
+		setKey(b, "k1")
+		if got := fmt.Sprint(from("b")); got != "map[b:k1b ba:k1ba c:k1c]" {
+			t.Fatalf("IterateFrom(b) = %s", got)
+		}
+		if got := fmt.Sprint(from("")); got != fmt.Sprint(mapOf(t, m)) {
+			t.Fatalf("IterateFrom(\"\") = %s", got)
+		}
+		must(t, m.RemoveRange(nil, []byte("b")))
+		if got := fmt.Sprint(mapOf(t, m)); got != "map[b:k1b ba:k1ba c:k1c]" {
+			t.Fatalf("after RemoveRange(nil, b): %s", got)
+		}
+		must(t, m.Put([]byte("a"), []byte("again")))
+		must(t, m.RemoveRange([]byte("b"), []byte("c")))
+		if got := fmt.Sprint(mapOf(t, m)); got != "map[a:again c:k1c]" {
+			t.Fatalf("after RemoveRange(b, c): %s", got)
+		}
+		must(t, m.RemoveRange([]byte("a"), []byte("b")))
+		setKey(b, "k2")
+		if got := len(mapOf(t, m)); got != len(keys) {
+			t.Fatalf("the other key lost entries: %d left", got)
+		}
+		store := NewMemoryStore()
+		h := snapshotTo(t, b, 1, store)
+		for sub := range 2 {
+			r := newTestBackend(t, k, sub, 2, nil)
+			must(t, r.Restore([][]byte{h}, store))
+			rm, err := r.RegisterMap(Descriptor{Name: "m"})
+			must(t, err)
+			want := map[string]string{"k1": "map[c:k1c]", "k2": "map[a:k2a ab:k2ab b:k2b ba:k2ba c:k2c]"}
+			for key, w := range want {
+				if !owns(r, key) {
+					continue
+				}
+				setKey(r, key)
+				if got := fmt.Sprint(mapOf(t, rm)); got != w {
+					t.Fatalf("restored at parallelism 2, %s: %s, want %s", key, got, w)
+				}
+			}
+		}
+	})
+}

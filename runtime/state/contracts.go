@@ -353,6 +353,16 @@ type MapState interface {
 	// Iterate calls fn for every entry (in no particular order) until it
 	// returns false.
 	Iterate(fn func(k, v []byte) bool) error
+	// IterateFrom is Iterate over the entries whose map key is >= from
+	// (byte order). Pebble seeks to from, so entries below it (and their
+	// deletions) cost nothing: keys that begin with an order-preserving
+	// time let an operator skip what it no longer needs.
+	IterateFrom(from []byte, fn func(k, v []byte) bool) error
+	// RemoveRange removes the entries whose map key is >= from and < to
+	// (from nil: from the first). Pebble deletes them one by one: a range
+	// deletion would make every later iterator re-fragment the memtable's
+	// range deletions.
+	RemoveRange(from, to []byte) error
 	IsEmpty() (bool, error)
 	Clear() error
 }

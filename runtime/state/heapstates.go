@@ -1,6 +1,9 @@
 package state
 
-import "slices"
+import (
+	"bytes"
+	"slices"
+)
 
 // State handles of the heap backend. Each method checks the current key,
 // then reads or copy-on-writes the current key group's map (heap.go).
@@ -294,6 +297,40 @@ func (h *heapMap) Iterate(fn func(k, v []byte) bool) error {
 		h.b.iterBuf = append(h.b.iterBuf[:0], k...)
 		if !fn(h.b.iterBuf, x.v) {
 			return nil
+		}
+	}
+	return nil
+}
+
+// IterateFrom implements MapState: the heap's maps are unordered, so it
+// visits every entry and skips those below from.
+func (h *heapMap) IterateFrom(from []byte, fn func(k, v []byte) bool) error {
+	return h.Iterate(func(k, v []byte) bool {
+		if bytes.Compare(k, from) < 0 {
+			return true
+		}
+		return fn(k, v)
+	})
+}
+
+// RemoveRange implements MapState.
+func (h *heapMap) RemoveRange(from, to []byte) error {
+	if h.b.kgi < 0 {
+		return h.b.keyErr()
+	}
+	e, ok := h.b.lookup(h.s)
+	if !ok || e.c == nil {
+		return nil
+	}
+	var in []string
+	for k := range e.c.m {
+		if k >= string(from) && k < string(to) {
+			in = append(in, k)
+		}
+	}
+	for _, k := range in {
+		if err := h.Remove([]byte(k)); err != nil {
+			return err
 		}
 	}
 	return nil

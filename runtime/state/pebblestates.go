@@ -262,9 +262,22 @@ func (h *pebbleMap) Remove(mk []byte) error {
 
 // scan iterates the current key's entries (map key, stored value).
 func (h *pebbleMap) scan(fn func(mk, v []byte) bool) error {
+	return h.scanRange(nil, nil, fn)
+}
+
+// scanRange iterates the current key's entries whose map key is >= from
+// and < to (nil: no bound).
+func (h *pebbleMap) scanRange(from, to []byte, fn func(mk, v []byte) bool) error {
 	b := h.b
 	lo := append([]byte(nil), b.dataKey(h.s.id, nil)...)
-	it, err := b.db.NewIter(&pebble.IterOptions{LowerBound: lo, UpperBound: prefixEnd(lo)})
+	opts := pebble.IterOptions{LowerBound: lo, UpperBound: prefixEnd(lo)}
+	if len(from) > 0 {
+		opts.LowerBound = append(append([]byte(nil), lo...), from...)
+	}
+	if to != nil {
+		opts.UpperBound = append(append([]byte(nil), lo...), to...)
+	}
+	it, err := b.db.NewIter(&opts)
 	if err != nil {
 		return b.wrap(h.s, err)
 	}
@@ -301,6 +314,34 @@ func (h *pebbleMap) Iterate(fn func(k, v []byte) bool) error {
 	})
 }
 
+// IterateFrom implements MapState; entries come in map-key byte order.
+func (h *pebbleMap) IterateFrom(from []byte, fn func(k, v []byte) bool) error {
+	if h.b.kg < 0 {
+		return h.b.keyErr()
+	}
+	var now int64
+	if h.s.ttl > 0 {
+		now = h.b.now()
+	}
+	return h.scanRange(from, nil, func(mk, v []byte) bool {
+		ts, val, ok := decodeTS(v)
+		if !ok || expired(ts, h.s.ttl, now) {
+			return true
+		}
+		return fn(mk, val)
+	})
+}
+
+// RemoveRange implements MapState: point deletions in one batch (see
+// MapState.RemoveRange for why not a range deletion).
+func (h *pebbleMap) RemoveRange(from, to []byte) error {
+	b := h.b
+	if b.kg < 0 {
+		return b.keyErr()
+	}
+	return h.deleteEntries(from, to)
+}
+
 // IsEmpty implements MapState.
 func (h *pebbleMap) IsEmpty() (bool, error) {
 	empty := true
@@ -317,9 +358,16 @@ func (h *pebbleMap) Clear() error {
 	if b.kg < 0 {
 		return b.keyErr()
 	}
+	return h.deleteEntries(nil, nil)
+}
+
+// deleteEntries deletes the current key's entries in [from, to) in one
+// batch.
+func (h *pebbleMap) deleteEntries(from, to []byte) error {
+	b := h.b
 	batch := b.db.NewBatch()
 	defer batch.Close()
-	if err := h.scan(func(mk, _ []byte) bool {
+	if err := h.scanRange(from, to, func(mk, _ []byte) bool {
 		k := b.dataKey(h.s.id, mk)
 		batch.Delete(k, nil)
 		return true
