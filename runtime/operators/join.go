@@ -208,6 +208,15 @@ func (j *Join) Open(ctx *runtime.OperatorContext, out runtime.Output) error {
 	j.resetOutput()
 	j.recordStateSize()
 	if j.interval != nil {
+		// A checkpoint of an older version kept an interval join's rows
+		// under "left"/"right" without their time in front: refuse it
+		// rather than start empty.
+		for _, old := range [2]string{"left", "right"} {
+			found := false
+			if err := j.backend.Keys(old, func(int, []byte) bool { found = true; return false }); err == nil && found {
+				return fmt.Errorf("operators: interval join %s: the checkpoint holds this join's rows in the layout of an older version (state %q), which this version cannot read; start the job without restoring it", ctx.OperatorID, old)
+			}
+		}
 		// Restored rows: every key is checked at the first watermark, which
 		// reschedules it for its rows' own deadlines.
 		for _, name := range j.stateNames() {

@@ -3,6 +3,7 @@ package operators
 import (
 	"fmt"
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/flinkgo/engine/runtime"
@@ -244,5 +245,25 @@ func TestJoinLiveFrom(t *testing.T) {
 				}
 			}
 		}
+	}
+}
+
+// TestIntervalJoinRefusesOldLayout: a checkpoint whose join rows are under
+// "left"/"right" (the layout an interval join used before its rows were
+// keyed by time) is refused with a clear error instead of read wrongly.
+func TestIntervalJoinRefusesOldLayout(t *testing.T) {
+	side := []*types.Type{types.String, types.Timestamp(3)}
+	iv := &IntervalBounds{LeftTime: 1, RightTime: 1, Lower: -1000, Upper: 0, HasLower: true, HasUpper: true}
+	for _, kind := range runtimeBackends {
+		t.Run(kind.String(), func(t *testing.T) {
+			store := state.NewMemoryStore()
+			old := openAgg(t, NewJoin(InnerJoin, []int{0}, []int{0}, side, side, nil, nil), kind, 0, 1, nil)
+			old.feedInput(t, 0, mkBatch(side, ins("a", int64(1000_000))))
+			h := old.snapshot(t, 1, store)
+			_, err := startAgg(t, NewJoin(InnerJoin, []int{0}, []int{0}, side, side, nil, iv), kind, 0, 1, [][]byte{h}, store)
+			if err == nil || !strings.Contains(err.Error(), "layout of an older version") {
+				t.Fatalf("restoring the old layout: %v", err)
+			}
+		})
 	}
 }
