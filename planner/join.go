@@ -794,7 +794,70 @@ func (qb *queryBinder) semiJoin(sq *ast.PatternInExpr, in Node, sc *scope) (Node
 	jt := operators.SemiJoin
 	if sq.Not {
 		jt = operators.AntiJoin
+		if ref.T.Nullable() || right.Schema()[0].Type.Nullable() {
+			return nullAwareNotIn(in, right, ref.Index)
+		}
 	}
 	return &Join{Left: in, Right: right, Type: jt, LeftKeys: []int{ref.Index}, RightKeys: []int{0},
 		schema: append([]Column{}, in.Schema()...)}, nil
+}
+
+// nullAwareNotIn plans x NOT IN (SELECT y ...) with SQL's three-valued
+// logic, as Flink's null-aware anti join: a row passes when no y equals x,
+// no y is NULL, and x is not NULL — unless the subquery is empty, when
+// every row passes. It is the union of
+//
+//	x IS NOT NULL rows, anti-joined on x = y, then anti-joined with the
+//	  subquery's NULL rows (when y is nullable)
+//	x IS NULL rows, anti-joined with the whole subquery (when x is nullable)
+//
+// where "anti-joined with" a whole input is a join on a constant key: all
+// its rows meet in one subtask, as Flink's global joins.
+func nullAwareNotIn(in, right Node, x int) (Node, error) {
+	isNull := func(n Node, col int, not bool) (Node, error) {
+		name := "IS NULL"
+		if not {
+			name = "IS NOT NULL"
+		}
+		c := n.Schema()[col]
+		cond, err := expr.NewCall(mustLookup(name), &expr.ColumnRef{Index: col, Name: c.Name, T: c.Type})
+		if err != nil {
+			return nil, err
+		}
+		sc := scopeOf("", n.Schema())
+		return &Calc{Input: n, Exprs: identity(sc), Names: names(sc), Condition: cond}, nil
+	}
+	// antiAll keeps the rows of l when r is empty (a constant join key).
+	antiAll := func(l, r Node) Node {
+		withOne := func(n Node) Node {
+			sc := scopeOf("", n.Schema())
+			return &Calc{Input: n, Exprs: append(identity(sc), intLiteral(1, types.Int)), Names: append(names(sc), "$one")}
+		}
+		nl := len(l.Schema())
+		j := &Join{Left: withOne(l), Right: withOne(r), Type: operators.AntiJoin, LeftKeys: []int{nl}, RightKeys: []int{len(r.Schema())}}
+		j.schema = append([]Column{}, j.Left.Schema()...)
+		sc := scopeOf("", l.Schema())
+		return &Calc{Input: j, Exprs: identity(sc), Names: names(sc)}
+	}
+	schema := append([]Column{}, in.Schema()...)
+	notNull, err := isNull(in, x, true)
+	if err != nil {
+		return nil, err
+	}
+	var out Node = &Join{Left: notNull, Right: right, Type: operators.AntiJoin, LeftKeys: []int{x}, RightKeys: []int{0}, schema: schema}
+	if right.Schema()[0].Type.Nullable() {
+		nulls, err := isNull(right, 0, false)
+		if err != nil {
+			return nil, err
+		}
+		out = antiAll(out, nulls)
+	}
+	if !in.Schema()[x].Type.Nullable() {
+		return out, nil
+	}
+	nullX, err := isNull(in, x, false)
+	if err != nil {
+		return nil, err
+	}
+	return &Union{Ins: []Node{out, antiAll(nullX, right)}}, nil
 }

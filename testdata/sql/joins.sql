@@ -79,5 +79,19 @@ EXPLAIN SELECT /*+ STATE_TTL('orders' = '30 min') */ customer, COUNT(*) FROM ord
 
 EXPLAIN SELECT o.id, c.city FROM orders o, customers c WHERE o.customer = c.name AND c.tier = 'gold' AND o.amount > CHAR_LENGTH(c.city);
 
+-- NOT IN is null-aware, as in Flink: a NULL in the subquery lets no row pass, a NULL on the left
+-- passes only when the subquery is empty
+CREATE TABLE not_in_out (test STRING, x INT) WITH ('connector' = 'print', 'print-identifier' = 'not-in');
+INSERT INTO not_in_out
+SELECT 'null left', x FROM (VALUES (1), (2), (CAST(NULL AS INT))) AS t(x)
+WHERE x NOT IN (SELECT y FROM (VALUES (2), (3)) AS s(y));
+INSERT INTO not_in_out
+SELECT 'null right', x FROM (VALUES (1), (2)) AS t(x)
+WHERE x NOT IN (SELECT y FROM (VALUES (2), (CAST(NULL AS INT))) AS s(y));
+INSERT INTO not_in_out
+SELECT 'empty right', x FROM (VALUES (1), (CAST(NULL AS INT))) AS t(x)
+WHERE x NOT IN (SELECT y FROM (VALUES (5)) AS s(y) WHERE y > 10);
+EXPLAIN SELECT id FROM orders WHERE customer NOT IN (SELECT name FROM customers);
+
 -- a join without an equality between both sides fails (the script stops here)
 SELECT * FROM orders o, customers c WHERE o.amount > 1;
