@@ -115,12 +115,9 @@ type GroupAggregate struct {
 	orders     []*orderStore
 	args       []*types.Vector // per call: its argument column in the current batch
 
-	ctx      *runtime.OperatorContext
+	keyedBase
 	out      runtime.Output
 	enc      keyEncoder
-	maxPar   int
-	backend  state.KeyedBackend
-	own      bool // backend created by Open (no runtime), closed by Close
 	accState state.ValueState
 	rows     int64 // row count of the current group
 	rd       stateReader
@@ -271,7 +268,7 @@ func (g *GroupAggregate) Open(ctx *runtime.OperatorContext, out runtime.Output) 
 		}
 	}
 	var err error
-	if g.backend, g.own, g.maxPar, err = openKeyedBackend(ctx); err != nil {
+	if err = g.openKeyed(ctx, ""); err != nil {
 		return err
 	}
 	if err := g.register(); err != nil {
@@ -748,12 +745,6 @@ func (g *GroupAggregate) buildOutput(b *types.Batch, lo, hi int) *types.Batch {
 	return ob
 }
 
-func (g *GroupAggregate) recordStateSize() {
-	if g.ctx != nil && g.ctx.Metrics != nil && g.backend != nil {
-		g.ctx.Metrics.StateSizeBytes.Store(g.backend.SizeBytes())
-	}
-}
-
 // ProcessWatermark folds the buffered bundle, then forwards the watermark
 // (group aggregates hold no timers).
 func (g *GroupAggregate) ProcessWatermark(wm int64) error {
@@ -776,12 +767,8 @@ func (g *GroupAggregate) Finish() error { return g.flush() }
 
 // Close closes the backend when Open created it; the runtime closes its own.
 func (g *GroupAggregate) Close() error {
-	b, own := g.backend, g.own
-	g.backend, g.own, g.accState = nil, false, nil
-	if own && b != nil {
-		return b.Close()
-	}
-	return nil
+	g.accState = nil
+	return g.closeBackend()
 }
 
 // batchKeys groups the rows of one batch by key: an open-addressing table

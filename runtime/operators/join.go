@@ -74,15 +74,12 @@ type Join struct {
 	ev       *expr.Evaluator
 	outer    [2]bool
 
-	ctx     *runtime.OperatorContext
-	out     runtime.Output
-	backend state.KeyedBackend
-	own     bool
-	maxPar  int
-	rows    [2]state.MapState
-	keyEnc  [2]keyEncoder
-	rowEnc  [2]keyEncoder
-	val     [24]byte
+	keyedBase
+	out    runtime.Output
+	rows   [2]state.MapState
+	keyEnc [2]keyEncoder
+	rowEnc [2]keyEncoder
+	val    [24]byte
 
 	// interval join (nil for a regular join): time bounds that let rows
 	// that can no longer match be dropped as the watermark passes.
@@ -189,16 +186,11 @@ func NewJoin(jt JoinType, leftKeys, rightKeys []int, leftTypes, rightTypes []*ty
 
 // Open obtains the keyed state backend and registers both sides' states.
 func (j *Join) Open(ctx *runtime.OperatorContext, out runtime.Output) error {
-	j.ctx, j.out = ctx, out
-	for _, st := range ctx.RestoredStates {
-		if len(st) > 0 {
-			return fmt.Errorf("operators: join %s: unexpected operator state in the checkpoint", ctx.OperatorID)
-		}
-	}
-	var err error
-	if j.backend, j.own, j.maxPar, err = openKeyedBackend(ctx); err != nil {
+	j.out = out
+	if err := j.openKeyed(ctx, "join"); err != nil {
 		return err
 	}
+	var err error
 	for s, name := range j.stateNames() {
 		if j.rows[s], err = j.backend.RegisterMap(state.Descriptor{Name: name, TTL: j.ttl[s]}); err != nil {
 			return err
@@ -823,12 +815,6 @@ func (j *Join) emitPadded(s int, cols []*types.Vector, r int, k types.RowKind) {
 	j.kinds = append(j.kinds, k)
 }
 
-func (j *Join) recordStateSize() {
-	if j.ctx != nil && j.ctx.Metrics != nil && j.backend != nil {
-		j.ctx.Metrics.StateSizeBytes.Store(j.backend.SizeBytes())
-	}
-}
-
 // ProcessWatermark drops, in an interval join, the rows the watermark has
 // made unmatchable, then forwards the watermark.
 func (j *Join) ProcessWatermark(wm int64) error {
@@ -852,10 +838,5 @@ func (j *Join) Finish() error                        { return nil }
 
 // Close closes the backend when Open created it.
 func (j *Join) Close() error {
-	b, own := j.backend, j.own
-	j.backend, j.own = nil, false
-	if own && b != nil {
-		return b.Close()
-	}
-	return nil
+	return j.closeBackend()
 }

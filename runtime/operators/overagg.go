@@ -49,12 +49,9 @@ type OverAggregate struct {
 	outTypes []*types.Type
 	accs     []accumulator
 
-	ctx       *runtime.OperatorContext
+	keyedBase
 	clock     runtime.Clock
 	out       runtime.Output
-	backend   state.KeyedBackend
-	own       bool
-	maxPar    int
 	pending   state.MapState
 	history   state.ValueState
 	accState  state.ValueState
@@ -124,7 +121,7 @@ func NewOverAggregate(partCols []int, timeCol int, frame OverFrame, procTime boo
 func (o *OverAggregate) Open(ctx *runtime.OperatorContext, out runtime.Output) error {
 	o.ctx, o.out = ctx, out
 	var err error
-	if o.backend, o.own, o.maxPar, err = openKeyedBackend(ctx); err != nil {
+	if err = o.openKeyed(ctx, ""); err != nil {
 		return err
 	}
 	if o.pending, err = o.backend.RegisterMap(state.Descriptor{Name: "pending"}); err != nil {
@@ -474,12 +471,6 @@ func (o *OverAggregate) storeHistory() error {
 	return o.history.Update(b)
 }
 
-func (o *OverAggregate) recordStateSize() {
-	if o.ctx != nil && o.ctx.Metrics != nil && o.backend != nil {
-		o.ctx.Metrics.StateSizeBytes.Store(o.backend.SizeBytes())
-	}
-}
-
 // SnapshotState returns nil: everything is in the keyed state backend.
 func (o *OverAggregate) SnapshotState(int64) ([]byte, error) { return nil, nil }
 
@@ -490,10 +481,5 @@ func (o *OverAggregate) Finish() error { return nil }
 
 // Close closes the backend when Open created it.
 func (o *OverAggregate) Close() error {
-	b, own := o.backend, o.own
-	o.backend, o.own = nil, false
-	if own && b != nil {
-		return b.Close()
-	}
-	return nil
+	return o.closeBackend()
 }

@@ -46,11 +46,8 @@ type Rank struct {
 	inTypes      []*types.Type
 	outTypes     []*types.Type
 
-	ctx     *runtime.OperatorContext
+	keyedBase
 	out     runtime.Output
-	backend state.KeyedBackend
-	own     bool
-	maxPar  int
 	topn    state.ValueState
 	enc     keyEncoder
 	rowEnc  keyEncoder
@@ -144,7 +141,7 @@ func NewRank(partCols []int, sortKeys []SortKey, limit int, replaceOnTie bool, i
 func (r *Rank) Open(ctx *runtime.OperatorContext, out runtime.Output) error {
 	r.ctx, r.out = ctx, out
 	var err error
-	if r.backend, r.own, r.maxPar, err = openKeyedBackend(ctx); err != nil {
+	if err = r.openKeyed(ctx, ""); err != nil {
 		return err
 	}
 	if r.topn, err = r.backend.RegisterValue(state.Descriptor{Name: "topn"}); err != nil {
@@ -247,9 +244,7 @@ func (r *Rank) ProcessBatch(_ int, b *types.Batch) error {
 			return err
 		}
 	}
-	if r.ctx.Metrics != nil {
-		r.ctx.Metrics.StateSizeBytes.Store(r.backend.SizeBytes())
-	}
+	r.recordStateSize()
 	return r.flush()
 }
 
@@ -556,9 +551,7 @@ func (r *Rank) ProcessWatermark(wm int64) error {
 		if err := r.flush(); err != nil {
 			return err
 		}
-		if r.ctx.Metrics != nil {
-			r.ctx.Metrics.StateSizeBytes.Store(r.backend.SizeBytes())
-		}
+		r.recordStateSize()
 	}
 	return r.out.EmitWatermark(wm)
 }
@@ -571,10 +564,5 @@ func (r *Rank) Finish() error                        { return nil }
 
 // Close closes the backend when Open created it.
 func (r *Rank) Close() error {
-	b, own := r.backend, r.own
-	r.backend, r.own = nil, false
-	if own && b != nil {
-		return b.Close()
-	}
-	return nil
+	return r.closeBackend()
 }

@@ -70,11 +70,8 @@ type SinkMaterializer struct {
 	types  []*types.Type
 	opts   SinkMaterializerOptions
 
-	ctx     *runtime.OperatorContext
+	keyedBase
 	out     runtime.Output
-	backend state.KeyedBackend
-	own     bool
-	maxPar  int
 	rows    state.ValueState
 	keyEnc  keyEncoder
 	rowEnc  keyEncoder
@@ -127,7 +124,7 @@ func NewSinkMaterializer(pkCols []int, colTypes []*types.Type, opts SinkMaterial
 func (m *SinkMaterializer) Open(ctx *runtime.OperatorContext, out runtime.Output) error {
 	m.ctx, m.out = ctx, out
 	var err error
-	if m.backend, m.own, m.maxPar, err = openKeyedBackend(ctx); err != nil {
+	if err = m.openKeyed(ctx, ""); err != nil {
 		return err
 	}
 	if m.rows, err = m.backend.RegisterValue(state.Descriptor{Name: "rows", TTL: m.opts.StateTTL}); err != nil {
@@ -291,12 +288,6 @@ func (m *SinkMaterializer) emit() error {
 	return m.out.Emit(ob)
 }
 
-func (m *SinkMaterializer) recordStateSize() {
-	if m.ctx != nil && m.ctx.Metrics != nil && m.backend != nil {
-		m.ctx.Metrics.StateSizeBytes.Store(m.backend.SizeBytes())
-	}
-}
-
 // ProcessWatermark forwards the watermark.
 func (m *SinkMaterializer) ProcessWatermark(wm int64) error { return m.out.EmitWatermark(wm) }
 
@@ -312,10 +303,6 @@ func (m *SinkMaterializer) Finish() error { return nil }
 
 // Close closes the backend when Open created it; the runtime closes its own.
 func (m *SinkMaterializer) Close() error {
-	b, own := m.backend, m.own
-	m.backend, m.own, m.rows = nil, false, nil
-	if own && b != nil {
-		return b.Close()
-	}
-	return nil
+	m.rows = nil
+	return m.closeBackend()
 }

@@ -73,11 +73,8 @@ type TemporalJoin struct {
 	outTypes []*types.Type
 	ev       *expr.Evaluator
 
-	ctx       *runtime.OperatorContext
+	keyedBase
 	out       runtime.Output
-	backend   state.KeyedBackend
-	own       bool
-	maxPar    int
 	left      state.MapState
 	right     state.MapState
 	timer     state.ValueState
@@ -179,16 +176,11 @@ func NewTemporalJoin(spec TemporalJoinSpec) func(int, int) (runtime.Operator, er
 // Open obtains the keyed state backend, registers the states and rebuilds
 // the due index from the restored timers.
 func (j *TemporalJoin) Open(ctx *runtime.OperatorContext, out runtime.Output) error {
-	j.ctx, j.out = ctx, out
-	for _, st := range ctx.RestoredStates {
-		if len(st) > 0 {
-			return fmt.Errorf("operators: temporal join %s: unexpected operator state in the checkpoint", ctx.OperatorID)
-		}
-	}
-	var err error
-	if j.backend, j.own, j.maxPar, err = openKeyedBackend(ctx); err != nil {
+	j.out = out
+	if err := j.openKeyed(ctx, "temporal join"); err != nil {
 		return err
 	}
+	var err error
 	if j.left, err = j.backend.RegisterMap(state.Descriptor{Name: "left"}); err != nil {
 		return err
 	}
@@ -576,12 +568,6 @@ func (j *TemporalJoin) flush() error {
 	return j.out.Emit(ob)
 }
 
-func (j *TemporalJoin) recordStateSize() {
-	if j.ctx != nil && j.ctx.Metrics != nil && j.backend != nil {
-		j.ctx.Metrics.StateSizeBytes.Store(j.backend.SizeBytes())
-	}
-}
-
 // SnapshotState returns nil: everything is in the keyed state backend.
 func (j *TemporalJoin) SnapshotState(int64) ([]byte, error) { return nil, nil }
 
@@ -592,10 +578,5 @@ func (j *TemporalJoin) Finish() error { return nil }
 
 // Close closes the backend when Open created it.
 func (j *TemporalJoin) Close() error {
-	b, own := j.backend, j.own
-	j.backend, j.own = nil, false
-	if own && b != nil {
-		return b.Close()
-	}
-	return nil
+	return j.closeBackend()
 }

@@ -57,11 +57,8 @@ type WindowJoin struct {
 	ev       *expr.Evaluator
 	outer    [2]bool // the side's unmatched rows are emitted (padded, or anti-joined)
 
-	ctx     *runtime.OperatorContext
+	keyedBase
 	out     runtime.Output
-	backend state.KeyedBackend
-	own     bool
-	maxPar  int
 	rows    [2]state.ListState
 	pending state.ValueState
 
@@ -157,16 +154,11 @@ func NewWindowJoin(jt JoinType, leftKeys, rightKeys []int, numJoinKeys int, left
 // Open obtains the keyed state backend, registers the states and rebuilds
 // the pending windows from the restored ones.
 func (j *WindowJoin) Open(ctx *runtime.OperatorContext, out runtime.Output) error {
-	j.ctx, j.out = ctx, out
-	for _, st := range ctx.RestoredStates {
-		if len(st) > 0 {
-			return fmt.Errorf("operators: window join %s: unexpected operator state in the checkpoint", ctx.OperatorID)
-		}
-	}
-	var err error
-	if j.backend, j.own, j.maxPar, err = openKeyedBackend(ctx); err != nil {
+	j.out = out
+	if err := j.openKeyed(ctx, "window join"); err != nil {
 		return err
 	}
+	var err error
 	for s, name := range [2]string{"left", "right"} {
 		if j.rows[s], err = j.backend.RegisterList(state.Descriptor{Name: name, TTL: -1}); err != nil {
 			return err
@@ -498,12 +490,6 @@ func (j *WindowJoin) flush() error {
 	return j.out.Emit(ob)
 }
 
-func (j *WindowJoin) recordStateSize() {
-	if j.ctx != nil && j.ctx.Metrics != nil && j.backend != nil {
-		j.ctx.Metrics.StateSizeBytes.Store(j.backend.SizeBytes())
-	}
-}
-
 // SnapshotState returns nil: the rows are in the keyed state backend.
 func (j *WindowJoin) SnapshotState(int64) ([]byte, error) { return nil, nil }
 
@@ -515,10 +501,5 @@ func (j *WindowJoin) Finish() error { return nil }
 
 // Close closes the backend when Open created it.
 func (j *WindowJoin) Close() error {
-	b, own := j.backend, j.own
-	j.backend, j.own = nil, false
-	if own && b != nil {
-		return b.Close()
-	}
-	return nil
+	return j.closeBackend()
 }
