@@ -76,19 +76,7 @@ func (qb *queryBinder) overAggregate(s *ast.SelectStmt, in Node, sc *scope) (Nod
 	}
 	pos := qb.q.Locate("OVER")
 	eb := qb.exprBinder(sc)
-	pre, preNames := identity(sc), names(sc)
-	column := func(n ast.ExprNode) (int, error) {
-		e, err := eb.bind(n)
-		if err != nil {
-			return 0, err
-		}
-		if ref, ok := e.(*expr.ColumnRef); ok {
-			return ref.Index, nil
-		}
-		pre = append(pre, e)
-		preNames = append(preNames, fmt.Sprintf("$over_key%d", len(pre)))
-		return len(pre) - 1, nil
-	}
+	cc := newComputedColumns(eb, sc, "$over_key")
 	var part []int
 	var tc int
 	var frame operators.OverFrame
@@ -97,7 +85,7 @@ func (qb *queryBinder) overAggregate(s *ast.SelectStmt, in Node, sc *scope) (Nod
 		if err != nil {
 			return nil, nil, validationf(pos, "%s", err.Error())
 		}
-		p, t, fr, err := qb.overWindow(ws, eb, sc, column)
+		p, t, fr, err := qb.overWindow(ws, eb, sc, cc.column)
 		if err != nil {
 			return nil, nil, err
 		}
@@ -112,7 +100,7 @@ func (qb *queryBinder) overAggregate(s *ast.SelectStmt, in Node, sc *scope) (Nod
 	for i, f := range fields {
 		w := f.Expr.(*ast.WindowFuncExpr)
 		a := &ast.AggregateFuncExpr{F: w.Name, Args: w.Args, Distinct: w.Distinct}
-		call, err := qb.aggCall(a, eb, &pre, &preNames)
+		call, err := qb.aggCall(a, eb, &cc.exprs, &cc.names)
 		if err != nil {
 			return nil, nil, err
 		}
@@ -120,10 +108,7 @@ func (qb *queryBinder) overAggregate(s *ast.SelectStmt, in Node, sc *scope) (Nod
 		calls = append(calls, call)
 		f.Expr = windowColumnExpr(call.Name)
 	}
-	input := in
-	if len(pre) > len(sc.cols) {
-		input = &Calc{Input: in, Exprs: pre, Names: preNames}
-	}
+	input := cc.input(in)
 	o := &OverAggregate{Input: input, PartitionBy: part, TimeCol: tc, Frame: frame, Calls: calls,
 		ProcTime: input.Schema()[tc].Type.TimeAttr == types.ProcTime}
 	o.schema = append(o.schema, input.Schema()...)

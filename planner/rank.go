@@ -174,20 +174,8 @@ func (qb *queryBinder) rowNumber(s *ast.SelectStmt, in Node, sc *scope) (Node, *
 	if w.Spec.OrderBy == nil || len(w.Spec.OrderBy.Items) == 0 {
 		return nil, nil, validationf(pos, "ROW_NUMBER() OVER (...) needs an ORDER BY")
 	}
-	eb := qb.exprBinder(sc)
-	exprs, nms := identity(sc), names(sc)
-	column := func(n ast.ExprNode) (int, error) {
-		e, err := eb.bind(n)
-		if err != nil {
-			return 0, err
-		}
-		if ref, ok := e.(*expr.ColumnRef); ok {
-			return ref.Index, nil
-		}
-		exprs = append(exprs, e)
-		nms = append(nms, fmt.Sprintf("$rank%d", len(exprs)))
-		return len(exprs) - 1, nil
-	}
+	cc := newComputedColumns(qb.exprBinder(sc), sc, "$rank")
+	column := cc.column
 	var part []int
 	if w.Spec.PartitionBy != nil {
 		for _, it := range w.Spec.PartitionBy.Items {
@@ -206,11 +194,7 @@ func (qb *queryBinder) rowNumber(s *ast.SelectStmt, in Node, sc *scope) (Node, *
 		}
 		order = append(order, operators.SortKey{Col: c, Desc: it.Desc})
 	}
-	pre := in
-	if len(exprs) > len(sc.cols) {
-		pre = &Calc{Input: in, Exprs: exprs, Names: nms}
-	}
-	r := newRank(pre, part, order, pos)
+	r := newRank(cc.input(in), part, order, pos)
 	nsc := &scope{cols: append([]scopeColumn{}, sc.cols...)}
 	for _, c := range r.Schema()[len(sc.cols):] {
 		nsc.cols = append(nsc.cols, scopeColumn{name: c.Name, typ: c.Type})
