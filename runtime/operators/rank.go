@@ -66,7 +66,6 @@ type Rank struct {
 
 	// noRowNumber: emit -D/+I per row leaving/entering the Top-N (NewRank).
 	noRowNumber bool
-	members     map[*byte]bool // scratch of emitMembership
 
 	// retracting: the input is a changelog: every row of a partition is
 	// kept (a retraction of a ranked row promotes the next one), and a
@@ -283,9 +282,9 @@ func (r *Rank) rankKey(b *types.Batch, s int32) error {
 			return err
 		}
 		if !b.Kind(int(row)).IsAccumulate() {
-			if r.retract(r.sortBuf, r.rowEnc.encode(b, int(row))) {
+			if i, gone := r.retract(r.sortBuf, r.rowEnc.encode(b, int(row))); i >= 0 {
 				changed = true
-				if err := r.emitPerRow(); err != nil {
+				if err := r.emitPerRow(i, gone, false); err != nil {
 					return err
 				}
 			}
@@ -304,12 +303,12 @@ func (r *Rank) rankKey(b *types.Batch, s int32) error {
 		r.entries = append(r.entries, nil)
 		copy(r.entries[pos+1:], r.entries[pos:])
 		r.entries[pos] = r.arena[start:len(r.arena):len(r.arena)]
+		changed = true
+		if err := r.emitPerRow(pos, r.entries[pos], true); err != nil {
+			return err
+		}
 		if len(r.entries) > r.limit && !r.retracting {
 			r.entries = r.entries[:r.limit]
-		}
-		changed = true
-		if err := r.emitPerRow(); err != nil {
-			return err
 		}
 	}
 	if !changed {
@@ -320,16 +319,43 @@ func (r *Rank) rankKey(b *types.Batch, s int32) error {
 
 // emitPerRow emits what the last row changed in the ranking, as Flink's
 // Top-N and deduplication functions do for every record (a versioned view
-// over a deduplication must see every version, not only a batch's last).
-// A window Top-N emits nothing before its window ends.
-func (r *Rank) emitPerRow() error {
-	if r.windowEnd >= 0 {
+// over a deduplication must see every version, not only a batch's last):
+// entry e was inserted at (added) or removed from position pos of
+// r.entries, which is not yet cut to the limit. A window Top-N emits
+// nothing before its window ends.
+//
+// Without the row number only membership of the first limit rows counts,
+// as in Flink's Top-N without row number: an insertion within the limit
+// emits -D for the row it pushes out, then +I; a removal within it emits
+// -D, then +I for the row that moves up into the last place.
+func (r *Rank) emitPerRow(pos int, e []byte, added bool) error {
+	switch {
+	case r.windowEnd >= 0:
+		return nil
+	case r.noRowNumber:
+		if pos >= r.limit {
+			return nil
+		}
+		if added {
+			if len(r.entries) > r.limit {
+				if err := r.emitRow(r.entries[r.limit], -1, types.Delete); err != nil {
+					return err
+				}
+			}
+			return r.emitRow(e, -1, types.Insert)
+		}
+		if err := r.emitRow(e, -1, types.Delete); err != nil {
+			return err
+		}
+		if len(r.entries) >= r.limit {
+			return r.emitRow(r.entries[r.limit-1], -1, types.Insert)
+		}
 		return nil
 	}
 	if err := r.emitChanges(); err != nil {
 		return err
 	}
-	r.old = append(r.old[:0], r.entries...)
+	r.old = append(r.old[:0], r.entries[:min(len(r.entries), r.limit)]...)
 	return nil
 }
 
@@ -375,21 +401,19 @@ func rowOf(e []byte) []byte {
 
 // emitChanges compares the ranking before and after the batch.
 // retract removes one stored occurrence of the row with sort key k and
-// encoding row; it reports whether there was one.
-func (r *Rank) retract(k, row []byte) bool {
+// encoding row; it returns the position and entry it had, or -1.
+func (r *Rank) retract(k, row []byte) (int, []byte) {
 	for i := r.position(k) - 1; i >= 0 && bytes.Equal(sortKeyOf(r.entries[i]), k); i-- {
-		if bytes.Equal(rowOf(r.entries[i]), row) {
+		if e := r.entries[i]; bytes.Equal(rowOf(e), row) {
 			r.entries = append(r.entries[:i:i], r.entries[i+1:]...)
-			return true
+			return i, e
 		}
 	}
-	return false
+	return -1, nil
 }
 
+// emitChanges compares the ranking before and after the last row.
 func (r *Rank) emitChanges() error {
-	if r.noRowNumber {
-		return r.emitMembership()
-	}
 	// Ranks past the new ranking's end lost their row (retractions).
 	for k := len(r.entries); k < min(len(r.old), r.limit); k++ {
 		if err := r.emitRow(r.old[k], k, types.Delete); err != nil {
@@ -414,37 +438,6 @@ func (r *Rank) emitChanges() error {
 		}
 		if err := r.emitRow(e, k, types.Insert); err != nil {
 			return err
-		}
-	}
-	return nil
-}
-
-// emitMembership emits -D for every row that left the first limit rows
-// and then +I for every row that entered them (rows are identified by
-// their entry in the arena; the row number column is 0).
-func (r *Rank) emitMembership() error {
-	if r.members == nil {
-		r.members = map[*byte]bool{}
-	}
-	clear(r.members)
-	cur := r.entries[:min(len(r.entries), r.limit)]
-	for _, e := range cur {
-		r.members[&e[0]] = true
-	}
-	for _, e := range r.old[:min(len(r.old), r.limit)] {
-		if r.members[&e[0]] {
-			r.members[&e[0]] = false // stayed
-			continue
-		}
-		if err := r.emitRow(e, -1, types.Delete); err != nil {
-			return err
-		}
-	}
-	for _, e := range cur {
-		if r.members[&e[0]] {
-			if err := r.emitRow(e, -1, types.Insert); err != nil {
-				return err
-			}
 		}
 	}
 	return nil
