@@ -86,6 +86,15 @@ func PhysicalOptionsFrom(c *Config) (PhysicalOptions, error) {
 	return o, nil
 }
 
+// buildBoth builds the two inputs of a join.
+func (b *graphBuilder) buildBoth(l, r Node) (left, right *runtime.Vertex, err error) {
+	if left, err = b.build(l); err != nil {
+		return nil, nil, err
+	}
+	right, err = b.build(r)
+	return left, right, err
+}
+
 type graphBuilder struct {
 	g    *runtime.JobGraph
 	opts PhysicalOptions
@@ -249,11 +258,7 @@ func (b *graphBuilder) build(n Node) (*runtime.Vertex, error) {
 		return b.keyedVertex(in, x.Input, x.Keys, runtime.OperatorSpec{ID: id, Name: "WindowAggregate",
 			New: operators.NewWindowAggregate(x.Keys, x.EndKey, calls, columnTypes(x.Input.Schema()), columnTypes(x.Schema()), x.ProcTime)}), nil
 	case *Join:
-		left, err := b.build(x.Left)
-		if err != nil {
-			return nil, err
-		}
-		right, err := b.build(x.Right)
+		left, right, err := b.buildBoth(x.Left, x.Right)
 		if err != nil {
 			return nil, err
 		}

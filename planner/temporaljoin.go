@@ -270,11 +270,7 @@ func uniqueKey(n Node) []int {
 // temporalJoinOperator translates a temporal join: both inputs are
 // hash-partitioned by their join keys into one keyed vertex.
 func (b *graphBuilder) temporalJoin(x *TemporalJoin, id string) (*runtime.Vertex, error) {
-	left, err := b.build(x.Left)
-	if err != nil {
-		return nil, err
-	}
-	right, err := b.build(x.Right)
+	left, right, err := b.buildBoth(x.Left, x.Right)
 	if err != nil {
 		return nil, err
 	}

@@ -195,11 +195,7 @@ func (w *WindowJoin) stateKeys() (left, right []int) {
 // buildWindowJoin translates a WindowJoin: both inputs hash-partitioned by
 // their join keys and window bounds into one vertex.
 func (b *graphBuilder) buildWindowJoin(x *WindowJoin, id string) (*runtime.Vertex, error) {
-	left, err := b.build(x.Left)
-	if err != nil {
-		return nil, err
-	}
-	right, err := b.build(x.Right)
+	left, right, err := b.buildBoth(x.Left, x.Right)
 	if err != nil {
 		return nil, err
 	}
