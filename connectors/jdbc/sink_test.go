@@ -2,6 +2,7 @@ package jdbc
 
 import (
 	"math/rand/v2"
+	"os"
 	"strings"
 	"testing"
 	"time"
@@ -278,6 +279,9 @@ func TestPasswordNotInErrors(t *testing.T) {
 	err := w.Open(opCtx(0, 1), nil)
 	w.Close()
 	if err == nil {
+		if os.Getenv("CI") == "true" {
+			t.Fatal("the server accepted a wrong password (grant tables disabled): the test cannot check the error")
+		}
 		t.Skip("the server accepted a wrong password (grant tables disabled)")
 	}
 	if strings.Contains(err.Error(), "hunter2") {
