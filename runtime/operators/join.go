@@ -100,7 +100,7 @@ type Join struct {
 	// without an entry are scanned from their first row. In memory only, at
 	// most maxCleanedKeys per side: after a restore, or when the map was
 	// full, a key's first cleanup scans it whole.
-	cleaned [2]map[string]int64
+	cleaned [2]map[string]*int64 // updated in place: a string key is made once per key
 
 	// candidates: the other side's rows under the current key
 	cand      [2][]*types.Vector // indexed by side: vectors of that side's columns
@@ -151,7 +151,7 @@ func NewJoin(jt JoinType, leftKeys, rightKeys []int, leftTypes, rightTypes []*ty
 			}
 		}
 		j := &Join{jt: jt, keys: [2][]int{leftKeys, rightKeys}, types: [2][]*types.Type{leftTypes, rightTypes}, residual: residual, interval: interval,
-			wm: runtime.MinWatermark, cleaned: [2]map[string]int64{{}, {}}}
+			wm: runtime.MinWatermark, cleaned: [2]map[string]*int64{{}, {}}}
 		copy(j.ttl[:], ttl)
 		j.outer = [2]bool{jt == LeftJoin || jt == FullJoin, jt == RightJoin || jt == FullJoin}
 		semi := jt == SemiJoin || jt == AntiJoin
@@ -533,13 +533,13 @@ func (j *Join) cleanup(kg int, key []byte, wm int64) error {
 			continue // this side's rows never expire
 		}
 		var from []byte
-		lo, had := j.cleaned[s][string(key)]
-		if had {
-			j.loBuf = appendTimeKey(j.loBuf[:0], lo)
+		lo := j.cleaned[s][string(key)]
+		if lo != nil {
+			j.loBuf = appendTimeKey(j.loBuf[:0], *lo)
 			from = j.loBuf
 		}
 		j.fromBuf = appendTimeKey(j.fromBuf[:0], t)
-		if !had || lo < t {
+		if lo == nil || *lo < t {
 			if err := j.rows[s].RemoveRange(from, j.fromBuf); err != nil {
 				return err
 			}
@@ -561,12 +561,15 @@ func (j *Join) cleanup(kg int, key []byte, wm int64) error {
 		if err != nil {
 			return err
 		}
-		if had {
-			t = max(lo, t)
-		} else if len(j.cleaned[s]) >= maxCleanedKeys {
+		switch {
+		case lo != nil:
+			*lo = max(*lo, t)
+		case len(j.cleaned[s]) >= maxCleanedKeys:
 			clear(j.cleaned[s]) // bounded memory: keys are scanned whole once more
+			fallthrough
+		default:
+			j.cleaned[s][string(key)] = &t
 		}
-		j.cleaned[s][string(key)] = t
 	}
 	if next != 1<<63-1 {
 		j.timers.schedule(next, kg, key)
