@@ -711,17 +711,8 @@ func (qb *queryBinder) existsJoin(x *ast.ExistsSubqueryExpr, in Node, sc *scope)
 		return nil, err
 	}
 	var conj []ast.ExprNode
-	var split func(e ast.ExprNode)
-	split = func(e ast.ExprNode) {
-		if b, ok := e.(*ast.BinaryOperationExpr); ok && b.Op == opcode.LogicAnd {
-			split(b.L)
-			split(b.R)
-			return
-		}
-		conj = append(conj, e)
-	}
 	if sel.Where != nil {
-		split(sel.Where)
+		conj = astConjuncts(sel.Where, nil)
 	}
 	// Outer columns first, then the subquery's.
 	both := &scope{cols: append(append([]scopeColumn{}, sc.cols...), isc.cols...)}
@@ -860,4 +851,17 @@ func nullAwareNotIn(in, right Node, x int) (Node, error) {
 		return nil, err
 	}
 	return &Union{Ins: []Node{out, antiAll(nullX, right)}}, nil
+}
+
+// astConjuncts appends the AND-ed terms of e (through parentheses) to out.
+func astConjuncts(e ast.ExprNode, out []ast.ExprNode) []ast.ExprNode {
+	switch x := e.(type) {
+	case *ast.BinaryOperationExpr:
+		if x.Op == opcode.LogicAnd {
+			return astConjuncts(x.R, astConjuncts(x.L, out))
+		}
+	case *ast.ParenthesesExpr:
+		return astConjuncts(x.Expr, out)
+	}
+	return append(out, e)
 }

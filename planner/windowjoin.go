@@ -6,7 +6,6 @@ import (
 	"strings"
 
 	"github.com/pingcap/tidb/pkg/parser/ast"
-	"github.com/pingcap/tidb/pkg/parser/opcode"
 
 	"github.com/flinkgo/engine/runtime"
 	"github.com/flinkgo/engine/runtime/expr"
@@ -270,21 +269,7 @@ func (qb *queryBinder) correlatedIn(sq *ast.PatternInExpr, ref *expr.ColumnRef, 
 	if !qb.refersOutside(sel) {
 		return nil, false, nil // not correlated: a plain IN
 	}
-	var conj []ast.ExprNode
-	var split func(e ast.ExprNode)
-	split = func(e ast.ExprNode) {
-		if b, ok := e.(*ast.BinaryOperationExpr); ok && b.Op == opcode.LogicAnd {
-			split(b.L)
-			split(b.R)
-			return
-		}
-		if p, ok := e.(*ast.ParenthesesExpr); ok {
-			split(p.Expr)
-			return
-		}
-		conj = append(conj, e)
-	}
-	split(sel.Where)
+	conj := astConjuncts(sel.Where, nil)
 	inner, isc, err := qb.from(sel.From.TableRefs)
 	if err != nil {
 		return nil, false, err
