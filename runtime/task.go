@@ -11,16 +11,6 @@ import (
 	"github.com/flinkgo/engine/runtime/types"
 )
 
-// inputChannel is the receiving state of one upstream producer.
-type inputChannel struct {
-	input   int // head operator input index
-	wm      int64
-	idle    bool
-	ended   bool
-	barrier int64 // checkpoint id of the barrier received and not yet aligned, 0 if none
-	queued  []Message
-}
-
 // controlMsg is sent by the job to a task outside the data path.
 type controlMsg struct {
 	trigger  *Barrier // source tasks: inject a barrier
@@ -42,9 +32,10 @@ type task struct {
 	wm       int64 // combined watermark passed to the head
 	idleOut  bool  // source task: announced idle downstream
 	metrics  *OperatorMetrics
-	aligning int64 // checkpoint being aligned
 	exactly  bool
+	align    alignment // barrier alignment over the input channels
 	notified int64 // newest checkpoint the operators were told completed
+	finished bool  // finish ran (it runs at most once)
 	ctx      context.Context
 	// backends[i] is the keyed state backend of chain[i], if it asked.
 	backends    []state.KeyedBackend
@@ -158,6 +149,10 @@ func (t *task) emitWatermark(wm int64) error {
 // finish ends the chain: final watermark, Finish in chain order, then end of
 // input downstream.
 func (t *task) finish() error {
+	if t.finished {
+		return fmt.Errorf("internal error: %s finished twice", t.name())
+	}
+	t.finished = true
 	if t.wm != MaxWatermark {
 		t.wm = MaxWatermark
 		if err := t.emitWatermark(MaxWatermark); err != nil {
@@ -424,96 +419,4 @@ func (t *task) runInputs(ctx context.Context) error {
 			}
 		}
 	}
-}
-
-// handle processes one message from channel ch; done reports that every
-// input ended and the task finished.
-func (t *task) handle(ch int, m Message) (done bool, err error) {
-	c := t.channels[ch]
-	if c.barrier != 0 && t.exactly {
-		c.queued = append(c.queued, m)
-		return false, nil
-	}
-	switch m.Kind {
-	case MsgBatch:
-		c.idle = false
-		t.metrics.RecordsIn.Add(int64(m.Batch.Len))
-		return false, t.emit(c.input, m.Batch)
-	case MsgWatermark:
-		if m.Idle {
-			c.idle = true
-		} else {
-			c.idle = false
-			if m.Watermark > c.wm {
-				c.wm = m.Watermark
-			}
-		}
-		return false, t.advanceWatermark()
-	case MsgBarrier:
-		if t.aligning != 0 && m.Barrier.CheckpointID < t.aligning {
-			return false, nil // barrier of an aborted checkpoint
-		}
-		t.aligning = m.Barrier.CheckpointID
-		c.barrier = m.Barrier.CheckpointID
-		return false, t.maybeAligned(m.Barrier)
-	case MsgEndOfInput:
-		c.ended = true
-		if t.aligning != 0 {
-			if err := t.maybeAligned(Barrier{CheckpointID: t.aligning}); err != nil {
-				return false, err
-			}
-		}
-		for _, o := range t.channels {
-			if !o.ended {
-				return false, t.advanceWatermark()
-			}
-		}
-		return true, t.finish()
-	}
-	return false, nil
-}
-
-// maybeAligned completes a checkpoint once every live channel delivered the
-// barrier, then replays what was held back.
-func (t *task) maybeAligned(b Barrier) error {
-	for _, c := range t.channels {
-		if !c.ended && c.barrier != b.CheckpointID {
-			return nil
-		}
-	}
-	if err := t.snapshot(b); err != nil {
-		return err
-	}
-	t.aligning = 0
-	for i, c := range t.channels {
-		c.barrier = 0
-		q := c.queued
-		c.queued = nil
-		for _, m := range q {
-			if _, err := t.handle(i, m); err != nil {
-				return err
-			}
-		}
-	}
-	return nil
-}
-
-// advanceWatermark recomputes the minimum over live, non-idle channels.
-func (t *task) advanceWatermark() error {
-	min := MaxWatermark
-	any := false
-	for _, c := range t.channels {
-		if c.ended || c.idle {
-			continue
-		}
-		any = true
-		if c.wm < min {
-			min = c.wm
-		}
-	}
-	if !any || min <= t.wm {
-		return nil
-	}
-	t.wm = min
-	return t.emitWatermark(min)
 }
