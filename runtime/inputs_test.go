@@ -47,8 +47,10 @@ func recordTask(n int, exactly bool) (*task, *recordOp) {
 	return tk, op
 }
 
-func barrierMsg(id int64) Message { return Message{Kind: MsgBarrier, Barrier: Barrier{CheckpointID: id}} }
-func dataMsg(v int64) Message     { return Message{Kind: MsgBatch, Batch: batchOf(v)} }
+func barrierMsg(id int64) Message {
+	return Message{Kind: MsgBarrier, Barrier: Barrier{CheckpointID: id}}
+}
+func dataMsg(v int64) Message { return Message{Kind: MsgBatch, Batch: batchOf(v)} }
 
 var endMsg = Message{Kind: MsgEndOfInput}
 

@@ -34,8 +34,8 @@ type task struct {
 	metrics  *OperatorMetrics
 	exactly  bool
 	align    alignment // barrier alignment over the input channels
-	notified int64 // newest checkpoint the operators were told completed
-	finished bool  // finish ran (it runs at most once)
+	notified int64     // newest checkpoint the operators were told completed
+	finished bool      // finish ran (it runs at most once)
 	ctx      context.Context
 	// backends[i] is the keyed state backend of chain[i], if it asked.
 	backends    []state.KeyedBackend
