@@ -40,11 +40,13 @@ type networkOutput struct {
 	ctx     context.Context
 	writers []*edgeWriter
 	metrics *OperatorMetrics
+	perturb *perturber // test schedule perturbation, nil when off
 }
 
 var _ Output = (*networkOutput)(nil)
 
 func (o *networkOutput) send(t *inbox, ch int, m Message) error {
+	o.perturb.point()
 	select {
 	case t.c <- envelope{ch: ch, msg: m}:
 		return nil

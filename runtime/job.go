@@ -123,8 +123,8 @@ func (j *Job) Start(parent context.Context) error {
 	for _, v := range g.Vertices {
 		for s := 0; s < v.Parallelism; s++ {
 			t := &task{job: j, vertex: v, subtask: s, in: newInbox(), control: make(chan controlMsg, 16),
-				metrics: &OperatorMetrics{}, exactly: j.opts.ExactlyOnce}
-			t.out = &networkOutput{ctx: ctx, metrics: t.metrics}
+				metrics: &OperatorMetrics{}, exactly: j.opts.ExactlyOnce, perturb: newPerturber(v.Index, s)}
+			t.out = &networkOutput{ctx: ctx, metrics: t.metrics, perturb: t.perturb}
 			byVertex[v.Index] = append(byVertex[v.Index], t)
 			j.tasks = append(j.tasks, t)
 		}
@@ -203,9 +203,16 @@ func (j *Job) Start(parent context.Context) error {
 		default:
 			j.setStatus(JobFailed, first)
 		}
+		j.mu.Lock()
+		status, err := j.status, j.err
+		j.mu.Unlock()
+		j.reportEnd(status, err)
 		cancel()
 		close(j.done)
 	}()
+	if d := testHooks.watchdog; d > 0 {
+		go j.watch(d)
+	}
 	return nil
 }
 
@@ -265,11 +272,17 @@ func (j *Job) Fail(err error) {
 	}
 }
 
-// Counters sums records read by sources and written by sinks.
+// Counters sums the records the sources read (in) and the records that
+// reached the sinks (out). in includes the malformed records a source read
+// and skipped (a format's ignore-parse-errors; Skipped counts them too),
+// so a job passing records through has in = out + skipped.
 func (j *Job) Counters() (in, out int64) {
 	for _, t := range j.tasks {
 		if t.source != nil {
 			in += t.metrics.RecordsIn.Load()
+			for _, c := range t.ctxs {
+				in += c.Metrics.ParseErrors.Load()
+			}
 		}
 		if len(t.out.writers) == 0 {
 			out += t.sinkRecords()
@@ -308,8 +321,9 @@ func (j *Job) StateSizes() []OperatorState {
 	return out
 }
 
-// Skipped sums records skipped by operators: malformed input ignored by
-// a format's ignore-parse-errors option, and late records dropped.
+// Skipped sums records skipped: malformed input a source read and ignored
+// (a format's ignore-parse-errors option; counted in Counters' in as
+// well), and late records dropped by event-time operators.
 func (j *Job) Skipped() (parseErrors, late int64) {
 	for _, t := range j.tasks {
 		for _, c := range t.ctxs {
@@ -373,6 +387,7 @@ func (j *Job) trigger(b Barrier) error {
 	}
 	b.Timestamp = j.clock.NowMillis()
 	for _, t := range sources {
+		sharedPoint()
 		select {
 		case t.control <- controlMsg{trigger: &b}:
 		case <-j.done:
@@ -529,6 +544,7 @@ func (j *Job) NotifyCheckpointComplete(id int64) {
 	}
 	j.mu.Unlock()
 	for _, o := range j.tasks {
+		sharedPoint()
 		select {
 		case o.control <- controlMsg{complete: id}:
 		default:

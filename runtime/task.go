@@ -36,6 +36,7 @@ type task struct {
 	align    alignment // barrier alignment over the input channels
 	notified int64     // newest checkpoint the operators were told completed
 	finished bool      // finish ran (it runs at most once)
+	perturb  *perturber // test schedule perturbation, nil when off
 	ctx      context.Context
 	// backends[i] is the keyed state backend of chain[i], if it asked.
 	backends    []state.KeyedBackend
@@ -164,6 +165,7 @@ func (t *task) finish() error {
 			return err
 		}
 	}
+	t.perturb.point()
 	if err := t.out.broadcastControl(Message{Kind: MsgEndOfInput}); err != nil {
 		return err
 	}
@@ -291,6 +293,7 @@ func (t *task) run(ctx context.Context) error {
 }
 
 func (t *task) handleControl(c controlMsg) error {
+	t.perturb.point()
 	if c.trigger != nil {
 		if c.trigger.Drain && t.wm != MaxWatermark {
 			t.wm = MaxWatermark
@@ -324,6 +327,7 @@ func (t *task) runSource(ctx context.Context) error {
 			continue
 		default:
 		}
+		t.perturb.point()
 		b, st, err := t.source.Poll()
 		if err != nil {
 			return fmt.Errorf("source %s failed: %w", t.vertex.Source.Name, err)
@@ -410,6 +414,7 @@ func (t *task) runInputs(ctx context.Context) error {
 				}
 			}
 		case env := <-t.in.c:
+			t.perturb.point()
 			done, err := t.handle(env.ch, env.msg)
 			if err != nil {
 				return err

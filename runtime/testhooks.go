@@ -23,6 +23,18 @@ import (
 //	    (print, the client's result table) write a line "<prefix>@@checkpoint
 //	    <n>" when they snapshot checkpoint n, so a test can cut their output
 //	    at the checkpoint a restored job resumes from.
+//	FLINKGO_TEST_PERTURB=<seed>  schedule perturbation (perturb.go): tasks
+//	    yield or sleep briefly at random before channel sends, after
+//	    receives, around barrier injection and before their end of input,
+//	    each task from its own generator seeded by <seed>, its vertex and its
+//	    subtask, so rare interleavings happen often and a seed replays the
+//	    same decisions.
+//	FLINKGO_TEST_WATCHDOG=<duration>  a job that processes no record,
+//	    acknowledges no checkpoint and finishes no task for <duration> dumps
+//	    every goroutine and fails (watchdog.go).
+//	FLINKGO_TEST_REPORT_DIR=<dir>  every job appends a line to <dir>/jobs.log
+//	    when it ends, and the watchdog writes its dump to a file in <dir>
+//	    (instead of standard error), for the stress command to collect.
 var testHooks = readTestHooks()
 
 type hooks struct {
@@ -30,6 +42,10 @@ type hooks struct {
 	pollDelay  time.Duration
 	crashAfter int64
 	markers    bool
+	perturb    bool
+	seed       uint64
+	watchdog   time.Duration
+	reportDir  string
 }
 
 func readTestHooks() hooks {
@@ -47,6 +63,14 @@ func readTestHooks() hooks {
 		h.crashAfter, _ = strconv.ParseInt(v, 10, 64)
 	}
 	h.markers = os.Getenv("FLINKGO_TEST_CHECKPOINT_MARKERS") != ""
+	if v := os.Getenv("FLINKGO_TEST_PERTURB"); v != "" {
+		seed, err := strconv.ParseUint(v, 10, 64)
+		h.perturb, h.seed = err == nil, seed
+	}
+	if v := os.Getenv("FLINKGO_TEST_WATCHDOG"); v != "" {
+		h.watchdog, _ = time.ParseDuration(v)
+	}
+	h.reportDir = os.Getenv("FLINKGO_TEST_REPORT_DIR")
 	return h
 }
 
