@@ -438,15 +438,15 @@ func TestListAndFindLatest(t *testing.T) {
 		{"q", CheckpointDir(root, mc.JobID, 1)},
 		{"other", CheckpointDir(root, jobB, 7)},
 	} {
-		if p, err := FindLatest(st, root, tt.job); err != nil || p != tt.want {
-			t.Errorf("FindLatest(%q) = %s, %v; want %s", tt.job, p, err, tt.want)
+		if d, err := FindLatest(st, root, tt.job, false); err != nil || d.Chosen.Path != tt.want {
+			t.Errorf("FindLatest(%q) = %s, %v; want %s", tt.job, d.Chosen.Path, err, tt.want)
 		}
 	}
-	_, err = FindLatest(st, root, "nobody")
+	_, err = FindLatest(st, root, "nobody", false)
 	if want := "No complete checkpoint of job 'nobody' found under " + root + "; check execution.checkpointing.dir"; err == nil || err.Error() != want {
 		t.Errorf("FindLatest(nobody) = %v", err)
 	}
-	if _, err := FindLatest(st, filepath.Join(root, "missing"), "q"); err == nil || !strings.Contains(err.Error(), "No complete checkpoint of job 'q'") {
+	if _, err := FindLatest(st, filepath.Join(root, "missing"), "q", false); err == nil || !strings.Contains(err.Error(), "No complete checkpoint of job 'q'") {
 		t.Errorf("FindLatest(missing root) = %v", err)
 	}
 	if _, err := List(st, filepath.Join(root, "missing")); !errors.Is(err, os.ErrNotExist) {
@@ -455,7 +455,8 @@ func TestListAndFindLatest(t *testing.T) {
 }
 
 // TestListCreateSubdirFalse covers chk-<n> directly under the root, and a
-// corrupt _metadata reported as incomplete.
+// corrupt _metadata reported as incomplete, which 'latest' does not skip
+// silently.
 func TestListCreateSubdirFalse(t *testing.T) {
 	st := NewLocalStorage()
 	root := t.TempDir()
@@ -484,8 +485,15 @@ func TestListCreateSubdirFalse(t *testing.T) {
 	if infos[1].ID != 4 || !infos[1].Complete || infos[1].JobID != testJobID {
 		t.Errorf("complete entry = %+v", infos[1])
 	}
-	if p, err := FindLatest(st, root, "q"); err != nil || p != filepath.Join(root, "chk-4") {
-		t.Errorf("FindLatest = %s, %v", p, err)
+	if !infos[0].Corrupt || infos[1].Corrupt {
+		t.Errorf("Corrupt = %v, %v; want true, false", infos[0].Corrupt, infos[1].Corrupt)
+	}
+	if _, err := FindLatest(st, root, "q", false); err == nil || !strings.Contains(err.Error(), meta+" is not a checkpoint metadata file") ||
+		!strings.Contains(err.Error(), "Older complete checkpoints of the job, newest first:\n  "+filepath.Join(root, "chk-4")+"\n") {
+		t.Errorf("FindLatest = %v; want an error naming %s and listing chk-4", err, meta)
+	}
+	if d, err := FindLatest(st, root, "q", true); err != nil || d.Chosen.Path != filepath.Join(root, "chk-4") || len(d.Broken) != 1 {
+		t.Errorf("FindLatest(fallback) = %+v, %v", d, err)
 	}
 }
 
@@ -550,8 +558,8 @@ func TestFaultsKeepPreviousCheckpoint(t *testing.T) {
 				}
 			}
 			checkStates(t, fs, chk1, 1)
-			if p, err := FindLatest(fs, root, "q"); err != nil || p != chk1 {
-				t.Errorf("FindLatest = %s, %v; want %s", p, err, chk1)
+			if d, err := FindLatest(fs, root, "q", false); err != nil || d.Chosen.Path != chk1 {
+				t.Errorf("FindLatest = %s, %v; want %s", d.Chosen.Path, err, chk1)
 			}
 			// _metadata is the last write of a checkpoint.
 			ops := fs.Ops()

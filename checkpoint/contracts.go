@@ -17,9 +17,9 @@
 // whatever the umask.
 //
 // Decision logic (what to restore, what to delete, how to classify an ack)
-// is plain functions over facts (decide.go), tested without I/O. I/O goes
-// through the Storage interface so tests can inject faults and object
-// storage can come later.
+// is plain functions over facts (decide.go, decide_latest.go), tested
+// without I/O. I/O goes through the Storage interface so tests can inject
+// faults and object storage can come later.
 //
 // Concurrency: a Storage is safe for concurrent use. A Coordinator is
 // driven by its own goroutine; its methods may be called from any goroutine.

@@ -95,38 +95,6 @@ func TestParseRetention(t *testing.T) {
 	}
 }
 
-func TestChooseLatest(t *testing.T) {
-	c := func(path, name string, id, ts int64, complete bool) Candidate {
-		return Candidate{Path: path, JobID: "j", JobName: name, ID: id, Timestamp: ts, Complete: complete}
-	}
-	tests := []struct {
-		name   string
-		cs     []Candidate
-		job    string
-		want   string
-		wantOK bool
-	}{
-		{"none", nil, "q", "", false},
-		{"single", []Candidate{c("a", "q", 1, 10, true)}, "q", "a", true},
-		{"newest by timestamp", []Candidate{c("a", "q", 5, 10, true), c("b", "q", 2, 20, true)}, "q", "b", true},
-		{"tie on timestamp -> id", []Candidate{c("a", "q", 5, 10, true), c("b", "q", 2, 10, true)}, "q", "a", true},
-		{"skips incomplete", []Candidate{c("a", "q", 1, 10, true), c("b", "q", 2, 20, false)}, "q", "a", true},
-		{"only incomplete", []Candidate{c("b", "q", 2, 20, false)}, "q", "", false},
-		{"other job", []Candidate{c("a", "q", 1, 10, true), c("b", "other", 2, 20, true)}, "q", "a", true},
-		{"no match", []Candidate{c("b", "other", 2, 20, true)}, "q", "", false},
-		{"empty name matches empty", []Candidate{c("a", "", 1, 10, true), c("b", "q", 2, 20, true)}, "", "a", true},
-		{"full tie -> path", []Candidate{c("b", "q", 1, 10, true), c("a", "q", 1, 10, true)}, "q", "b", true},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			got, ok := ChooseLatest(tt.cs, tt.job)
-			if ok != tt.wantOK || got.Path != tt.want {
-				t.Errorf("ChooseLatest = %q, %v; want %q, %v", got.Path, ok, tt.want, tt.wantOK)
-			}
-		})
-	}
-}
-
 func TestLayout(t *testing.T) {
 	if got := CheckpointDir("/r", "abc", 7); got != "/r/abc/chk-7" {
 		t.Errorf("CheckpointDir = %q", got)

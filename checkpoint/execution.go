@@ -520,7 +520,14 @@ func (e *Execution) persistOne(r persistReq) {
 		e.abort(r.job, r.id, errors.New("no checkpoint storage"))
 		return
 	}
-	if err := PrepareCheckpointDir(e.cfg.Storage, dir); err != nil {
+	var err error
+	if r.savepoint == "" {
+		err = e.ensureJobDir(r.id)
+	}
+	if err == nil {
+		err = PrepareCheckpointDir(e.cfg.Storage, dir)
+	}
+	if err != nil {
 		r.states.Release()
 		e.abort(r.job, r.id, err)
 		return

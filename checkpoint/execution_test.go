@@ -164,10 +164,11 @@ func TestKeyedStateCheckpointAndRescale(t *testing.T) {
 			}
 			e.Cancel()
 			e.Wait()
-			path, err := checkpoint.FindLatest(checkpoint.NewLocalStorage(), root, "keyed-count")
+			latest, err := checkpoint.FindLatest(checkpoint.NewLocalStorage(), root, "keyed-count", false)
 			if err != nil {
 				t.Fatal(err)
 			}
+			path := latest.Chosen.Path
 			if backend == state.BackendPebble {
 				shared, _ := filepath.Glob(filepath.Join(filepath.Dir(path), "shared", "*"))
 				if len(shared) == 0 {

@@ -119,17 +119,31 @@ func ReadState(st Storage, dir string, h StateHandle) ([]byte, error) {
 	}
 	data, err := st.ReadFile(p)
 	if err != nil {
-		if errors.Is(err, os.ErrNotExist) {
-			return nil, fmt.Errorf("state file %s of checkpoint %s is missing; the checkpoint cannot be used — restore from an older chk-<n>", p, dir)
-		}
-		return nil, fmt.Errorf("cannot read state file %s: %w", p, err)
+		return nil, stateFileReadError(p, dir, err)
 	}
-	if int64(len(data)) != h.Size {
-		return nil, fmt.Errorf("state file %s has %d bytes but the checkpoint metadata says %d (truncated or replaced); the checkpoint cannot be used — restore from an older chk-<n>",
-			p, len(data), h.Size)
-	}
-	if Checksum(data) != h.Checksum {
-		return nil, fmt.Errorf("state file %s is corrupt (checksum mismatch); the checkpoint cannot be used — restore from an older chk-<n>", p)
+	if err := checkStateFile(p, int64(len(data)), Checksum(data), h.Size, h.Checksum); err != nil {
+		return nil, err
 	}
 	return data, nil
+}
+
+// stateFileReadError explains why state file p of the checkpoint in dir
+// could not be read.
+func stateFileReadError(p, dir string, err error) error {
+	if errors.Is(err, os.ErrNotExist) {
+		return fmt.Errorf("state file %s of checkpoint %s is missing; %s", p, dir, useOlder)
+	}
+	return fmt.Errorf("cannot read state file %s: %w", p, err)
+}
+
+// checkStateFile compares the size and CRC32C of state file p with what
+// the checkpoint recorded for it.
+func checkStateFile(p string, size int64, sum uint32, wantSize int64, wantSum uint32) error {
+	if size != wantSize {
+		return fmt.Errorf("state file %s has %d bytes but the checkpoint metadata says %d (truncated or replaced); %s", p, size, wantSize, useOlder)
+	}
+	if sum != wantSum {
+		return fmt.Errorf("state file %s is corrupt (checksum mismatch); %s", p, useOlder)
+	}
+	return nil
 }

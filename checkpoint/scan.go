@@ -23,6 +23,7 @@ type Info struct {
 	// checkpoint references; they may be shared with other checkpoints.
 	SharedSize int64
 	Complete   bool   // _metadata present and decodes
+	Corrupt    bool   // _metadata present but unreadable or corrupt (Problem says why)
 	Savepoint  bool   // a savepoint-… directory
 	Problem    string // why it is not complete ("" when Complete)
 }
@@ -118,12 +119,12 @@ func inspect(st Storage, dir string, modTime time.Time, jobID string, id int64, 
 		if errors.Is(err, os.ErrNotExist) {
 			return Info{}, false, nil
 		}
-		info.Problem = err.Error()
+		info.Problem, info.Corrupt = err.Error(), true
 		return info, true, nil
 	}
 	m, err := DecodeMetadata(data, filepath.Join(dir, MetadataFile))
 	if err != nil {
-		info.Problem = err.Error()
+		info.Problem, info.Corrupt = err.Error(), true
 		return info, true, nil
 	}
 	info.Complete = true
@@ -139,24 +140,6 @@ func inspect(st Storage, dir string, modTime time.Time, jobID string, id int64, 
 		info.Time = time.UnixMilli(m.Timestamp)
 	}
 	return info, true, nil
-}
-
-// FindLatest returns the directory of the newest complete checkpoint or
-// savepoint of the job named jobName under root (List + ChooseLatest).
-func FindLatest(st Storage, root, jobName string) (string, error) {
-	infos, err := List(st, root)
-	if err != nil && !errors.Is(err, os.ErrNotExist) {
-		return "", err
-	}
-	cs := make([]Candidate, len(infos))
-	for i, in := range infos {
-		cs[i] = Candidate{Path: in.Path, JobID: in.JobID, JobName: in.JobName, ID: in.ID, Timestamp: in.Time.UnixMilli(), Complete: in.Complete}
-	}
-	c, ok := ChooseLatest(cs, jobName)
-	if !ok {
-		return "", fmt.Errorf("No complete checkpoint of job '%s' found under %s; check execution.checkpointing.dir", jobName, root)
-	}
-	return c.Path, nil
 }
 
 // sharedSize sums the sizes of the shared files a checkpoint's keyed-state

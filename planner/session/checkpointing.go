@@ -209,7 +209,11 @@ func parseMemorySize(s string) (int64, error) {
 // restoreSource resolves execution.state-recovery.path (old name
 // execution.savepoint.path): a chk-<n> directory, its _metadata, a
 // savepoint directory, or 'latest' — the newest complete checkpoint of a
-// job with the same name under execution.checkpointing.dir.
+// job with the same name under execution.checkpointing.dir. Either way the
+// checkpoint's state files are checked before the job starts. When the
+// newest checkpoint cannot be restored, 'latest' fails unless
+// checkpoint.FallbackToOlderKey is true; then it restores the newest one
+// that can be and logs which it skipped.
 func (s *Session) restoreSource(cfg checkpoint.Config, jobName string) (*checkpoint.RestoreSource, error) {
 	path, ok := s.cfg.Lookup("execution.state-recovery.path")
 	if !ok || strings.TrimSpace(path) == "" {
@@ -227,17 +231,26 @@ func (s *Session) restoreSource(cfg checkpoint.Config, jobName string) (*checkpo
 	default:
 		return nil, &planner.ValidationError{Msg: fmt.Sprintf("Could not parse value '%s' for key 'execution.state-recovery.claim-mode'. Possible values: [CLAIM, NO_CLAIM]", mode)}
 	}
+	fallback, err := s.cfg.Bool(checkpoint.FallbackToOlderKey, false)
+	if err != nil {
+		return nil, &planner.ValidationError{Msg: err.Error()}
+	}
+	load := checkpoint.LoadRestorable
 	if strings.EqualFold(strings.TrimSpace(path), "latest") {
 		if cfg.Dir == "" {
 			return nil, &planner.ValidationError{Msg: "execution.state-recovery.path = 'latest' needs execution.checkpointing.dir (state.checkpoints.dir) to know where to look"}
 		}
-		p, err := checkpoint.FindLatest(cfg.Storage, cfg.Dir, jobName)
+		d, err := checkpoint.FindLatest(cfg.Storage, cfg.Dir, jobName, fallback)
 		if err != nil {
 			return nil, &ExecutionError{Msg: err.Error()}
 		}
-		path = p
+		if notice := d.FallbackNotice(); notice != "" && s.log != nil {
+			fmt.Fprintln(s.log, notice)
+		}
+		path = d.Chosen.Path
+		load = checkpoint.LoadCheckpoint // FindLatest checked its state files
 	}
-	meta, dir, err := checkpoint.LoadCheckpoint(cfg.Storage, path)
+	meta, dir, err := load(cfg.Storage, path)
 	if err != nil {
 		return nil, &ExecutionError{Msg: err.Error()}
 	}

@@ -107,6 +107,8 @@ CREATE TABLE sink (id BIGINT) WITH ('connector' = 'blackhole');`)
 		{"SET 'execution.savepoint.path' = '" + filepath.Join(dir, "nope") + "';", "nope"},
 		{"SET 'execution.savepoint.path' = 'latest';", "needs execution.checkpointing.dir"},
 		{"SET 'state.checkpoints.dir' = '" + dir + "';", "No complete checkpoint of job"},
+		{"SET 'execution.state-recovery.latest.fallback-to-older' = 'maybe';",
+			"Could not parse value 'maybe' for key 'execution.state-recovery.latest.fallback-to-older'"},
 	} {
 		execAll(t, s, c.set)
 		st, _ := sql.ParseScript("INSERT INTO sink SELECT id FROM src;")
