@@ -28,6 +28,8 @@ const (
 	erQueryKilled    = 1317
 	erReadOnly       = 1290 // --read-only (a failover in progress)
 	erNoSuchTable    = 1146
+	erServerGone     = 2006 // CR_SERVER_GONE_ERROR, as a proxy may send it
+	erServerLost     = 2013 // CR_SERVER_LOST, likewise
 )
 
 // openDB opens a connection pool for cfg and checks it answers, retrying
@@ -71,7 +73,8 @@ func target(cfg *mysql.Config) string {
 }
 
 // transient reports errors worth retrying: lost or refused connections,
-// lock wait timeouts, deadlocks, a server shutting down or full.
+// lock wait timeouts, deadlocks, a server shutting down or full. Any other
+// MySQL error is not: retrying cannot fix it (see failure.go).
 func transient(err error) bool {
 	if err == nil {
 		return false
@@ -79,7 +82,7 @@ func transient(err error) bool {
 	var me *mysql.MySQLError
 	if errors.As(err, &me) {
 		switch me.Number {
-		case erLockWait, erDeadlock, erConCount, erServerShutdown, erConnKilled, erQueryKilled, erReadOnly:
+		case erLockWait, erDeadlock, erConCount, erServerShutdown, erConnKilled, erQueryKilled, erReadOnly, erServerGone, erServerLost:
 			return true
 		}
 		return false

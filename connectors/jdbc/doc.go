@@ -34,9 +34,14 @@
 // flush happens when sink.buffer-flush.max-rows rows were added, every
 // sink.buffer-flush.interval, and always in SnapshotState before it returns
 // and in Finish, so an acknowledged checkpoint means the rows are in MySQL.
-// Transient errors (lost connection, deadlock, lock wait timeout) are
-// retried sink.max-retries times with backoff; then the error fails the
-// task and the restart strategy restores the last checkpoint. When the
+// Transient errors (lost connection, deadlock, lock wait timeout, too
+// many connections) are retried sink.max-retries times with backoff; then
+// the error fails the task and the restart strategy restores the last
+// checkpoint. Other errors (data too long, out of range, NOT NULL, a
+// duplicate or foreign key, unknown table or column, access denied) fail
+// at once, naming the table, the column and the row by its key; the row
+// of a failed multi-row statement is found by bisection in a transaction
+// that is rolled back (failure.go). When the
 // table has unique keys besides the declared primary key, rows are
 // written with UPDATE-then-INSERT instead, so that a conflict on another
 // unique key is reported (error 1062) and not merged (sink.go).

@@ -3,7 +3,6 @@ package jdbc
 import (
 	"context"
 	"database/sql"
-	"errors"
 	"fmt"
 	"sort"
 	"strings"
@@ -345,9 +344,10 @@ type execer interface {
 // flushLocked writes the buffered rows; on success the buffer is empty.
 // Upserts (or inserts) go first, deletes after them, as in Flink. Each
 // statement is retried on transient errors (sink.max-retries, backoff);
-// statements are idempotent in upsert mode. In exactly-once mode rows go
-// into the XA transaction and are not retried (a lost connection loses
-// the transaction: the job fails over to the last checkpoint).
+// statements are idempotent in upsert mode. Other errors fail the flush at
+// once, naming the row (failure.go). In exactly-once mode rows go into the
+// XA transaction and are not retried (a lost connection loses the
+// transaction: the job fails over to the last checkpoint).
 func (w *writer) flushLocked() error {
 	w.lastFlush = time.Now()
 	if w.buf.empty() {
@@ -393,51 +393,50 @@ func (w *writer) flushLocked() error {
 // writeRows inserts (or upserts) rows in multi-row statements.
 func (w *writer) writeRows(ex execer, retries int, rows []int32, upsert bool) error {
 	cols := w.buf.store.Cols
-	per := rowsPerStatement(len(cols), max(len(rows), 1))
-	for len(rows) > 0 {
-		n := min(per, len(rows))
-		chunk := rows[:n]
-		rows = rows[n:]
+	bind := func(rows []int32) (string, []any) {
 		w.args, w.arena.buf = w.args[:0], w.arena.buf[:0]
-		for _, r := range chunk {
+		for _, r := range rows {
 			for _, v := range cols {
 				w.args = appendArg(w.args, v, int(r), w.sink.cfg.db.Loc, &w.arena)
 			}
 		}
-		var q string
 		if upsert {
-			q = UpsertSQL(w.sink.cfg.table, w.sink.cols, n)
-		} else {
-			q = InsertSQL(w.sink.cfg.table, w.sink.cols, n)
+			return UpsertSQL(w.sink.cfg.table, w.sink.cols, len(rows)), w.args
 		}
-		if err := w.exec(ex, retries, q, w.args); err != nil {
-			return w.writeErr("write", n, err)
-		}
+		return InsertSQL(w.sink.cfg.table, w.sink.cols, len(rows)), w.args
 	}
-	return nil
+	return w.execChunks(ex, retries, rows, len(cols), false, bind)
 }
 
 // deleteRows deletes by key: "DELETE FROM t WHERE k=?" per row (batched
 // into one round trip per key set of up to 1000 rows with an IN list).
 func (w *writer) deleteRows(ex execer, retries int, rows []int32) error {
-	if len(rows) == 0 {
-		return nil
-	}
 	pk := w.sink.cfg.pk
 	cols := w.buf.store.Cols
-	per := rowsPerStatement(len(pk), len(rows))
-	for len(rows) > 0 {
-		n := min(per, len(rows))
-		chunk := rows[:n]
-		rows = rows[n:]
+	bind := func(rows []int32) (string, []any) {
 		w.args, w.arena.buf = w.args[:0], w.arena.buf[:0]
-		for _, r := range chunk {
+		for _, r := range rows {
 			for _, k := range pk {
 				w.args = appendArg(w.args, cols[k], int(r), w.sink.cfg.db.Loc, &w.arena)
 			}
 		}
-		if err := w.exec(ex, retries, deleteInSQL(w.sink.cfg.table, w.sink.pkNames, n), w.args); err != nil {
-			return w.writeErr("delete", n, err)
+		return deleteInSQL(w.sink.cfg.table, w.sink.pkNames, len(rows)), w.args
+	}
+	return w.execChunks(ex, retries, rows, len(pk), true, bind)
+}
+
+// execChunks runs bind over rows in statements of as many rows as MySQL
+// takes (ncols parameters each); del tells deletes from writes for the
+// error (failure).
+func (w *writer) execChunks(ex execer, retries int, rows []int32, ncols int, del bool, bind binder) error {
+	per := rowsPerStatement(ncols, max(len(rows), 1))
+	for len(rows) > 0 {
+		n := min(per, len(rows))
+		chunk := rows[:n]
+		rows = rows[n:]
+		q, args := bind(chunk)
+		if err := w.exec(ex, retries, q, args); err != nil {
+			return w.failure(ex, bind, chunk, del, retries, err)
 		}
 	}
 	return nil
@@ -509,7 +508,7 @@ func (w *writer) updateThenInsert(retries int, rows []int32) error {
 			return err
 		})
 		if err != nil {
-			return w.writeErr("update", 1, err)
+			return w.failure(w.db, nil, []int32{r}, false, retries, err)
 		}
 		if n, _ := res.RowsAffected(); n > 0 {
 			continue
@@ -527,7 +526,7 @@ func (w *writer) updateThenInsert(retries int, rows []int32) error {
 			}
 		}
 		if err != nil {
-			return w.writeErr("insert", 1, err)
+			return w.failure(w.db, nil, []int32{r}, false, retries, err)
 		}
 	}
 	return nil
@@ -568,19 +567,4 @@ func (w *writer) stmt(q string) (*sql.Stmt, error) {
 	}
 	w.stmts[q] = st
 	return st, nil
-}
-
-func (w *writer) writeErr(op string, rows int, err error) error {
-	if isMySQLError(err, erDupEntry) {
-		return fmt.Errorf("%s: %d row(s) conflict with a unique key of %s other than the declared PRIMARY KEY (%s): %w; "+
-			"make the declared PRIMARY KEY match the table's, or drop the other unique index", w.name(), rows,
-			Quote(w.sink.cfg.table), strings.Join(w.sink.pkNames, ", "), err)
-	}
-	if isMySQLError(err, erNoSuchTable) {
-		return fmt.Errorf("%s: the table %s does not exist in database %s: %w; create it first", w.name(), Quote(w.sink.cfg.table), Quote(w.sink.cfg.db.DBName), err)
-	}
-	if errors.Is(err, context.Canceled) {
-		return err
-	}
-	return fmt.Errorf("%s: cannot %s %d row(s) into %s (after %d retries): %w", w.name(), op, rows, Quote(w.sink.cfg.table), w.sink.cfg.maxRetries, err)
 }

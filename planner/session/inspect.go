@@ -206,8 +206,16 @@ func (s *Session) showFunctions(user bool) *Result {
 	return nameTable("function name", out)
 }
 
+// showJobs lists the session's jobs. The record columns promise: "records
+// in" counts every record the sources read, malformed ones skipped by
+// ignore-parse-errors included; "records out" the records that reached the
+// sinks; "skipped" the malformed records plus the late records event-time
+// operators dropped. A job passing records through shows in = out +
+// skipped; filters, joins and aggregations change the count between in
+// and out, so there the figures need not add up.
 func (s *Session) showJobs() *Result {
-	r := &Result{Kind: ResultTable, Columns: []string{"job id", "job name", "status", "start time", "records in", "records out", "skipped", "checkpoints", "state"}}
+	r := &Result{Kind: ResultTable, Columns: []string{"job id", "job name", "status", "start time",
+		"records in (read by sources)", "records out (to sinks)", "skipped (malformed + late)", "checkpoints", "state"}}
 	for _, j := range s.Jobs() {
 		in, out := j.Counters()
 		bad, late := j.Skipped()
