@@ -186,7 +186,7 @@ loop:
 	}
 	x, err := parseExpr(text, pos, end)
 	if err != nil {
-		err.Line = sourceLine(p.seg.Text, p.seg.Pos.Line, p.seg.Pos.Col, err.Pos.Line)
+		err.excerpt(p.seg.Text, p.seg.Pos.Line, p.seg.Pos.Col)
 		panic(bail{err})
 	}
 	return x

@@ -3,6 +3,7 @@ package sql
 import (
 	"fmt"
 	"strings"
+	"unicode/utf8"
 )
 
 // Exception classes the SQL client prints in front of a message, as Flink does.
@@ -24,11 +25,15 @@ type Error struct {
 	// possibly followed by lines of expected alternatives.
 	Msg string
 	// Line is the source line of Pos, shown with a caret under the column;
-	// empty when the message stands alone.
+	// empty when the message stands alone. Secret values in it are masked
+	// (see MaskText).
 	Line string
 	// Class is the Flink exception class the message belongs to; empty means
 	// ClassParseException.
 	Class string
+	// caret is the column of Pos in Line once masking changed the line's
+	// length; 0 means Pos.Col.
+	caret int
 }
 
 // Error returns the message, then the source line and a caret under the
@@ -42,9 +47,13 @@ func (e *Error) Error() string {
 	b.WriteByte('\n')
 	b.WriteString(e.Line)
 	b.WriteByte('\n')
+	caret := e.Pos.Col
+	if e.caret > 0 {
+		caret = e.caret
+	}
 	col := 1
 	for _, r := range e.Line {
-		if col >= e.Pos.Col {
+		if col >= caret {
 			break
 		}
 		if r == '\t' {
@@ -54,7 +63,7 @@ func (e *Error) Error() string {
 		}
 		col++
 	}
-	for ; col < e.Pos.Col; col++ {
+	for ; col < caret; col++ {
 		b.WriteByte(' ')
 	}
 	b.WriteByte('^')
@@ -150,25 +159,94 @@ func javaEscape(s string) string {
 	return b.String()
 }
 
-// sourceLine returns line number line (1-based) of text whose first line is
-// line number firstLine and starts at column firstCol; a first line that
-// starts after column 1 is padded with spaces so columns line up.
-func sourceLine(text string, firstLine, firstCol, line int) string {
-	n := firstLine
-	for n < line {
-		i := strings.IndexByte(text, '\n')
-		if i < 0 {
-			return ""
+// excerpt sets Line to the line of Pos in text, whose first line is line
+// number firstLine and starts at column firstCol (a first line that starts
+// after column 1 is padded with spaces so that columns line up). Secrets of
+// text are masked in Line and in Msg, and the caret follows Pos into the
+// masked line. Line is empty when Pos is not in text.
+func (e *Error) excerpt(text string, firstLine, firstCol int) {
+	off, extra, ok := offsetOf(text, firstLine, firstCol, e.Pos)
+	if !ok {
+		e.Line, e.caret = "", 0
+		return
+	}
+	secrets := findSecrets(text)
+	var b strings.Builder
+	at, last := -1, 0
+	for _, s := range secrets {
+		if at < 0 && off < s.end {
+			if off < s.start {
+				at = b.Len() + off - last
+			} else {
+				at = b.Len() + s.start - last
+				e.Msg = maskEncountered(e.Msg)
+			}
 		}
-		text = text[i+1:]
-		n++
+		b.WriteString(text[last:s.start])
+		b.WriteString(s.repl)
+		last = s.end
+		e.Msg = MaskValues(e.Msg, s.values)
 	}
-	if i := strings.IndexByte(text, '\n'); i >= 0 {
-		text = text[:i]
+	if at < 0 {
+		at = b.Len() + off - last
 	}
-	text = strings.TrimRight(text, "\r")
-	if line == firstLine && firstCol > 1 {
-		text = strings.Repeat(" ", firstCol-1) + text
+	b.WriteString(text[last:])
+	masked := b.String()
+	start := strings.LastIndexByte(masked[:at], '\n') + 1
+	end := len(masked)
+	if i := strings.IndexByte(masked[at:], '\n'); i >= 0 {
+		end = at + i
 	}
-	return text
+	e.Line = strings.TrimRight(masked[start:end], "\r")
+	e.caret = utf8.RuneCountInString(masked[start:at]) + 1 + extra
+	if start == 0 && firstCol > 1 {
+		e.Line = strings.Repeat(" ", firstCol-1) + e.Line
+		e.caret += firstCol - 1
+	}
+}
+
+// offsetOf returns the offset in text of pos, where text's first line is
+// line number firstLine and starts at column firstCol. A column past the
+// end of its line gives the line's end and the columns beyond it in extra;
+// ok is false when pos's line is not in text.
+func offsetOf(text string, firstLine, firstCol int, pos Pos) (off, extra int, ok bool) {
+	if pos.Line < firstLine {
+		return 0, 0, false
+	}
+	for n := firstLine; n < pos.Line; n++ {
+		i := strings.IndexByte(text[off:], '\n')
+		if i < 0 {
+			return 0, 0, false
+		}
+		off += i + 1
+	}
+	col := 1
+	if pos.Line == firstLine {
+		col = firstCol
+	}
+	for col < pos.Col {
+		r, n := utf8.DecodeRuneInString(text[off:])
+		if n == 0 || r == '\n' {
+			return off, pos.Col - col, true
+		}
+		off += n
+		col++
+	}
+	return off, 0, true
+}
+
+// maskEncountered replaces the token image of an "Encountered "x"" message
+// by Masked, for an unexpected token that is (part of) a secret.
+func maskEncountered(msg string) string {
+	const prefix, suffix = "Encountered \"", "\" at line "
+	i := strings.Index(msg, prefix)
+	if i < 0 {
+		return msg
+	}
+	i += len(prefix)
+	j := strings.Index(msg[i:], suffix)
+	if j < 0 {
+		return msg
+	}
+	return msg[:i] + Masked + msg[i+j:]
 }

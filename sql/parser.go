@@ -14,7 +14,7 @@ func ParseScript(script string) ([]Statement, error) {
 		st, err := Parse(seg)
 		if err != nil {
 			if e, ok := err.(*Error); ok && e.Line != "" {
-				e.Line = sourceLine(script, 1, 1, e.Pos.Line)
+				e.excerpt(script, 1, 1)
 			}
 			return out, err
 		}
@@ -225,7 +225,9 @@ func lastCharPos(t Token) Pos {
 
 // errorAt builds an Error at pos with the source line of the statement.
 func (p *parser) errorAt(pos Pos, msg string) *Error {
-	return &Error{Pos: pos, Msg: msg, Line: sourceLine(p.seg.Text, p.seg.Pos.Line, p.seg.Pos.Col, pos.Line)}
+	e := &Error{Pos: pos, Msg: msg}
+	e.excerpt(p.seg.Text, p.seg.Pos.Line, p.seg.Pos.Col)
+	return e
 }
 
 // local converts an absolute offset into an offset in p.seg.Text.
@@ -664,7 +666,7 @@ func (p *parser) query(from int) *Query {
 	}
 	q, err := parseQuery(text, pos, end)
 	if err != nil {
-		err.Line = sourceLine(p.seg.Text, p.seg.Pos.Line, p.seg.Pos.Col, err.Pos.Line)
+		err.excerpt(p.seg.Text, p.seg.Pos.Line, p.seg.Pos.Col)
 		panic(bail{err})
 	}
 	p.i = len(p.toks) - 1

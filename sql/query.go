@@ -288,7 +288,9 @@ func (rw *Rewrites) errorAtToken(t Token) *Error {
 
 // errorAt builds an Error at pos with its source line.
 func (rw *Rewrites) errorAt(pos Pos, msg string) *Error {
-	return &Error{Pos: pos, Msg: msg, Line: sourceLine(rw.source, rw.base.Line, rw.base.Col, pos.Line)}
+	e := &Error{Pos: pos, Msg: msg}
+	e.excerpt(rw.source, rw.base.Line, rw.base.Col)
+	return e
 }
 
 // original maps an offset of the rewritten text to an offset of the source.

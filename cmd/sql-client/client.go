@@ -29,17 +29,19 @@ type client struct {
 	stdout  io.Writer
 	stderr  io.Writer
 	signals chan os.Signal
+	// secrets are masked in every message the client prints.
+	secrets *secretValues
 }
 
-func newClient(s *session.Session, stdout, stderr io.Writer) *client {
-	c := &client{s: s, stdout: stdout, stderr: stderr, signals: make(chan os.Signal, 2)}
+func newClient(s *session.Session, stdout, stderr io.Writer, secrets *secretValues) *client {
+	c := &client{s: s, stdout: stdout, stderr: stderr, signals: make(chan os.Signal, 2), secrets: secrets}
 	signal.Notify(c.signals, os.Interrupt, syscall.SIGTERM)
 	return c
 }
 
 func (c *client) printError(err error) {
 	fmt.Fprintln(c.stdout, msgErrorHeader)
-	fmt.Fprintln(c.stdout, errorText(err))
+	fmt.Fprintln(c.stdout, c.secrets.mask(errorText(err)))
 	fmt.Fprintln(c.stdout)
 }
 
@@ -49,10 +51,12 @@ func (c *client) info(msg string) {
 }
 
 // runSegment parses and executes one statement. echo prints it after the
-// prompt first, as Flink's client does in file mode.
+// prompt first, as Flink's client does in file mode, its secret values
+// masked.
 func (c *client) runSegment(seg sql.Segment, echo bool) (quit, failed bool) {
+	c.secrets.add(seg.Text)
 	if echo {
-		fmt.Fprintf(c.stdout, "%s%s;\n", prompt, seg.Text)
+		fmt.Fprintf(c.stdout, "%s%s;\n", prompt, sql.MaskText(seg.Text))
 	}
 	st, err := sql.Parse(seg)
 	if err != nil {
@@ -164,15 +168,15 @@ func (c *client) waitJobs() int {
 					if st := session.FormatStateSizes(j.StateSizes()); st != "" {
 						ck += ", state: " + st
 					}
-					fmt.Fprintf(c.stderr, "[INFO] Job %s (%s) RUNNING: %d records in, %d records out, %d skipped%s\n",
-						j.ID, j.Name, in, out, bad+late, ck)
+					fmt.Fprint(c.stderr, c.secrets.mask(fmt.Sprintf("[INFO] Job %s (%s) RUNNING: %d records in, %d records out, %d skipped%s\n",
+						j.ID, j.Name, in, out, bad+late, ck)))
 				}
 			}
 		}
 	}
 	for _, j := range jobs {
 		if err := j.Wait(); err != nil {
-			fmt.Fprintf(c.stdout, "[ERROR] Job %s (%s) failed. Reason:\n%s\n\n", j.ID, j.Name, errorText(err))
+			fmt.Fprint(c.stdout, c.secrets.mask(fmt.Sprintf("[ERROR] Job %s (%s) failed. Reason:\n%s\n\n", j.ID, j.Name, errorText(err))))
 			code = 1
 		}
 	}
@@ -189,21 +193,27 @@ func runningJobs(jobs []*session.Job) int {
 	return n
 }
 
-// repl runs the interactive shell on a terminal.
-func (c *client) repl(history string) int {
+// repl runs the interactive shell on a terminal, keeping the statements in
+// the history file historyPath ("" for none).
+func (c *client) repl(historyPath string) int {
 	rl, err := readline.NewEx(&readline.Config{
-		Prompt:          prompt,
-		HistoryFile:     history,
-		InterruptPrompt: "^C",
-		EOFPrompt:       "",
-		Stdout:          c.stdout,
-		Stderr:          c.stderr,
+		Prompt:                 prompt,
+		InterruptPrompt:        "^C",
+		EOFPrompt:              "",
+		Stdout:                 c.stdout,
+		Stderr:                 c.stderr,
+		DisableAutoSaveHistory: true,
 	})
 	if err != nil {
 		fmt.Fprintf(c.stderr, "[ERROR] Could not open the terminal: %v\n", err)
 		return 1
 	}
 	defer rl.Close()
+	hist, err := openHistory(historyPath, rl)
+	if err != nil {
+		fmt.Fprintf(c.stderr, "[WARN] Could not open the history file, history is not kept: %v\n", err)
+	}
+	defer hist.close()
 	// While a statement runs, Ctrl-C must reach the query, not readline.
 	signal.Stop(c.signals)
 	fmt.Fprintln(c.stdout, "Flink SQL Client (embedded, Go engine). Type HELP; for help, QUIT; to exit.")
@@ -229,6 +239,7 @@ func (c *client) repl(history string) int {
 		text := buf.String()
 		buf.Reset()
 		rl.SetPrompt(prompt)
+		hist.add(text)
 		quit := false
 		signal.Notify(c.signals, os.Interrupt)
 		for _, seg := range sql.SplitScript(text) {

@@ -98,9 +98,14 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 			return 1
 		}
 	}
-	s := session.New(session.Options{Config: conf, Log: stderr})
+	secrets := &secretValues{}
+	for k, v := range conf {
+		// The secrets of a -D option are those of the same SET statement.
+		secrets.add("SET " + sqlString(k) + " = " + sqlString(v))
+	}
+	s := session.New(session.Options{Config: conf, Log: maskingWriter{w: stderr, secrets: secrets}})
 	defer s.Close()
-	c := newClient(s, stdout, stderr)
+	c := newClient(s, stdout, stderr, secrets)
 	defer c.stopSignals()
 
 	if initFile != "" {
@@ -128,6 +133,9 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	}
 }
 
+// sqlString writes s as a SQL string literal.
+func sqlString(s string) string { return "'" + strings.ReplaceAll(s, "'", "''") + "'" }
+
 func isTerminal(r io.Reader) bool {
 	f, ok := r.(*os.File)
 	return ok && readline.IsTerminal(int(f.Fd()))
@@ -140,6 +148,7 @@ func (c *client) runInit(path string) bool {
 		fmt.Fprintf(c.stderr, "[ERROR] Could not read init file %s: %v\n", path, err)
 		return false
 	}
+	c.secrets.add(string(text))
 	stmts, err := sql.ParseScript(string(text))
 	if err != nil {
 		c.printError(err)
@@ -149,7 +158,7 @@ func (c *client) runInit(path string) bool {
 		switch st.(type) {
 		case *sql.Set, *sql.Reset, *sql.CreateTable, *sql.CreateView, *sql.DropTable, *sql.DropView:
 		default:
-			c.printError(&session.ExecutionError{Msg: fmt.Sprintf("Unsupported SQL statement! The SQL statement in the initialization file can only be SET, RESET, CREATE or DROP: %s", st.SQL())})
+			c.printError(&session.ExecutionError{Msg: fmt.Sprintf("Unsupported SQL statement! The SQL statement in the initialization file can only be SET, RESET, CREATE or DROP: %s", sql.MaskText(st.SQL()))})
 			return false
 		}
 		if _, err := c.s.Execute(st); err != nil {
