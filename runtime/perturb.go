@@ -41,6 +41,22 @@ func (p *perturber) point() {
 	pause(p.rng.Uint32N(1000), p.rng.Uint64())
 }
 
+// endPoint is the perturbation point before a task ends its output: it
+// pauses longer and more often (a third of tasks up to 30 ms), so that
+// tasks of one vertex end far apart and checkpoints fall between them —
+// the window where a finished input and a barrier meet.
+func (p *perturber) endPoint() {
+	if p == nil {
+		return
+	}
+	switch p.rng.Uint32N(3) {
+	case 0:
+		goruntime.Gosched()
+	case 1:
+		time.Sleep(time.Duration(p.rng.Uint64N(30_000)) * time.Microsecond)
+	}
+}
+
 // pause acts on a draw r in [0, 1000) with x for the length: yield in 20%
 // of points, sleep up to 200 µs in 3%, up to 3 ms in 0.3%.
 func pause(r uint32, x uint64) {

@@ -165,7 +165,7 @@ func (t *task) finish() error {
 			return err
 		}
 	}
-	t.perturb.point()
+	t.perturb.endPoint()
 	if err := t.out.broadcastControl(Message{Kind: MsgEndOfInput}); err != nil {
 		return err
 	}
