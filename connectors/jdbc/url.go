@@ -50,14 +50,19 @@ func ParseURL(jdbcURL, user, password string) (*mysql.Config, error) {
 	cfg := mysql.NewConfig()
 	cfg.Logger = &mysql.NopLogger{}
 	cfg.Net = "tcp"
+	info, hasInfo := "", false
+	if i := userInfoEnd(rest); i >= 0 {
+		info, rest, hasInfo = rest[:i], rest[i+1:], true
+	}
 	query := ""
 	if i := strings.IndexByte(rest, '?'); i >= 0 {
 		rest, query = rest[:i], rest[i+1:]
 	}
 	hostPart, db, _ := strings.Cut(rest, "/")
 	if at := strings.LastIndexByte(hostPart, '@'); at >= 0 {
-		info := hostPart[:at]
-		hostPart = hostPart[at+1:]
+		info, hostPart, hasInfo = hostPart[:at], hostPart[at+1:], true
+	}
+	if hasInfo {
 		u, p, _ := strings.Cut(info, ":")
 		if uu, err := url.PathUnescape(u); err == nil {
 			u = uu
@@ -83,6 +88,11 @@ func ParseURL(jdbcURL, user, password string) (*mysql.Config, error) {
 	}
 	if _, port, ok := strings.Cut(hostPart[strings.LastIndexByte(hostPart, ']')+1:], ":"); ok {
 		if n, err := strconv.Atoi(port); err != nil || n <= 0 || n > 65535 {
+			if strings.Contains(raw, "@") {
+				// What stands where the port should may be part of a password.
+				return nil, connectors.Errorf("%s: '%s'. The port is not a number between 1 and 65535 (percent-encode '/', '?', '#' and '@' in a password inside the URL, or give it in the 'password' option).",
+					where, connectors.MaskURL(raw))
+			}
 			return nil, connectors.Errorf("%s: '%s'. The port '%s' is not a number between 1 and 65535.",
 				where, connectors.MaskURL(raw), port)
 		}
@@ -251,4 +261,43 @@ func parseZone(v string) (*time.Location, error) {
 		return time.FixedZone(s, sign*(h*3600+m*60)), nil
 	}
 	return time.LoadLocation(s)
+}
+
+// userInfoEnd returns the index of the '@' that ends the user-info of rest
+// (the URL after "//") when the password holds characters that end the
+// authority early ('/', '?', '#', ';', '@'), or -1: only when the plain
+// authority (up to the first '/' or '?') holds no '@' and no valid
+// host[:port], the first later '@' after which a valid host[:port] follows
+// up to '/', '?' or the end.
+func userInfoEnd(rest string) int {
+	end := strings.IndexAny(rest, "/?")
+	if end < 0 {
+		end = len(rest)
+	}
+	if strings.Contains(rest[:end], "@") || !strings.Contains(rest[end:], "@") || validHostPort(rest[:end]) {
+		return -1
+	}
+	for i := end; i < len(rest); i++ {
+		if rest[i] != '@' {
+			continue
+		}
+		host := rest[i+1:]
+		if j := strings.IndexAny(host, "/?"); j >= 0 {
+			host = host[:j]
+		}
+		if host != "" && !strings.ContainsAny(host, "@=&;#") && validHostPort(host) {
+			return i
+		}
+	}
+	return -1
+}
+
+// validHostPort reports whether hp is a host with no port or a numeric one.
+func validHostPort(hp string) bool {
+	_, port, ok := strings.Cut(hp[strings.LastIndexByte(hp, ']')+1:], ":")
+	if !ok {
+		return true
+	}
+	n, err := strconv.Atoi(port)
+	return err == nil && n > 0 && n <= 65535
 }

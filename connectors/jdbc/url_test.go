@@ -33,7 +33,12 @@ func TestParseURL(t *testing.T) {
 		{name: "url credentials", url: "jdbc:mysql://h/d?user=x&password=y", addr: "h:3306", db: "d", wantUser: "x", wantPass: "y"},
 		{name: "userinfo", url: "jdbc:mysql://u:p%40ss@h/d", addr: "h:3306", db: "d", wantUser: "u", wantPass: "p@ss"},
 		{name: "postgres rejected", url: "jdbc:postgresql://h/d?password=hunter2", err: "jdbc:postgresql://h/d?password=******"},
-		{name: "bad port", url: "jdbc:mysql://u:hunter2@h:99999/d", err: "port '99999'"},
+		{name: "bad port", url: "jdbc:mysql://h:99999/d", err: "port '99999'"},
+		{name: "bad port after credentials", url: "jdbc:mysql://u:hunter2@h:99999/d", err: "The port is not a number"},
+		{name: "unencoded password", url: "jdbc:mysql://u:se/cret@h:3307/d", addr: "h:3307", db: "d", wantUser: "u", wantPass: "se/cret"},
+		{name: "hostile password", url: "jdbc:mysql://u:a/b?c#d;e@f:g@h/d?useSSL=false", addr: "h:3306", db: "d", tls: "false",
+			wantUser: "u", wantPass: "a/b?c#d;e@f:g"},
+		{name: "@ in a parameter", url: "jdbc:mysql://h:3306/d?user=a@b.com", addr: "h:3306", db: "d", wantUser: "a@b.com"},
 		{name: "bad zone", url: "jdbc:mysql://h/d?serverTimezone=Mars/Base", err: "unknown time zone"},
 		{name: "failover hosts", url: "jdbc:mysql://a,b/d", err: "Several hosts"},
 	}
