@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 )
 
 // TestKillRestoreWindowAndJoin kills and restores (at a random parallelism,
@@ -43,11 +44,12 @@ END;
 	}
 
 	// Windows of 10 s over ids 1..n (id = seconds): window w holds ids
-	// 10w..10w+9 (window 0: 1..9).
+	// 10w..10w+9 (window 0: 1..9); past 86,400 ids (long loops) they run
+	// into the next days.
 	want := map[string]string{}
 	for id := 1; id <= n; id++ {
 		w := id / 10
-		key := fmt.Sprintf("2024-01-01 %02d:%02d:%02d", w*10/3600, w*10/60%60, w*10%60)
+		key := time.Date(2024, 1, 1, 0, 0, 0, 0, time.UTC).Add(time.Duration(w*10) * time.Second).Format("2006-01-02 15:04:05")
 		var c, s int
 		fmt.Sscanf(want[key], "%d,%d", &c, &s)
 		want[key] = fmt.Sprintf("%d,%d", c+1, s+id)
