@@ -56,8 +56,9 @@ type rowEvent struct {
 // ("Flink SQL> <text>;"); a statement that failed has no events. Markers
 // are returned per statement as
 // stream -> checkpoint id -> index of the first event after the marker.
-func regionEvents(out string, stmts []scriptStmt) (events [][]rowEvent, markers []map[string]map[int64]int, ran int) {
+func regionEvents(out string, stmts []scriptStmt) (events [][]rowEvent, markers []map[string]map[int64]int, ran int, failed []bool) {
 	events = make([][]rowEvent, len(stmts))
+	failed = make([]bool, len(stmts))
 	markers = make([]map[string]map[int64]int, len(stmts))
 	pos := 0
 	starts := make([]int, 0, len(stmts))
@@ -81,6 +82,7 @@ func regionEvents(out string, stmts []scriptStmt) (events [][]rowEvent, markers 
 			// A failed job's partial output depends on how far it got
 			// before the failure (batching, parallelism): only its
 			// error counts, which the exit code and the transcript check.
+			failed[si] = true
 			continue
 		}
 		for _, line := range strings.Split(out[start:end], "\n") {
@@ -112,7 +114,7 @@ func regionEvents(out string, stmts []scriptStmt) (events [][]rowEvent, markers 
 			events[si] = append(events[si], rowEvent{stream, ident + "> [" + row[3:], deltaOf(row[:2])})
 		}
 	}
-	return events, markers, ran
+	return events, markers, ran, failed
 }
 
 func deltaOf(op string) int {
@@ -148,7 +150,7 @@ func fullState(out string, segs []sql.Segment) string {
 	for i, s := range segs {
 		stmts[i] = scriptStmt{s.Text, i}
 	}
-	events, _, _ := regionEvents(out, stmts)
+	events, _, _, _ := regionEvents(out, stmts)
 	var all []rowEvent
 	for _, ev := range events {
 		all = append(all, ev...)
@@ -257,6 +259,10 @@ func runKilledAndRestored(t *testing.T, script, backend string, pars []int) (sta
 	copyDir(t, "../../testdata/sql/data", filepath.Join(work, "data"))
 	ckpt := filepath.Join(work, "ckpt")
 	var all []rowEvent
+	// carried holds what killed attempts of statement carriedOrig printed
+	// before the checkpoint the next attempt restores from.
+	var carried []rowEvent
+	carriedOrig := -1
 	from, restore := 0, ""
 	var log strings.Builder
 	for attempt := 0; ; attempt++ {
@@ -294,10 +300,19 @@ func runKilledAndRestored(t *testing.T, script, backend string, pars []int) (sta
 		} else if err != nil {
 			t.Fatal(err)
 		}
-		events, markers, ran := regionEvents(out.String(), stmts)
+		events, markers, ran, failed := regionEvents(out.String(), stmts)
 		last := ran - 1
 		for si := 0; si < ran; si++ {
 			if !killed || si < last {
+				if stmts[si].orig == carriedOrig {
+					// The job the killed attempts ran: what they printed
+					// before their checkpoints counts only if it ended well
+					// (a failed job's output never counts, as above).
+					if !failed[si] {
+						all = append(all, carried...)
+					}
+					carried, carriedOrig = nil, -1
+				}
 				all = append(all, events[si]...)
 				continue
 			}
@@ -314,11 +329,12 @@ func runKilledAndRestored(t *testing.T, script, backend string, pars []int) (sta
 				if n, ok := cut[e.stream]; ok && i >= n {
 					continue
 				}
-				all = append(all, e)
+				carried = append(carried, e)
 			}
 			if stmts[si].orig < 0 {
 				t.Fatalf("killed outside a job of the script:\n%s", log.String())
 			}
+			carriedOrig = stmts[si].orig
 			from, restore = blockStart(segs)[stmts[si].orig], dir
 		}
 		if !killed {
