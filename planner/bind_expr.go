@@ -336,6 +336,9 @@ func (b *exprBinder) column(cn *ast.ColumnName) (expr.Expr, error) {
 			parts = append(parts, p)
 		}
 	}
+	if len(parts) == 0 { // a zero-length quoted identifier: ``
+		return nil, b.errAt("", "Column '' not found in any table")
+	}
 	// Try table.column[.field...] and column[.field...].
 	for split := 0; split <= 1 && split < len(parts); split++ {
 		table, col, fields := "", parts[0], parts[1:]

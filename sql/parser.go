@@ -3,6 +3,7 @@ package sql
 import (
 	"fmt"
 	"regexp"
+	"unicode/utf8"
 )
 
 // ParseScript splits script into statements and parses them in order,
@@ -214,11 +215,15 @@ func lastCharPos(t Token) Pos {
 		return t.Pos
 	}
 	p := t.Pos
-	for i, r := range t.Text {
-		if i+len(string(r)) >= len(t.Text) {
+	// Step by the bytes each character takes in the text: string(r) of an
+	// invalid byte is the 3-byte U+FFFD and would push the offset past it.
+	for i := 0; i < len(t.Text); {
+		_, size := utf8.DecodeRuneInString(t.Text[i:])
+		if i+size >= len(t.Text) {
 			break
 		}
-		p = advancePos(p, string(r))
+		p = advancePos(p, t.Text[i:i+size])
+		i += size
 	}
 	return p
 }

@@ -542,6 +542,9 @@ func padRow(left bool) func(args []*types.Vector, i int, dst []byte) ([]byte, bo
 
 func repeatRow(args []*types.Vector, i int, dst []byte) ([]byte, bool) {
 	s, k := bytesAt(args[0], i), args[1].Ints[i]
+	if len(s) == 0 {
+		return dst, true // without this, k appends of nothing: a hang for a large k
+	}
 	for ; k > 0; k-- {
 		dst = append(dst, s...)
 	}

@@ -109,7 +109,7 @@ func (b *HeapBackend) restoreFile(f FileRef, r SnapshotReader) error {
 		old[id] = s
 	}
 	n := fEnd - fStart + 1
-	if d.err != nil || n < 0 || fEnd >= MaxKeyGroups || len(d.b) != (n+1)*8 {
+	if d.err != nil || fStart < 0 || n < 0 || fEnd >= MaxKeyGroups || len(d.b) != (n+1)*8 {
 		return corruptf(f.Ref, "bad header")
 	}
 	offsets := make([]uint64, n+1)
@@ -139,11 +139,20 @@ func (b *HeapBackend) restoreFile(f FileRef, r SnapshotReader) error {
 			}
 		}
 		size := next - off
-		if size > 1<<40 {
+		// The index is trusted only as far as the file reaches: a block
+		// must end inside the file, and without a known file size the
+		// buffer grows with the bytes that arrive.
+		if size > 1<<40 || (f.Size > 0 && next > uint64(f.Size-dataStart)) {
 			return corruptf(f.Ref, "key group %d block of %d bytes", kg, size)
 		}
-		block = make([]byte, size) // values alias it; a new one per block
-		if _, err := io.ReadFull(br, block); err != nil {
+		var err error
+		if f.Size > 0 {
+			block = make([]byte, size) // values alias it; a new one per block
+			_, err = io.ReadFull(br, block)
+		} else if block, err = io.ReadAll(io.LimitReader(br, int64(size))); err == nil && uint64(len(block)) != size {
+			err = io.ErrUnexpectedEOF
+		}
+		if err != nil {
 			return readErr(f.Ref, err)
 		}
 		pos = next

@@ -310,7 +310,9 @@ func parseDecimalSlow[T text](d *apd.Decimal, s, t T, precision, scale int) erro
 	if _, _, err := d.SetString(string(t)); err != nil {
 		return parseErr(decimalName(precision, scale), s, "")
 	}
-	if _, err := decCtx.Quantize(d, d, int32(-scale)); err != nil {
+	// Without traps a value too large for decCtx's precision at this
+	// scale quantizes to NaN instead of failing.
+	if _, err := decCtx.Quantize(d, d, int32(-scale)); err != nil || d.Form != apd.Finite {
 		return decimalOverflow(s, precision, scale)
 	}
 	if d.NumDigits() > int64(precision) && !d.IsZero() {
