@@ -33,9 +33,9 @@ type task struct {
 	idleOut  bool  // source task: announced idle downstream
 	metrics  *OperatorMetrics
 	exactly  bool
-	align    alignment // barrier alignment over the input channels
-	notified int64     // newest checkpoint the operators were told completed
-	finished bool      // finish ran (it runs at most once)
+	align    alignment  // barrier alignment over the input channels
+	notified int64      // newest checkpoint the operators were told completed
+	finished bool       // finish ran (it runs at most once)
 	perturb  *perturber // test schedule perturbation, nil when off
 	ctx      context.Context
 	// backends[i] is the keyed state backend of chain[i], if it asked.
