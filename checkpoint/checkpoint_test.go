@@ -336,7 +336,7 @@ func TestLoadCheckpointErrors(t *testing.T) {
 		{corrupt, cm + " is corrupt (checksum mismatch); the checkpoint cannot be used — restore from an older chk-<n>"},
 		{"file://" + cm, cm + " is corrupt (checksum mismatch)"},
 		{other, other + " is not a checkpoint metadata file"},
-		{"s3://bucket/x", "Checkpoint storage scheme 's3' is not supported; use a local path or file:// URI"},
+		{"gs://bucket/x", "Checkpoint storage scheme 'gs' is not supported; use s3://bucket/path"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.path, func(t *testing.T) {
@@ -563,7 +563,7 @@ func TestFaultsKeepPreviousCheckpoint(t *testing.T) {
 			}
 			// _metadata is the last write of a checkpoint.
 			ops := fs.Ops()
-			meta := "write " + testJobID + "/chk-1/_metadata"
+			meta := "create " + testJobID + "/chk-1/_metadata"
 			if i := indexLastWrite(ops, testJobID+"/chk-1/"); i < 0 || ops[i] != meta {
 				t.Errorf("chk-1/_metadata was not the last write of chk-1: %v", ops)
 			}
@@ -574,7 +574,7 @@ func TestFaultsKeepPreviousCheckpoint(t *testing.T) {
 func indexLastWrite(ops []string, prefix string) int {
 	last := -1
 	for i, op := range ops {
-		if strings.HasPrefix(op, "write "+prefix) {
+		if strings.HasPrefix(op, "write "+prefix) || strings.HasPrefix(op, "create "+prefix) {
 			last = i
 		}
 	}

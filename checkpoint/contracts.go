@@ -31,7 +31,9 @@ import (
 )
 
 // Storage is the file system checkpoints live on. Paths are plain
-// slash-separated paths (file:// URIs are resolved by ParseURI first).
+// slash-separated paths (file:// URIs are resolved by ParseURI first) or
+// S3 paths "s3:/bucket/key" (s3://, s3a://, s3p:// URIs; see
+// storage_s3.go); RoutingStorage sends each to its store.
 type Storage interface {
 	// MkdirAll creates a directory (0700) and its parents.
 	MkdirAll(dir string) error
@@ -41,6 +43,12 @@ type Storage interface {
 	// WriteAtomicFrom is WriteAtomic streaming from r (large state files
 	// are not held in memory); it returns the bytes written.
 	WriteAtomicFrom(path string, r io.Reader) (int64, error)
+	// CreateExclusive is WriteAtomic that succeeds only if no file exists
+	// at path; otherwise its error satisfies os.ErrExist. It writes
+	// _metadata, the commit point: of two writers of one checkpoint
+	// exactly one completes it (on object storage a conditional create,
+	// If-None-Match: *).
+	CreateExclusive(path string, data []byte) error
 	// ReadFile returns a file's content; Open streams it.
 	ReadFile(path string) ([]byte, error)
 	Open(path string) (io.ReadCloser, error)

@@ -153,7 +153,17 @@ func (f *FaultStorage) WriteAtomicFrom(path string, r io.Reader) (int64, error) 
 
 // WriteAtomic records, applies injected faults, and forwards.
 func (f *FaultStorage) WriteAtomic(path string, data []byte) error {
-	if err := f.record("write", path); err != nil {
+	return f.write("write", path, data, f.Inner.WriteAtomic)
+}
+
+// CreateExclusive records, applies injected faults, and forwards.
+func (f *FaultStorage) CreateExclusive(path string, data []byte) error {
+	return f.write("create", path, data, f.Inner.CreateExclusive)
+}
+
+// write applies the injected faults to one write of path by do.
+func (f *FaultStorage) write(op, path string, data []byte, do func(string, []byte) error) error {
+	if err := f.record(op, path); err != nil {
 		return err
 	}
 	f.mu.Lock()
@@ -190,7 +200,7 @@ func (f *FaultStorage) WriteAtomic(path string, data []byte) error {
 		}
 		return fmt.Errorf("injected crash before renaming %s to %s: %w", tmp, path, ErrCrashed)
 	}
-	return f.Inner.WriteAtomic(path, data)
+	return do(path, data)
 }
 
 // ReadFile records and forwards.

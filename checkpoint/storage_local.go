@@ -10,6 +10,7 @@ import (
 	"io"
 	"net/url"
 	"os"
+	"path"
 	"path/filepath"
 	"strings"
 	"syscall"
@@ -117,6 +118,26 @@ func (*LocalStorage) WriteAtomicFrom(path string, r io.Reader) (n int64, err err
 	return n, syncDir(dir)
 }
 
+// CreateExclusive writes data to path only if nothing exists there: a
+// fsynced temp file is hard-linked to path (link never replaces), so of
+// two writers exactly one succeeds; the loser's error satisfies
+// os.ErrExist. The file is 0600.
+func (l *LocalStorage) CreateExclusive(path string, data []byte) error {
+	dir, name := filepath.Split(filepath.Clean(path))
+	if dir == "" {
+		dir = "."
+	}
+	tmp := filepath.Join(dir, "."+name+".new-"+randomHex(8))
+	if _, err := l.WriteAtomicFrom(tmp, bytes.NewReader(data)); err != nil {
+		return err
+	}
+	defer os.Remove(tmp)
+	if err := os.Link(tmp, path); err != nil {
+		return err
+	}
+	return syncDir(dir)
+}
+
 // Open opens path for reading.
 func (*LocalStorage) Open(path string) (io.ReadCloser, error) { return os.Open(path) }
 
@@ -203,19 +224,41 @@ func randomHex(n int) string {
 	return hex.EncodeToString(b)
 }
 
-// ParseURI turns a checkpoint location as a user writes it into an absolute
-// local path. It accepts "file:///abs/path", "file:/abs/path",
+// ParseURI turns a checkpoint location as a user writes it into a Storage
+// path: an absolute local path for "file:///abs/path", "file:/abs/path",
 // "file://localhost/abs/path" and plain absolute or relative paths
-// (relative ones are made absolute against the working directory). Any
-// other scheme ("s3://…", "hdfs://…") is an error that says what to use.
+// (relative ones are made absolute against the working directory), and the
+// internal S3 form "s3:/bucket/prefix" for "s3://bucket/prefix" and Flink's
+// aliases s3a:// and s3p://. Any other scheme ("hdfs://…") is an error that
+// says what to use.
 func ParseURI(s string) (string, error) {
 	s = strings.TrimSpace(s)
 	if s == "" {
-		return "", errors.New("checkpoint path is empty; use a local path or file:// URI")
+		return "", errors.New("checkpoint path is empty; use a local path, a file:// URI or s3://bucket/path")
 	}
 	if scheme, ok := uriScheme(s); ok {
-		if !strings.EqualFold(scheme, "file") {
-			return "", fmt.Errorf("Checkpoint storage scheme '%s' is not supported; use a local path or file:// URI", scheme)
+		switch strings.ToLower(scheme) {
+		case "s3", "s3a", "s3p":
+			rest := s[len(scheme)+1:]
+			if strings.HasPrefix(rest, "//") {
+				rest = rest[2:] // s3://bucket/...
+			} else {
+				rest = rest[1:] // the internal form s3:/bucket/...
+			}
+			bucket, key, _ := strings.Cut(rest, "/")
+			if bucket == "" {
+				return "", fmt.Errorf("checkpoint URI '%s' names no bucket; write s3://bucket/path", s)
+			}
+			key = strings.Trim(path.Clean("/"+key), "/")
+			if key == "" {
+				return s3Scheme + bucket, nil
+			}
+			return s3Scheme + bucket + "/" + key, nil
+		case "file":
+		case "hdfs", "viewfs":
+			return "", fmt.Errorf("Checkpoint storage scheme '%s' is not supported: no HDFS client ships with this engine; use s3://bucket/path (also s3a://, s3p://, with the s3.* options), a local path or a file:// URI", scheme)
+		default:
+			return "", fmt.Errorf("Checkpoint storage scheme '%s' is not supported; use s3://bucket/path (also s3a://, s3p://), a local path or a file:// URI", scheme)
 		}
 		u, err := url.Parse(s)
 		if err != nil {

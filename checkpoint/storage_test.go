@@ -139,6 +139,11 @@ func TestParseURI(t *testing.T) {
 		{"ckp", filepath.Join(wd, "ckp")},
 		{"./a/b", filepath.Join(wd, "a/b")},
 		{"a:b", filepath.Join(wd, "a:b")},
+		{"s3://bucket/flink/ckpt", "s3:/bucket/flink/ckpt"},
+		{"s3a://bucket/flink/ckpt/", "s3:/bucket/flink/ckpt"},
+		{"s3p://bucket//a/./b", "s3:/bucket/a/b"},
+		{"S3://bucket", "s3:/bucket"},
+		{"s3:/bucket/x", "s3:/bucket/x"},
 	}
 	for _, tt := range ok {
 		got, err := ParseURI(tt.in)
@@ -147,8 +152,8 @@ func TestParseURI(t *testing.T) {
 		}
 	}
 	bad := []struct{ in, want string }{
-		{"s3://bucket/ckp", "Checkpoint storage scheme 's3' is not supported; use a local path or file:// URI"},
-		{"hdfs:///ckp", "Checkpoint storage scheme 'hdfs' is not supported"},
+		{"s3:///ckp", "names no bucket"},
+		{"hdfs:///ckp", "Checkpoint storage scheme 'hdfs' is not supported: no HDFS client ships with this engine; use s3://bucket/path"},
 		{"file://otherhost/ckp", "host 'otherhost'"},
 		{"", "empty"},
 		{"   ", "empty"},

@@ -81,8 +81,14 @@ func WriteCheckpoint(st Storage, dir string, m *Metadata, inlineThreshold int) e
 	}
 
 	path := filepath.Join(dir, MetadataFile)
-	if err := st.WriteAtomic(path, EncodeMetadata(&out)); err != nil {
-		return fail(fmt.Errorf("cannot write checkpoint %d: writing %s: %w", m.CheckpointID, path, err))
+	if err := st.CreateExclusive(path, EncodeMetadata(&out)); err != nil {
+		if errors.Is(err, os.ErrExist) {
+			// Another writer completed this checkpoint first: it is theirs,
+			// and so are the files in dir; leave them.
+			return fmt.Errorf("cannot write checkpoint %d: %s was completed by another writer meanwhile (a second process running the same job?): %w",
+				m.CheckpointID, DisplayPath(dir), err)
+		}
+		return fail(fmt.Errorf("cannot write checkpoint %d: writing %s: %w", m.CheckpointID, DisplayPath(path), err))
 	}
 	*m = out
 	return nil

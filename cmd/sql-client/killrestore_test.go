@@ -51,6 +51,13 @@ func hasCompleteCheckpoint(root string) bool {
 // from an older checkpoint would legitimately repeat its output).
 func runUntilKilled(t *testing.T, dir, script string, par int, d time.Duration, ckpt string) (string, bool) {
 	t.Helper()
+	return runUntilKilledWhen(t, dir, script, par, d, func() bool { return hasCompleteCheckpoint(ckpt) })
+}
+
+// runUntilKilledWhen is runUntilKilled with the completed-checkpoint probe
+// of any store.
+func runUntilKilledWhen(t *testing.T, dir, script string, par int, d time.Duration, complete func() bool) (string, bool) {
+	t.Helper()
 	cmd := exec.Command(binary, "-D", fmt.Sprintf("parallelism.default=%d", par), "-f", script)
 	cmd.Dir = dir
 	// Pebble's scratch directories of killed runs stay in the test's dir.
@@ -61,7 +68,7 @@ func runUntilKilled(t *testing.T, dir, script string, par int, d time.Duration, 
 		t.Fatal(err)
 	}
 	deadline := time.Now().Add(30 * time.Second)
-	for !hasCompleteCheckpoint(ckpt) && time.Now().Before(deadline) {
+	for !complete() && time.Now().Before(deadline) {
 		time.Sleep(10 * time.Millisecond)
 	}
 	exited := make(chan struct{})
@@ -89,6 +96,13 @@ func runUntilKilled(t *testing.T, dir, script string, par int, d time.Duration, 
 // cycle that finds the job already finished kills nothing).
 func killCycle(t *testing.T, r *rand.Rand, dir, body string) (script, out string, finished bool) {
 	t.Helper()
+	return killCycleIn(t, r, dir, body, checkpointStore{complete: func() bool { return hasCompleteCheckpoint(filepath.Join(dir, "ckpt")) }})
+}
+
+// killCycleIn is killCycle with the checkpoints in store (body holds its
+// SET statements).
+func killCycleIn(t *testing.T, r *rand.Rand, dir, body string, store checkpointStore) (script, out string, finished bool) {
+	t.Helper()
 	script = writeFile(t, dir, "first.sql", body)
 	again := writeFile(t, dir, "again.sql", "SET 'execution.savepoint.path' = 'latest';\n"+body)
 	kills := 0
@@ -97,7 +111,7 @@ func killCycle(t *testing.T, r *rand.Rand, dir, body string) (script, out string
 		par := 1 + r.IntN(3)
 		d := time.Duration(100+r.IntN(600)) * time.Millisecond
 		t.Logf("cycle %d: parallelism %d, kill %v after the first checkpoint", c, par, d)
-		if out, finished = runUntilKilled(t, dir, script, par, d, filepath.Join(dir, "ckpt")); finished {
+		if out, finished = runUntilKilledWhen(t, dir, script, par, d, store.complete); finished {
 			return script, out, true
 		}
 		kills++
@@ -116,83 +130,89 @@ func runToEnd(t *testing.T, dir, script string, par int) string {
 }
 
 func TestKillRestoreFileSink(t *testing.T) {
-	for _, mode := range []string{"EXACTLY_ONCE", "AT_LEAST_ONCE"} {
-		t.Run(mode, func(t *testing.T) {
-			r := killRand(t)
-			dir := t.TempDir()
-			n := max(6000, 1500*killCycles())
-			body := fmt.Sprintf(`SET 'execution.checkpointing.interval' = '%dms';
+	for _, kind := range storeKinds {
+		for _, mode := range []string{"EXACTLY_ONCE", "AT_LEAST_ONCE"} {
+			t.Run(kind+"/"+mode, func(t *testing.T) { killRestoreFileSink(t, kind, mode) })
+		}
+	}
+}
+
+func killRestoreFileSink(t *testing.T, kind, mode string) {
+	r := killRand(t)
+	dir := t.TempDir()
+	store := newCheckpointStore(t, dir, kind)
+	n := max(6000, 1500*killCycles())
+	body := store.sets + fmt.Sprintf(`SET 'execution.checkpointing.interval' = '%dms';
 SET 'execution.checkpointing.mode' = '%s';
-SET 'state.checkpoints.dir' = 'file://%s/ckpt';
 SET 'pipeline.name' = 'kill-restore-files';
 CREATE TABLE src (id BIGINT, pad STRING) WITH (
   'connector' = 'datagen', 'rows-per-second' = '3000',
   'fields.id.kind' = 'sequence', 'fields.id.start' = '1', 'fields.id.end' = '%d', 'fields.pad.length' = '4');
 CREATE TABLE out_files (id BIGINT, pad STRING) WITH ('connector' = 'filesystem', 'path' = 'out', 'format' = 'csv');
 INSERT INTO out_files SELECT id, UPPER(pad) FROM src;
-`, 100+r.IntN(200), mode, dir, n)
-			script, _, finished := killCycle(t, r, dir, body)
-			if !finished {
-				runToEnd(t, dir, script, 1+r.IntN(3))
+`, 100+r.IntN(200), mode, n)
+	script, _, finished := killCycleIn(t, r, dir, body, store)
+	if !finished {
+		runToEnd(t, dir, script, 1+r.IntN(3))
+	}
+	counts := map[int64]int{}
+	files, _ := filepath.Glob(filepath.Join(dir, "out", "part-*"))
+	for _, f := range files {
+		fh, err := os.Open(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		sc := bufio.NewScanner(fh)
+		for sc.Scan() {
+			id, err := strconv.ParseInt(strings.SplitN(sc.Text(), ",", 2)[0], 10, 64)
+			if err != nil {
+				t.Fatalf("%s: bad line %q", f, sc.Text())
 			}
-			counts := map[int64]int{}
-			files, _ := filepath.Glob(filepath.Join(dir, "out", "part-*"))
-			for _, f := range files {
-				fh, err := os.Open(f)
-				if err != nil {
-					t.Fatal(err)
-				}
-				sc := bufio.NewScanner(fh)
-				for sc.Scan() {
-					id, err := strconv.ParseInt(strings.SplitN(sc.Text(), ",", 2)[0], 10, 64)
-					if err != nil {
-						t.Fatalf("%s: bad line %q", f, sc.Text())
-					}
-					counts[id]++
-				}
-				fh.Close()
-			}
-			var missing, dup []int64
-			for id := int64(1); id <= int64(n); id++ {
-				switch c := counts[id]; {
-				case c == 0:
-					missing = append(missing, id)
-				case c > 1:
-					dup = append(dup, id)
-				}
-			}
-			if len(missing) > 0 {
-				t.Fatalf("%d ids missing (first %v)", len(missing), missing[:min(10, len(missing))])
-			}
-			if mode == "EXACTLY_ONCE" && len(dup) > 0 {
-				t.Fatalf("%d ids written more than once (first %v)", len(dup), dup[:min(10, len(dup))])
-			}
-			if len(counts) != n {
-				t.Fatalf("unexpected ids: %d distinct", len(counts))
-			}
-		})
+			counts[id]++
+		}
+		fh.Close()
+	}
+	var missing, dup []int64
+	for id := int64(1); id <= int64(n); id++ {
+		switch c := counts[id]; {
+		case c == 0:
+			missing = append(missing, id)
+		case c > 1:
+			dup = append(dup, id)
+		}
+	}
+	if len(missing) > 0 {
+		t.Fatalf("%d ids missing (first %v)", len(missing), missing[:min(10, len(missing))])
+	}
+	if mode == "EXACTLY_ONCE" && len(dup) > 0 {
+		t.Fatalf("%d ids written more than once (first %v)", len(dup), dup[:min(10, len(dup))])
+	}
+	if len(counts) != n {
+		t.Fatalf("unexpected ids: %d distinct", len(counts))
 	}
 }
 
 var countLine = regexp.MustCompile(`([+-][IUD])\[(\d+), (\d+)\]`)
 
 func TestKillRestoreGroupCount(t *testing.T) {
-	for _, backend := range []string{"hashmap", "rocksdb"} {
-		t.Run(backend, func(t *testing.T) { killRestoreGroupCount(t, backend) })
+	for _, kind := range storeKinds {
+		for _, backend := range []string{"hashmap", "rocksdb"} {
+			t.Run(kind+"/"+backend, func(t *testing.T) { killRestoreGroupCount(t, kind, backend) })
+		}
 	}
 }
 
-func killRestoreGroupCount(t *testing.T, backend string) {
+func killRestoreGroupCount(t *testing.T, kind, backend string) {
 	r := killRand(t)
 	dir := t.TempDir()
+	store := newCheckpointStore(t, dir, kind)
 	const keys = 7
 	n := max(6000, 1500*killCycles())
 	// Half the rounds aggregate in mini-batches, in two phases (a local
 	// aggregate before the shuffle, bundles flushed at every checkpoint).
 	miniBatch := r.IntN(2) == 0
 	t.Logf("state backend %s, mini-batch %v", backend, miniBatch)
-	body := fmt.Sprintf(`SET 'execution.checkpointing.interval' = '%dms';
-SET 'state.checkpoints.dir' = 'file://%s/ckpt';
+	body := store.sets + fmt.Sprintf(`SET 'execution.checkpointing.interval' = '%dms';
 SET 'state.backend.type' = '`+backend+`';
 SET 'execution.checkpointing.incremental' = 'true';
 SET 'table.exec.mini-batch.enabled' = '`+strconv.FormatBool(miniBatch)+`';
@@ -204,8 +224,8 @@ CREATE TABLE src (id BIGINT) WITH (
   'fields.id.kind' = 'sequence', 'fields.id.start' = '1', 'fields.id.end' = '%d');
 CREATE TABLE counts (k BIGINT, c BIGINT) WITH ('connector' = 'print');
 INSERT INTO counts SELECT MOD(id, %d) AS k, COUNT(*) AS c FROM src GROUP BY MOD(id, %d);
-`, 100+r.IntN(200), dir, n, keys, keys)
-	script, out, finished := killCycle(t, r, dir, body)
+`, 100+r.IntN(200), n, keys, keys)
+	script, out, finished := killCycleIn(t, r, dir, body, store)
 	if !finished {
 		out = runToEnd(t, dir, script, 1+r.IntN(3))
 	}

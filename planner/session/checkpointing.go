@@ -59,12 +59,12 @@ func (s *Session) checkpointConfig() (checkpoint.Config, error) {
 	}
 	if dir, ok := c.Lookup("execution.checkpointing.dir"); ok && dir != "" {
 		if cfg.Dir, err = checkpoint.ParseURI(dir); err != nil {
-			return bad(err)
+			return bad(fmt.Errorf("Invalid 'execution.checkpointing.dir' (state.checkpoints.dir): %w", err))
 		}
 	}
 	if dir, ok := c.Lookup("execution.checkpointing.savepoint-dir"); ok && dir != "" {
 		if cfg.SavepointDir, err = checkpoint.ParseURI(dir); err != nil {
-			return bad(err)
+			return bad(fmt.Errorf("Invalid 'execution.checkpointing.savepoint-dir' (state.savepoints.dir): %w", err))
 		}
 	}
 	if v, ok := c.Lookup("execution.checkpointing.data-inline-threshold"); ok {

@@ -25,7 +25,8 @@ type Options struct {
 	Config map[string]string
 	// Clock is injected into jobs; nil means the system clock.
 	Clock runtime.Clock
-	// Storage holds checkpoints and savepoints; nil means the local disk.
+	// Storage holds checkpoints and savepoints on local paths; nil means
+	// the local disk. s3:// paths go to S3 (the s3.* keys).
 	Storage checkpoint.Storage
 	// Log receives job events (restarts, failed checkpoints); nil discards.
 	Log io.Writer
@@ -54,8 +55,10 @@ func New(o Options) *Session {
 	if o.Storage == nil {
 		o.Storage = checkpoint.NewLocalStorage()
 	}
-	s := &Session{cfg: planner.NewConfig(), initial: o.Config, cat: planner.NewCatalog(), clock: o.Clock,
-		storage: o.Storage, log: o.Log, ctx: ctx, stop: cancel}
+	cfg := planner.NewConfig()
+	stores := &objectStores{cfg: cfg}
+	s := &Session{cfg: cfg, initial: o.Config, cat: planner.NewCatalog(), clock: o.Clock,
+		storage: &checkpoint.RoutingStorage{Local: o.Storage, S3: stores.s3}, log: o.Log, ctx: ctx, stop: cancel}
 	keys := make([]string, 0, len(o.Config))
 	for k := range o.Config {
 		keys = append(keys, k)
