@@ -271,7 +271,7 @@ func (e *Execution) newAttempt(ctx context.Context) (*runtime.Job, error) {
 
 func (e *Execution) logf(format string, args ...any) {
 	if e.cfg.Log != nil {
-		fmt.Fprintf(e.cfg.Log, format+"\n", args...)
+		io.WriteString(e.cfg.Log, DisplayPaths(fmt.Sprintf(format, args...))+"\n")
 	}
 }
 
@@ -810,6 +810,9 @@ func (e *Execution) savepoint(target string, stop, drain bool) (string, error) {
 	case err := <-ch:
 		if err != nil {
 			return "", fmt.Errorf("Savepoint of job %s failed: %w", e.ID, err)
+		}
+		if IsS3Path(dir) {
+			return DisplayPath(dir), nil
 		}
 		return "file:" + dir, nil
 	case <-time.After(timeout):

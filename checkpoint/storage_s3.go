@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"regexp"
 	"sort"
 	"strings"
 	"sync"
@@ -116,6 +117,18 @@ func DisplayPath(p string) string {
 		return "s3://" + p[len(s3Scheme):]
 	}
 	return p
+}
+
+// internalS3 matches internal S3 paths inside a message.
+var internalS3 = regexp.MustCompile(`(^|[^A-Za-z0-9+.\-])s3:/([^/])`)
+
+// DisplayPaths rewrites every internal S3 path in a message (an error, a
+// log line) into its s3:// form.
+func DisplayPaths(msg string) string {
+	if !strings.Contains(msg, s3Scheme) {
+		return msg
+	}
+	return internalS3.ReplaceAllString(msg, "${1}s3://${2}")
 }
 
 // splitS3 returns the bucket and key of an internal S3 path.

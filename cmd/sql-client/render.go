@@ -6,6 +6,7 @@ import (
 	"strings"
 	"unicode/utf8"
 
+	"github.com/flinkgo/engine/checkpoint"
 	"github.com/flinkgo/engine/planner"
 	"github.com/flinkgo/engine/runtime/types"
 )
@@ -38,10 +39,12 @@ func errorText(err error) string {
 		}
 		e = u.Unwrap()
 	}
+	// Paths on S3 appear as the user wrote them (s3://bucket/...).
+	msg := checkpoint.DisplayPaths(err.Error())
 	if fc != nil {
-		return fc.FlinkClass() + ": " + err.Error()
+		return fc.FlinkClass() + ": " + msg
 	}
-	return "org.apache.flink.table.api.TableException: " + err.Error()
+	return "org.apache.flink.table.api.TableException: " + msg
 }
 
 const helpText = `The following commands are available:

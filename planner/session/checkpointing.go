@@ -245,7 +245,7 @@ func (s *Session) restoreSource(cfg checkpoint.Config, jobName string) (*checkpo
 			return nil, &ExecutionError{Msg: err.Error()}
 		}
 		if notice := d.FallbackNotice(); notice != "" && s.log != nil {
-			fmt.Fprintln(s.log, notice)
+			fmt.Fprintln(s.log, checkpoint.DisplayPaths(notice))
 		}
 		path = d.Chosen.Path
 		load = checkpoint.LoadCheckpoint // FindLatest checked its state files

@@ -261,7 +261,7 @@ func (s *Session) stopJob(x *sql.StopJob) (*Result, error) {
 			if err != nil {
 				return nil, &ExecutionError{Msg: fmt.Sprintf("Could not stop job %s with a savepoint: %v", j.ID, err)}
 			}
-			return &Result{Kind: ResultTable, Columns: []string{"savepoint path"}, Rows: [][]string{{path}}}, nil
+			return &Result{Kind: ResultTable, Columns: []string{"savepoint path"}, Rows: [][]string{{checkpoint.DisplayPath(path)}}}, nil
 		}
 		j.Cancel()
 		j.Wait()
@@ -315,7 +315,7 @@ func (s *Session) showCheckpoints(dir string) (*Result, error) {
 			}
 		}
 		r.Rows = append(r.Rows, []string{in.JobID, in.JobName, strconv.FormatInt(in.ID, 10), kind,
-			in.Time.UTC().Format("2006-01-02T15:04:05.000"), strconv.FormatInt(in.Size, 10), strconv.FormatInt(in.SharedSize, 10), complete, in.Path})
+			in.Time.UTC().Format("2006-01-02T15:04:05.000"), strconv.FormatInt(in.Size, 10), strconv.FormatInt(in.SharedSize, 10), complete, checkpoint.DisplayPath(in.Path)})
 	}
 	return r, nil
 }

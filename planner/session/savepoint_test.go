@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/flinkgo/engine/checkpoint/s3test"
 	"github.com/flinkgo/engine/sql"
 )
 
@@ -179,5 +180,57 @@ func waitFor(t *testing.T, cond func() bool) {
 			t.Fatal("timed out")
 		}
 		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+// Scenario 6 on S3: a savepoint taken to s3:// restores at another
+// parallelism, and SHOW CHECKPOINTS lists it with its s3:// path.
+func TestSavepointOnS3RestoresAtAnotherParallelism(t *testing.T) {
+	srv := s3test.Start(t)
+	bucket := srv.NewBucket(t)
+	dir := t.TempDir()
+	const n = 3000
+	ddl := `
+SET 's3.endpoint' = '` + srv.Endpoint + `';
+SET 's3.access-key' = '` + srv.AccessKey + `';
+SET 's3.secret-key' = '` + srv.SecretKey + `';
+SET 's3.path.style.access' = 'true';
+SET 'execution.checkpointing.interval' = '100ms';
+SET 'state.checkpoints.dir' = 's3a://` + bucket + `/flink/checkpoints';
+SET 'state.savepoints.dir' = 's3://` + bucket + `/flink/savepoints';
+SET 'state.backend.type' = 'rocksdb';
+CREATE TABLE src (id BIGINT) WITH ('connector' = 'datagen', 'rows-per-second' = '2000',
+  'fields.id.kind' = 'sequence', 'fields.id.start' = '1', 'fields.id.end' = '` + strconv.Itoa(n) + `');
+CREATE TABLE ids (id BIGINT) WITH ('connector' = 'filesystem', 'path' = '` + filepath.Join(dir, "out") + `', 'format' = 'csv');
+`
+	s := New(Options{Config: map[string]string{"parallelism.default": "2"}})
+	rs := execAll(t, s, ddl+"INSERT INTO ids SELECT id FROM src;")
+	jobID := rs[len(rs)-1].JobID
+	time.Sleep(400 * time.Millisecond)
+	r, err := s.Execute(&sql.StopJob{JobID: jobID, WithSavepoint: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	path := r.Rows[0][0]
+	if !regexp.MustCompile(`^s3://` + bucket + `/flink/savepoints/savepoint-` + jobID[:6] + `-[0-9a-f]{12}$`).MatchString(path) {
+		t.Fatalf("savepoint path %q", path)
+	}
+	show := execAll(t, s, "SHOW CHECKPOINTS FROM 's3://"+bucket+"/flink/savepoints';")
+	if rows := show[0].Rows; len(rows) != 1 || rows[0][len(rows[0])-1] != path {
+		t.Fatalf("SHOW CHECKPOINTS: %v", rows)
+	}
+	s.Close()
+	before := readIDs(t, filepath.Join(dir, "out"))
+	if len(before) == 0 || len(before) == n {
+		t.Fatalf("the stop should land mid-way, got %d of %d rows", len(before), n)
+	}
+	s2 := New(Options{Config: map[string]string{"parallelism.default": "3"}})
+	defer s2.Close()
+	execAll(t, s2, "SET 'execution.savepoint.path' = '"+path+"';\nSET 'table.dml-sync' = 'true';\n"+ddl+"INSERT INTO ids SELECT id FROM src;")
+	counts := readIDs(t, filepath.Join(dir, "out"))
+	for id := int64(1); id <= n; id++ {
+		if counts[id] != 1 {
+			t.Fatalf("id %d written %d times", id, counts[id])
+		}
 	}
 }
