@@ -24,14 +24,17 @@ import (
 // consumer must then see every id exactly once. The same pipeline with
 // 'at-least-once' loses nothing.
 func TestKafkaKillRestore(t *testing.T) {
-	for _, guarantee := range []string{"exactly-once", "at-least-once"} {
-		t.Run(guarantee, func(t *testing.T) { kafkaKillRestore(t, guarantee) })
+	for _, c := range []struct{ kind, guarantee string }{
+		{"local", "exactly-once"}, {"local", "at-least-once"}, {"s3", "exactly-once"},
+	} {
+		t.Run(c.kind+"/"+c.guarantee, func(t *testing.T) { kafkaKillRestore(t, c.kind, c.guarantee) })
 	}
 }
 
-func kafkaKillRestore(t *testing.T, guarantee string) {
+func kafkaKillRestore(t *testing.T, kind, guarantee string) {
 	r := killRand(t)
 	dir := t.TempDir()
+	store := newCheckpointStore(t, dir, kind)
 	b := kafkatest.Start(t, kafkatest.FreePort(t))
 	in, out := kafkatest.Topic("e2e-in"), kafkatest.Topic("e2e-out")
 	b.CreateTopic(t, in, 3, nil)
@@ -55,8 +58,7 @@ func kafkaKillRestore(t *testing.T, guarantee string) {
 		}
 	}()
 
-	body := fmt.Sprintf(`SET 'execution.checkpointing.interval' = '200ms';
-SET 'state.checkpoints.dir' = 'file://%s/ckpt';
+	body := store.sets + fmt.Sprintf(`SET 'execution.checkpointing.interval' = '200ms';
 SET 'pipeline.name' = 'kafka-exactly-once';
 CREATE TABLE src (id BIGINT, name STRING) WITH (
   'connector' = 'kafka', 'topic' = '%s', 'properties.bootstrap.servers' = '%s',
@@ -65,8 +67,8 @@ CREATE TABLE dst (id BIGINT, name STRING) WITH (
   'connector' = 'kafka', 'topic' = '%s', 'properties.bootstrap.servers' = '%s',
   'sink.delivery-guarantee' = '%s', 'sink.transactional-id-prefix' = '%s', 'format' = 'json');
 INSERT INTO dst SELECT id, UPPER(name) FROM src WHERE id > 0;
-`, dir, in, b.Bootstrap, out, b.Bootstrap, guarantee, out)
-	script, killed, finished := killCycle(t, r, dir, body)
+`, in, b.Bootstrap, out, b.Bootstrap, guarantee, out)
+	script, killed, finished := killCycleIn(t, r, dir, body, store)
 	if finished {
 		t.Fatalf("an unbounded job ended by itself:\n%s", killed)
 	}
