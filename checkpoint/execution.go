@@ -95,7 +95,8 @@ type Execution struct {
 	restarts   int
 	savepoints map[int64]savepointSpec
 	last       Stats
-	stopped    bool // stopped with a savepoint: ends FINISHED
+	stopped    bool  // stopped with a savepoint: ends FINISHED
+	superseded error // another job restored this one's checkpoint (fence.go)
 }
 
 // Stats describes the newest completed checkpoint.
@@ -173,6 +174,7 @@ func Start(ctx context.Context, id string, g *runtime.JobGraph, cfg Config, src 
 			return nil, err
 		}
 		e.latest, e.latestDir = states, src.Dir
+		e.fenceRestored(src)
 		if src.Meta.CheckpointID >= e.nextID {
 			e.nextID = src.Meta.CheckpointID + 1
 		}
@@ -298,6 +300,13 @@ func (e *Execution) run(ctx context.Context, job *runtime.Job) {
 			return
 		case err == nil:
 			e.end(runtime.JobFinished, nil, EndFinished)
+			return
+		}
+		e.mu.Lock()
+		superseded := e.superseded
+		e.mu.Unlock()
+		if superseded != nil {
+			e.end(runtime.JobFailed, superseded, EndFailed)
 			return
 		}
 		delay, ok := strategy.OnFailure(e.cfg.Clock.NowMillis())
@@ -529,6 +538,10 @@ func (e *Execution) persistOne(r persistReq) {
 	}
 	if err != nil {
 		r.states.Release()
+		if errors.Is(err, ErrSuperseded) {
+			e.supersede(r, err)
+			return
+		}
 		e.abort(r.job, r.id, err)
 		return
 	}
@@ -562,6 +575,14 @@ func (e *Execution) persistOne(r persistReq) {
 			threshold = 1 << 62 // self-contained and small: keep operator state inline
 		}
 		err = WriteCheckpoint(e.cfg.Storage, dir, e.metadata(r.id, r.savepoint != "", blobs), threshold)
+	}
+	if err == nil && r.savepoint == "" {
+		// Superseded while writing (paused after the first check): the
+		// checkpoint must not complete. Its files stay, unreferenced.
+		if ferr := e.checkFence(nil); ferr != nil {
+			e.supersede(r, ferr)
+			return
+		}
 	}
 	if err != nil {
 		for _, f := range e.registry.Discard(w.uploaded) {
@@ -630,6 +651,22 @@ func (e *Execution) persistOne(r persistReq) {
 	}
 }
 
+// supersede stops a fenced job for good: checkpoint r is not completed
+// and the job fails without restart and without deleting anything.
+func (e *Execution) supersede(r persistReq, err error) {
+	e.mu.Lock()
+	e.superseded = err
+	delete(e.inflight, r.id)
+	wt := e.waiters[r.id]
+	delete(e.waiters, r.id)
+	e.mu.Unlock()
+	e.logf("[ERROR] %v", err)
+	r.job.Fail(err)
+	if wt != nil {
+		wt <- err
+	}
+}
+
 // dropCheckpoint deletes a retained checkpoint and the shared files no
 // other retained checkpoint references.
 func (e *Execution) dropCheckpoint(c completed) {
@@ -653,8 +690,11 @@ func (e *Execution) end(st runtime.JobStatus, err error, how JobEnd) {
 	e.mu.Lock()
 	e.status, e.err = st, err
 	retained := append([]completed(nil), e.completed...)
+	superseded := e.superseded != nil
 	e.mu.Unlock()
 	switch {
+	case superseded:
+		// The files belong to the job that superseded this one now.
 	case e.ephemeral:
 		e.cfg.Storage.RemoveAll(e.root)
 	case e.root != "" && DeleteOnEnd(e.cfg.Retention, how):

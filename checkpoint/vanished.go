@@ -16,12 +16,15 @@ import (
 // — and recreates its layout. A job directory without taskowned/ (which
 // the job never removes) counts as vanished too: it was deleted while a
 // checkpoint was being written, whose write recreated it. The error is a
-// directory that could not be recreated.
+// directory that could not be recreated, or the job's fence (fence.go).
 func (e *Execution) ensureJobDir(id int64) error {
 	jobDir := JobDir(e.root, e.ID)
 	entries, err := e.cfg.Storage.List(jobDir)
 	if err != nil && !errors.Is(err, os.ErrNotExist) {
 		return nil // unreadable: writing the checkpoint will say why
+	}
+	if err := e.checkFence(entries); err != nil {
+		return err
 	}
 	for _, en := range entries {
 		if en.Name == TaskOwnedDir && en.IsDir {
