@@ -184,3 +184,64 @@ func TestS3Errors(t *testing.T) {
 		t.Fatalf("missing bucket: %v", err)
 	}
 }
+
+// TestS3Faults: throttling and resets are retried; a persistent failure
+// fails the checkpoint with endpoint, bucket and key named and no secret,
+// leaving no chk-<n> that 'latest' could pick; an unreachable endpoint is
+// named.
+func TestS3Faults(t *testing.T) {
+	srv := s3test.Start(t)
+	bucket := srv.NewBucket(t)
+	proxy := srv.NewProxy(t)
+	s3st, err := NewS3Storage(S3Options{Endpoint: proxy.URL, AccessKey: srv.AccessKey, SecretKey: srv.SecretKey, PathStyle: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	st := &RoutingStorage{Local: NewLocalStorage(), S3: func() (Storage, error) { return s3st, nil }}
+	root := "s3:/" + bucket + "/ckpt"
+	chk := func(id int64) string { return filepath.Join(JobDir(root, testJobID), fmt.Sprintf("chk-%d", id)) }
+	if err := WriteCheckpoint(st, chk(1), testMeta(1, "q", 1000), 1024); err != nil {
+		t.Fatal(err)
+	}
+
+	proxy.Fail("PUT", "chk-2/_metadata", 503, 2) // SlowDown, twice
+	if err := WriteCheckpoint(st, chk(2), testMeta(2, "q", 2000), 1024); err != nil {
+		t.Fatalf("throttled twice: %v", err)
+	}
+	proxy.Fail("PUT", "chk-3/", 0, 1) // a connection reset mid-upload
+	if err := WriteCheckpoint(st, chk(3), testMeta(3, "q", 3000), 1024); err != nil {
+		t.Fatalf("one reset: %v", err)
+	}
+	if proxy.Hits() != 3 {
+		t.Fatalf("%d requests met a fault, want 3", proxy.Hits())
+	}
+	checkStates(t, st, chk(3), 3)
+
+	proxy.Fail("PUT", "chk-4/_metadata", 500, -1)
+	err = WriteCheckpoint(st, chk(4), testMeta(4, "q", 4000), 1024)
+	if err == nil {
+		t.Fatal("a persistent 500 did not fail the checkpoint")
+	}
+	for _, want := range []string{proxy.URL, "s3://" + bucket + "/ckpt/" + testJobID + "/chk-4/_metadata", "InternalError"} {
+		if !strings.Contains(err.Error(), want) {
+			t.Errorf("error %q does not name %q", err, want)
+		}
+	}
+	if strings.Contains(err.Error(), srv.SecretKey) {
+		t.Errorf("error shows the secret: %v", err)
+	}
+	proxy.Clear()
+	d, err := FindLatest(st, root, "q", false)
+	if err != nil || d.Chosen.Path != chk(3) {
+		t.Fatalf("latest after the failed chk-4: %+v, %v", d.Chosen, err)
+	}
+	if _, err := st.List(chk(4)); !errors.Is(err, os.ErrNotExist) {
+		t.Fatalf("the failed chk-4 left files: %v", err)
+	}
+
+	down, _ := NewS3Storage(S3Options{Endpoint: "http://127.0.0.1:1", AccessKey: "k", SecretKey: "s", PathStyle: true})
+	err = down.WriteAtomic("s3:/"+bucket+"/x", []byte("x"))
+	if err == nil || !strings.Contains(err.Error(), "http://127.0.0.1:1") || !strings.Contains(err.Error(), "s3://"+bucket+"/x") {
+		t.Fatalf("unreachable endpoint: %v", err)
+	}
+}
