@@ -204,7 +204,8 @@ type SnapshotWriter interface {
 	SharedExists(name string) bool
 }
 
-// SnapshotReader opens files by the refs a SnapshotWriter returned.
+// SnapshotReader opens files by the refs a SnapshotWriter returned. It
+// must be safe for concurrent use: a restore fetches files in parallel.
 type SnapshotReader interface {
 	Open(ref string) (io.ReadCloser, error)
 }
