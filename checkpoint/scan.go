@@ -108,6 +108,11 @@ func inspect(st Storage, dir string, modTime time.Time, jobID string, id int64, 
 		}
 		if f.Name == MetadataFile && !f.IsDir {
 			hasMeta = true
+			if info.Time.IsZero() {
+				// Object stores give directories no time: a checkpoint
+				// completed when its _metadata was written.
+				info.Time = f.ModTime
+			}
 		}
 	}
 	if !hasMeta {

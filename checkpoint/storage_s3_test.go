@@ -10,6 +10,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/flinkgo/engine/checkpoint/s3test"
 )
@@ -243,5 +244,31 @@ func TestS3Faults(t *testing.T) {
 	err = down.WriteAtomic("s3:/"+bucket+"/x", []byte("x"))
 	if err == nil || !strings.Contains(err.Error(), "http://127.0.0.1:1") || !strings.Contains(err.Error(), "s3://"+bucket+"/x") {
 		t.Fatalf("unreachable endpoint: %v", err)
+	}
+}
+
+// TestLatestOnS3RefusesCorruptNewer: object stores give directories no
+// time, so the newest checkpoint across jobs (a restored job has a new id)
+// is told by its _metadata's time; a corrupt newer one is refused, not
+// skipped.
+func TestLatestOnS3RefusesCorruptNewer(t *testing.T) {
+	s3st, root := s3Store(t)
+	st := &RoutingStorage{Local: NewLocalStorage(), S3: func() (Storage, error) { return s3st, nil }}
+	old := testMeta(1, "q", 1000)
+	old.JobID = "0123456789abcdef0123456789abcdef"
+	if err := WriteCheckpoint(st, filepath.Join(JobDir(root, old.JobID), "chk-1"), old, 1024); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(1100 * time.Millisecond) // object times have second resolution
+	newer := filepath.Join(JobDir(root, testJobID), "chk-1")
+	if err := WriteCheckpoint(st, newer, testMeta(1, "q", 2000), 1024); err != nil {
+		t.Fatal(err)
+	}
+	if err := st.WriteAtomic(filepath.Join(newer, MetadataFile), []byte("garbage")); err != nil {
+		t.Fatal(err)
+	}
+	_, err := FindLatest(st, root, "q", false)
+	if err == nil || !strings.Contains(DisplayPaths(err.Error()), DisplayPath(newer)+"/_metadata") {
+		t.Fatalf("latest with a corrupt newer checkpoint on S3: %v", err)
 	}
 }
