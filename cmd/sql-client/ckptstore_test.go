@@ -20,6 +20,11 @@ type checkpointStore struct {
 	kind     string // "local" or "s3"
 	sets     string
 	complete func() bool
+	// local is the checkpoint root as a local directory (versitygw keeps
+	// objects as files), "" when the server is elsewhere; uri turns a path
+	// under it into what a user writes (file path or s3://).
+	local string
+	uri   func(localPath string) string
 }
 
 // storeKinds are the checkpoint stores kill loops run against.
@@ -33,7 +38,7 @@ func newCheckpointStore(t *testing.T, dir, kind string) checkpointStore {
 	if kind == "local" {
 		root := filepath.Join(dir, "ckpt")
 		return checkpointStore{kind: kind, sets: fmt.Sprintf("SET 'state.checkpoints.dir' = 'file://%s';\n", root),
-			complete: func() bool { return hasCompleteCheckpoint(root) }}
+			complete: func() bool { return hasCompleteCheckpoint(root) }, local: root, uri: func(p string) string { return p }}
 	}
 	srv := s3test.Start(t)
 	bucket := srv.NewBucket(t)
@@ -56,5 +61,13 @@ SET 'state.checkpoints.dir' = 's3://%s/flink/ckpt';
 		}
 		return false
 	}
-	return checkpointStore{kind: kind, sets: sets, complete: complete}
+	store := checkpointStore{kind: kind, sets: sets, complete: complete}
+	if srv.Dir != "" {
+		store.local = filepath.Join(srv.Dir, bucket, "flink", "ckpt")
+		store.uri = func(p string) string {
+			rel, _ := filepath.Rel(store.local, p)
+			return "s3://" + bucket + "/flink/ckpt/" + filepath.ToSlash(rel)
+		}
+	}
+	return store
 }

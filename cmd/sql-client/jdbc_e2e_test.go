@@ -76,16 +76,27 @@ func killRestoreLoop(t *testing.T, r *rand.Rand, dir, ckpt, body string, restore
 // replayed upserts carry the same values, so update_time, maintained by
 // MySQL ON UPDATE, stays equal to insert_time).
 func TestJdbcScenario1KillRestore(t *testing.T) {
+	for _, kind := range storeKinds {
+		t.Run(kind, func(t *testing.T) { jdbcScenario1KillRestore(t, kind) })
+	}
+}
+
+// jdbcScenario1KillRestore runs scenario 1 with its checkpoints on kind
+// ("local", or "s3" where the restore path is s3://bucket/.../chk-<n>).
+func jdbcScenario1KillRestore(t *testing.T, kind string) {
 	db := jdbctest.NewDatabase(t)
 	db.Exec(t, "CREATE TABLE orders_sink (id INT PRIMARY KEY, name VARCHAR(32), price DOUBLE, ts BIGINT, dt VARCHAR(10), "+
 		"insert_time TIMESTAMP(6) NOT NULL DEFAULT CURRENT_TIMESTAMP(6), "+
 		"update_time TIMESTAMP(6) NOT NULL DEFAULT CURRENT_TIMESTAMP(6) ON UPDATE CURRENT_TIMESTAMP(6))")
 	r := killRand(t)
 	dir := t.TempDir()
-	ckpt := filepath.Join(dir, "ckpt")
+	store := newCheckpointStore(t, dir, kind)
+	if store.local == "" {
+		t.Skip("the S3 server's files are not local: cannot find chk-<n> by listing")
+	}
+	ckpt := store.local
 	n := max(4000, 1500*killCycles()) // KILL_CYCLES=30 for the long loop
-	body := fmt.Sprintf(`SET execution.checkpointing.interval=200ms;
-SET 'state.checkpoints.dir' = 'file://%s';
+	body := store.sets + fmt.Sprintf(`SET execution.checkpointing.interval=200ms;
 SET execution.checkpointing.externalized-checkpoint-retention=RETAIN_ON_CANCELLATION;
 SET execution.checkpointing.mode=EXACTLY_ONCE;
 SET execution.checkpointing.timeout=600000;
@@ -96,8 +107,8 @@ CREATE TABLE orders_src (id INT, name STRING, price DOUBLE, ts BIGINT, dt STRING
 CREATE TABLE orders_sink (id INT PRIMARY KEY NOT ENFORCED, name STRING, price DOUBLE, ts BIGINT, dt STRING) WITH (
   %s);
 INSERT INTO orders_sink SELECT id, CONCAT('n', CAST(id AS STRING)), id * 1.5, CAST(id AS BIGINT) * 10, 'd' FROM orders_src;
-`, ckpt, n, jdbcOptions(db, "orders_sink", "sink.buffer-flush.max-rows", "50", "sink.buffer-flush.interval", "100ms"))
-	out := killRestoreLoop(t, r, dir, ckpt, body, func(chk string) string { return "SET execution.savepoint.path=" + chk + ";\n" })
+`, n, jdbcOptions(db, "orders_sink", "sink.buffer-flush.max-rows", "50", "sink.buffer-flush.interval", "100ms"))
+	out := killRestoreLoop(t, r, dir, ckpt, body, func(chk string) string { return "SET execution.savepoint.path=" + store.uri(chk) + ";\n" })
 	var total, distinct, wrong, rewritten int
 	row := db.SQL.QueryRow("SELECT COUNT(*), COUNT(DISTINCT id), " +
 		"SUM(name <> CONCAT('n', id) OR price <> id * 1.5 OR ts <> id * 10 OR dt <> 'd' OR id < 1 OR id > " + strconv.Itoa(n) + "), " +

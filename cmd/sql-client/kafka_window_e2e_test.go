@@ -17,14 +17,17 @@ import (
 // every fired window exactly once with its exact count; with at-least-once
 // every window at least once, every copy exact.
 func TestKafkaWindowedExactlyOnce(t *testing.T) {
-	for _, guarantee := range []string{"exactly-once", "at-least-once"} {
-		t.Run(guarantee, func(t *testing.T) { kafkaWindowed(t, guarantee) })
+	for _, c := range []struct{ kind, guarantee string }{
+		{"local", "exactly-once"}, {"local", "at-least-once"}, {"s3", "exactly-once"},
+	} {
+		t.Run(c.kind+"/"+c.guarantee, func(t *testing.T) { kafkaWindowed(t, c.kind, c.guarantee) })
 	}
 }
 
-func kafkaWindowed(t *testing.T, guarantee string) {
+func kafkaWindowed(t *testing.T, kind, guarantee string) {
 	r := killRand(t)
 	dir := t.TempDir()
+	store := newCheckpointStore(t, dir, kind)
 	b := kafkatest.Start(t, kafkatest.FreePort(t))
 	in, out := kafkatest.Topic("win-in"), kafkatest.Topic("win-out")
 	b.CreateTopic(t, in, 3, nil)
@@ -45,8 +48,7 @@ func kafkaWindowed(t *testing.T, guarantee string) {
 			time.Sleep(time.Duration(2000*step/n) * time.Millisecond)
 		}
 	}()
-	body := fmt.Sprintf(`SET 'execution.checkpointing.interval' = '200ms';
-SET 'state.checkpoints.dir' = 'file://%s/ckpt';
+	body := store.sets + fmt.Sprintf(`SET 'execution.checkpointing.interval' = '200ms';
 SET 'pipeline.name' = 'kafka-windows';
 SET 'table.exec.source.idle-timeout' = '2s';
 CREATE TABLE src (id BIGINT, ms BIGINT, rt AS TO_TIMESTAMP_LTZ(ms, 3), WATERMARK FOR rt AS rt - INTERVAL '0.2' SECOND) WITH (
@@ -59,8 +61,8 @@ INSERT INTO dst
 SELECT UNIX_TIMESTAMP(CAST(window_start AS STRING)), COUNT(*), SUM(id)
 FROM TABLE(TUMBLE(TABLE src, DESCRIPTOR(rt), INTERVAL '1' SECOND))
 GROUP BY window_start, window_end;
-`, dir, in, b.Bootstrap, out, b.Bootstrap, guarantee, out)
-	script, killed, finished := killCycle(t, r, dir, body)
+`, in, b.Bootstrap, out, b.Bootstrap, guarantee, out)
+	script, killed, finished := killCycleIn(t, r, dir, body, store)
 	if finished {
 		t.Fatalf("an unbounded job ended by itself:\n%s", killed)
 	}
