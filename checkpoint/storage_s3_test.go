@@ -17,7 +17,7 @@ import (
 
 // s3Store returns a store on a fresh bucket of the test server and the
 // bucket's root path.
-func s3Store(t *testing.T) (*S3Storage, string) {
+func s3Store(t testing.TB) (*S3Storage, string) {
 	t.Helper()
 	srv := s3test.Start(t)
 	bucket := srv.NewBucket(t)
