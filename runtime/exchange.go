@@ -40,17 +40,32 @@ type networkOutput struct {
 	ctx     context.Context
 	writers []*edgeWriter
 	metrics *OperatorMetrics
+	io      *taskIO    // the task's: bytes out, backpressure, output watermark
 	perturb *perturber // test schedule perturbation, nil when off
 }
 
 var _ Output = (*networkOutput)(nil)
 
+// send puts m into a downstream inbox. Only when the inbox is full does
+// it time the wait, as backpressure.
 func (o *networkOutput) send(t *inbox, ch int, m Message) error {
 	o.perturb.point()
+	if m.Kind == MsgBatch {
+		o.io.bytesOut.Add(m.Batch.SizeBytes())
+	}
+	e := envelope{ch: ch, msg: m}
 	select {
-	case t.c <- envelope{ch: ch, msg: m}:
+	case t.c <- e:
+		return nil
+	default:
+	}
+	o.io.backPressured.begin(monoNow())
+	select {
+	case t.c <- e:
+		o.io.backPressured.end(monoNow())
 		return nil
 	case <-o.ctx.Done():
+		o.io.backPressured.end(monoNow())
 		return o.ctx.Err()
 	}
 }
@@ -148,6 +163,7 @@ func (o *networkOutput) broadcastControl(m Message) error {
 
 // EmitWatermark forwards a watermark to every downstream channel.
 func (o *networkOutput) EmitWatermark(wm int64) error {
+	o.io.outputWatermark.Store(wm)
 	return o.broadcastControl(Message{Kind: MsgWatermark, Watermark: wm})
 }
 

@@ -121,6 +121,7 @@ func (t *task) process(c *inputChannel, m Message) error {
 	case MsgBatch:
 		c.idle = false
 		t.metrics.RecordsIn.Add(int64(m.Batch.Len))
+		t.io.bytesIn.Add(m.Batch.SizeBytes())
 		return t.emit(c.input, m.Batch)
 	case MsgWatermark:
 		if m.Idle {

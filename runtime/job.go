@@ -67,6 +67,7 @@ type Job struct {
 	Name      string
 	StartTime time.Time
 
+	epoch   int64 // monoNow at StartTime, the origin of TaskMetrics.At
 	graph   *JobGraph
 	clock   Clock
 	restore func(string) [][]byte
@@ -124,7 +125,7 @@ func (j *Job) Start(parent context.Context) error {
 		for s := 0; s < v.Parallelism; s++ {
 			t := &task{job: j, vertex: v, subtask: s, in: newInbox(), control: make(chan controlMsg, 16),
 				metrics: &OperatorMetrics{}, exactly: j.opts.ExactlyOnce, perturb: newPerturber(v.Index, s)}
-			t.out = &networkOutput{ctx: ctx, metrics: t.metrics, perturb: t.perturb}
+			t.out = &networkOutput{ctx: ctx, metrics: t.metrics, io: &t.io, perturb: t.perturb}
 			byVertex[v.Index] = append(byVertex[v.Index], t)
 			j.tasks = append(j.tasks, t)
 		}
@@ -161,6 +162,7 @@ func (j *Job) Start(parent context.Context) error {
 		}
 	}
 	j.StartTime = time.Now()
+	j.epoch = monoNow()
 	j.setStatus(JobRunning, nil)
 	var wg sync.WaitGroup
 	errs := make(chan error, len(j.tasks))

@@ -219,7 +219,7 @@ func unitTask(n int, exactly bool) (*task, *collector) {
 		lingering: map[*task]bool{}, finishing: make(chan struct{})}
 	t := &task{job: j, vertex: &Vertex{Name: "v", Parallelism: 1, Chain: []OperatorSpec{{ID: "c"}}},
 		metrics: &OperatorMetrics{}, exactly: exactly, wm: MinWatermark}
-	t.out = &networkOutput{ctx: context.Background(), metrics: t.metrics}
+	t.out = &networkOutput{ctx: context.Background(), metrics: t.metrics, io: &t.io}
 	op := &collectOp{c: c}
 	op.Open(nil, t.out)
 	t.chain = []Operator{op}

@@ -29,8 +29,9 @@ type task struct {
 	chain    []Operator
 	ctxs     []*OperatorContext
 	out      *networkOutput
-	wm       int64 // combined watermark passed to the head
-	idleOut  bool  // source task: announced idle downstream
+	io       taskIO // published for metrics readers (taskio.go)
+	wm       int64  // combined watermark passed to the head
+	idleOut  bool   // source task: announced idle downstream
 	metrics  *OperatorMetrics
 	exactly  bool
 	align    alignment  // barrier alignment over the input channels
@@ -53,6 +54,7 @@ func (t *task) open(ctx context.Context) error {
 	t.ctx = ctx
 	v := t.vertex
 	t.wm = MinWatermark
+	t.io.init()
 	mk := func(id, name string) *OperatorContext {
 		c := &OperatorContext{
 			Ctx: ctx, OperatorID: id, Name: name, Subtask: t.subtask, Parallelism: v.Parallelism,
@@ -140,7 +142,9 @@ func (t *task) sinkRecords() int64 {
 	return t.ctxs[len(t.ctxs)-1].Metrics.RecordsIn.Load()
 }
 
+// emitWatermark hands the combined watermark to the head of the chain.
 func (t *task) emitWatermark(wm int64) error {
+	t.io.inputWatermark.Store(wm)
 	if len(t.chain) == 0 {
 		return t.out.EmitWatermark(wm)
 	}
@@ -169,6 +173,7 @@ func (t *task) finish() error {
 	if err := t.out.broadcastControl(Message{Kind: MsgEndOfInput}); err != nil {
 		return err
 	}
+	t.io.stop(monoNow()) // what follows is waiting for checkpoints, not work
 	// A finished task takes part in later checkpoints with its final state
 	// (checkpoints-after-tasks-finish).
 	if !t.job.opts.FinalCheckpoint {
@@ -286,6 +291,8 @@ func (t *task) notifyComplete(id int64) error {
 
 // run is the task's goroutine body.
 func (t *task) run(ctx context.Context) error {
+	t.io.start(monoNow())
+	defer func() { t.io.stop(monoNow()) }()
 	if t.source != nil {
 		return t.runSource(ctx)
 	}
@@ -328,9 +335,13 @@ func (t *task) runSource(ctx context.Context) error {
 		default:
 		}
 		t.perturb.point()
+		polled := monoNow()
 		b, st, err := t.source.Poll()
 		if err != nil {
 			return fmt.Errorf("source %s failed: %w", t.vertex.Source.Name, err)
+		}
+		if st == SourceIdle && (b == nil || b.Len == 0) {
+			t.io.idle.add(monoNow() - polled) // a poll that found nothing is waiting for input
 		}
 		if b != nil && b.Len > 0 {
 			lastData = clock.NowMillis()
@@ -364,16 +375,19 @@ func (t *task) runSource(ctx context.Context) error {
 				}
 			}
 			backoff.Reset(time.Millisecond)
+			t.io.idle.begin(monoNow())
 			select {
 			case <-ctx.Done():
 				backoff.Stop()
 				return ctx.Err()
 			case c := <-t.control:
+				t.io.idle.end(monoNow())
 				backoff.Stop()
 				if err := t.handleControl(c); err != nil {
 					return err
 				}
 			case <-backoff.C:
+				t.io.idle.end(monoNow())
 			}
 		}
 	}
@@ -400,20 +414,30 @@ func (t *task) runInputs(ctx context.Context) error {
 		tick = tk.C
 	}
 	for {
+		// Only this goroutine receives from the inbox: when it holds a
+		// message the select below does not wait, otherwise the task is
+		// idle until something arrives.
+		waiting := len(t.in.c) == 0
+		if waiting {
+			t.io.idle.begin(monoNow())
+		}
 		select {
 		case <-ctx.Done():
 			return ctx.Err()
 		case c := <-t.control:
+			t.io.idle.endIf(waiting)
 			if err := t.handleControl(c); err != nil {
 				return err
 			}
 		case <-tick:
+			t.io.idle.endIf(waiting)
 			for _, p := range timed {
 				if err := p.OnProcessingTime(); err != nil {
 					return err
 				}
 			}
 		case env := <-t.in.c:
+			t.io.idle.endIf(waiting)
 			t.perturb.point()
 			done, err := t.handle(env.ch, env.msg)
 			if err != nil {
