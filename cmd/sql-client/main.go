@@ -17,6 +17,7 @@ import (
 	"github.com/chzyer/readline"
 
 	"github.com/flinkgo/engine/planner/session"
+	"github.com/flinkgo/engine/planner/session/flinkrest"
 	"github.com/flinkgo/engine/runtime"
 	"github.com/flinkgo/engine/sql"
 )
@@ -113,6 +114,14 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 			return 1
 		}
 	}
+	rest, err := startREST(s, secrets, stderr)
+	if err != nil {
+		fmt.Fprintf(stderr, "[ERROR] %v\n", err)
+		return 1
+	}
+	if rest != nil {
+		defer rest.Close() // before the session closes: no request sees it closing
+	}
 	switch {
 	case file != "":
 		text, err := os.ReadFile(strings.TrimPrefix(file, "file://"))
@@ -131,6 +140,22 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	default:
 		return c.runStream(stdin)
 	}
+}
+
+// startREST starts Flink's REST API for the session's jobs when rest.port
+// is set (-D, or SET in the init file), on rest.bind-address (default
+// 127.0.0.1); rest.port 0 or unset starts none. It returns nil then.
+func startREST(s *session.Session, secrets *secretValues, stderr io.Writer) (*flinkrest.Server, error) {
+	cfg, err := flinkrest.ConfigFrom(s.Config())
+	if err != nil || cfg.Port == 0 {
+		return nil, err
+	}
+	srv := flinkrest.New(s, cfg, secrets.mask)
+	if err := srv.Start(); err != nil {
+		return nil, err
+	}
+	fmt.Fprintf(stderr, "[INFO] REST API and dashboard at %s\n", srv.URL())
+	return srv, nil
 }
 
 // sqlString writes s as a SQL string literal.

@@ -61,4 +61,5 @@ type Query struct {
 type Job struct {
 	*checkpoint.Execution
 	Statement string
+	info      *jobInfo // what it was started with (jobinfo.go)
 }

@@ -340,6 +340,7 @@ func (s *Session) start(g *runtime.JobGraph, text string) (*Job, error) {
 		return nil, &JobError{JobID: id, Err: err}
 	}
 	j := &Job{Execution: e, Statement: text}
+	j.info = s.newJobInfo(j, g, cfg, src)
 	s.mu.Lock()
 	s.jobs = append(s.jobs, j)
 	s.mu.Unlock()
