@@ -44,6 +44,9 @@ type Config struct {
 	Clock   runtime.Clock
 	// Log receives one line per notable event (restart, failed checkpoint).
 	Log io.Writer
+	// HistorySize is how many checkpoints and savepoints History keeps
+	// (web.checkpoints.history); 0 or less: DefaultHistorySize.
+	HistorySize int
 }
 
 // RestoreSource is a resolved checkpoint or savepoint to start from.
@@ -97,6 +100,7 @@ type Execution struct {
 	last       Stats
 	stopped    bool  // stopped with a savepoint: ends FINISHED
 	superseded error // another job restored this one's checkpoint (fence.go)
+	hist       history
 }
 
 // Stats describes the newest completed checkpoint.
@@ -149,7 +153,7 @@ func Start(ctx context.Context, id string, g *runtime.JobGraph, cfg Config, src 
 	e := &Execution{ID: id, Name: g.Name, graph: g, cfg: cfg, ops: map[string]opInfo{},
 		persist: make(chan persistReq, 16), persisted: make(chan struct{}), cancelCh: make(chan struct{}), done: make(chan struct{}), status: runtime.JobCreated,
 		inflight: map[int64]time.Time{}, waiters: map[int64]chan error{}, savepoints: map[int64]savepointSpec{}, nextID: 1,
-		root: cfg.Dir, registry: state.NewSharedRegistry()}
+		root: cfg.Dir, registry: state.NewSharedRegistry(), hist: history{size: cfg.HistorySize}}
 	if e.root == "" && cfg.Interval > 0 {
 		// No checkpoint directory: checkpoints still back failover inside
 		// the process (Flink's JobManager storage), in a private directory.
@@ -181,6 +185,9 @@ func Start(ctx context.Context, id string, g *runtime.JobGraph, cfg Config, src 
 		if src.Claim && !src.Meta.Savepoint {
 			e.completed = append(e.completed, completed{id: src.Meta.CheckpointID, dir: src.Dir})
 		}
+		r := RestoreRecord{ID: src.Meta.CheckpointID, Savepoint: src.Meta.Savepoint, Path: DisplayPath(src.Path), At: time.Now()}
+		e.hist.restore = &r
+		e.hist.recordRestore(r)
 	}
 	if e.root != "" && cfg.Interval > 0 {
 		// Flink's layout from the start: <dir>/<job-id>/{shared,taskowned}/.
@@ -323,6 +330,7 @@ func (e *Execution) run(ctx context.Context, job *runtime.Job) {
 		}
 		e.restarts++
 		e.status = runtime.JobStatus("RESTARTING")
+		e.hist.failInProgress(time.Now(), failedByRestart)
 		e.mu.Unlock()
 		e.logf("[INFO] Job %s failed: %v\n[INFO] Restarting job %s in %v from %s (%s).", e.ID, err, e.ID, delay, from, strategy.Describe())
 		select {
@@ -339,6 +347,12 @@ func (e *Execution) run(ctx context.Context, job *runtime.Job) {
 		job, startErr = e.newAttempt(ctx)
 		if startErr != nil {
 			job = nil
+		} else {
+			e.mu.Lock()
+			if r := e.hist.restore; r != nil {
+				e.hist.recordRestore(RestoreRecord{ID: r.ID, Savepoint: r.Savepoint, Path: r.Path, At: time.Now()})
+			}
+			e.mu.Unlock()
 		}
 	}
 }
@@ -397,6 +411,7 @@ func (e *Execution) mayTrigger(now time.Time) (int64, bool) {
 	id := e.nextID
 	e.nextID++
 	e.inflight[id] = now
+	e.hist.recordTrigger(id, now, savepointSpec{}, false)
 	return id, true
 }
 
@@ -424,6 +439,7 @@ func (e *Execution) abort(job *runtime.Job, id int64, cause error) {
 	job.AbortCheckpoint(id)
 	e.mu.Lock()
 	delete(e.inflight, id)
+	e.hist.recordFailed(id, time.Now(), DisplayPaths(cause.Error()))
 	e.failures++
 	over := e.failures > e.cfg.TolerableFailures
 	w := e.waiters[id]
@@ -609,6 +625,11 @@ func (e *Execution) persistOne(r persistReq) {
 		e.last = Stats{ID: r.id, Duration: time.Since(at), Size: size}
 	}
 	delete(e.inflight, r.id)
+	path := DisplayPath(dir)
+	if e.ephemeral && r.savepoint == "" {
+		path = "" // a private directory removed with the job
+	}
+	e.hist.recordCompleted(r.id, time.Now(), size, path)
 	e.failures = 0
 	e.lastDone = time.Now()
 	wt := e.waiters[r.id]
@@ -657,6 +678,7 @@ func (e *Execution) supersede(r persistReq, err error) {
 	e.mu.Lock()
 	e.superseded = err
 	delete(e.inflight, r.id)
+	e.hist.recordFailed(r.id, time.Now(), DisplayPaths(err.Error()))
 	wt := e.waiters[r.id]
 	delete(e.waiters, r.id)
 	e.mu.Unlock()
@@ -689,6 +711,7 @@ func (e *Execution) end(st runtime.JobStatus, err error, how JobEnd) {
 	<-e.persisted
 	e.mu.Lock()
 	e.status, e.err = st, err
+	e.hist.failInProgress(time.Now(), failedByEnd)
 	retained := append([]completed(nil), e.completed...)
 	superseded := e.superseded != nil
 	e.mu.Unlock()
@@ -836,6 +859,7 @@ func (e *Execution) savepoint(target string, stop, drain bool) (string, error) {
 	e.nextID++
 	e.inflight[id] = time.Now()
 	e.savepoints[id] = savepointSpec{dir: dir, stop: stop}
+	e.hist.recordTrigger(id, e.inflight[id], e.savepoints[id], true)
 	ch := make(chan error, 1)
 	e.waiters[id] = ch
 	e.mu.Unlock()

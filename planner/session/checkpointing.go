@@ -54,6 +54,12 @@ func (s *Session) checkpointConfig() (checkpoint.Config, error) {
 	if cfg.NumRetained < 1 {
 		return bad(fmt.Errorf("The configured number of retained checkpoints must be at least 1, got %d (execution.checkpointing.num-retained).", cfg.NumRetained))
 	}
+	if cfg.HistorySize, err = c.Int("web.checkpoints.history", checkpoint.DefaultHistorySize); err != nil {
+		return bad(err)
+	}
+	if cfg.HistorySize < 1 {
+		return bad(fmt.Errorf("The configured number of remembered checkpoints must be at least 1, got %d (web.checkpoints.history).", cfg.HistorySize))
+	}
 	if cfg.Retention, err = checkpoint.ParseRetention(c.String("execution.checkpointing.externalized-checkpoint-retention", "NO_EXTERNALIZED_CHECKPOINTS")); err != nil {
 		return bad(err)
 	}

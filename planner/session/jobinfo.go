@@ -13,7 +13,9 @@ import (
 // This file gives read-only access to what a job was started with — its
 // graph, the configuration at submission, the checkpoint settings, where
 // it was restored from — and when it ended, for monitoring (the REST API,
-// planner/session/flinkrest). The Execution reports the live facts.
+// planner/session/flinkrest). The Execution reports the live facts; Job
+// embeds it, so its TaskMetrics (the current attempt's task metrics) and
+// History (the checkpoint history) are the job's.
 //
 // Concurrency: everything but the end time is fixed before the job is
 // published in Session.Jobs; the end time is written once by a watcher

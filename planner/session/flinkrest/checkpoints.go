@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"net/http"
 	"slices"
-	"strconv"
 	"strings"
 
 	"github.com/flinkgo/engine/checkpoint"
@@ -52,67 +51,91 @@ func (s *Server) checkpointConfig(w http.ResponseWriter, r *http.Request, j *ses
 	})
 }
 
-// checkpointStatistics serves GET /jobs/:jobid/checkpoints from what the
-// job knows: its newest completed checkpoint (Execution.LastCheckpoint),
-// the savepoints taken through this server, and what it was restored
-// from. The Execution keeps no history of checkpoints and no count of
-// failed ones yet, so "completed" is the newest completed checkpoint's id
-// (exact while no checkpoint failed and no savepoint was taken: ids count
-// every trigger), "failed" and "in_progress" are 0, and the history holds
-// the newest checkpoint and these savepoints. Trigger and acknowledgement
-// times of checkpoints are unknown (0).
+// checkpointStatistics serves GET /jobs/:jobid/checkpoints from the
+// Execution's checkpoint history (checkpoint.CheckpointHistory): counts
+// over the job's life, the newest completed / failed checkpoint and
+// savepoint, the newest restore, and the last web.checkpoints.history
+// checkpoints and savepoints, newest first. The summary covers the
+// completed ones in the history. Per-subtask acknowledgements are not
+// tracked: a completed checkpoint counts every subtask acknowledged, one
+// in progress or failed none.
 func (s *Server) checkpointStatistics(w http.ResponseWriter, r *http.Request, j *session.Job) {
 	tasks := 0
 	for _, v := range j.Graph().Vertices {
 		tasks += v.Parallelism
 	}
+	h := j.History()
 	out := checkpointingStatistics{History: []checkpointStats{}}
-	if last := j.LastCheckpoint(); last.ID > 0 {
-		path := notAddressable
-		if dir := j.Settings().Checkpointing.Dir; dir != "" {
-			path = externalPath(strings.TrimSuffix(dir, "/") + "/" + j.ID + "/" + checkpoint.CheckpointPrefix + strconv.FormatInt(last.ID, 10))
-		}
-		c := completedStats(last.ID, false, "CHECKPOINT", tasks, path)
-		c.CheckpointedSize, c.StateSize, c.EndToEndDuration = last.Size, last.Size, last.Duration.Milliseconds()
-		out.Latest.Completed = c
-		out.History = append(out.History, *c)
-		out.Counts.Completed = last.ID
-	}
-	for _, op := range s.ops.savepoints(j.ID) { // newest first
-		kind := "SAVEPOINT"
-		if op.stop {
-			kind = "SYNC_SAVEPOINT"
-		}
-		c := completedStats(0, true, kind, tasks, op.location)
-		c.TriggerTimestamp, c.LatestAckTimestamp = op.started.UnixMilli(), op.finished.UnixMilli()
-		c.EndToEndDuration = op.finished.Sub(op.started).Milliseconds()
-		if out.Latest.Savepoint == nil {
-			out.Latest.Savepoint = c
-		}
-		out.History = append(out.History, *c)
-	}
-	if from, ok := j.RestoredFrom(); ok {
-		out.Counts.Restored = 1
-		out.Latest.Restored = &restoredCheckpoint{ID: from.CheckpointID, RestoreTimestamp: from.At.UnixMilli(),
-			IsSavepoint: from.Savepoint, ExternalPath: externalPath(from.Path)}
-	}
-	out.Counts.Total = out.Counts.Completed + out.Counts.Failed + int64(out.Counts.InProgress)
+	out.Counts.Completed, out.Counts.Failed, out.Counts.InProgress = h.Completed, h.Failed, h.InProgress
+	out.Counts.Restored = h.Restored
+	out.Counts.Total = h.Completed + h.Failed + int64(h.InProgress)
 	var sizes, durations []int64
-	for _, h := range out.History {
-		sizes = append(sizes, h.StateSize)
-		durations = append(durations, h.EndToEndDuration)
+	for _, c := range h.Records {
+		st := s.checkpointStatsOf(c, tasks)
+		out.History = append(out.History, st)
+		if c.Status == checkpoint.CheckpointCompleted {
+			sizes = append(sizes, st.StateSize)
+			durations = append(durations, st.EndToEndDuration)
+		}
+	}
+	latest := func(c *checkpoint.CheckpointRecord) *checkpointStats {
+		if c == nil {
+			return nil
+		}
+		st := s.checkpointStatsOf(*c, tasks)
+		return &st
+	}
+	out.Latest.Completed, out.Latest.Failed, out.Latest.Savepoint = latest(h.LatestCompleted), latest(h.LatestFailed), latest(h.LatestSavepoint)
+	if rs := h.LatestRestore; rs != nil {
+		path := notAddressable
+		if rs.Path != "" {
+			path = externalPath(rs.Path)
+		}
+		out.Latest.Restored = &restoredCheckpoint{ID: rs.ID, RestoreTimestamp: rs.At.UnixMilli(),
+			IsSavepoint: rs.Savepoint, ExternalPath: path}
 	}
 	out.Summary = checkpointSummary{CheckpointedSize: summarize(sizes), StateSize: summarize(sizes),
 		EndToEndDuration: summarize(durations)}
 	writeJSON(w, http.StatusOK, out)
 }
 
-// completedStats is a CompletedCheckpointStatistics without sizes and times.
-func completedStats(id int64, savepoint bool, kind string, tasks int, path string) *checkpointStats {
-	discarded := false
-	return &checkpointStats{ClassName: "completed", ID: id, Status: "COMPLETED", IsSavepoint: savepoint,
-		NumSubtasks: tasks, NumAcknowledgedSubtasks: tasks, CheckpointType: kind, Tasks: map[string]any{},
-		ExternalPath: &path, Discarded: &discarded}
+// checkpointStatsOf is the CheckpointStatistics of one history record:
+// className "completed", "failed" or "in_progress" with their fields.
+func (s *Server) checkpointStatsOf(c checkpoint.CheckpointRecord, tasks int) checkpointStats {
+	kind := "CHECKPOINT"
+	switch {
+	case c.Stop:
+		kind = "SYNC_SAVEPOINT"
+	case c.Savepoint:
+		kind = "SAVEPOINT"
+	}
+	st := checkpointStats{ID: c.ID, Status: string(c.Status), IsSavepoint: c.Savepoint, NumSubtasks: tasks,
+		CheckpointType: kind, Tasks: map[string]any{}, TriggerTimestamp: c.Trigger.UnixMilli(),
+		LatestAckTimestamp: -1, EndToEndDuration: -1}
+	if c.Savepoint {
+		format := "CANONICAL"
+		st.SavepointFormat = &format
+	}
+	if c.Status != checkpoint.CheckpointInProgress {
+		st.LatestAckTimestamp, st.EndToEndDuration = c.End.UnixMilli(), c.Duration.Milliseconds()
+	}
+	switch c.Status {
+	case checkpoint.CheckpointCompleted:
+		st.ClassName, st.NumAcknowledgedSubtasks = "completed", tasks
+		st.CheckpointedSize, st.StateSize = c.Size, c.Size
+		path, discarded := notAddressable, false
+		if c.Path != "" {
+			path = externalPath(c.Path)
+		}
+		st.ExternalPath, st.Discarded = &path, &discarded
+	case checkpoint.CheckpointFailed:
+		st.ClassName = "failed"
+		at, msg := c.End.UnixMilli(), s.mask(c.Failure)
+		st.FailureTimestamp, st.FailureMessage = &at, &msg
+	default:
+		st.ClassName = "in_progress"
+	}
+	return st
 }
 
 // externalPath writes a local path as Flink does (file:/...); other

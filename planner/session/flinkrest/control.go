@@ -5,7 +5,6 @@ import (
 	"encoding/hex"
 	"fmt"
 	"net/http"
-	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -18,8 +17,8 @@ import (
 // /jobs/:jobid/stop) and savepoints (POST /jobs/:jobid/savepoints), whose
 // outcome GET /jobs/:jobid/savepoints/:triggerid reports. A savepoint call
 // answers at once with a trigger id and runs on a goroutine of its own;
-// the operations registry records its outcome for the status calls and
-// for the savepoint statistics. Every call is refused when
+// the operations registry records its outcome for the status calls (the
+// checkpoint statistics read the Execution's history). Every call is refused when
 // web.cancel.enable is false (server.go).
 
 // operation is one savepoint or stop-with-savepoint.
@@ -74,19 +73,6 @@ func (o *operations) get(job, triggerID string) (operation, bool) {
 		return operation{}, false
 	}
 	return *op, true
-}
-
-// savepoints returns the job's successful savepoints, newest first.
-func (o *operations) savepoints(job string) []operation {
-	o.mu.Lock()
-	defer o.mu.Unlock()
-	var out []operation
-	for _, k := range slices.Backward(o.order) {
-		if op := o.byKey[k]; k[0] == job && op.done && op.err == nil {
-			out = append(out, *op)
-		}
-	}
-	return out
 }
 
 // cancelJob serves PATCH /jobs/:jobid?mode=cancel: 202 once cancellation

@@ -78,13 +78,6 @@ func vertexID(v *runtime.Vertex) string {
 	return v.Chain[0].ID
 }
 
-// vertexMetrics returns a vertex's I/O metrics. The runtime counts records
-// per job, not per vertex, and no bytes or busy/idle/back-pressured time
-// yet: the figures are 0 and marked incomplete until task metrics exist.
-func vertexMetrics(j *session.Job, v *runtime.Vertex) ioMetrics {
-	return ioMetrics{}
-}
-
 // jobIDs serves GET /jobs.
 func (s *Server) jobIDs(w http.ResponseWriter, r *http.Request) {
 	out := jobIDsWithStatus{Jobs: []jobIDWithStatus{}}
@@ -133,9 +126,10 @@ func (s *Server) jobDetails(w http.ResponseWriter, r *http.Request, j *session.J
 		out.Timestamps.Failed = t.end
 	}
 	state := vertexState(st)
+	sample := j.TaskMetrics()
 	for _, v := range g.Vertices {
 		vd := jobVertexDetails{ID: vertexID(v), Name: s.mask(v.Name), MaxParallelism: g.MaxParallelism, Parallelism: v.Parallelism,
-			Status: state, StartTime: t.start, EndTime: t.end, Duration: t.duration, Metrics: vertexMetrics(j, v)}
+			Status: state, StartTime: t.start, EndTime: t.end, Duration: t.duration, Metrics: vertexMetrics(sample, v, st)}
 		vd.Tasks.add(state, v.Parallelism)
 		out.StatusCounts.add(state, 1)
 		out.Vertices = append(out.Vertices, vd)

@@ -16,7 +16,8 @@
 // Files: server.go (configuration, lifecycle, routing, errors), shapes.go
 // (the JSON bodies, named after Flink's message classes), cluster.go
 // (/config, /overview, /taskmanagers), jobs.go (job listing and details,
-// plan, configuration, exceptions), checkpoints.go (checkpoint statistics
+// plan, configuration, exceptions), vertices.go (per-vertex metrics,
+// details, back pressure, watermarks), checkpoints.go (checkpoint statistics
 // and configuration), control.go (cancel, stop, savepoints).
 package flinkrest
 
@@ -96,12 +97,13 @@ func ConfigFrom(c *planner.Config) (Config, error) {
 
 // Server serves the REST API for one session.
 type Server struct {
-	cfg  Config
-	sess *session.Session
-	tm   string // the pseudo TaskManager's id
-	ops  *operations
-	mux  *http.ServeMux
-	mask func(string) string
+	cfg   Config
+	sess  *session.Session
+	tm    string // the pseudo TaskManager's id
+	ops   *operations
+	rates rateStore // each job's last task sample (vertices.go)
+	mux   *http.ServeMux
+	mask  func(string) string
 
 	srv *http.Server
 	ln  net.Listener
@@ -187,6 +189,10 @@ func (s *Server) routes() {
 	m.HandleFunc("GET /jobs/{jobid}/plan", s.withJob(s.jobPlan))
 	m.HandleFunc("GET /jobs/{jobid}/config", s.withJob(s.jobConfig))
 	m.HandleFunc("GET /jobs/{jobid}/exceptions", s.withJob(s.jobExceptions))
+	m.HandleFunc("GET /jobs/{jobid}/vertices/{vertexid}", s.withVertex(s.vertexDetails))
+	m.HandleFunc("GET /jobs/{jobid}/vertices/{vertexid}/backpressure", s.withVertex(s.vertexBackPressure))
+	m.HandleFunc("GET /jobs/{jobid}/vertices/{vertexid}/watermarks", s.withVertex(s.vertexWatermarks))
+	m.HandleFunc("GET /jobs/{jobid}/vertices/{vertexid}/metrics", s.withVertex(s.vertexMetricsList))
 	m.HandleFunc("GET /jobs/{jobid}/checkpoints", s.withJob(s.checkpointStatistics))
 	m.HandleFunc("GET /jobs/{jobid}/checkpoints/config", s.withJob(s.checkpointConfig))
 	m.HandleFunc("PATCH /jobs/{jobid}", s.withJob(s.mutating(s.cancelJob)))

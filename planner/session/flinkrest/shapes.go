@@ -435,3 +435,54 @@ type serializedThrowable struct {
 	Class      string `json:"class"`
 	StackTrace string `json:"stack-trace"`
 }
+
+// jobVertexDetailsInfo is JobVertexDetailsInfo (GET
+// /jobs/:jobid/vertices/:vertexid).
+type jobVertexDetailsInfo struct {
+	ID             string                  `json:"id"`
+	Name           string                  `json:"name"`
+	Parallelism    int                     `json:"parallelism"`
+	MaxParallelism int                     `json:"maxParallelism"`
+	Now            int64                   `json:"now"`
+	Subtasks       []subtaskAttemptDetails `json:"subtasks"`
+}
+
+// subtaskAttemptDetails is SubtaskExecutionAttemptDetailsInfo.
+type subtaskAttemptDetails struct {
+	Subtask        int              `json:"subtask"`
+	Status         string           `json:"status"`
+	Attempt        int              `json:"attempt"`
+	Endpoint       string           `json:"endpoint"`
+	StartTime      int64            `json:"start-time"`
+	EndTime        int64            `json:"end-time"`
+	Duration       int64            `json:"duration"`
+	Metrics        ioMetrics        `json:"metrics"`
+	TaskManagerID  string           `json:"taskmanager-id"`
+	StatusDuration map[string]int64 `json:"status-duration"`
+}
+
+// jobVertexBackPressureInfo is JobVertexBackPressureInfo (GET
+// /jobs/:jobid/vertices/:vertexid/backpressure).
+type jobVertexBackPressureInfo struct {
+	Status       string                `json:"status"`
+	Level        string                `json:"backpressure-level"`
+	EndTimestamp int64                 `json:"end-timestamp"`
+	Subtasks     []subtaskBackPressure `json:"subtasks"`
+}
+
+// subtaskBackPressure is JobVertexBackPressureInfo.SubtaskBackPressureInfo.
+type subtaskBackPressure struct {
+	Subtask       int     `json:"subtask"`
+	AttemptNumber *int    `json:"attempt-number,omitempty"`
+	Level         string  `json:"backpressure-level"`
+	Ratio         float64 `json:"ratio"`
+	IdleRatio     float64 `json:"idleRatio"`
+	BusyRatio     float64 `json:"busyRatio"`
+}
+
+// metric is one entry of Flink's metric lists (MetricCollectionResponseBody):
+// the id alone when listing, with the value when asked for (?get=).
+type metric struct {
+	ID    string `json:"id"`
+	Value string `json:"value,omitempty"`
+}
