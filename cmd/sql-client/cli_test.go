@@ -315,3 +315,89 @@ INSERT INTO p SELECT id FROM src;
 		})
 	}
 }
+
+// TestREPLReportsBackgroundFailure: an INSERT returns at once in the REPL;
+// when its job fails later, the root cause shows at the next statement,
+// once, and QUIT says it cancels the jobs still running.
+func TestREPLReportsBackgroundFailure(t *testing.T) {
+	dir := t.TempDir()
+	os.MkdirAll(filepath.Join(dir, "in"), 0o755)
+	writeFile(t, dir, "in/x.csv", "1,a\nnot-a-number,b\n")
+	cmd := exec.Command(binary)
+	cmd.Dir = dir
+	cmd.Env = append(os.Environ(), "HOME="+dir, "TERM=dumb")
+	f, err := pty.Start(cmd)
+	if err != nil {
+		if os.Getenv("CI") == "true" {
+			t.Fatalf("no pseudo terminal: %v", err)
+		}
+		t.Skipf("no pseudo terminal here: %v", err)
+	}
+	defer f.Close()
+	var out syncBuffer
+	done := make(chan struct{})
+	go func() {
+		buf := make([]byte, 4096)
+		for {
+			n, err := f.Read(buf)
+			out.Write(buf[:n])
+			if err != nil {
+				close(done)
+				return
+			}
+		}
+	}()
+	waitFor := func(s string, count int) {
+		t.Helper()
+		deadline := time.Now().Add(30 * time.Second)
+		for time.Now().Before(deadline) {
+			if strings.Count(out.String(), s) >= count {
+				return
+			}
+			time.Sleep(20 * time.Millisecond)
+		}
+		t.Fatalf("timed out waiting for %q (%d times); screen:\n%s", s, count, out.String())
+	}
+	waitFor("Flink SQL> ", 1)
+	for i, stmt := range []string{
+		"CREATE TABLE src (id INT, s STRING) WITH ('connector' = 'filesystem', 'path' = 'in', 'format' = 'csv');",
+		"CREATE TABLE snk (id INT, s STRING) WITH ('connector' = 'blackhole');",
+		"CREATE TABLE gen (id INT) WITH ('connector' = 'datagen', 'rows-per-second' = '10');",
+		"CREATE TABLE gen_snk (id INT) WITH ('connector' = 'blackhole');",
+	} {
+		f.Write([]byte(stmt + "\r"))
+		waitFor("[INFO] Execute statement succeed.", i+1)
+	}
+	f.Write([]byte("INSERT INTO snk SELECT * FROM src;\r"))
+	waitFor("Job ID:", 1)
+	// The job fails on the second line; SHOW JOBS tells when (and must not
+	// report the failure itself: it is reported at the next statement).
+	deadline := time.Now().Add(60 * time.Second)
+	for shows := 1; !strings.Contains(out.String(), "FAILED"); shows++ {
+		if time.Now().After(deadline) {
+			t.Fatalf("the job did not fail:\n%s", out.String())
+		}
+		f.Write([]byte("SHOW JOBS;\r"))
+		waitFor("Flink SQL> ", 6+shows)
+		if shows > 1 && strings.Contains(out.String(), "failed in the background") {
+			break
+		}
+	}
+	f.Write([]byte("INSERT INTO gen_snk SELECT * FROM gen;\r"))
+	waitFor("failed in the background. Reason:", 1)
+	waitFor("Job ID:", 2)
+	f.Write([]byte("SHOW JOBS;\r"))
+	waitFor("RUNNING", 1)
+	f.Write([]byte("QUIT;\r"))
+	waitFor("[WARN] Cancelling 1 running job(s)", 1)
+	select {
+	case <-done:
+	case <-time.After(30 * time.Second):
+		t.Fatal("client did not exit after QUIT")
+	}
+	cmd.Wait()
+	screen := out.String()
+	if strings.Count(screen, "failed in the background") != 1 || !strings.Contains(screen, "not-a-number") {
+		t.Fatalf("the background failure was not reported once with its cause:\n%s", screen)
+	}
+}

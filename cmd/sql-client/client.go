@@ -31,6 +31,8 @@ type client struct {
 	signals chan os.Signal
 	// secrets are masked in every message the client prints.
 	secrets *secretValues
+	// reported holds the background jobs whose failure was printed.
+	reported map[string]bool
 }
 
 func newClient(s *session.Session, stdout, stderr io.Writer, secrets *secretValues) *client {
@@ -240,6 +242,7 @@ func (c *client) repl(historyPath string) int {
 		buf.Reset()
 		rl.SetPrompt(prompt)
 		hist.add(text)
+		c.reportFailedJobs()
 		quit := false
 		signal.Notify(c.signals, os.Interrupt)
 		for _, seg := range sql.SplitScript(text) {
@@ -253,8 +256,28 @@ func (c *client) repl(historyPath string) int {
 			break
 		}
 	}
+	c.reportFailedJobs()
+	if n := runningJobs(c.s.Jobs()); n > 0 {
+		fmt.Fprintf(c.stdout, "[WARN] Cancelling %d running job(s): they run inside this client (embedded) and end with it.\n", n)
+	}
 	fmt.Fprintln(c.stdout, "Shutting down the session...")
 	c.s.CancelJobs()
 	fmt.Fprintln(c.stdout, "done.")
 	return 0
+}
+
+// reportFailedJobs prints, once per job, the root cause of every job that
+// failed in the background since the last statement (the REPL returns at
+// once from an INSERT; its failure would otherwise never show).
+func (c *client) reportFailedJobs() {
+	for _, j := range c.s.Jobs() {
+		if j.Status() != runtime.JobFailed || c.reported[j.ID] {
+			continue
+		}
+		if c.reported == nil {
+			c.reported = map[string]bool{}
+		}
+		c.reported[j.ID] = true
+		fmt.Fprint(c.stdout, c.secrets.mask(fmt.Sprintf("[ERROR] Job %s (%s) failed in the background. Reason:\n%s\n\n", j.ID, j.Name, errorText(j.Wait()))))
+	}
 }
