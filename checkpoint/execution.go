@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"sort"
+	"strings"
 	"sync"
 	"time"
 
@@ -211,9 +212,19 @@ func Start(ctx context.Context, id string, g *runtime.JobGraph, cfg Config, src 
 // each belongs to an operator of this job.
 func (e *Execution) loadRestore(src *RestoreSource) (map[string][][]byte, error) {
 	out := map[string][][]byte{}
+	var dropped []string // state no operator of this job claims (ignore-unclaimed-state)
+	defer func() {
+		if len(dropped) > 0 {
+			e.logf("[WARN] Job %s ignores the state of %d operator(s) of %s that are not in this job (execution.state-recovery.ignore-unclaimed-state): %s.",
+				e.ID, len(dropped), src.Path, strings.Join(dropped, ", "))
+		}
+	}()
 	for _, op := range src.Meta.Operators {
 		if _, ok := e.ops[op.OperatorID]; !ok {
 			if src.Unclaimed {
+				if len(op.Subtasks) > 0 {
+					dropped = append(dropped, fmt.Sprintf("%s (%s)", op.Name, op.OperatorID))
+				}
 				continue
 			}
 			return nil, fmt.Errorf("Failed to rollback to checkpoint/savepoint %s. Cannot map checkpoint/savepoint state for operator %s (%s) to the new program, because the operator is not available in the new program. If you want to allow to skip this, you can set execution.state-recovery.ignore-unclaimed-state=true (or -D execution.savepoint.ignore-unclaimed-state=true).",

@@ -247,11 +247,17 @@ func (s *Session) restoreSource(cfg checkpoint.Config, jobName string) (*checkpo
 			return nil, &planner.ValidationError{Msg: "execution.state-recovery.path = 'latest' needs execution.checkpointing.dir (state.checkpoints.dir) to know where to look"}
 		}
 		d, err := checkpoint.FindLatest(cfg.Storage, cfg.Dir, jobName, fallback)
+		if !d.Found && len(d.Broken) == 0 {
+			// Nothing to restore yet (the first run of a script that always
+			// says 'latest'): start fresh, and say so.
+			s.logf("[WARN] execution.state-recovery.path = 'latest': no checkpoint of job '%s' under %s yet; the job starts without state.", jobName, checkpoint.DisplayPath(cfg.Dir))
+			return nil, nil
+		}
 		if err != nil {
 			return nil, &ExecutionError{Msg: err.Error()}
 		}
-		if notice := d.FallbackNotice(); notice != "" && s.log != nil {
-			fmt.Fprintln(s.log, checkpoint.DisplayPaths(notice))
+		if notice := d.FallbackNotice(); notice != "" {
+			s.logf("%s", notice)
 		}
 		path = d.Chosen.Path
 		load = checkpoint.LoadCheckpoint // FindLatest checked its state files
@@ -260,6 +266,22 @@ func (s *Session) restoreSource(cfg checkpoint.Config, jobName string) (*checkpo
 	if err != nil {
 		return nil, &ExecutionError{Msg: err.Error()}
 	}
+	kind := fmt.Sprintf("checkpoint %d of job %s", meta.CheckpointID, meta.JobID)
+	if meta.Savepoint {
+		kind = "savepoint of job " + meta.JobID
+	}
+	how := ""
+	if strings.EqualFold(strings.TrimSpace(s.cfg.String("execution.state-recovery.path", "")), "latest") {
+		how = ", picked by 'latest'"
+	}
+	s.logf("[INFO] Job '%s' restores from %s (%s%s, %s mode).", jobName, checkpoint.DisplayPath(dir), kind, how, mode)
 	return &checkpoint.RestoreSource{Path: path, Meta: meta, Dir: dir, Storage: cfg.Storage, Unclaimed: unclaimed,
 		Claim: mode == "CLAIM"}, nil
+}
+
+// logf writes one line to the session's log, S3 paths shown as s3://.
+func (s *Session) logf(format string, args ...any) {
+	if s.log != nil {
+		fmt.Fprintln(s.log, checkpoint.DisplayPaths(fmt.Sprintf(format, args...)))
+	}
 }

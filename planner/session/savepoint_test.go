@@ -7,6 +7,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -100,24 +101,50 @@ CREATE TABLE sink (id BIGINT) WITH ('connector' = 'filesystem', 'path' = '` + fi
 
 func TestRestoreErrors(t *testing.T) {
 	dir := t.TempDir()
-	s := New(Options{})
+	var log syncLog
+	s := New(Options{Log: &log})
 	defer s.Close()
 	execAll(t, s, `CREATE TABLE src (id BIGINT) WITH ('connector' = 'datagen', 'number-of-rows' = '5');
 CREATE TABLE sink (id BIGINT) WITH ('connector' = 'blackhole');`)
 	for _, c := range []struct{ set, want string }{
 		{"SET 'execution.savepoint.path' = '" + filepath.Join(dir, "nope") + "';", "nope"},
 		{"SET 'execution.savepoint.path' = 'latest';", "needs execution.checkpointing.dir"},
-		{"SET 'state.checkpoints.dir' = '" + dir + "';", "No complete checkpoint of job"},
+		// 'latest' with nothing to restore yet starts fresh, with a warning.
+		{"SET 'state.checkpoints.dir' = '" + dir + "';", ""},
 		{"SET 'execution.state-recovery.latest.fallback-to-older' = 'maybe';",
 			"Could not parse value 'maybe' for key 'execution.state-recovery.latest.fallback-to-older'"},
 	} {
 		execAll(t, s, c.set)
 		st, _ := sql.ParseScript("INSERT INTO sink SELECT id FROM src;")
 		_, err := s.Execute(st[0])
+		if c.want == "" {
+			if err != nil || !strings.Contains(log.String(), "no checkpoint of job") || !strings.Contains(log.String(), "starts without state") {
+				t.Fatalf("after %s: error %v, log %q; want a fresh start with a warning", c.set, err, log.String())
+			}
+			continue
+		}
 		if err == nil || !strings.Contains(err.Error(), c.want) {
 			t.Fatalf("after %s: error %v, want it to mention %q", c.set, err, c.want)
 		}
 	}
+}
+
+// syncLog is a session log tests read while jobs write to it.
+type syncLog struct {
+	mu sync.Mutex
+	b  strings.Builder
+}
+
+func (l *syncLog) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+
+func (l *syncLog) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.String()
 }
 
 // CLAIM: the restored checkpoint is deleted once a newer one subsumes it;
@@ -231,6 +258,40 @@ CREATE TABLE ids (id BIGINT) WITH ('connector' = 'filesystem', 'path' = '` + fil
 	for id := int64(1); id <= n; id++ {
 		if counts[id] != 1 {
 			t.Fatalf("id %d written %d times", id, counts[id])
+		}
+	}
+}
+
+// Restores say what they restore from; with ignore-unclaimed-state they
+// name the operators whose state was dropped.
+func TestRestoreIsLogged(t *testing.T) {
+	dir := t.TempDir()
+	ddl := `
+SET 'execution.checkpointing.interval' = '100ms';
+SET 'state.savepoints.dir' = '` + filepath.Join(dir, "sp") + `';
+CREATE TABLE src (id BIGINT) WITH ('connector' = 'datagen', 'rows-per-second' = '1000',
+  'fields.id.kind' = 'sequence', 'fields.id.start' = '1', 'fields.id.end' = '100000');
+CREATE TABLE counts (k BIGINT, c BIGINT, PRIMARY KEY (k) NOT ENFORCED) WITH ('connector' = 'blackhole');
+CREATE TABLE ids (id BIGINT) WITH ('connector' = 'blackhole');
+`
+	s := New(Options{})
+	rs := execAll(t, s, ddl+"INSERT INTO counts SELECT MOD(id, 10), COUNT(*) FROM src GROUP BY MOD(id, 10);")
+	time.Sleep(300 * time.Millisecond)
+	r, err := s.Execute(&sql.StopJob{JobID: rs[len(rs)-1].JobID, WithSavepoint: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.Close()
+	var log syncLog
+	s2 := New(Options{Log: &log})
+	defer s2.Close()
+	execAll(t, s2, ddl+"SET 'execution.savepoint.path' = '"+r.Rows[0][0]+"';\nSET 'execution.state-recovery.ignore-unclaimed-state' = 'true';\n"+
+		"INSERT INTO ids SELECT id FROM src;")
+	s2.CancelJobs()
+	got := log.String()
+	for _, want := range []string{"restores from " + strings.TrimPrefix(r.Rows[0][0], "file:"), "savepoint of job", "ignores the state of", "GroupAggregate"} {
+		if !strings.Contains(got, want) {
+			t.Errorf("log lacks %q:\n%s", want, got)
 		}
 	}
 }
