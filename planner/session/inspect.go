@@ -257,7 +257,10 @@ func (s *Session) stopJob(x *sql.StopJob) (*Result, error) {
 			return nil, &ExecutionError{Msg: fmt.Sprintf("Could not stop job %s: the job is %s.", j.ID, st)}
 		}
 		if x.WithSavepoint {
-			path, err := j.StopWithSavepoint("", x.WithDrain)
+			// The session's state.savepoints.dir as it is now (it may have
+			// been set after the job started), else the job's own.
+			target := strings.TrimSpace(s.cfg.String("execution.checkpointing.savepoint-dir", ""))
+			path, err := j.StopWithSavepoint(target, x.WithDrain)
 			if err != nil {
 				return nil, &ExecutionError{Msg: fmt.Sprintf("Could not stop job %s with a savepoint: %v", j.ID, err)}
 			}

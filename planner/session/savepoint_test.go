@@ -295,3 +295,27 @@ CREATE TABLE ids (id BIGINT) WITH ('connector' = 'blackhole');
 		}
 	}
 }
+
+// STOP JOB ... WITH SAVEPOINT reads state.savepoints.dir when it runs, so
+// setting it after the job started works (as in Flink).
+func TestSavepointDirSetAfterSubmit(t *testing.T) {
+	dir := t.TempDir()
+	s := New(Options{})
+	defer s.Close()
+	rs := execAll(t, s, `SET 'execution.checkpointing.interval' = '100ms';
+CREATE TABLE src (id BIGINT) WITH ('connector' = 'datagen', 'rows-per-second' = '1000');
+CREATE TABLE sink (id BIGINT) WITH ('connector' = 'blackhole');
+INSERT INTO sink SELECT id FROM src;`)
+	jobID := rs[len(rs)-1].JobID
+	if _, err := s.Execute(&sql.StopJob{JobID: jobID, WithSavepoint: true}); err == nil {
+		t.Fatal("a savepoint without any directory succeeded")
+	}
+	execAll(t, s, "SET 'state.savepoints.dir' = '"+filepath.Join(dir, "sp")+"';")
+	r, err := s.Execute(&sql.StopJob{JobID: jobID, WithSavepoint: true})
+	if err != nil {
+		t.Fatalf("STOP JOB after setting state.savepoints.dir: %v", err)
+	}
+	if p := r.Rows[0][0]; !strings.HasPrefix(p, "file:"+filepath.Join(dir, "sp")+"/savepoint-") {
+		t.Fatalf("savepoint path %q", p)
+	}
+}
