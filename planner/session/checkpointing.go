@@ -68,6 +68,16 @@ func (s *Session) checkpointConfig() (checkpoint.Config, error) {
 			return bad(fmt.Errorf("Invalid 'execution.checkpointing.dir' (state.checkpoints.dir): %w", err))
 		}
 	}
+	switch storage := strings.ToLower(strings.TrimSpace(c.String("execution.checkpointing.storage", ""))); storage {
+	case "", "jobmanager":
+	case "filesystem":
+		if cfg.Dir == "" {
+			// Flink refuses this too (FileSystemCheckpointStorage needs a directory).
+			return bad(fmt.Errorf("Cannot create the file system checkpoint storage: the configuration does not specify the checkpoint directory 'execution.checkpointing.dir' (state.checkpoints.dir); set it, e.g. SET 'state.checkpoints.dir' = 'file:///data/checkpoints' or 's3://bucket/checkpoints'"))
+		}
+	default:
+		return bad(fmt.Errorf("Could not parse value '%s' for key 'execution.checkpointing.storage' (state.checkpoint-storage). Possible values: [jobmanager, filesystem]", storage))
+	}
 	if dir, ok := c.Lookup("execution.checkpointing.savepoint-dir"); ok && dir != "" {
 		if cfg.SavepointDir, err = checkpoint.ParseURI(dir); err != nil {
 			return bad(fmt.Errorf("Invalid 'execution.checkpointing.savepoint-dir' (state.savepoints.dir): %w", err))

@@ -319,3 +319,24 @@ INSERT INTO sink SELECT id FROM src;`)
 		t.Fatalf("savepoint path %q", p)
 	}
 }
+
+// Checkpoint storage 'filesystem' without a directory is refused, as Flink
+// does; an unknown storage is refused with the possible values.
+func TestCheckpointStorageNeedsDirectory(t *testing.T) {
+	for _, c := range []struct{ set, want string }{
+		{"SET 'state.checkpoint-storage' = 'filesystem';", "does not specify the checkpoint directory"},
+		{"SET 'execution.checkpointing.storage' = 'hdfs';", "Possible values: [jobmanager, filesystem]"},
+	} {
+		s := New(Options{})
+		execAll(t, s, `SET 'execution.checkpointing.interval' = '1s';
+CREATE TABLE src (id BIGINT) WITH ('connector' = 'datagen', 'number-of-rows' = '5');
+CREATE TABLE sink (id BIGINT) WITH ('connector' = 'blackhole');
+`+c.set)
+		st, _ := sql.ParseScript("INSERT INTO sink SELECT id FROM src;")
+		_, err := s.Execute(st[0])
+		if err == nil || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("after %s: %v, want %q", c.set, err, c.want)
+		}
+		s.Close()
+	}
+}
