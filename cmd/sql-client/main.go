@@ -18,6 +18,7 @@ import (
 
 	"github.com/flinkgo/engine/planner/session"
 	"github.com/flinkgo/engine/planner/session/flinkrest"
+	"github.com/flinkgo/engine/planner/session/promreporter"
 	"github.com/flinkgo/engine/runtime"
 	"github.com/flinkgo/engine/sql"
 )
@@ -122,6 +123,14 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	if rest != nil {
 		defer rest.Close() // before the session closes: no request sees it closing
 	}
+	prom, err := startPrometheus(s, secrets, stderr)
+	if err != nil {
+		fmt.Fprintf(stderr, "[ERROR] %v\n", err)
+		return 1
+	}
+	if prom != nil {
+		defer prom.Close() // before the session closes, as the REST API
+	}
 	switch {
 	case file != "":
 		text, err := os.ReadFile(strings.TrimPrefix(file, "file://"))
@@ -156,6 +165,25 @@ func startREST(s *session.Session, secrets *secretValues, stderr io.Writer) (*fl
 	}
 	fmt.Fprintf(stderr, "[INFO] REST API and dashboard at %s\n", srv.URL())
 	return srv, nil
+}
+
+// startPrometheus starts Flink's Prometheus reporter for the session's jobs
+// when metrics.reporter.prom.factory.class (or the legacy
+// metrics.reporter.prom.class) names it (-D, or SET in the init file):
+// /metrics on metrics.reporter.prom.host (default 127.0.0.1), the first
+// free port of metrics.reporter.prom.port (default 9249). It returns nil
+// when no reporter is configured.
+func startPrometheus(s *session.Session, secrets *secretValues, stderr io.Writer) (*promreporter.Reporter, error) {
+	cfg, err := promreporter.ConfigFrom(s.Config())
+	if err != nil || !cfg.Enabled {
+		return nil, err
+	}
+	r := promreporter.New(s, cfg, promreporter.Options{Mask: secrets.mask})
+	if err := r.Start(); err != nil {
+		return nil, err
+	}
+	fmt.Fprintf(stderr, "[INFO] Prometheus metrics at %s\n", r.URL())
+	return r, nil
 }
 
 // sqlString writes s as a SQL string literal.
