@@ -33,6 +33,8 @@ type client struct {
 	secrets *secretValues
 	// reported holds the background jobs whose failure was printed.
 	reported map[string]bool
+	// restURL is where Flink's REST API is served, "" if nowhere.
+	restURL string
 }
 
 func newClient(s *session.Session, stdout, stderr io.Writer, secrets *secretValues) *client {
@@ -169,6 +171,9 @@ func (c *client) waitJobs() int {
 					}
 					if st := session.FormatStateSizes(j.StateSizes()); st != "" {
 						ck += ", state: " + st
+					}
+					if c.restURL != "" {
+						ck += "; REST API: " + c.restURL + "/jobs/" + j.ID
 					}
 					fmt.Fprint(c.stderr, c.secrets.mask(fmt.Sprintf("[INFO] Job %s (%s) RUNNING: %d records in, %d records out, %d skipped%s\n",
 						j.ID, j.Name, in, out, bad+late, ck)))

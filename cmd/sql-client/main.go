@@ -122,6 +122,7 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	}
 	if rest != nil {
 		defer rest.Close() // before the session closes: no request sees it closing
+		c.restURL = rest.URL()
 	}
 	prom, err := startPrometheus(s, secrets, stderr)
 	if err != nil {
@@ -163,7 +164,7 @@ func startREST(s *session.Session, secrets *secretValues, stderr io.Writer) (*fl
 	if err := srv.Start(); err != nil {
 		return nil, err
 	}
-	fmt.Fprintf(stderr, "[INFO] REST API and dashboard at %s\n", srv.URL())
+	fmt.Fprintf(stderr, "[INFO] Flink REST API at %s\n", srv.URL())
 	return srv, nil
 }
 

@@ -56,7 +56,7 @@ INSERT INTO sink SELECT id FROM src;
 	url := "http://127.0.0.1:" + strconv.Itoa(port)
 	select {
 	case l := <-lines:
-		if l != "[INFO] REST API and dashboard at "+url {
+		if l != "[INFO] Flink REST API at "+url {
 			t.Fatalf("first stderr line %q", l)
 		}
 	case <-time.After(10 * time.Second):
