@@ -198,13 +198,21 @@ func Start(ctx context.Context, id string, g *runtime.JobGraph, cfg Config, src 
 			}
 		}
 	}
-	job, err := e.newAttempt(ctx)
-	if err != nil {
-		return nil, err
+	strategy := cfg.Restart()
+	job, startErr := e.newAttempt(ctx)
+	if startErr != nil {
+		// A job that cannot start (a source or sink that cannot reach its
+		// system yet) fails like a running one: the restart strategy
+		// decides, as Flink's does for a failed deployment. Without
+		// restarts the statement fails at once.
+		if _, ok := cfg.Restart().OnFailure(cfg.Clock.NowMillis()); !ok {
+			return nil, startErr
+		}
+		job = nil
 	}
 	e.StartTime = time.Now()
 	go e.persister()
-	go e.run(ctx, job)
+	go e.run(ctx, job, strategy, startErr)
 	return e, nil
 }
 
@@ -295,10 +303,9 @@ func (e *Execution) logf(format string, args ...any) {
 	}
 }
 
-// run drives attempts until the job finishes, is canceled or fails for good.
-func (e *Execution) run(ctx context.Context, job *runtime.Job) {
-	strategy := e.cfg.Restart()
-	var startErr error // a restarted attempt that failed to start (job nil)
+// run drives attempts until the job finishes, is canceled or fails for good;
+// job is nil when its first attempt could not start (startErr says why).
+func (e *Execution) run(ctx context.Context, job *runtime.Job, strategy runtime.RestartStrategy, startErr error) {
 	for {
 		var err error
 		if job != nil {
@@ -781,6 +788,9 @@ func (e *Execution) Counters() (in, out int64) {
 	e.mu.Lock()
 	job := e.current
 	e.mu.Unlock()
+	if job == nil {
+		return 0, 0 // the first attempt has not started yet
+	}
 	return job.Counters()
 }
 
@@ -789,6 +799,9 @@ func (e *Execution) StateSizes() []runtime.OperatorState {
 	e.mu.Lock()
 	job := e.current
 	e.mu.Unlock()
+	if job == nil {
+		return nil
+	}
 	return job.StateSizes()
 }
 
@@ -797,6 +810,9 @@ func (e *Execution) Skipped() (parseErrors, late int64) {
 	e.mu.Lock()
 	job := e.current
 	e.mu.Unlock()
+	if job == nil {
+		return 0, 0
+	}
 	return job.Skipped()
 }
 
@@ -804,6 +820,9 @@ func (e *Execution) Skipped() (parseErrors, late int64) {
 func (e *Execution) CompletedCheckpoints() int64 {
 	e.mu.Lock()
 	defer e.mu.Unlock()
+	if e.current == nil {
+		return 0
+	}
 	return e.current.CompletedCheckpoints()
 }
 

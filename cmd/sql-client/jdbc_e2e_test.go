@@ -353,3 +353,62 @@ INSERT INTO out_print SELECT id, UPPER(v) FROM src;
 		t.Fatalf("%d distinct rows, want 300", len(seen))
 	}
 }
+
+// TestRestartStrategyCoversStartFailure: MariaDB is not reachable yet when
+// the job starts; the sink's Open fails (connection.max-retry-timeout 1s)
+// and the restart strategy retries the start, as Flink does for a failed
+// deployment, until the server is up; every row arrives once. Without a
+// restart strategy the INSERT fails at once.
+func TestRestartStrategyCoversStartFailure(t *testing.T) {
+	db := jdbctest.NewDatabase(t)
+	db.Exec(t, "CREATE TABLE late_sink (id INT PRIMARY KEY, name VARCHAR(32))")
+	p := jdbctest.NewProxy(t, db.Config.Addr)
+	p.Cut(true)
+	dir := t.TempDir()
+	const n = 2000
+	opts := strings.Replace(jdbcOptions(db, "late_sink", "connection.max-retry-timeout", "1s",
+		"sink.buffer-flush.max-rows", "100", "sink.buffer-flush.interval", "100ms"), db.Config.Addr, p.Addr(), 1)
+	body := fmt.Sprintf(`CREATE TABLE src (id INT) WITH ('connector' = 'datagen', 'rows-per-second' = '2000',
+  'fields.id.kind' = 'sequence', 'fields.id.start' = '1', 'fields.id.end' = '%d');
+CREATE TABLE late_sink (id INT PRIMARY KEY NOT ENFORCED, name STRING) WITH (
+  %s);
+INSERT INTO late_sink SELECT id, CONCAT('n', CAST(id AS STRING)) FROM src;
+`, n, opts)
+	out, code := runClient(t, dir, "-f", writeFile(t, dir, "none.sql", "SET 'restart-strategy.type' = 'none';\n"+body))
+	if code == 0 || !strings.Contains(out, "[ERROR]") {
+		t.Fatalf("without restarts the job should fail at once (exit %d):\n%s", code, out)
+	}
+	script := writeFile(t, dir, "job.sql", `SET 'restart-strategy.type' = 'fixed-delay';
+SET 'restart-strategy.fixed-delay.attempts' = '100';
+SET 'restart-strategy.fixed-delay.delay' = '200ms';
+`+body)
+	done := make(chan struct{})
+	var buf syncBuffer
+	var runErr error
+	go func() { // no t.Fatal here: not the test's goroutine
+		defer close(done)
+		cmd := exec.Command(binary, "-f", script)
+		cmd.Dir, cmd.Stdout, cmd.Stderr = dir, &buf, &buf
+		runErr = cmd.Run()
+	}()
+	deadline := time.Now().Add(60 * time.Second)
+	for !strings.Contains(buf.String(), "Restarting job") {
+		if time.Now().After(deadline) {
+			t.Fatalf("no restart after the failed start:\n%s", buf.String())
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	p.Up()
+	select {
+	case <-done:
+	case <-time.After(120 * time.Second):
+		t.Fatalf("the job did not finish after the server came up:\n%s", buf.String())
+	}
+	if runErr != nil {
+		t.Fatalf("%v:\n%s", runErr, buf.String())
+	}
+	var total, distinct int
+	if err := db.SQL.QueryRow("SELECT COUNT(*), COUNT(DISTINCT id) FROM late_sink").Scan(&total, &distinct); err != nil || total != n || distinct != n {
+		t.Fatalf("late_sink: %d rows, %d distinct (%v), want %d\n%s", total, distinct, err, n, buf.String())
+	}
+}
