@@ -291,6 +291,11 @@ func (s *Session) submit(inserts []*sql.Insert, text string) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
+	interval, err := s.cfg.Duration("execution.checkpointing.interval", 0)
+	if err != nil {
+		return nil, &planner.ValidationError{Msg: err.Error()}
+	}
+	s.warnUncommittedFiles(sinks, interval > 0)
 	j, err := s.start(g, text)
 	if err != nil {
 		return nil, err
