@@ -114,6 +114,10 @@ func (s *Session) Execute(st sql.Statement) (*Result, error) {
 			return s.listConfig(), nil
 		}
 		s.cfg.Set(x.Key, x.Value)
+		if known, close := planner.SuggestKey(x.Key); close {
+			// Accepted as Flink accepts any key, but most likely a typo.
+			s.logf("[WARN] '%s' is not a key this engine reads; did you mean '%s'? (set anyway)", x.Key, known)
+		}
 		return ok(), nil
 	case *sql.Reset:
 		if x.Key == "" {
