@@ -16,6 +16,7 @@ import (
 
 	"github.com/chzyer/readline"
 
+	"github.com/flinkgo/engine/planner/flinkconf"
 	"github.com/flinkgo/engine/planner/session"
 	"github.com/flinkgo/engine/planner/session/flinkrest"
 	"github.com/flinkgo/engine/planner/session/promreporter"
@@ -98,6 +99,24 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		if strings.Contains(p, "://") && !strings.HasPrefix(p, "file://") {
 			fmt.Fprintln(stderr, "SQL Client only supports to load files in local.")
 			return 1
+		}
+	}
+	// Flink's configuration file (FLINK_CONF_DIR: config.yaml, else the
+	// legacy flink-conf.yaml) under the -D options: file < -D < SET.
+	fileConf, err := flinkconf.Load(os.Getenv("FLINK_CONF_DIR"))
+	if err != nil {
+		fmt.Fprintf(stderr, "[ERROR] %v\n", err)
+		return 1
+	}
+	for _, w := range fileConf.Warnings {
+		fmt.Fprintf(stderr, "[WARN] %s\n", w)
+	}
+	if fileConf.Path != "" {
+		fmt.Fprintf(stderr, "[INFO] Read the Flink configuration %s (%d keys; -D and SET override them).\n", fileConf.Path, len(fileConf.Keys))
+	}
+	for k, v := range fileConf.Keys {
+		if _, set := conf[k]; !set {
+			conf[k] = v
 		}
 	}
 	secrets := &secretValues{}
