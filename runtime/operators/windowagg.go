@@ -1,6 +1,8 @@
 package operators
 
 import (
+	"time"
+
 	"fmt"
 
 	"github.com/flinkgo/engine/runtime"
@@ -294,3 +296,42 @@ func (w *WindowAggregate) emit() error {
 // Finish fires nothing: at the end of input the runtime sends the final
 // watermark first (MaxWatermark), which fires every window.
 func (w *WindowAggregate) Finish() error { return nil }
+
+// procTimeTick is how often windows over processing time look at the
+// clock when no input arrives.
+const procTimeTick = 50 * time.Millisecond
+
+// ProcessingTimeTick implements runtime.ProcessingTimeAware: windows over
+// processing time fire from the clock, also when no row arrives after
+// their end (a quiet socket or topic), as Flink's timers do.
+func (w *WindowAggregate) ProcessingTimeTick() time.Duration {
+	if w.procTime {
+		return procTimeTick
+	}
+	return w.GroupAggregate.ProcessingTimeTick()
+}
+
+// OnProcessingTime fires the windows the clock has passed.
+func (w *WindowAggregate) OnProcessingTime() error {
+	if !w.procTime {
+		return w.GroupAggregate.OnProcessingTime()
+	}
+	return w.fireByClock()
+}
+
+// OnSourceIdle implements runtime.IdleAware for a window chained to its
+// source: an idle source still lets the clock fire windows.
+func (w *WindowAggregate) OnSourceIdle() error {
+	if !w.procTime {
+		return w.GroupAggregate.OnSourceIdle()
+	}
+	return w.fireByClock()
+}
+
+func (w *WindowAggregate) fireByClock() error {
+	if w.watermark == runtime.MaxWatermark {
+		return nil
+	}
+	w.watermark = max(w.watermark, w.ctx.Clock.NowMillis())
+	return w.fireDue()
+}

@@ -215,3 +215,34 @@ func TestWindowAggregateProcessingTime(t *testing.T) {
 	eqRows(t, "the clock fires at the next batch", a.feed(t, mkBatch(winIn, winRow("b", 5, 10, 20))), "+I[a, 0, 10000, 2, 3]")
 	eqRows(t, "end of input fires the rest", a.watermark(t, runtime.MaxWatermark), "+I[b, 10000, 20000, 1, 5]")
 }
+
+// Windows over processing time fire from the clock with no further input:
+// the task's processing-time tick (or an idle source) is enough.
+func TestWindowAggregateProcessingTimeFiresWithoutInput(t *testing.T) {
+	out := []*types.Type{types.String, types.Timestamp(3), types.Timestamp(3), types.BigInt.WithNullable(false), types.BigInt}
+	f := NewWindowAggregate([]int{0, 2, 3}, 2, []AggCall{
+		{Kind: AggCountStar, Arg: -1, Type: types.BigInt.WithNullable(false)},
+		{Kind: AggSum, Arg: 1, Type: types.BigInt},
+	}, winIn, out, true)
+	a := openAgg(t, f, heapBackend, 0, 1, nil)
+	w := a.op.(*WindowAggregate)
+	if w.ProcessingTimeTick() <= 0 {
+		t.Fatal("a processing-time window asks for no tick")
+	}
+	a.clock.ms = 5
+	eqRows(t, "open windows", a.feed(t, mkBatch(winIn, winRow("a", 1, 0, 10), winRow("b", 2, 10, 20))))
+	if err := w.OnProcessingTime(); err != nil {
+		t.Fatal(err)
+	}
+	eqRows(t, "nothing due yet", a.out.take())
+	a.clock.ms = 12
+	if err := w.OnProcessingTime(); err != nil {
+		t.Fatal(err)
+	}
+	eqRows(t, "the tick fires the first window", a.out.take(), "+I[a, 0, 10000, 1, 1]")
+	a.clock.ms = 25
+	if err := w.OnSourceIdle(); err != nil {
+		t.Fatal(err)
+	}
+	eqRows(t, "an idle source fires the second", a.out.take(), "+I[b, 10000, 20000, 1, 2]")
+}

@@ -1,0 +1,59 @@
+package main
+
+import (
+	"net"
+	"strings"
+	"testing"
+	"time"
+)
+
+// TestProcessingTimeWindowFiresWithoutInput is the tutorial's socket count
+// over processing-time windows: after one line the socket stays quiet, and
+// every window holding it must still fire from the clock, as Flink's
+// timers do — before, the last window waited for a next line.
+func TestProcessingTimeWindowFiresWithoutInput(t *testing.T) {
+	for _, c := range []struct {
+		name, window string
+		windows      int // windows holding one row
+	}{
+		{"TUMBLE", "TUMBLE(TABLE lines, DESCRIPTOR(pt), INTERVAL '1' SECOND)", 1},
+		{"HOP", "HOP(TABLE lines, DESCRIPTOR(pt), INTERVAL '1' SECOND, INTERVAL '2' SECOND)", 2},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			dir := t.TempDir()
+			ln, err := net.Listen("tcp", "localhost:0")
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer ln.Close()
+			conns := make(chan net.Conn, 4)
+			go func() {
+				for {
+					c, err := ln.Accept()
+					if err != nil {
+						return
+					}
+					conns <- c
+				}
+			}()
+			_, port, _ := net.SplitHostPort(ln.Addr().String())
+			script := writeFile(t, dir, "windows.sql", `CREATE TABLE lines (line STRING, pt AS PROCTIME()) WITH (
+  'connector'='socket','hostname'='localhost','port'='`+port+`','format'='raw');
+CREATE TABLE counts (line STRING, cnt BIGINT) WITH ('connector'='print', 'print-identifier'='w');
+INSERT INTO counts SELECT line, COUNT(*) FROM TABLE(`+c.window+`) GROUP BY window_start, window_end, line;
+`)
+			out, cmd, conn := startSocketJob(t, dir, script, conns)
+			defer cmd.Process.Kill()
+			defer conn.Close()
+			// One line, then silence: the windows holding it must fire anyway.
+			sendAndWait(t, conn, out, "flink", "w> +I[flink, 1]")
+			deadline := time.Now().Add(20 * time.Second)
+			for strings.Count(out.String(), "w> +I[flink, 1]") < c.windows {
+				if time.Now().After(deadline) {
+					t.Fatalf("%d windows should have fired:\n%s", c.windows, out.String())
+				}
+				time.Sleep(20 * time.Millisecond)
+			}
+		})
+	}
+}
