@@ -2,6 +2,7 @@ package planner
 
 import (
 	"fmt"
+	"strings"
 
 	"github.com/pingcap/tidb/pkg/parser/ast"
 
@@ -11,7 +12,9 @@ import (
 // computedColumns turns the expressions an operator needs as columns
 // (OVER and ROW_NUMBER partition and order keys, aggregate arguments) into
 // input columns: a plain column is used as it is; anything else becomes a
-// computed column, named prefix<n>, of a Calc in front of the input.
+// computed column, named prefix<n>, of a Calc in front of the input — one
+// per distinct expression, so two OVER clauses with PARTITION BY id % 2
+// name the same column (Flink compares the expressions, not their text).
 type computedColumns struct {
 	eb     *exprBinder
 	prefix string
@@ -33,6 +36,12 @@ func (c *computedColumns) column(n ast.ExprNode) (int, error) {
 	if ref, ok := e.(*expr.ColumnRef); ok {
 		return ref.Index, nil
 	}
+	d := digest(e)
+	for i := c.width; i < len(c.exprs); i++ {
+		if digest(c.exprs[i]) == d {
+			return i, nil
+		}
+	}
 	c.exprs = append(c.exprs, e)
 	c.names = append(c.names, fmt.Sprintf("%s%d", c.prefix, len(c.exprs)))
 	return len(c.exprs) - 1, nil
@@ -44,4 +53,36 @@ func (c *computedColumns) input(in Node) Node {
 		return in
 	}
 	return &Calc{Input: in, Exprs: c.exprs, Names: c.names}
+}
+
+// digest identifies a bound expression by structure: columns by index (two
+// columns may share a name), calls by function, arguments and type.
+func digest(e expr.Expr) string {
+	var b strings.Builder
+	writeDigest(&b, e)
+	return b.String()
+}
+
+func writeDigest(b *strings.Builder, e expr.Expr) {
+	switch x := e.(type) {
+	case *expr.ColumnRef:
+		fmt.Fprintf(b, "$%d", x.Index)
+	case *expr.Literal:
+		fmt.Fprintf(b, "%s:%s", x.Text, x.T)
+	case *expr.FieldAccess:
+		writeDigest(b, x.Arg)
+		fmt.Fprintf(b, ".%d", x.Index)
+	case *expr.Call:
+		b.WriteString(x.Fn.Name)
+		b.WriteByte('(')
+		for i, a := range x.Args {
+			if i > 0 {
+				b.WriteByte(',')
+			}
+			writeDigest(b, a)
+		}
+		fmt.Fprintf(b, "):%s", x.T)
+	default:
+		fmt.Fprintf(b, "%T[%s]:%s", e, e.String(), e.Type())
+	}
 }
