@@ -168,6 +168,13 @@ func windowColumnVia(n Node, col int) (wtf *WindowTableFunction, which int, atta
 				return nil, 0, false, false
 			}
 			n, col = x.Input, x.Keys[col]
+		case *Unnest:
+			// A correlate keeps its input's columns first: window
+			// properties flow through CROSS JOIN UNNEST, as in Flink.
+			if col >= len(x.Input.Schema()) {
+				return nil, 0, false, false
+			}
+			n = x.Input
 		case *Rank:
 			if x.WindowEnd < 0 || col >= len(x.Input.Schema()) {
 				return nil, 0, false, false
