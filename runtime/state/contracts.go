@@ -191,8 +191,9 @@ type Pending interface {
 // SnapshotWriter is implemented by the checkpoint layer; it stores files of
 // one checkpoint of one subtask. Refs are strings the matching
 // SnapshotReader opens; for shared files they are also what SharedFiles
-// returns and what SharedRegistry counts. Implementations are called from
-// the goroutine running Pending.Write.
+// returns and what SharedRegistry counts. Pending.Write may call it from
+// several goroutines at once (a snapshot's files upload in parallel):
+// implementations must be safe for concurrent use.
 type SnapshotWriter interface {
 	// WriteExclusive stores a file owned by this checkpoint (chk-<n>/).
 	WriteExclusive(data io.Reader) (ref string, size int64, err error)

@@ -100,6 +100,9 @@ func (p *pebbleSnapshot) release() {
 	}
 }
 
+// uploadParallelism is how many files of one snapshot upload at once.
+const uploadParallelism = 4
+
 // Write implements Pending.
 func (p *pebbleSnapshot) Write(w SnapshotWriter) (Handle, error) {
 	p.mu.Lock()
@@ -131,6 +134,13 @@ func (p *pebbleSnapshot) upload(w SnapshotWriter) (Handle, map[string]sharedSST,
 	b.upMu.Unlock()
 	refs := map[string]sharedSST{}
 	var small []string
+	// SSTs to upload, in directory order; they go up in parallel (object
+	// stores take many files at once) and land in h.Files in that order.
+	type upload struct {
+		name, shared string // shared "" for an exclusive file
+		at           int    // index in h.Files
+	}
+	var uploads []upload
 	for _, e := range ents {
 		name := e.Name()
 		if !strings.HasSuffix(name, ".sst") {
@@ -138,11 +148,8 @@ func (p *pebbleSnapshot) upload(w SnapshotWriter) (Handle, map[string]sharedSST,
 			continue
 		}
 		if !p.incremental {
-			f, err := p.uploadFile(name, func(r io.Reader) (string, int64, error) { return w.WriteExclusive(r) })
-			if err != nil {
-				return h, nil, err
-			}
-			h.Files = append(h.Files, f)
+			uploads = append(uploads, upload{name: name, at: len(h.Files)})
+			h.Files = append(h.Files, FileRef{})
 			continue
 		}
 		if s, ok := confirmed[name]; ok && w.SharedExists(s.name) {
@@ -150,14 +157,47 @@ func (p *pebbleSnapshot) upload(w SnapshotWriter) (Handle, map[string]sharedSST,
 			h.Files = append(h.Files, FileRef{Ref: s.ref, Name: s.name, Size: s.size, CRC: s.crc, Shared: true})
 			continue
 		}
-		shared := fmt.Sprintf("%s-%d-%s", b.instance, p.seq, name)
-		f, err := p.uploadFile(name, func(r io.Reader) (string, int64, error) { return w.WriteShared(shared, r) })
-		if err != nil {
-			return h, nil, err
+		uploads = append(uploads, upload{name: name, shared: fmt.Sprintf("%s-%d-%s", b.instance, p.seq, name), at: len(h.Files)})
+		h.Files = append(h.Files, FileRef{})
+	}
+	errs := make([]error, len(uploads))
+	next := make(chan int)
+	var wg sync.WaitGroup
+	for range min(uploadParallelism, len(uploads)) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range next {
+				u := uploads[i]
+				put := func(r io.Reader) (string, int64, error) { return w.WriteExclusive(r) }
+				if u.shared != "" {
+					put = func(r io.Reader) (string, int64, error) { return w.WriteShared(u.shared, r) }
+				}
+				f, err := p.uploadFile(u.name, put)
+				if err != nil {
+					errs[i] = err
+					continue
+				}
+				if u.shared != "" {
+					f.Shared, f.Name = true, u.shared
+				}
+				h.Files[u.at] = f
+			}
+		}()
+	}
+	for i := range uploads {
+		next <- i
+	}
+	close(next)
+	wg.Wait()
+	for i, u := range uploads {
+		if errs[i] != nil {
+			return h, nil, errs[i]
 		}
-		f.Shared, f.Name = true, shared
-		refs[name] = sharedSST{name: shared, ref: f.Ref, size: f.Size, crc: f.CRC}
-		h.Files = append(h.Files, f)
+		if u.shared != "" {
+			f := h.Files[u.at]
+			refs[u.name] = sharedSST{name: u.shared, ref: f.Ref, size: f.Size, crc: f.CRC}
+		}
 	}
 	bundle, err := makeBundle(p.dir, small)
 	if err != nil {
