@@ -101,7 +101,7 @@ type Server struct {
 	sess  *session.Session
 	tm    string // the pseudo TaskManager's id
 	ops   *operations
-	rates rateStore // each job's last task sample (vertices.go)
+	rates session.RateSampler // each job's last task sample (vertices.go)
 	mux   *http.ServeMux
 	mask  func(string) string
 

@@ -6,7 +6,6 @@ import (
 	"sort"
 	"strconv"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/flinkgo/engine/planner/session"
@@ -20,43 +19,8 @@ import (
 //
 // Rates (back pressure, *PerSecond metrics) are computed between the
 // current sample and the previous one the server kept for the job
-// (rateStore); the first call, or the first after a restart, compares
+// (session.RateSampler); the first call, or the first after a restart, compares
 // with the zero sample: the mean since the tasks started.
-
-// sampleOf is one sample of a job's tasks, with the attempt it belongs to.
-type sampleOf struct {
-	restarts int
-	tasks    []runtime.TaskMetrics
-}
-
-// rateStore keeps each job's last sample.
-type rateStore struct {
-	mu   sync.Mutex
-	last map[string]sampleOf
-}
-
-// rates samples job j and returns the sample and every task's rates since
-// the previous sample kept (index by index), keeping the new one.
-func (rs *rateStore) rates(j *session.Job) ([]runtime.TaskMetrics, []runtime.TaskRates) {
-	cur := sampleOf{restarts: j.Restarts(), tasks: j.TaskMetrics()}
-	rs.mu.Lock()
-	if rs.last == nil {
-		rs.last = map[string]sampleOf{}
-	}
-	prev, ok := rs.last[j.ID]
-	rs.last[j.ID] = cur
-	rs.mu.Unlock()
-	same := ok && prev.restarts == cur.restarts && len(prev.tasks) == len(cur.tasks)
-	out := make([]runtime.TaskRates, len(cur.tasks))
-	for i, m := range cur.tasks {
-		var p runtime.TaskMetrics
-		if same && prev.tasks[i].At <= m.At {
-			p = prev.tasks[i]
-		}
-		out[i] = m.RatesSince(p)
-	}
-	return cur.tasks, out
-}
 
 // tasksOf returns the samples of vertex v, by subtask.
 func tasksOf(all []runtime.TaskMetrics, v *runtime.Vertex) []runtime.TaskMetrics {
@@ -163,9 +127,9 @@ func backPressureLevel(ratio float64) string {
 
 // vertexBackPressure serves GET /jobs/:jobid/vertices/:vertexid/backpressure:
 // each subtask's share of back-pressured, idle and busy time since the
-// previous sample (rateStore); the vertex's level is its worst subtask's.
+// previous sample (session.RateSampler); the vertex's level is its worst subtask's.
 func (s *Server) vertexBackPressure(w http.ResponseWriter, r *http.Request, j *session.Job, v *runtime.Vertex) {
-	all, rates := s.rates.rates(j)
+	all, rates := s.rates.Rates(j)
 	out := jobVertexBackPressureInfo{Status: "ok", Level: "ok", EndTimestamp: time.Now().UnixMilli(),
 		Subtasks: []subtaskBackPressure{}}
 	worst := 0.0
@@ -256,7 +220,7 @@ func (s *Server) vertexMetricsList(w http.ResponseWriter, r *http.Request, j *se
 		writeJSON(w, http.StatusOK, out)
 		return
 	}
-	all, rates := s.rates.rates(j)
+	all, rates := s.rates.Rates(j)
 	type taskSample struct {
 		m runtime.TaskMetrics
 		r runtime.TaskRates

@@ -7,7 +7,6 @@ import (
 	"os"
 	"strconv"
 	"strings"
-	"sync"
 	"time"
 	"unicode/utf8"
 
@@ -99,12 +98,6 @@ var (
 	jobLastRestoreTimestamp  = newDesc(scopeJob, "lastCheckpointRestoreTimestamp", jobLabels)
 )
 
-// sample is one scrape's sample of a job's tasks, with its attempt.
-type sample struct {
-	restarts int
-	tasks    []runtime.TaskMetrics
-}
-
 // collector is a prometheus.Collector over a session's jobs. It is
 // unchecked (Describe sends nothing): the metrics come and go with jobs.
 type collector struct {
@@ -114,13 +107,11 @@ type collector struct {
 	host   string
 	tmID   string
 
-	mu   sync.Mutex
-	last map[string]sample // each job's previous sample, by job id
+	rates session.RateSampler // each job's previous scrape
 }
 
 func newCollector(s *session.Session, filter bool, opts Options) *collector {
-	c := &collector{sess: s, mask: opts.Mask, filter: filter, host: opts.Hostname, tmID: opts.TaskManagerID,
-		last: map[string]sample{}}
+	c := &collector{sess: s, mask: opts.Mask, filter: filter, host: opts.Hostname, tmID: opts.TaskManagerID}
 	if c.mask == nil {
 		c.mask = func(s string) string { return s }
 	}
@@ -153,13 +144,7 @@ func (c *collector) Collect(ch chan<- prometheus.Metric) {
 		live[j.ID] = true
 		c.collectJob(ch, j, st)
 	}
-	c.mu.Lock()
-	for id := range c.last {
-		if !live[id] {
-			delete(c.last, id)
-		}
-	}
-	c.mu.Unlock()
+	c.rates.Forget(func(id string) bool { return live[id] })
 }
 
 // collectJob reports one job's job, task and operator metrics.
@@ -199,7 +184,7 @@ func (c *collector) collectJob(ch chan<- prometheus.Metric, j *session.Job, st r
 	gauge(jobLastRestoreTimestamp, restoreAt, jl...)
 
 	// Task and operator scopes.
-	tasks, rates := c.rates(j, restarts)
+	tasks, rates := c.rates.Rates(j)
 	g := j.Graph()
 	type vertexLabels struct {
 		taskID, taskName                   string
@@ -241,28 +226,6 @@ func (c *collector) collectJob(ch chan<- prometheus.Metric, j *session.Job, st r
 		tail := append(tl[:len(tl):len(tl)], vl.tailID, vl.tailName)
 		gauge(opOutputWatermark, float64(m.OutputWatermark), tail...)
 	}
-}
-
-// rates samples job j and returns the sample and every task's rates since
-// the previous scrape's sample (index by index), keeping the new one; the
-// first scrape, or the first after a restart, compares with the zero
-// sample: the mean since the tasks started.
-func (c *collector) rates(j *session.Job, restarts int) ([]runtime.TaskMetrics, []runtime.TaskRates) {
-	cur := sample{restarts: restarts, tasks: j.TaskMetrics()}
-	c.mu.Lock()
-	prev, ok := c.last[j.ID]
-	c.last[j.ID] = cur
-	c.mu.Unlock()
-	same := ok && prev.restarts == cur.restarts && len(prev.tasks) == len(cur.tasks)
-	out := make([]runtime.TaskRates, len(cur.tasks))
-	for i, m := range cur.tasks {
-		var p runtime.TaskMetrics
-		if same && prev.tasks[i].At <= m.At {
-			p = prev.tasks[i]
-		}
-		out[i] = m.RatesSince(p)
-	}
-	return cur.tasks, out
 }
 
 // label makes a label value: masked, cut to maxLen characters (0: no
