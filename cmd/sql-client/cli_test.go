@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bufio"
 	"bytes"
 	"os"
 	"os/exec"
@@ -11,8 +10,6 @@ import (
 	"syscall"
 	"testing"
 	"time"
-
-	"github.com/creack/pty"
 )
 
 func writeFile(t *testing.T, dir, name, text string) string {
@@ -132,60 +129,18 @@ INSERT INTO p SELECT id FROM src;
 // terminal: prompt, continuation lines, a query, HELP and QUIT.
 func TestREPLOnTerminal(t *testing.T) {
 	home := t.TempDir()
-	cmd := exec.Command(binary)
-	cmd.Env = append(os.Environ(), "HOME="+home, "TERM=dumb")
-	f, err := pty.Start(cmd)
-	if err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatalf("no pseudo terminal: %v", err)
-		}
-		t.Skipf("no pseudo terminal here: %v", err)
-	}
-	defer f.Close()
-	var out syncBuffer
-	done := make(chan struct{})
-	go func() {
-		r := bufio.NewReader(f)
-		buf := make([]byte, 4096)
-		for {
-			n, err := r.Read(buf)
-			out.Write(buf[:n])
-			if err != nil {
-				close(done)
-				return
-			}
-		}
-	}()
-	waitFor := func(s string) {
-		t.Helper()
-		deadline := time.Now().Add(20 * time.Second)
-		for time.Now().Before(deadline) {
-			if strings.Contains(out.String(), s) {
-				return
-			}
-			time.Sleep(20 * time.Millisecond)
-		}
-		t.Fatalf("timed out waiting for %q; screen:\n%s", s, out.String())
-	}
-	waitFor("Flink SQL> ")
-	f.Write([]byte("CREATE TABLE t (id INT) WITH ('connector' = 'datagen',\r"))
-	waitFor("> ")
-	f.Write([]byte("'number-of-rows' = '2');\r"))
-	waitFor("[INFO] Execute statement succeed.")
-	f.Write([]byte("SELECT COUNT(*) AS n FROM t;\r"))
-	waitFor("Received a total of")
-	f.Write([]byte("HELP;\r"))
-	waitFor("The following commands are available:")
-	f.Write([]byte("QUIT;\r"))
-	waitFor("[INFO] Exiting Flink SQL CLI Client...")
-	select {
-	case <-done:
-	case <-time.After(20 * time.Second):
-		t.Fatal("client did not exit after QUIT")
-	}
-	cmd.Wait()
-	if !strings.Contains(out.String(), "| +U |                    2 |") { // +I 1, -U 1, +U 2 (no mini-batch)
-		t.Fatalf("query result missing:\n%s", out.String())
+	r := startREPL(t, "", home)
+	r.send("CREATE TABLE t (id INT) WITH ('connector' = 'datagen',")
+	r.waitFor("> ", 2)
+	r.send("'number-of-rows' = '2');")
+	r.waitFor("[INFO] Execute statement succeed.", 1)
+	r.send("SELECT COUNT(*) AS n FROM t;")
+	r.waitFor("Received a total of", 1)
+	r.send("HELP;")
+	r.waitFor("The following commands are available:", 1)
+	screen := r.quit()
+	if !strings.Contains(screen, "| +U |                    2 |") { // +I 1, -U 1, +U 2 (no mini-batch)
+		t.Fatalf("query result missing:\n%s", screen)
 	}
 	if h, err := os.ReadFile(filepath.Join(home, ".flink-sql-history")); err != nil || !strings.Contains(string(h), "SELECT COUNT(*)") {
 		t.Fatalf("history file: %v %q", err, h)
@@ -323,80 +278,34 @@ func TestREPLReportsBackgroundFailure(t *testing.T) {
 	dir := t.TempDir()
 	os.MkdirAll(filepath.Join(dir, "in"), 0o755)
 	writeFile(t, dir, "in/x.csv", "1,a\nnot-a-number,b\n")
-	cmd := exec.Command(binary)
-	cmd.Dir = dir
-	cmd.Env = append(os.Environ(), "HOME="+dir, "TERM=dumb")
-	f, err := pty.Start(cmd)
-	if err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatalf("no pseudo terminal: %v", err)
-		}
-		t.Skipf("no pseudo terminal here: %v", err)
-	}
-	defer f.Close()
-	var out syncBuffer
-	done := make(chan struct{})
-	go func() {
-		buf := make([]byte, 4096)
-		for {
-			n, err := f.Read(buf)
-			out.Write(buf[:n])
-			if err != nil {
-				close(done)
-				return
-			}
-		}
-	}()
-	waitFor := func(s string, count int) {
-		t.Helper()
-		deadline := time.Now().Add(30 * time.Second)
-		for time.Now().Before(deadline) {
-			if strings.Count(out.String(), s) >= count {
-				return
-			}
-			time.Sleep(20 * time.Millisecond)
-		}
-		t.Fatalf("timed out waiting for %q (%d times); screen:\n%s", s, count, out.String())
-	}
-	waitFor("Flink SQL> ", 1)
+	r := startREPL(t, dir, dir)
 	for i, stmt := range []string{
 		"CREATE TABLE src (id INT, s STRING) WITH ('connector' = 'filesystem', 'path' = 'in', 'format' = 'csv');",
 		"CREATE TABLE snk (id INT, s STRING) WITH ('connector' = 'blackhole');",
 		"CREATE TABLE gen (id INT) WITH ('connector' = 'datagen', 'rows-per-second' = '10');",
 		"CREATE TABLE gen_snk (id INT) WITH ('connector' = 'blackhole');",
 	} {
-		f.Write([]byte(stmt + "\r"))
-		waitFor("[INFO] Execute statement succeed.", i+1)
+		r.send(stmt)
+		r.waitFor("[INFO] Execute statement succeed.", i+1)
 	}
-	f.Write([]byte("INSERT INTO snk SELECT * FROM src;\r"))
-	waitFor("Job ID:", 1)
-	// The job fails on the second line; SHOW JOBS tells when (and must not
-	// report the failure itself: it is reported at the next statement).
+	r.send("INSERT INTO snk SELECT * FROM src;")
+	r.waitFor("Job ID:", 1)
+	// The job fails on the second line; SHOW JOBS tells when (the failure
+	// is reported at the statement after it failed).
 	deadline := time.Now().Add(60 * time.Second)
-	for shows := 1; !strings.Contains(out.String(), "FAILED"); shows++ {
+	for shows := 1; !strings.Contains(r.out.String(), "FAILED"); shows++ {
 		if time.Now().After(deadline) {
-			t.Fatalf("the job did not fail:\n%s", out.String())
+			t.Fatalf("the job did not fail:\n%s", r.out.String())
 		}
-		f.Write([]byte("SHOW JOBS;\r"))
-		waitFor("Flink SQL> ", 6+shows)
-		if shows > 1 && strings.Contains(out.String(), "failed in the background") {
-			break
-		}
+		r.send("SHOW JOBS;")
+		r.waitFor("Flink SQL> ", 6+shows)
 	}
-	f.Write([]byte("INSERT INTO gen_snk SELECT * FROM gen;\r"))
-	waitFor("failed in the background. Reason:", 1)
-	waitFor("Job ID:", 2)
-	f.Write([]byte("SHOW JOBS;\r"))
-	waitFor("RUNNING", 1)
-	f.Write([]byte("QUIT;\r"))
-	waitFor("[WARN] Cancelling 1 running job(s)", 1)
-	select {
-	case <-done:
-	case <-time.After(30 * time.Second):
-		t.Fatal("client did not exit after QUIT")
-	}
-	cmd.Wait()
-	screen := out.String()
+	r.send("INSERT INTO gen_snk SELECT * FROM gen;")
+	r.waitFor("failed in the background. Reason:", 1)
+	r.waitFor("Job ID:", 2)
+	r.send("SHOW JOBS;")
+	r.waitFor("RUNNING", 1)
+	screen := r.quit("[WARN] Cancelling 1 running job(s)")
 	if strings.Count(screen, "failed in the background") != 1 || !strings.Contains(screen, "not-a-number") {
 		t.Fatalf("the background failure was not reported once with its cause:\n%s", screen)
 	}

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"net"
 	"strings"
 	"testing"
 	"time"
@@ -21,22 +20,7 @@ func TestProcessingTimeWindowFiresWithoutInput(t *testing.T) {
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			dir := t.TempDir()
-			ln, err := net.Listen("tcp", "localhost:0")
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer ln.Close()
-			conns := make(chan net.Conn, 4)
-			go func() {
-				for {
-					c, err := ln.Accept()
-					if err != nil {
-						return
-					}
-					conns <- c
-				}
-			}()
-			_, port, _ := net.SplitHostPort(ln.Addr().String())
+			conns, port := listenLikeNC(t)
 			script := writeFile(t, dir, "windows.sql", `CREATE TABLE lines (line STRING, pt AS PROCTIME()) WITH (
   'connector'='socket','hostname'='localhost','port'='`+port+`','format'='raw');
 CREATE TABLE counts (line STRING, cnt BIGINT) WITH ('connector'='print', 'print-identifier'='w');

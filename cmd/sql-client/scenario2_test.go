@@ -23,23 +23,7 @@ func TestScenario2SocketWordCount(t *testing.T) {
 	dir := t.TempDir()
 	ckpt := filepath.Join(dir, "ckpt")
 
-	// The test plays `nc -lk`: it accepts each connection the job opens.
-	ln, err := net.Listen("tcp", "localhost:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ln.Close()
-	conns := make(chan net.Conn, 4)
-	go func() {
-		for {
-			c, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			conns <- c
-		}
-	}()
-	_, port, _ := net.SplitHostPort(ln.Addr().String())
+	conns, port := listenLikeNC(t)
 
 	// The scenario checkpoints every 5 s; 200 ms keeps the test fast.
 	body := `SET 'execution.checkpointing.interval' = '200ms';
@@ -102,6 +86,29 @@ INSERT INTO counts SELECT word, COUNT(*) FROM lines CROSS JOIN UNNEST(SPLIT(line
 
 // startSocketJob starts `sql-client -f script` and returns its output, the
 // process and the connection its socket source opened.
+// listenLikeNC plays `nc -lk`: it listens on a free local port and hands
+// over each connection a job opens; it stops listening when t ends.
+func listenLikeNC(t *testing.T) (<-chan net.Conn, string) {
+	t.Helper()
+	ln, err := net.Listen("tcp", "localhost:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { ln.Close() })
+	conns := make(chan net.Conn, 4)
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			conns <- c
+		}
+	}()
+	_, port, _ := net.SplitHostPort(ln.Addr().String())
+	return conns, port
+}
+
 func startSocketJob(t *testing.T, dir, script string, conns <-chan net.Conn) (*syncBuffer, *exec.Cmd, net.Conn) {
 	t.Helper()
 	cmd := exec.Command(binary, "-f", script)

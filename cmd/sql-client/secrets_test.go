@@ -1,15 +1,10 @@
 package main
 
 import (
-	"bufio"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
-	"time"
-
-	"github.com/creack/pty"
 )
 
 // The canary's halves surround the hostile part of every password; no
@@ -174,57 +169,14 @@ func TestREPLDefaultHistoryPrivate(t *testing.T) {
 // screen.
 func runREPL(t *testing.T, home string, args []string, lines ...string) string {
 	t.Helper()
-	cmd := exec.Command(binary, args...)
-	cmd.Env = append(os.Environ(), "HOME="+home, "TERM=dumb")
-	f, err := pty.Start(cmd)
-	if err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatalf("no pseudo terminal: %v", err)
-		}
-		t.Skipf("no pseudo terminal here: %v", err)
-	}
-	defer f.Close()
-	var out syncBuffer
-	done := make(chan struct{})
-	go func() {
-		r := bufio.NewReader(f)
-		buf := make([]byte, 4096)
-		for {
-			n, err := r.Read(buf)
-			out.Write(buf[:n])
-			if err != nil {
-				close(done)
-				return
-			}
-		}
-	}()
-	waitFor := func(s string, n int) {
-		t.Helper()
-		deadline := time.Now().Add(20 * time.Second)
-		for time.Now().Before(deadline) {
-			if strings.Count(out.String(), s) >= n {
-				return
-			}
-			time.Sleep(20 * time.Millisecond)
-		}
-		t.Fatalf("timed out waiting for %q; screen:\n%s", s, out.String())
-	}
-	waitFor("Flink SQL> ", 1)
+	r := startREPL(t, "", home, args...)
 	prompts := 1
 	for _, line := range lines {
-		f.Write([]byte(line + "\r"))
+		r.send(line)
 		if strings.HasSuffix(line, ";") {
 			prompts++
-			waitFor("Flink SQL> ", prompts)
+			r.waitFor("Flink SQL> ", prompts)
 		}
 	}
-	f.Write([]byte("QUIT;\r"))
-	waitFor("[INFO] Exiting Flink SQL CLI Client...", 1)
-	select {
-	case <-done:
-	case <-time.After(20 * time.Second):
-		t.Fatal("client did not exit after QUIT")
-	}
-	cmd.Wait()
-	return out.String()
+	return r.quit()
 }
