@@ -168,3 +168,12 @@ func randomHex(n int) string {
 	rand.Read(b)
 	return hex.EncodeToString(b)
 }
+
+// SetStatements are the SET statements that point a script at the server
+// with Flink's s3.* keys, one per line.
+func (s Server) SetStatements() string {
+	return "SET 's3.endpoint' = '" + s.Endpoint + "';\n" +
+		"SET 's3.access-key' = '" + s.AccessKey + "';\n" +
+		"SET 's3.secret-key' = '" + s.SecretKey + "';\n" +
+		"SET 's3.path.style.access' = 'true';\n"
+}

@@ -42,12 +42,7 @@ func newCheckpointStore(t *testing.T, dir, kind string) checkpointStore {
 	}
 	srv := s3test.Start(t)
 	bucket := srv.NewBucket(t)
-	sets := fmt.Sprintf(`SET 's3.endpoint' = '%s';
-SET 's3.access-key' = '%s';
-SET 's3.secret-key' = '%s';
-SET 's3.path.style.access' = 'true';
-SET 'state.checkpoints.dir' = 's3://%s/flink/ckpt';
-`, srv.Endpoint, srv.AccessKey, srv.SecretKey, bucket)
+	sets := srv.SetStatements() + fmt.Sprintf("SET 'state.checkpoints.dir' = 's3://%s/flink/ckpt';\n", bucket)
 	client := srv.Client()
 	complete := func() bool {
 		out, err := client.ListObjectsV2(context.Background(), &s3.ListObjectsV2Input{Bucket: aws.String(bucket), Prefix: aws.String("flink/ckpt/")})

@@ -18,11 +18,7 @@ func TestRetainedCheckpointsOnS3(t *testing.T) {
 	const n = 4000
 	root := "s3://" + bucket + "/flink/checkpoints"
 	ddl := `
-SET 's3.endpoint' = '` + srv.Endpoint + `';
-SET 's3.access-key' = '` + srv.AccessKey + `';
-SET 's3.secret-key' = '` + srv.SecretKey + `';
-SET 's3.path.style.access' = 'true';
-SET 'execution.checkpointing.interval' = '100ms';
+` + srv.SetStatements() + `SET 'execution.checkpointing.interval' = '100ms';
 SET 'state.checkpoints.dir' = '` + root + `';
 SET 'state.checkpoints.num-retained' = '3';
 SET 'execution.checkpointing.externalized-checkpoint-retention' = 'RETAIN_ON_CANCELLATION';

@@ -218,11 +218,7 @@ func TestSavepointOnS3RestoresAtAnotherParallelism(t *testing.T) {
 	dir := t.TempDir()
 	const n = 3000
 	ddl := `
-SET 's3.endpoint' = '` + srv.Endpoint + `';
-SET 's3.access-key' = '` + srv.AccessKey + `';
-SET 's3.secret-key' = '` + srv.SecretKey + `';
-SET 's3.path.style.access' = 'true';
-SET 'execution.checkpointing.interval' = '100ms';
+` + srv.SetStatements() + `SET 'execution.checkpointing.interval' = '100ms';
 SET 'state.checkpoints.dir' = 's3a://` + bucket + `/flink/checkpoints';
 SET 'state.savepoints.dir' = 's3://` + bucket + `/flink/savepoints';
 SET 'state.backend.type' = 'rocksdb';
