@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"net/http"
 	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/flinkgo/engine/checkpoint"
@@ -60,10 +61,7 @@ func (s *Server) checkpointConfig(w http.ResponseWriter, r *http.Request, j *ses
 // tracked: a completed checkpoint counts every subtask acknowledged, one
 // in progress or failed none.
 func (s *Server) checkpointStatistics(w http.ResponseWriter, r *http.Request, j *session.Job) {
-	tasks := 0
-	for _, v := range j.Graph().Vertices {
-		tasks += v.Parallelism
-	}
+	tasks := numTasks(j)
 	h := j.History()
 	out := checkpointingStatistics{History: []checkpointStats{}}
 	out.Counts.Completed, out.Counts.Failed, out.Counts.InProgress = h.Completed, h.Failed, h.InProgress
@@ -165,4 +163,45 @@ func summarize(xs []int64) statsSummary {
 	}
 	return statsSummary{Min: s[0], Max: s[len(s)-1], Avg: sum / int64(len(s)),
 		P50: q(0.5), P90: q(0.9), P95: q(0.95), P99: q(0.99), P999: q(0.999)}
+}
+
+// checkpointDetails serves GET /jobs/:jobid/checkpoints/details/:checkpointid:
+// the CheckpointStatistics of one checkpoint or savepoint, from the history
+// or, once the history dropped it, the newest completed / failed
+// checkpoint or savepoint the Execution still keeps. Per-task statistics
+// are not tracked ("tasks" is empty, as in the history).
+func (s *Server) checkpointDetails(w http.ResponseWriter, r *http.Request, j *session.Job) {
+	raw := r.PathValue("checkpointid")
+	id, err := strconv.ParseInt(raw, 10, 64)
+	if err != nil {
+		writeError(w, http.StatusBadRequest, fmt.Sprintf("Bad request, could not parse parameters: Cannot resolve path parameter (checkpointid) from value \"%s\".", raw))
+		return
+	}
+	h := j.History()
+	var found *checkpoint.CheckpointRecord
+	for i := range h.Records {
+		if h.Records[i].ID == id {
+			found = &h.Records[i]
+			break
+		}
+	}
+	for _, c := range []*checkpoint.CheckpointRecord{h.LatestCompleted, h.LatestFailed, h.LatestSavepoint} {
+		if found == nil && c != nil && c.ID == id {
+			found = c
+		}
+	}
+	if found == nil {
+		writeError(w, http.StatusNotFound, fmt.Sprintf("Could not find checkpoint statistics for checkpoint %d.", id))
+		return
+	}
+	writeJSON(w, http.StatusOK, s.checkpointStatsOf(*found, numTasks(j)))
+}
+
+// numTasks is the number of subtasks of a job's vertices.
+func numTasks(j *session.Job) int {
+	n := 0
+	for _, v := range j.Graph().Vertices {
+		n += v.Parallelism
+	}
+	return n
 }

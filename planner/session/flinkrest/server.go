@@ -22,12 +22,8 @@
 package flinkrest
 
 import (
-	"bytes"
 	"context"
-	"encoding/json"
-	"errors"
 	"fmt"
-	"io"
 	"net"
 	"net/http"
 	"strconv"
@@ -36,6 +32,8 @@ import (
 
 	"github.com/flinkgo/engine/planner"
 	"github.com/flinkgo/engine/planner/session"
+	"github.com/flinkgo/engine/planner/session/flinkrest/webui"
+	"github.com/flinkgo/engine/planner/session/httpjson"
 )
 
 // Config is the REST endpoint's configuration, Flink's keys.
@@ -127,13 +125,18 @@ func New(s *session.Session, cfg Config, mask func(string) string) *Server {
 }
 
 // Start listens on rest.bind-address:rest.port and serves until Close.
-func (s *Server) Start() error {
+func (s *Server) Start() error { return s.StartWith(s) }
+
+// StartWith is Start serving h, a handler that serves some paths itself
+// and passes the rest to the server (a cluster adds the SQL Gateway's
+// paths on the same port).
+func (s *Server) StartWith(h http.Handler) error {
 	ln, err := net.Listen("tcp", net.JoinHostPort(s.cfg.BindAddress, strconv.Itoa(s.cfg.Port)))
 	if err != nil {
 		return fmt.Errorf("Could not start the REST endpoint on %s:%d (rest.bind-address, rest.port): %w", s.cfg.BindAddress, s.cfg.Port, err)
 	}
 	s.ln = ln
-	s.srv = &http.Server{Handler: s, ReadHeaderTimeout: 10 * time.Second}
+	s.srv = &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second}
 	go s.srv.Serve(ln)
 	return nil
 }
@@ -177,9 +180,13 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	s.mux.ServeHTTP(w, r)
 }
 
-// routes registers every endpoint; anything else is Flink's 404.
+// routes registers every endpoint and the web dashboard (GET / and its
+// assets under webui.Prefix); anything else is Flink's 404.
 func (s *Server) routes() {
 	m := http.NewServeMux()
+	ui := webui.Handler()
+	m.Handle("GET /{$}", ui)
+	m.Handle("GET "+webui.Prefix, ui)
 	m.HandleFunc("GET /config", s.dashboardConfig)
 	m.HandleFunc("GET /overview", s.overview)
 	m.HandleFunc("GET /taskmanagers", s.taskManagers)
@@ -195,6 +202,7 @@ func (s *Server) routes() {
 	m.HandleFunc("GET /jobs/{jobid}/vertices/{vertexid}/metrics", s.withVertex(s.vertexMetricsList))
 	m.HandleFunc("GET /jobs/{jobid}/checkpoints", s.withJob(s.checkpointStatistics))
 	m.HandleFunc("GET /jobs/{jobid}/checkpoints/config", s.withJob(s.checkpointConfig))
+	m.HandleFunc("GET /jobs/{jobid}/checkpoints/details/{checkpointid}", s.withJob(s.checkpointDetails))
 	m.HandleFunc("PATCH /jobs/{jobid}", s.withJob(s.mutating(s.cancelJob)))
 	m.HandleFunc("POST /jobs/{jobid}/stop", s.withJob(s.mutating(s.stopWithSavepoint)))
 	m.HandleFunc("POST /jobs/{jobid}/savepoints", s.withJob(s.mutating(s.triggerSavepoint)))
@@ -250,32 +258,13 @@ func isHex32(s string) bool {
 }
 
 // writeJSON writes v as the response body with the status code.
-// HTML characters are written as they are (Flink's Jackson does not
-// escape them).
-func writeJSON(w http.ResponseWriter, status int, v any) {
-	var b bytes.Buffer
-	enc := json.NewEncoder(&b)
-	enc.SetEscapeHTML(false)
-	if err := enc.Encode(v); err != nil {
-		writeError(w, http.StatusInternalServerError, "flinkrest: "+err.Error())
-		return
-	}
-	w.Header().Set("Content-Type", "application/json; charset=UTF-8")
-	w.WriteHeader(status)
-	w.Write(bytes.TrimSuffix(b.Bytes(), []byte("\n")))
-}
+func writeJSON(w http.ResponseWriter, status int, v any) { httpjson.Write(w, status, v) }
 
 // writeError writes Flink's ErrorResponseBody: {"errors":["..."]}.
 func writeError(w http.ResponseWriter, status int, msgs ...string) {
-	writeJSON(w, status, errorResponse{Errors: msgs})
+	httpjson.Error(w, status, msgs...)
 }
 
 // readBody decodes an optional JSON request body into v (an empty body
 // leaves v as is).
-func readBody(r *http.Request, v any) error {
-	dec := json.NewDecoder(http.MaxBytesReader(nil, r.Body, 1<<20))
-	if err := dec.Decode(v); err != nil && !errors.Is(err, io.EOF) {
-		return err
-	}
-	return nil
-}
+func readBody(r *http.Request, v any) error { return httpjson.ReadBody(r, v, 1<<20) }

@@ -10,6 +10,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -266,6 +267,11 @@ func TestGolden(t *testing.T) {
 	f.waitFor("a completed checkpoint", func() bool { return j.LastCheckpoint().ID > 0 })
 	n := &normalizer{dir: f.dir, ids: map[string]string{}}
 	vertex := "/jobs/" + id + "/vertices/" + j.Graph().Vertices[1].Chain[0].ID
+	completed := j.History().LatestCompleted
+	if completed == nil {
+		t.Fatal("no completed checkpoint in the history")
+	}
+	details := "/jobs/" + id + "/checkpoints/details/"
 	for _, c := range []struct {
 		name, path string
 		code       int
@@ -281,6 +287,9 @@ func TestGolden(t *testing.T) {
 		{"job_exceptions", "/jobs/" + id + "/exceptions", 200},
 		{"job_checkpoints", "/jobs/" + id + "/checkpoints", 200},
 		{"job_checkpoints_config", "/v1/jobs/" + id + "/checkpoints/config", 200},
+		{"job_checkpoint_details", details + strconv.FormatInt(completed.ID, 10), 200},
+		{"error_unknown_checkpoint", details + "999999999", 404},
+		{"error_bad_checkpoint_id", details + "latest", 400},
 		{"vertex", vertex, 200},
 		{"vertex_backpressure", vertex + "/backpressure", 200},
 		{"vertex_watermarks", vertex + "/watermarks", 200},

@@ -6,11 +6,6 @@ package flinkrest
 // milliseconds since the epoch, durations milliseconds; -1 means "not
 // yet" (an end time) as in Flink.
 
-// errorResponse is ErrorResponseBody.
-type errorResponse struct {
-	Errors []string `json:"errors"`
-}
-
 // dashboardConfiguration is DashboardConfiguration (GET /config).
 type dashboardConfiguration struct {
 	RefreshInterval int64             `json:"refresh-interval"`

@@ -31,11 +31,16 @@ import (
 //     backPressuredTimeMsPerSecond, idleTimeMsPerSecond (over the time
 //     since the previous scrape of the job, since the tasks started on the
 //     first or after a restart), numRecordsIn, numRecordsOut, numBytesIn,
-//     numBytesOut, currentInputWatermark, currentOutputWatermark;
-//   - operator scope: the runtime measures watermarks per task, so the
-//     head operator of each chain reports the task's currentInputWatermark
-//     and the tail operator its currentOutputWatermark (one operator
-//     reports both when the chain has one);
+//     numBytesOut and their *PerSecond rates (same window),
+//     currentInputWatermark, currentOutputWatermark;
+//   - operator scope: the runtime measures records and watermarks per
+//     task, so the head operator of each chain (the source, in a source
+//     task) reports the task's numRecordsIn, numRecordsInPerSecond and
+//     currentInputWatermark, and the tail operator its numRecordsOut,
+//     numRecordsOutPerSecond and currentOutputWatermark (one operator
+//     reports all six when the chain has one; operators inside a longer
+//     chain report none: pipeline.operator-chaining.enabled = false gives
+//     every operator a task, and so figures, of its own);
 //   - job scope: uptime, numRestarts and the checkpoint statistics.
 //
 // A scrape allocates its result; the tasks never wait for it.
@@ -79,13 +84,19 @@ var taskMetrics = []taskMetric{
 	{newDesc(scopeTask, "numBytesOut", taskLabels), func(m runtime.TaskMetrics, _ runtime.TaskRates) float64 { return float64(m.BytesOut) }},
 	{newDesc(scopeTask, "numRecordsInPerSecond", taskLabels), func(_ runtime.TaskMetrics, r runtime.TaskRates) float64 { return r.RecordsInPerSecond }},
 	{newDesc(scopeTask, "numRecordsOutPerSecond", taskLabels), func(_ runtime.TaskMetrics, r runtime.TaskRates) float64 { return r.RecordsOutPerSecond }},
+	{newDesc(scopeTask, "numBytesInPerSecond", taskLabels), func(_ runtime.TaskMetrics, r runtime.TaskRates) float64 { return r.BytesInPerSecond }},
+	{newDesc(scopeTask, "numBytesOutPerSecond", taskLabels), func(_ runtime.TaskMetrics, r runtime.TaskRates) float64 { return r.BytesOutPerSecond }},
 	{newDesc(scopeTask, "currentInputWatermark", taskLabels), func(m runtime.TaskMetrics, _ runtime.TaskRates) float64 { return float64(m.InputWatermark) }},
 	{newDesc(scopeTask, "currentOutputWatermark", taskLabels), func(m runtime.TaskMetrics, _ runtime.TaskRates) float64 { return float64(m.OutputWatermark) }},
 }
 
 var (
-	opInputWatermark  = newDesc(scopeOperator, "currentInputWatermark", operatorLabels)
-	opOutputWatermark = newDesc(scopeOperator, "currentOutputWatermark", operatorLabels)
+	opInputWatermark   = newDesc(scopeOperator, "currentInputWatermark", operatorLabels)
+	opOutputWatermark  = newDesc(scopeOperator, "currentOutputWatermark", operatorLabels)
+	opRecordsIn        = newDesc(scopeOperator, "numRecordsIn", operatorLabels)
+	opRecordsInPerSec  = newDesc(scopeOperator, "numRecordsInPerSecond", operatorLabels)
+	opRecordsOut       = newDesc(scopeOperator, "numRecordsOut", operatorLabels)
+	opRecordsOutPerSec = newDesc(scopeOperator, "numRecordsOutPerSecond", operatorLabels)
 
 	jobUptime                = newDesc(scopeJob, "uptime", jobLabels)
 	jobNumRestarts           = newDesc(scopeJob, "numRestarts", jobLabels)
@@ -221,10 +232,17 @@ func (c *collector) collectJob(ch chan<- prometheus.Metric, j *session.Job, st r
 		for _, tm := range taskMetrics {
 			gauge(tm.desc, tm.value(m, rates[i]), tl...)
 		}
+		if vl.headID == "" {
+			continue // a vertex without operators has no operator scope
+		}
 		head := append(tl[:len(tl):len(tl)], vl.headID, vl.headName)
 		gauge(opInputWatermark, float64(m.InputWatermark), head...)
+		gauge(opRecordsIn, float64(m.RecordsIn), head...)
+		gauge(opRecordsInPerSec, rates[i].RecordsInPerSecond, head...)
 		tail := append(tl[:len(tl):len(tl)], vl.tailID, vl.tailName)
 		gauge(opOutputWatermark, float64(m.OutputWatermark), tail...)
+		gauge(opRecordsOut, float64(m.RecordsOut), tail...)
+		gauge(opRecordsOutPerSec, rates[i].RecordsOutPerSecond, tail...)
 	}
 }
 

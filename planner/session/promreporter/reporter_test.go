@@ -188,7 +188,8 @@ func TestScrapeRunningJob(t *testing.T) {
 
 	// Task scope: every metric, per subtask of each vertex, with Flink's labels.
 	for _, name := range []string{"busyTimeMsPerSecond", "backPressuredTimeMsPerSecond", "idleTimeMsPerSecond",
-		"numRecordsIn", "numRecordsOut", "numBytesIn", "numBytesOut", "currentInputWatermark", "currentOutputWatermark"} {
+		"numRecordsIn", "numRecordsOut", "numBytesIn", "numBytesOut", "numRecordsInPerSecond", "numRecordsOutPerSecond",
+		"numBytesInPerSecond", "numBytesOutPerSecond", "currentInputWatermark", "currentOutputWatermark"} {
 		full := "flink_taskmanager_job_task_" + name
 		ss := series(t, second, full, j.ID)
 		if len(ss) != 4 {
@@ -242,6 +243,37 @@ func TestScrapeRunningJob(t *testing.T) {
 	}
 	if b := sum(second, "flink_taskmanager_job_task_numBytesIn", sink); b <= 0 {
 		t.Errorf("sink numBytesIn %v", b)
+	}
+	if r := sum(second, "flink_taskmanager_job_task_numRecordsOutPerSecond", src); r <= 0 {
+		t.Errorf("source numRecordsOutPerSecond %v, want > 0", r)
+	}
+	if r := sum(second, "flink_taskmanager_job_task_numBytesInPerSecond", sink); r <= 0 {
+		t.Errorf("sink numBytesInPerSecond %v, want > 0", r)
+	}
+
+	// Operator scope with chaining off: each vertex is one operator, which
+	// reports its task's records in and out.
+	opSum := func(name, opID string) float64 {
+		total := 0.0
+		for _, x := range series(t, second, "flink_taskmanager_job_task_operator_"+name, j.ID) {
+			hasExactly(t, name, x.labels, operatorLabels)
+			if x.labels["operator_id"] == opID {
+				total += x.value
+			}
+		}
+		return total
+	}
+	if in, want := opSum("numRecordsIn", sink), sum(second, "flink_taskmanager_job_task_numRecordsIn", sink); in != want || in <= 0 {
+		t.Errorf("sink operator numRecordsIn %v, want the task's %v (> 0)", in, want)
+	}
+	if out, want := opSum("numRecordsOut", src), sum(second, "flink_taskmanager_job_task_numRecordsOut", src); out != want || out <= 0 {
+		t.Errorf("source operator numRecordsOut %v, want the task's %v (> 0)", out, want)
+	}
+	if r := opSum("numRecordsOutPerSecond", src); r <= 0 {
+		t.Errorf("source operator numRecordsOutPerSecond %v, want > 0", r)
+	}
+	if r := opSum("numRecordsInPerSecond", sink); r <= 0 {
+		t.Errorf("sink operator numRecordsInPerSecond %v, want > 0", r)
 	}
 
 	// The time rates are shares of each running subtask's second.
@@ -332,6 +364,83 @@ func TestScrapeRunningJob(t *testing.T) {
 				t.Fatalf("%s still reports the canceled job", name)
 			}
 		}
+	}
+}
+
+// TestOperatorScopeInChain: in a chain the head operator reports the task's
+// records in (and input watermark), the tail its records out (and output
+// watermark), and the operators in between report nothing rather than the
+// task's figures.
+func TestOperatorScopeInChain(t *testing.T) {
+	s := session.New(session.Options{})
+	defer s.Close()
+	r := promreporter.New(s, promreporter.Config{Enabled: true, Host: "127.0.0.1", Ports: []int{0}, FilterLabelValues: true},
+		promreporter.Options{})
+	if err := r.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	j := startJob(t, s, `
+SET 'parallelism.default' = '1';
+SET 'pipeline.name' = 'chained';
+CREATE TABLE src (id BIGINT) WITH ('connector' = 'datagen', 'rows-per-second' = '2000');
+CREATE TABLE sink (id BIGINT, d BIGINT) WITH ('connector' = 'blackhole');
+INSERT INTO sink SELECT id, id * 2 FROM src WHERE id % 2 = 0;
+`)
+	defer j.Cancel()
+	g := j.Graph()
+	if len(g.Vertices) != 1 {
+		t.Fatalf("expected one chained vertex, got %d", len(g.Vertices))
+	}
+	v := g.Vertices[0]
+	var ids []string
+	if v.Source != nil {
+		ids = append(ids, v.Source.ID)
+	}
+	for _, op := range v.Chain {
+		ids = append(ids, op.ID)
+	}
+	if len(ids) < 3 {
+		t.Fatalf("expected source, calc and sink in one chain, got %v", ids)
+	}
+	head, tail := ids[0], ids[len(ids)-1]
+	waitFor(t, "records read", func() bool {
+		for _, m := range j.TaskMetrics() {
+			if m.RecordsIn > 0 {
+				return true
+			}
+		}
+		return false
+	})
+	fams := scrape(t, r.URL())
+	taskIn := series(t, fams, "flink_taskmanager_job_task_numRecordsIn", j.ID)
+	taskOut := series(t, fams, "flink_taskmanager_job_task_numRecordsOut", j.ID)
+	for _, c := range []struct {
+		metric string
+		op     string
+		task   []sampleOf
+	}{
+		{"numRecordsIn", head, taskIn}, {"numRecordsInPerSecond", head, nil}, {"currentInputWatermark", head, nil},
+		{"numRecordsOut", tail, taskOut}, {"numRecordsOutPerSecond", tail, nil}, {"currentOutputWatermark", tail, nil},
+	} {
+		ss := series(t, fams, "flink_taskmanager_job_task_operator_"+c.metric, j.ID)
+		if len(ss) != 1 {
+			t.Errorf("%s: %d series, want 1 (one subtask, one operator)", c.metric, len(ss))
+			continue
+		}
+		if got := ss[0].labels["operator_id"]; got != c.op {
+			t.Errorf("%s reported by operator %s, want %s (chain %v)", c.metric, got, c.op, ids)
+		}
+		if ss[0].labels["operator_name"] == "" {
+			t.Errorf("%s: no operator_name in %v", c.metric, ss[0].labels)
+		}
+		// The operator's figure is the task's: taken in the same scrape.
+		if c.task != nil && ss[0].value != c.task[0].value {
+			t.Errorf("%s: operator %v, task %v", c.metric, ss[0].value, c.task[0].value)
+		}
+	}
+	if v := series(t, fams, "flink_taskmanager_job_task_operator_numRecordsIn", j.ID)[0].value; v <= 0 {
+		t.Errorf("source operator numRecordsIn %v, want > 0", v)
 	}
 }
 
