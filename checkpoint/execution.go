@@ -60,6 +60,10 @@ type RestoreSource struct {
 	// Claim (claim-mode CLAIM): the job owns the restored checkpoint and
 	// deletes it once subsumed; NO_CLAIM leaves it to the user.
 	Claim bool
+	// Latest: the checkpoint was picked by 'latest', not named by the user
+	// (a restore that finds another job restored from it and completed a
+	// checkpoint since then fails instead of going back in time).
+	Latest bool
 }
 
 // Execution runs one job across its attempts: it triggers checkpoints,
@@ -179,7 +183,9 @@ func Start(ctx context.Context, id string, g *runtime.JobGraph, cfg Config, src 
 			return nil, err
 		}
 		e.latest, e.latestDir = states, src.Dir
-		e.fenceRestored(src)
+		if err := e.fenceRestored(src); err != nil {
+			return nil, err
+		}
 		if src.Meta.CheckpointID >= e.nextID {
 			e.nextID = src.Meta.CheckpointID + 1
 		}

@@ -22,13 +22,7 @@ func TestPausedOldProcessIsFenced(t *testing.T) {
 			dir := t.TempDir()
 			store := newCheckpointStore(t, dir, kind)
 			const n = 6000
-			body := store.sets + fmt.Sprintf(`SET 'execution.checkpointing.interval' = '100ms';
-SET 'pipeline.name' = 'zombie';
-CREATE TABLE src (id BIGINT) WITH ('connector' = 'datagen', 'rows-per-second' = '2000',
-  'fields.id.kind' = 'sequence', 'fields.id.start' = '1', 'fields.id.end' = '%d');
-CREATE TABLE out_files (id BIGINT) WITH ('connector' = 'filesystem', 'path' = 'out', 'format' = 'csv');
-INSERT INTO out_files SELECT id FROM src;
-`, n)
+			body := store.sets + sequenceToFiles("zombie", 2000, n)
 			first := writeFile(t, dir, "first.sql", body)
 			old := exec.Command(binary, "-f", first)
 			old.Dir = dir
@@ -64,18 +58,37 @@ INSERT INTO out_files SELECT id FROM src;
 			if old.ProcessState.ExitCode() == 0 || !strings.Contains(oldOut.String(), "superseded by job") {
 				t.Fatalf("the resumed old process was not fenced (exit %d):\n%s", old.ProcessState.ExitCode(), oldOut.String())
 			}
-			counts := map[string]int{}
-			for _, line := range readParts(t, filepath.Join(dir, "out")) {
-				counts[line]++
-			}
-			for id := 1; id <= n; id++ {
-				if c := counts[fmt.Sprint(id)]; c != 1 {
-					t.Fatalf("id %d written %d times\n--- old process ---\n%s\n--- new process ---\n%s", id, c, oldOut.String(), newOut)
-				}
-			}
-			if len(counts) != n {
-				t.Fatalf("%d distinct ids, want %d", len(counts), n)
-			}
+			eachIDOnce(t, filepath.Join(dir, "out"), n, "--- old process ---\n"+oldOut.String()+"\n--- new process ---\n"+newOut)
 		})
+	}
+}
+
+// sequenceToFiles is a job named name that writes the ids 1..n, rate a
+// second, into the csv file sink 'out', checkpointing every 100 ms.
+func sequenceToFiles(name string, rate, n int) string {
+	return fmt.Sprintf(`SET 'execution.checkpointing.interval' = '100ms';
+SET 'pipeline.name' = '%s';
+CREATE TABLE src (id BIGINT) WITH ('connector' = 'datagen', 'rows-per-second' = '%d',
+  'fields.id.kind' = 'sequence', 'fields.id.start' = '1', 'fields.id.end' = '%d');
+CREATE TABLE out_files (id BIGINT) WITH ('connector' = 'filesystem', 'path' = 'out', 'format' = 'csv');
+INSERT INTO out_files SELECT id FROM src;
+`, name, rate, n)
+}
+
+// eachIDOnce fails the test unless the finished part files of the sink
+// directory hold each of the ids 1..n exactly once; context is logged.
+func eachIDOnce(t *testing.T, dir string, n int, context string) {
+	t.Helper()
+	counts := map[string]int{}
+	for _, line := range readParts(t, dir) {
+		counts[line]++
+	}
+	for id := 1; id <= n; id++ {
+		if c := counts[fmt.Sprint(id)]; c != 1 {
+			t.Fatalf("id %d written %d times\n%s", id, c, context)
+		}
+	}
+	if len(counts) != n {
+		t.Fatalf("%d distinct ids, want %d\n%s", len(counts), n, context)
 	}
 }

@@ -286,7 +286,7 @@ func (s *Session) restoreSource(cfg checkpoint.Config, jobName string) (*checkpo
 	}
 	s.logf("[INFO] Job '%s' restores from %s (%s%s, %s mode).", jobName, checkpoint.DisplayPath(dir), kind, how, mode)
 	return &checkpoint.RestoreSource{Path: path, Meta: meta, Dir: dir, Storage: cfg.Storage, Unclaimed: unclaimed,
-		Claim: mode == "CLAIM"}, nil
+		Claim: mode == "CLAIM", Latest: how != ""}, nil
 }
 
 // logf writes one line to the session's log, S3 paths shown as s3://.
