@@ -38,21 +38,10 @@ import (
 	"time"
 
 	_ "github.com/flinkgo/engine/connectors/nexmark" // also registered by connectors/all
+	"github.com/flinkgo/engine/planner/flinkconf"
 	"github.com/flinkgo/engine/planner/session"
 	"github.com/flinkgo/engine/sql"
 )
-
-type keyValues map[string]string
-
-func (kv keyValues) String() string { return "" }
-func (kv keyValues) Set(s string) error {
-	k, v, ok := strings.Cut(s, "=")
-	if !ok || strings.TrimSpace(k) == "" {
-		return fmt.Errorf("expected key=value, got %q", s)
-	}
-	kv[strings.TrimSpace(k)] = strings.TrimSpace(v)
-	return nil
-}
 
 func main() {
 	engine.TuneGC() // as sql-client runs
@@ -74,7 +63,7 @@ type options struct {
 func parseFlags(args []string, stderr io.Writer) (*options, error) {
 	fs := flag.NewFlagSet("nexmark", flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	o := &options{job: jobConfig{conf: keyValues{}}}
+	o := &options{job: jobConfig{conf: flinkconf.Dynamic{}}}
 	var queries string
 	fs.StringVar(&queries, "queries", "q0,q1,q2", "comma-separated queries (qN), or 'all' for every qN.sql in -dir")
 	fs.Int64Var(&o.job.events, "events", 10_000_000, "events per query (events.num)")
@@ -85,7 +74,7 @@ func parseFlags(args []string, stderr io.Writer) (*options, error) {
 	fs.StringVar(&o.job.dir, "dir", "testdata/nexmark", "directory with ddl_gen.sql, ddl_gen_v2.sql, ddl_views.sql and qN.sql")
 	fs.BoolVar(&o.job.v2, "v2", false, "use ddl_gen_v2.sql (keep-alive false, stop-at -1)")
 	fs.StringVar(&o.job.workDir, "work-dir", "", "checkpoints and scratch files (default: a temporary directory, removed at the end)")
-	fs.Var(keyValues(o.job.conf), "D", "extra session configuration key=value (repeatable), e.g. -D nexmark.seed=7")
+	fs.Var(flinkconf.Dynamic(o.job.conf), "D", "extra session configuration key=value (repeatable), e.g. -D nexmark.seed=7")
 	fs.StringVar(&o.out, "out", "", "also write the table to this file")
 	fs.StringVar(&o.format, "format", "md", "table format: md or csv")
 	fs.StringVar(&o.cpuProfile, "cpuprofile", "", "write a CPU profile of each query's INSERT (file name gets .qN before its extension when several queries run)")

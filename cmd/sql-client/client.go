@@ -13,6 +13,7 @@ import (
 	"github.com/chzyer/readline"
 
 	"github.com/flinkgo/engine/planner/session"
+	"github.com/flinkgo/engine/planner/session/sqlgateway"
 	"github.com/flinkgo/engine/runtime"
 	"github.com/flinkgo/engine/sql"
 )
@@ -35,6 +36,10 @@ type client struct {
 	reported map[string]bool
 	// restURL is where Flink's REST API is served, "" if nowhere.
 	restURL string
+	// remote is the cluster's gateway session in remote mode (remote.go);
+	// nil in the embedded mode.
+	remote    *sqlgateway.Client
+	heartbeat chan struct{}
 }
 
 func newClient(s *session.Session, stdout, stderr io.Writer, secrets *secretValues) *client {
@@ -45,7 +50,7 @@ func newClient(s *session.Session, stdout, stderr io.Writer, secrets *secretValu
 
 func (c *client) printError(err error) {
 	fmt.Fprintln(c.stdout, msgErrorHeader)
-	fmt.Fprintln(c.stdout, c.secrets.mask(errorText(err)))
+	fmt.Fprintln(c.stdout, c.secrets.Mask(errorText(err)))
 	fmt.Fprintln(c.stdout)
 }
 
@@ -58,7 +63,7 @@ func (c *client) info(msg string) {
 // prompt first, as Flink's client does in file mode, its secret values
 // masked.
 func (c *client) runSegment(seg sql.Segment, echo bool) (quit, failed bool) {
-	c.secrets.add(seg.Text)
+	c.secrets.Add(seg.Text)
 	if echo {
 		fmt.Fprintf(c.stdout, "%s%s;\n", prompt, sql.MaskText(seg.Text))
 	}
@@ -66,6 +71,12 @@ func (c *client) runSegment(seg sql.Segment, echo bool) (quit, failed bool) {
 	if err != nil {
 		c.printError(err)
 		return false, true
+	}
+	if c.remote != nil {
+		// Padded to its place in the script, so that the gateway's
+		// positions (line and column of an error) are the script's.
+		text := strings.Repeat("\n", max(seg.Pos.Line-1, 0)) + strings.Repeat(" ", max(seg.Pos.Col-1, 0)) + seg.Text
+		return c.runRemote(st, text)
 	}
 	res, err := c.s.Execute(st)
 	if err != nil {
@@ -77,6 +88,7 @@ func (c *client) runSegment(seg sql.Segment, echo bool) (quit, failed bool) {
 		c.info(msgStatementSucceed)
 	case session.ResultTable:
 		printTable(c.stdout, res.Columns, res.Rows)
+		c.dashboardHint(st, c.restURL)
 		fmt.Fprintln(c.stdout)
 	case session.ResultText:
 		fmt.Fprintln(c.stdout, res.Text)
@@ -173,9 +185,9 @@ func (c *client) waitJobs() int {
 						ck += ", state: " + st
 					}
 					if c.restURL != "" {
-						ck += "; REST API: " + c.restURL + "/jobs/" + j.ID
+						ck += "; dashboard: " + c.restURL + "/#/jobs/" + j.ID
 					}
-					fmt.Fprint(c.stderr, c.secrets.mask(fmt.Sprintf("[INFO] Job %s (%s) RUNNING: %d records in, %d records out, %d skipped%s\n",
+					fmt.Fprint(c.stderr, c.secrets.Mask(fmt.Sprintf("[INFO] Job %s (%s) RUNNING: %d records in, %d records out, %d skipped%s\n",
 						j.ID, j.Name, in, out, bad+late, ck)))
 				}
 			}
@@ -183,7 +195,7 @@ func (c *client) waitJobs() int {
 	}
 	for _, j := range jobs {
 		if err := j.Wait(); err != nil {
-			fmt.Fprint(c.stdout, c.secrets.mask(fmt.Sprintf("[ERROR] Job %s (%s) failed. Reason:\n%s\n\n", j.ID, j.Name, errorText(err))))
+			fmt.Fprint(c.stdout, c.secrets.Mask(fmt.Sprintf("[ERROR] Job %s (%s) failed. Reason:\n%s\n\n", j.ID, j.Name, errorText(err))))
 			code = 1
 		}
 	}
@@ -223,7 +235,11 @@ func (c *client) repl(historyPath string) int {
 	defer hist.close()
 	// While a statement runs, Ctrl-C must reach the query, not readline.
 	signal.Stop(c.signals)
-	fmt.Fprintln(c.stdout, "Flink SQL Client (embedded, Go engine). Type HELP; for help, QUIT; to exit.")
+	if c.remote != nil {
+		fmt.Fprintf(c.stdout, "Flink SQL Client (gateway mode, Go engine) connected to %s. Type HELP; for help, QUIT; to exit.\n", c.remote.Endpoint())
+	} else {
+		fmt.Fprintln(c.stdout, "Flink SQL Client (embedded, Go engine). Type HELP; for help, QUIT; to exit.")
+	}
 	fmt.Fprintln(c.stdout)
 	var buf strings.Builder
 	for {
@@ -262,6 +278,12 @@ func (c *client) repl(historyPath string) int {
 		}
 	}
 	c.reportFailedJobs()
+	if c.remote != nil {
+		fmt.Fprintln(c.stdout, "Shutting down the session...")
+		c.closeRemote()
+		fmt.Fprintln(c.stdout, "done.")
+		return 0
+	}
 	if n := runningJobs(c.s.Jobs()); n > 0 {
 		fmt.Fprintf(c.stdout, "[WARN] Cancelling %d running job(s): they run inside this client (embedded) and end with it.\n", n)
 	}
@@ -283,6 +305,14 @@ func (c *client) reportFailedJobs() {
 			c.reported = map[string]bool{}
 		}
 		c.reported[j.ID] = true
-		fmt.Fprint(c.stdout, c.secrets.mask(fmt.Sprintf("[ERROR] Job %s (%s) failed in the background. Reason:\n%s\n\n", j.ID, j.Name, errorText(j.Wait()))))
+		fmt.Fprint(c.stdout, c.secrets.Mask(fmt.Sprintf("[ERROR] Job %s (%s) failed in the background. Reason:\n%s\n\n", j.ID, j.Name, errorText(j.Wait()))))
+	}
+}
+
+// dashboardHint follows SHOW JOBS with where the web dashboard shows the
+// jobs, when one is served (url "" for none).
+func (c *client) dashboardHint(st sql.Statement, url string) {
+	if _, ok := st.(*sql.ShowJobs); ok && url != "" {
+		fmt.Fprintf(c.stdout, "Web dashboard: %s/#/jobs\n", url)
 	}
 }

@@ -31,6 +31,13 @@ func TestMain(m *testing.M) {
 		os.Stderr.Write(out)
 		panic(err)
 	}
+	// The session cluster, for the remote-mode tests (cluster_test.go).
+	jobmanagerBinary = filepath.Join(dir, "jobmanager")
+	out, err = exec.Command("go", "build", "-o", jobmanagerBinary, "../jobmanager").CombinedOutput()
+	if err != nil {
+		os.Stderr.Write(out)
+		panic(err)
+	}
 	code := m.Run()
 	os.RemoveAll(dir)
 	os.Exit(code)

@@ -24,18 +24,6 @@ import (
 	"github.com/flinkgo/engine/sql"
 )
 
-type keyValues map[string]string
-
-func (kv keyValues) String() string { return "" }
-func (kv keyValues) Set(s string) error {
-	k, v, ok := strings.Cut(s, "=")
-	if !ok || strings.TrimSpace(k) == "" {
-		return fmt.Errorf("expected key=value, got %q", s)
-	}
-	kv[strings.TrimSpace(k)] = strings.TrimSpace(v)
-	return nil
-}
-
 const usageText = `./sql-client [MODE] [OPTIONS]
 
 The following options are available:
@@ -57,6 +45,22 @@ Mode "embedded" (default) submits Flink jobs from the local machine.
                                            context. If get error in execution, the sql client
                                            will exit. Notice it's not allowed to add query or
                                            insert into the init file.
+
+Mode "gateway" submits Flink jobs to the SQL Gateway of a session cluster
+(the jobmanager binary); so does "embedded" with -D execution.target=remote
+and -D rest.address=<host> -D rest.port=<port>. The jobs keep running on the
+cluster after the client exits.
+
+  Syntax: gateway [OPTIONS]
+  "gateway" mode options:
+     -D <session dynamic config key=val>   The dynamic config key=val for a session.
+     -e,--endpoint <SQL Gateway address>   The address of the remote SQL Gateway to
+                                           connect (host:port).
+     -f,--file <script file>               Script file that should be executed.
+     -h,--help                             Show the help message.
+     -hist,--history <History file path>   The file to save the command history into.
+     -i,--init <initialization file>       Script file that used to init the session
+                                           context.
 `
 
 func main() {
@@ -68,8 +72,8 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("sql-client", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	fs.Usage = func() { fmt.Fprint(stderr, usageText) }
-	conf := keyValues{}
-	var file, initFile, history string
+	conf := flinkconf.Dynamic{}
+	var file, initFile, history, endpoint string
 	var help bool
 	fs.Var(conf, "D", "session config key=value")
 	fs.StringVar(&file, "f", "", "script file")
@@ -78,9 +82,13 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	fs.StringVar(&initFile, "init", "", "init file")
 	fs.StringVar(&history, "hist", "", "history file")
 	fs.StringVar(&history, "history", "", "history file")
+	fs.StringVar(&endpoint, "e", "", "SQL Gateway endpoint host:port")
+	fs.StringVar(&endpoint, "endpoint", "", "SQL Gateway endpoint host:port")
 	fs.BoolVar(&help, "h", false, "help")
 	fs.BoolVar(&help, "help", false, "help")
-	if len(args) > 0 && args[0] == "embedded" {
+	gatewayMode := false
+	if len(args) > 0 && (args[0] == "embedded" || args[0] == "gateway") {
+		gatewayMode = args[0] == "gateway"
 		args = args[1:]
 	}
 	if err := fs.Parse(args); err != nil {
@@ -103,36 +111,43 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	}
 	// Flink's configuration file (FLINK_CONF_DIR: config.yaml, else the
 	// legacy flink-conf.yaml) under the -D options: file < -D < SET.
-	fileConf, err := flinkconf.Load(os.Getenv("FLINK_CONF_DIR"))
-	if err != nil {
+	if err := flinkconf.Resolve(os.Getenv("FLINK_CONF_DIR"), conf, stderr); err != nil {
 		fmt.Fprintf(stderr, "[ERROR] %v\n", err)
 		return 1
-	}
-	for _, w := range fileConf.Warnings {
-		fmt.Fprintf(stderr, "[WARN] %s\n", w)
-	}
-	if fileConf.Path != "" {
-		fmt.Fprintf(stderr, "[INFO] Read the Flink configuration %s (%d keys; -D and SET override them).\n", fileConf.Path, len(fileConf.Keys))
-	}
-	for k, v := range fileConf.Keys {
-		if _, set := conf[k]; !set {
-			conf[k] = v
-		}
 	}
 	secrets := &secretValues{}
 	for k, v := range conf {
 		// The secrets of a -D option are those of the same SET statement.
-		secrets.add("SET " + sqlString(k) + " = " + sqlString(v))
+		secrets.Add("SET " + sqlString(k) + " = " + sqlString(v))
 	}
-	s := session.New(session.Options{Config: conf, Log: maskingWriter{w: stderr, secrets: secrets}})
+	s := session.New(session.Options{Config: conf, Log: sql.MaskingWriter{W: stderr, Secrets: secrets}})
 	defer s.Close()
 	c := newClient(s, stdout, stderr, secrets)
 	defer c.stopSignals()
+	if gatewayMode && endpoint == "" {
+		fmt.Fprintln(stderr, "[ERROR] The gateway mode needs the SQL Gateway's address: --endpoint <host:port>.")
+		return 1
+	}
+	remoteAt, err := remoteEndpoint(endpoint, conf)
+	if err != nil {
+		fmt.Fprintf(stderr, "[ERROR] %v\n", err)
+		return 1
+	}
+	if remoteAt != "" {
+		if err := c.connectRemote(remoteAt, conf); err != nil {
+			fmt.Fprintf(stderr, "[ERROR] %s\n", secrets.Mask(err.Error()))
+			return 1
+		}
+		fmt.Fprintf(stderr, "[INFO] Connected to the SQL Gateway at %s (session %s); jobs run on the cluster.\n", c.remote.Endpoint(), c.remote.Session())
+	}
 
 	if initFile != "" {
 		if !c.runInit(strings.TrimPrefix(initFile, "file://")) {
 			return 1
 		}
+	}
+	if c.remote != nil { // the cluster serves the REST API and the metrics
+		return c.runMain(file, stdin, history)
 	}
 	rest, err := startREST(s, secrets, stderr)
 	if err != nil {
@@ -151,11 +166,17 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	if prom != nil {
 		defer prom.Close() // before the session closes, as the REST API
 	}
+	return c.runMain(file, stdin, history)
+}
+
+// runMain runs the script file, the REPL on a terminal, or the statements
+// of standard input.
+func (c *client) runMain(file string, stdin io.Reader, history string) int {
 	switch {
 	case file != "":
 		text, err := os.ReadFile(strings.TrimPrefix(file, "file://"))
 		if err != nil {
-			fmt.Fprintf(stderr, "[ERROR] Could not read script file %s: %v\n", file, err)
+			fmt.Fprintf(c.stderr, "[ERROR] Could not read script file %s: %v\n", file, err)
 			return 1
 		}
 		return c.runScript(string(text))
@@ -179,7 +200,7 @@ func startREST(s *session.Session, secrets *secretValues, stderr io.Writer) (*fl
 	if err != nil || cfg.Port == 0 {
 		return nil, err
 	}
-	srv := flinkrest.New(s, cfg, secrets.mask)
+	srv := flinkrest.New(s, cfg, secrets.Mask)
 	if err := srv.Start(); err != nil {
 		return nil, err
 	}
@@ -198,7 +219,7 @@ func startPrometheus(s *session.Session, secrets *secretValues, stderr io.Writer
 	if err != nil || !cfg.Enabled {
 		return nil, err
 	}
-	r := promreporter.New(s, cfg, promreporter.Options{Mask: secrets.mask})
+	r := promreporter.New(s, cfg, promreporter.Options{Mask: secrets.Mask})
 	if err := r.Start(); err != nil {
 		return nil, err
 	}
@@ -221,7 +242,7 @@ func (c *client) runInit(path string) bool {
 		fmt.Fprintf(c.stderr, "[ERROR] Could not read init file %s: %v\n", path, err)
 		return false
 	}
-	c.secrets.add(string(text))
+	c.secrets.Add(string(text))
 	stmts, err := sql.ParseScript(string(text))
 	if err != nil {
 		c.printError(err)
@@ -233,6 +254,12 @@ func (c *client) runInit(path string) bool {
 		default:
 			c.printError(&session.ExecutionError{Msg: fmt.Sprintf("Unsupported SQL statement! The SQL statement in the initialization file can only be SET, RESET, CREATE or DROP: %s", sql.MaskText(st.SQL()))})
 			return false
+		}
+		if c.remote != nil {
+			if _, failed := c.runRemoteQuiet(st); failed {
+				return false
+			}
+			continue
 		}
 		if _, err := c.s.Execute(st); err != nil {
 			c.printError(err)
@@ -249,6 +276,7 @@ func (c *client) runScript(text string) int {
 		quit, failed := c.runSegment(seg, true)
 		if failed {
 			c.s.CancelJobs()
+			c.closeRemote()
 			return 1
 		}
 		if quit {
@@ -274,6 +302,7 @@ func (c *client) runStream(r io.Reader) int {
 			quit, failed := c.runSegment(seg, true)
 			if failed {
 				c.s.CancelJobs()
+				c.closeRemote()
 				return true, 1
 			}
 			if quit {
@@ -324,6 +353,12 @@ func indexByte(b []byte, c byte) int {
 // finish waits for the started jobs (cancelling them on SIGINT/SIGTERM) and
 // returns the exit code.
 func (c *client) finish() int {
+	if c.remote != nil { // the jobs run on the cluster, not here
+		fmt.Fprintln(c.stdout, "Shutting down the session...")
+		c.closeRemote()
+		fmt.Fprintln(c.stdout, "done.")
+		return 0
+	}
 	code := c.waitJobs()
 	fmt.Fprintln(c.stdout, "Shutting down the session...")
 	fmt.Fprintln(c.stdout, "done.")

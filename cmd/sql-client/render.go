@@ -6,8 +6,8 @@ import (
 	"strings"
 	"unicode/utf8"
 
-	"github.com/flinkgo/engine/checkpoint"
 	"github.com/flinkgo/engine/planner"
+	"github.com/flinkgo/engine/planner/session"
 	"github.com/flinkgo/engine/runtime/types"
 )
 
@@ -21,31 +21,8 @@ const (
 	msgQuit             = "[INFO] Exiting Flink SQL CLI Client..."
 )
 
-// flinkClassed is implemented by errors that name the Flink exception
-// class users know them by.
-type flinkClassed interface{ FlinkClass() string }
-
 // errorText renders an error as Flink does: "<Class>: <message>".
-func errorText(err error) string {
-	var fc flinkClassed
-	for e := err; e != nil; {
-		if c, ok := e.(flinkClassed); ok {
-			fc = c
-			break
-		}
-		u, ok := e.(interface{ Unwrap() error })
-		if !ok {
-			break
-		}
-		e = u.Unwrap()
-	}
-	// Paths on S3 appear as the user wrote them (s3://bucket/...).
-	msg := checkpoint.DisplayPaths(err.Error())
-	if fc != nil {
-		return fc.FlinkClass() + ": " + msg
-	}
-	return "org.apache.flink.table.api.TableException: " + msg
-}
+func errorText(err error) string { return session.ErrorText(err) }
 
 const helpText = `The following commands are available:
 
@@ -217,22 +194,42 @@ func (t *tableau) batch(b *types.Batch) {
 	for r := 0; r < b.Len; r++ {
 		t.cells[0] = b.Kind(r).String()
 		for c, v := range b.Cols {
-			var s string
 			if v.IsNull(r) {
-				s = "<NULL>"
+				t.cells[c+1] = "<NULL>"
 			} else {
 				t.buf = types.AppendValue(t.buf[:0], v, r, types.StyleSQL)
-				s = string(t.buf)
+				t.cells[c+1] = string(t.buf)
 			}
-			if utf8.RuneCountInString(s) > t.widths[c+1] {
-				rs := []rune(s)
-				s = string(rs[:t.widths[c+1]-3]) + "..."
-			}
-			t.cells[c+1] = s
 		}
-		fmt.Fprintln(t.w, tableRow(t.cells, t.widths, true))
-		t.count++
+		t.emit()
 	}
+}
+
+// row prints one row given as text (a remote query's): kind is the short
+// row kind (+I, -U, +U, -D), null marks the NULL fields.
+func (t *tableau) row(kind string, cells []string, null []bool) {
+	t.cells[0] = kind
+	for c := range t.cols {
+		switch {
+		case c >= len(cells) || null[c]:
+			t.cells[c+1] = "<NULL>"
+		default:
+			t.cells[c+1] = cells[c]
+		}
+	}
+	t.emit()
+}
+
+// emit prints t.cells, each cut to its column's width.
+func (t *tableau) emit() {
+	for c := 1; c < len(t.cells); c++ {
+		if s := t.cells[c]; utf8.RuneCountInString(s) > t.widths[c] {
+			rs := []rune(s)
+			t.cells[c] = string(rs[:t.widths[c]-3]) + "..."
+		}
+	}
+	fmt.Fprintln(t.w, tableRow(t.cells, t.widths, true))
+	t.count++
 }
 
 func (t *tableau) footer(terminated bool) {

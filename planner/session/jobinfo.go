@@ -131,12 +131,5 @@ func (j *Job) EndTime() time.Time {
 	return j.info.end
 }
 
-// Job returns the session's job with the given id.
-func (s *Session) Job(id string) (*Job, bool) {
-	for _, j := range s.Jobs() {
-		if j.ID == id {
-			return j, true
-		}
-	}
-	return nil, false
-}
+// Job returns the job with the given id from the session's registry.
+func (s *Session) Job(id string) (*Job, bool) { return s.jobs.Job(id) }

@@ -13,8 +13,6 @@ import (
 
 var rewrite = flag.Bool("rewrite", false, "rewrite expected outputs under testdata/plan")
 
-type flinkClassed interface{ FlinkClass() string }
-
 // outcome renders what a statement produced, or its error as the client
 // shows it ("Class: message").
 func outcome(r *Result, err error) string {

@@ -1,7 +1,6 @@
 package session
 
 import (
-	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -30,6 +29,10 @@ type Options struct {
 	Storage checkpoint.Storage
 	// Log receives job events (restarts, failed checkpoints); nil discards.
 	Log io.Writer
+	// Jobs is the registry the session starts its jobs in and lists, stops
+	// and finds jobs from (a cluster's, shared by its sessions); nil gives
+	// the session a registry of its own, closed with it.
+	Jobs *JobRegistry
 }
 
 // Session executes statements. See the package documentation.
@@ -43,22 +46,25 @@ type Session struct {
 	stmtSet []*sql.Insert // open BEGIN STATEMENT SET
 	inSet   bool
 
-	mu   sync.Mutex
-	jobs []*Job
-	ctx  context.Context
-	stop context.CancelFunc
+	jobs     *JobRegistry
+	ownsJobs bool // the registry is the session's own: Close closes it
+
+	mu      sync.Mutex
+	queries []*Job // SELECT jobs: they end with the session
 }
 
 // New creates a session.
 func New(o Options) *Session {
-	ctx, cancel := context.WithCancel(context.Background())
 	if o.Storage == nil {
 		o.Storage = checkpoint.NewLocalStorage()
 	}
 	cfg := planner.NewConfig()
 	stores := &objectStores{cfg: cfg}
 	s := &Session{cfg: cfg, initial: o.Config, cat: planner.NewCatalog(), clock: o.Clock,
-		storage: &checkpoint.RoutingStorage{Local: o.Storage, S3: stores.s3}, log: o.Log, ctx: ctx, stop: cancel}
+		storage: &checkpoint.RoutingStorage{Local: o.Storage, S3: stores.s3}, log: o.Log, jobs: o.Jobs}
+	if s.jobs == nil {
+		s.jobs, s.ownsJobs = NewJobRegistry(), true
+	}
 	keys := make([]string, 0, len(o.Config))
 	for k := range o.Config {
 		keys = append(keys, k)
@@ -300,7 +306,7 @@ func (s *Session) submit(inserts []*sql.Insert, text string) (*Result, error) {
 		return nil, &planner.ValidationError{Msg: err.Error()}
 	}
 	s.warnUncommittedFiles(sinks, interval > 0)
-	j, err := s.start(g, text)
+	j, err := s.start(g, text, false)
 	if err != nil {
 		return nil, err
 	}
@@ -334,7 +340,9 @@ func (e *JobError) FlinkClass() string {
 }
 func (e *JobError) Unwrap() error { return e.Err }
 
-func (s *Session) start(g *runtime.JobGraph, text string) (*Job, error) {
+// start starts a job in the registry; query marks a SELECT's job, which
+// ends with the session even when the registry outlives it.
+func (s *Session) start(g *runtime.JobGraph, text string, query bool) (*Job, error) {
 	cfg, err := s.checkpointConfig()
 	if err != nil {
 		return nil, err
@@ -344,15 +352,18 @@ func (s *Session) start(g *runtime.JobGraph, text string) (*Job, error) {
 		return nil, err
 	}
 	id := runtime.NewJobID()
-	e, err := checkpoint.Start(s.ctx, id, g, cfg, src)
+	e, err := checkpoint.Start(s.jobs.ctx, id, g, cfg, src)
 	if err != nil {
 		return nil, &JobError{JobID: id, Err: err}
 	}
 	j := &Job{Execution: e, Statement: text}
 	j.info = s.newJobInfo(j, g, cfg, src)
-	s.mu.Lock()
-	s.jobs = append(s.jobs, j)
-	s.mu.Unlock()
+	s.jobs.add(j)
+	if query {
+		s.mu.Lock()
+		s.queries = append(s.queries, j)
+		s.mu.Unlock()
+	}
 	return j, nil
 }
 
@@ -376,7 +387,7 @@ func (s *Session) query(p *planner.Planner, x *sql.Select) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
-	j, err := s.start(g, x.SQL())
+	j, err := s.start(g, x.SQL(), true)
 	if err != nil {
 		return nil, err
 	}
@@ -443,12 +454,9 @@ func (s *Session) explain(p *planner.Planner, x *sql.Explain) (*Result, error) {
 	return &Result{Kind: ResultText, Text: b.String()}, nil
 }
 
-// Jobs returns the session's jobs in start order.
-func (s *Session) Jobs() []*Job {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return append([]*Job(nil), s.jobs...)
-}
+// Jobs returns the jobs of the session's registry in start order: the
+// session's own, or every job of the cluster it belongs to.
+func (s *Session) Jobs() []*Job { return s.jobs.Jobs() }
 
 // WaitJobs waits for every job and returns the first failure.
 func (s *Session) WaitJobs() error {
@@ -468,10 +476,21 @@ func (s *Session) CancelJobs() {
 	}
 }
 
-// Close cancels what still runs and waits for it.
+// Close ends the session. With a registry of its own it cancels every job
+// that still runs and waits for them; in a cluster only the session's
+// SELECT queries end (its INSERT jobs keep running, as in Flink).
 func (s *Session) Close() {
-	s.stop()
-	for _, j := range s.Jobs() {
+	if s.ownsJobs {
+		s.jobs.Close()
+		return
+	}
+	s.mu.Lock()
+	queries := s.queries
+	s.mu.Unlock()
+	for _, j := range queries {
+		j.Cancel()
+	}
+	for _, j := range queries {
 		j.Wait()
 	}
 }

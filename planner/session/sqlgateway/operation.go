@@ -1,0 +1,327 @@
+package sqlgateway
+
+import (
+	"context"
+	"encoding/json"
+	"strconv"
+	"sync"
+	"time"
+
+	"github.com/flinkgo/engine/planner/session"
+	"github.com/flinkgo/engine/runtime/types"
+)
+
+// maxPageRows bounds the rows of one result page; maxBufferedRows bounds
+// what a query buffers for a client that does not fetch (the query's job
+// then waits: backpressure, never unbounded memory).
+const (
+	maxPageRows     = 1000
+	maxBufferedRows = 10000
+	// notReadyWait is how long a fetch waits for a query's next rows before
+	// answering NOT_READY (a long poll: fewer round trips, less latency).
+	notReadyWait = 500 * time.Millisecond
+)
+
+// operation is one statement of a gateway session: executed on its own
+// goroutine, then its result served in pages.
+type operation struct {
+	id string
+
+	mu      sync.Mutex
+	changed *sync.Cond // status, rows or end changed
+	status  string
+	err     error // ERROR: the statement's or the query job's failure
+	res     *session.Result
+	cols    []ColumnInfo
+	// A query's rows not yet served, and whether its job ended.
+	rows  []queryRow
+	ended bool
+	// The last page served and its token: fetched again, it is repeated.
+	lastToken int64
+	lastPage  *FetchResults
+	cancel    func() // cancels the query's job; nil otherwise
+}
+
+// queryRow is a query row in both row formats.
+type queryRow struct {
+	kind  string
+	json  []json.RawMessage
+	plain []json.RawMessage
+}
+
+func newOperation(id string) *operation {
+	o := &operation{id: id, status: StatusPending, lastToken: -1}
+	o.changed = sync.NewCond(&o.mu)
+	return o
+}
+
+// run executes the statement with exec and records the outcome; for a
+// query it then pumps the job's rows into the buffer until the job ends.
+func (o *operation) run(exec func() (*session.Result, error)) {
+	o.setStatus(StatusRunning)
+	res, err := exec()
+	o.mu.Lock()
+	if o.status == StatusCanceled || o.status == StatusClosed {
+		o.mu.Unlock()
+		if err == nil && res.Query != nil {
+			res.Query.Job.Cancel()
+		}
+		return
+	}
+	if err != nil {
+		o.status, o.err = StatusError, err
+		o.changed.Broadcast()
+		o.mu.Unlock()
+		return
+	}
+	o.res = res
+	o.cols = columnsOf(res)
+	o.status = StatusFinished
+	q := res.Query
+	if q != nil {
+		o.cancel = q.Job.Cancel
+	}
+	o.changed.Broadcast()
+	o.mu.Unlock()
+	if q != nil {
+		o.pump(q)
+	}
+}
+
+func (o *operation) setStatus(s string) {
+	o.mu.Lock()
+	if o.status == StatusPending || o.status == StatusRunning {
+		o.status = s
+	}
+	o.changed.Broadcast()
+	o.mu.Unlock()
+}
+
+// pump moves the query's batches into the row buffer, converting each row
+// to both formats, waiting while the buffer is full.
+func (o *operation) pump(q *session.Query) {
+	var buf []byte
+	for b := range q.Rows {
+		rows := make([]queryRow, b.Len)
+		for r := 0; r < b.Len; r++ {
+			row := queryRow{kind: rowKindNames[b.Kind(r)], json: make([]json.RawMessage, len(b.Cols)),
+				plain: make([]json.RawMessage, len(b.Cols))}
+			for c, v := range b.Cols {
+				if v.IsNull(r) {
+					row.json[c], row.plain[c] = json.RawMessage("null"), json.RawMessage("null")
+					continue
+				}
+				buf = types.AppendValue(buf[:0], v, r, types.StyleSQL)
+				row.plain[c] = quote(buf)
+				row.json[c] = jsonValue(q.Columns[c].Type, buf)
+			}
+			rows[r] = row
+		}
+		o.mu.Lock()
+		for len(o.rows) >= maxBufferedRows && o.status != StatusClosed && o.status != StatusCanceled {
+			o.changed.Wait()
+		}
+		o.rows = append(o.rows, rows...)
+		o.changed.Broadcast()
+		o.mu.Unlock()
+	}
+	err := q.Job.Wait()
+	o.mu.Lock()
+	o.ended = true
+	if err != nil && o.status != StatusCanceled && o.status != StatusClosed {
+		o.err = &session.JobError{JobID: q.Job.ID, Err: err}
+	}
+	o.changed.Broadcast()
+	o.mu.Unlock()
+}
+
+func quote(b []byte) json.RawMessage {
+	q, _ := json.Marshal(string(b))
+	return q
+}
+
+// jsonValue is a value's JSON form: numbers and booleans as JSON numbers
+// and booleans, everything else as the string of its SQL rendering.
+func jsonValue(t *types.Type, text []byte) json.RawMessage {
+	switch {
+	case t.IsNumeric() && t.Kind != types.KindFloat && t.Kind != types.KindDouble:
+		return json.RawMessage(append([]byte(nil), text...))
+	case t.Kind == types.KindFloat || t.Kind == types.KindDouble:
+		if _, err := strconv.ParseFloat(string(text), 64); err == nil {
+			return json.RawMessage(append([]byte(nil), text...))
+		}
+		return quote(text) // NaN, Infinity
+	case t.Kind == types.KindBoolean:
+		if string(text) == "TRUE" {
+			return json.RawMessage("true")
+		}
+		return json.RawMessage("false")
+	}
+	return quote(text)
+}
+
+// columnsOf is the result's columns: a query's typed ones; a table's (SHOW
+// ..., DESCRIBE) as strings; "job id" for a submitted job; "result" for the
+// rest (OK, or the text of EXPLAIN and SHOW CREATE).
+func columnsOf(res *session.Result) []ColumnInfo {
+	str := func(name string) ColumnInfo {
+		return ColumnInfo{Name: name, LogicalType: logicalTypeOf(types.VarChar(types.MaxLength))}
+	}
+	switch res.Kind {
+	case session.ResultQuery:
+		cols := make([]ColumnInfo, len(res.Query.Columns))
+		for i, c := range res.Query.Columns {
+			cols[i] = ColumnInfo{Name: c.Name, LogicalType: logicalTypeOf(c.Type)}
+		}
+		return cols
+	case session.ResultTable:
+		cols := make([]ColumnInfo, len(res.Columns))
+		for i, c := range res.Columns {
+			cols[i] = str(c)
+		}
+		return cols
+	case session.ResultJobSubmitted:
+		return []ColumnInfo{str("job id")}
+	}
+	return []ColumnInfo{str("result")}
+}
+
+// staticRows is the whole result of a statement that is not a query.
+func staticRows(res *session.Result) [][]string {
+	switch res.Kind {
+	case session.ResultTable:
+		return res.Rows
+	case session.ResultText:
+		return [][]string{{res.Text}}
+	case session.ResultJobSubmitted:
+		return [][]string{{res.JobID}}
+	}
+	return [][]string{{"OK"}}
+}
+
+// fetch serves the page of token (see the package documentation): the
+// same token again repeats the last page; the next token moves on.
+func (o *operation) fetch(ctx context.Context, token int64, format, uri func(int64) string) (*FetchResults, error) {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	for o.status == StatusPending || o.status == StatusRunning {
+		if !o.waitLocked(ctx) {
+			return o.notReady(token, uri), nil
+		}
+	}
+	switch o.status {
+	case StatusError:
+		return nil, o.err
+	case StatusCanceled, StatusClosed:
+		return nil, errOperationGone(o.id, o.status)
+	}
+	if token == o.lastToken && o.lastPage != nil {
+		return o.lastPage, nil
+	}
+	if token != o.lastToken+1 {
+		return nil, &requestError{msg: "Expecting token to be " + strconv.FormatInt(o.lastToken+1, 10) + " or " + strconv.FormatInt(o.lastToken, 10) + ", but found " + strconv.FormatInt(token, 10) + "."}
+	}
+	page := &FetchResults{ResultType: ResultPayload, Results: ResultInfo{Columns: o.cols, RowFormat: format(0), Data: []RowData{}}}
+	res := o.res
+	page.ResultKind = KindSuccessWithContent
+	if res.Kind == session.ResultOK || res.Kind == session.ResultJobCompleted {
+		page.ResultKind = KindSuccess
+	}
+	if res.Kind == session.ResultJobSubmitted || res.Kind == session.ResultJobCompleted || res.Kind == session.ResultQuery {
+		page.JobID = res.JobID
+	}
+	if res.Query == nil {
+		if token > 0 {
+			page.ResultType = ResultEOS
+		} else {
+			for _, r := range staticRows(res) {
+				row := RowData{Kind: "INSERT", Fields: make([]json.RawMessage, len(r))}
+				for i, c := range r {
+					row.Fields[i] = quote([]byte(c))
+				}
+				page.Results.Data = append(page.Results.Data, row)
+			}
+			page.NextResultURI = uri(token + 1)
+		}
+		o.lastToken, o.lastPage = token, page
+		return page, nil
+	}
+	page.IsQueryResult = true
+	// The first page comes at once, rows or not: it carries the columns
+	// (a client prints the header before the first row arrives).
+	for token > 0 && len(o.rows) == 0 && !o.ended {
+		if !o.waitLocked(ctx) {
+			return o.notReady(token, uri), nil
+		}
+	}
+	if len(o.rows) == 0 && token > 0 { // ended
+		if o.err != nil {
+			return nil, o.err
+		}
+		page.ResultType = ResultEOS
+		o.lastToken, o.lastPage = token, page
+		return page, nil
+	}
+	n := min(len(o.rows), maxPageRows)
+	plain := format(0) == RowFormatPlainText
+	for _, r := range o.rows[:n] {
+		f := r.json
+		if plain {
+			f = r.plain
+		}
+		page.Results.Data = append(page.Results.Data, RowData{Kind: r.kind, Fields: f})
+	}
+	o.rows = append(o.rows[:0:0], o.rows[n:]...)
+	o.changed.Broadcast()
+	page.NextResultURI = uri(token + 1)
+	o.lastToken, o.lastPage = token, page
+	return page, nil
+}
+
+// waitLocked waits (o.mu held) up to notReadyWait for a change; false when
+// the time is up or the request went away.
+func (o *operation) waitLocked(ctx context.Context) bool {
+	deadline := time.Now().Add(notReadyWait)
+	timer := time.AfterFunc(notReadyWait, func() {
+		o.mu.Lock()
+		o.changed.Broadcast()
+		o.mu.Unlock()
+	})
+	defer timer.Stop()
+	o.changed.Wait()
+	return ctx.Err() == nil && time.Now().Before(deadline)
+}
+
+func (o *operation) notReady(token int64, uri func(int64) string) *FetchResults {
+	return &FetchResults{ResultType: ResultNotReady, Results: ResultInfo{Columns: []ColumnInfo{}, Data: []RowData{}},
+		NextResultURI: uri(token)}
+}
+
+// cancelOp cancels a statement that still runs or a query whose job
+// still runs (to = CANCELED), or closes the operation (to = CLOSED: its
+// buffered rows are dropped, its query's job cancelled). It returns the
+// status after.
+func (o *operation) cancelOp(to string) string {
+	o.mu.Lock()
+	cancel := o.cancel
+	running := o.status == StatusPending || o.status == StatusRunning ||
+		o.status == StatusFinished && cancel != nil && !o.ended
+	if to == StatusClosed {
+		o.status, o.rows = StatusClosed, nil
+	} else if running {
+		o.status = StatusCanceled
+	}
+	st := o.status
+	o.changed.Broadcast()
+	o.mu.Unlock()
+	if cancel != nil && (running || to == StatusClosed) {
+		cancel()
+	}
+	return st
+}
+
+func (o *operation) statusOf() string {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	return o.status
+}
