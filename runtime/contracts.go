@@ -186,6 +186,17 @@ type SplitAware interface {
 	LastSplit() int64
 }
 
+// PendingRecordsAware is an optional ability of a SourceReader that knows
+// how far behind its input it is: Flink's pendingRecords (for Kafka, the
+// records between each owned partition's next offset and its high
+// watermark at the last fetch). PendingRecords is called by metrics
+// readers from any goroutine while the task runs, so it must be safe for
+// concurrent use (an atomic the reader updates per fetch); -1 means not
+// known yet.
+type PendingRecordsAware interface {
+	PendingRecords() int64
+}
+
 // IdleAware is an optional ability of an operator chained behind a source:
 // while the source has nothing to read, the task calls OnSourceIdle every
 // few milliseconds (from the task goroutine, between the other calls), so

@@ -44,6 +44,9 @@ type TaskMetrics struct {
 	// nothing), backpressured is blocked sending to a full downstream
 	// inbox, busy is the rest. Nanoseconds; waits in progress included.
 	BusyNs, BackPressuredNs, IdleNs int64
+	// PendingRecords is a source's backlog (PendingRecordsAware); -1 when
+	// the task has no source or its source does not know.
+	PendingRecords int64
 }
 
 // TaskMetrics samples every task, in vertex order and by subtask within a
@@ -64,6 +67,10 @@ func (j *Job) TaskMetrics() []TaskMetrics {
 			BytesIn: t.io.bytesIn.Load(), BytesOut: t.io.bytesOut.Load(),
 			InputWatermark: t.io.inputWatermark.Load(), OutputWatermark: t.io.outputWatermark.Load()}
 		m.BusyNs, m.BackPressuredNs, m.IdleNs, m.Running = t.io.times(now)
+		m.PendingRecords = -1
+		if pr, ok := t.source.(PendingRecordsAware); ok {
+			m.PendingRecords = pr.PendingRecords()
+		}
 		out[i] = m
 	}
 	return out

@@ -47,9 +47,29 @@ func TestDashboardInBrowser(t *testing.T) {
 		}
 		t.Skipf("%s is missing (run .ci/services): %v", chromiumPath, err)
 	}
+	for _, where := range []string{"embedded", "cluster"} {
+		t.Run(where, func(t *testing.T) { dashboardInBrowser(t, where) })
+	}
+}
+
+// dashboardInBrowser is the test with the job in the client (embedded,
+// whose REST API serves the dashboard) or on a session cluster (the
+// jobmanager's; the client that submitted the job has exited).
+func dashboardInBrowser(t *testing.T, where string) {
 	dir := t.TempDir()
-	client := startDashboardClient(t, dir)
-	url := client.url
+	var client *dashboardClient
+	var url string
+	if where == "embedded" {
+		client = startDashboardClient(t, dir)
+		url = client.url
+	} else {
+		c := startCluster(t, dir, "web.refresh-interval=500")
+		out, code := runClient(t, dir, append(c.remoteArgs(), "-f", writeFile(t, dir, "job.sql", dashboardJob(dir)))...)
+		if code != 0 {
+			t.Fatalf("submitting to the cluster: exit %d\n%s", code, out)
+		}
+		url = c.url
+	}
 
 	ctx := newBrowser(t)
 	shots := screenshotDir(t)
@@ -194,6 +214,9 @@ func TestDashboardInBrowser(t *testing.T) {
 	if msgs := exceptions.list(); len(msgs) > 0 {
 		t.Errorf("the page threw:\n%s", strings.Join(msgs, "\n"))
 	}
+	if client == nil {
+		return
+	}
 	client.stdin.Close() // the client exits at the end of its input
 	select {
 	case <-client.done:
@@ -257,16 +280,7 @@ func startDashboardClient(t *testing.T, dir string) *dashboardClient {
 			t.Logf("client output:\n%s", c.out.String())
 		}
 	})
-	fmt.Fprintf(c.stdin, `SET 'pipeline.name' = 'dashboard-e2e';
-SET 'parallelism.default' = '2';
-SET 'execution.checkpointing.interval' = '200ms';
-SET 'execution.checkpointing.dir' = 'file://%[1]s/chk';
-SET 'execution.checkpointing.savepoint-dir' = '%[1]s/sp';
-CREATE TABLE src (id BIGINT, name STRING, ts TIMESTAMP(3), WATERMARK FOR ts AS ts - INTERVAL '1' SECOND)
-  WITH ('connector' = 'datagen', 'rows-per-second' = '500', 'fields.name.length' = '1');
-CREATE TABLE sink (name STRING, n BIGINT) WITH ('connector' = 'blackhole');
-INSERT INTO sink SELECT name, COUNT(*) FROM src GROUP BY name;
-`, dir)
+	io.WriteString(c.stdin, dashboardJob(dir))
 
 	deadline := time.Now().Add(dashboardWait)
 	for {
@@ -531,4 +545,20 @@ func (d *dashboard) screenshot(name string) {
 		return
 	}
 	d.t.Logf("screenshot: %s", p)
+}
+
+// dashboardJob is the streaming job the dashboard shows: datagen with event
+// time → GROUP BY → blackhole at parallelism 2, a checkpoint every 200 ms,
+// savepoints under dir/sp.
+func dashboardJob(dir string) string {
+	return fmt.Sprintf(`SET 'pipeline.name' = 'dashboard-e2e';
+SET 'parallelism.default' = '2';
+SET 'execution.checkpointing.interval' = '200ms';
+SET 'execution.checkpointing.dir' = 'file://%[1]s/chk';
+SET 'execution.checkpointing.savepoint-dir' = '%[1]s/sp';
+CREATE TABLE src (id BIGINT, name STRING, ts TIMESTAMP(3), WATERMARK FOR ts AS ts - INTERVAL '1' SECOND)
+  WITH ('connector' = 'datagen', 'rows-per-second' = '500', 'fields.name.length' = '1');
+CREATE TABLE sink (name STRING, n BIGINT) WITH ('connector' = 'blackhole');
+INSERT INTO sink SELECT name, COUNT(*) FROM src GROUP BY name;
+`, dir)
 }

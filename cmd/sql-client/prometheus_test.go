@@ -25,6 +25,9 @@ import (
 // for what a Flink dashboard shows: records in per operator and subtask,
 // their rate, the last checkpoint's duration and the tasks' back pressure,
 // under Flink's metric names and labels, plus the Go runtime's heap and GC.
+//
+// Both where the job runs in the client (embedded) and on a session
+// cluster, the client gone (the reporter is the jobmanager's).
 func TestPrometheusScrapesRunningJob(t *testing.T) {
 	promBin, err := exec.LookPath("prometheus")
 	if err != nil {
@@ -33,6 +36,12 @@ func TestPrometheusScrapesRunningJob(t *testing.T) {
 		}
 		t.Skip("prometheus is not installed (bash .ci/services installs it)")
 	}
+	for _, where := range []string{"embedded", "cluster"} {
+		t.Run(where, func(t *testing.T) { prometheusScrapes(t, promBin, where) })
+	}
+}
+
+func prometheusScrapes(t *testing.T, promBin, where string) {
 	dir := t.TempDir()
 	script := filepath.Join(dir, "job.sql")
 	// The job's name needs Flink's label filtering ('prom e2e-job' becomes
@@ -50,10 +59,25 @@ INSERT INTO sink SELECT k, COUNT(*) FROM src GROUP BY k;
 `), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	client := startBackgroundClient(t, "-D", "metrics.reporter.prom.factory.class=org.apache.flink.metrics.prometheus.PrometheusReporterFactory",
-		"-D", "metrics.reporter.prom.port="+strconv.Itoa(freeLoopbackPort(t)), "-f", script)
-	metricsURL := client.waitFor(t, regexp.MustCompile(`\[INFO\] Prometheus metrics at (http://\S+)`), 30*time.Second)[1]
-	jobID := client.waitFor(t, regexp.MustCompile(`Job ID: ([0-9a-f]{32})`), 30*time.Second)[1]
+	reporter := []string{"metrics.reporter.prom.factory.class=org.apache.flink.metrics.prometheus.PrometheusReporterFactory",
+		"metrics.reporter.prom.port=" + strconv.Itoa(freeLoopbackPort(t))}
+	metricsAt := regexp.MustCompile(`\[INFO\] Prometheus metrics at (http://\S+)`)
+	jobIDAt := regexp.MustCompile(`Job ID: ([0-9a-f]{32})`)
+	var metricsURL, jobID string
+	if where == "embedded" {
+		client := startBackgroundClient(t, "-D", reporter[0], "-D", reporter[1], "-f", script)
+		metricsURL = client.waitFor(t, metricsAt, 30*time.Second)[1]
+		jobID = client.waitFor(t, jobIDAt, 30*time.Second)[1]
+	} else {
+		c := startCluster(t, dir, reporter...)
+		m := metricsAt.FindStringSubmatch(c.out.String())
+		out, code := runClient(t, dir, append(c.remoteArgs(), "-f", script)...)
+		id := jobIDAt.FindStringSubmatch(out)
+		if m == nil || code != 0 || id == nil {
+			t.Fatalf("cluster with a reporter: exit %d\n%s\n--- jobmanager ---\n%s", code, out, c.out.String())
+		}
+		metricsURL, jobID = m[1], id[1]
+	}
 	target := strings.TrimSuffix(strings.TrimPrefix(metricsURL, "http://"), "/metrics")
 
 	prom := startPromServer(t, promBin, target)

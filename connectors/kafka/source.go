@@ -44,6 +44,7 @@ func (s *source) NewReader(subtask, parallelism int, projection []int) (runtime.
 		return nil, fmt.Errorf("kafka source of table %s: invalid subtask %d of %d", s.name, subtask, parallelism)
 	}
 	r := &reader{src: s, subtask: subtask, par: parallelism, splits: map[tp]*split{}}
+	r.pending.Store(-1)
 	pos := make([]int, len(s.columns)) // batch column of each table column, -1 if not read
 	for i := range pos {
 		pos[i] = -1
@@ -131,6 +132,9 @@ type reader struct {
 	queue     []fetchedPartition
 	lastSplit int64
 	owned     []int64
+	// pending is Flink's pendingRecords (PendingRecords), -1 until a fetch
+	// told a high watermark; written by Poll, read by metrics readers.
+	pending atomic.Int64
 }
 
 // fetchedPartition is one partition's records of a fetch.
@@ -285,7 +289,7 @@ func (r *reader) assign(ss []split) {
 		if _, dup := r.splits[s.tp]; dup {
 			continue
 		}
-		sp := &split{tp: s.tp, next: s.next, stop: s.stop, id: int64(len(r.order))}
+		sp := &split{tp: s.tp, next: s.next, stop: s.stop, id: int64(len(r.order)), hw: -1}
 		sp.done = sp.stop >= 0 && sp.next >= sp.stop
 		r.splits[s.tp] = sp
 		r.order = append(r.order, sp)
@@ -432,6 +436,10 @@ func (r *reader) Poll() (*types.Batch, runtime.SourceStatus, error) {
 		r.open--
 		r.cons.RemoveConsumePartitions(map[string][]int32{sp.topic: {sp.partition}})
 	}
+	if fp.p.HighWatermark >= 0 {
+		sp.hw = fp.p.HighWatermark
+		r.updatePending()
+	}
 	if b == nil || b.Len == 0 {
 		return nil, runtime.SourceMore, nil
 	}
@@ -439,6 +447,36 @@ func (r *reader) Poll() (*types.Batch, runtime.SourceStatus, error) {
 	r.metrics.RecordsOut.Add(int64(b.Len))
 	return b, runtime.SourceMore, nil
 }
+
+// updatePending sums, over the splits not done whose high watermark is
+// known (done ones add 0), the records between the next offset and the high watermark (or
+// the stopping offset of a bounded split, if lower).
+func (r *reader) updatePending() {
+	var n int64
+	known := false
+	for _, sp := range r.order {
+		if sp.hw < 0 {
+			continue
+		}
+		known = true
+		if sp.done {
+			continue
+		}
+		end := sp.hw
+		if sp.stop >= 0 && sp.stop < end {
+			end = sp.stop
+		}
+		if end > sp.next {
+			n += end - sp.next
+		}
+	}
+	if known {
+		r.pending.Store(n)
+	}
+}
+
+// PendingRecords implements runtime.PendingRecordsAware.
+func (r *reader) PendingRecords() int64 { return r.pending.Load() }
 
 // fetchErr turns a fetch error into the job's failure; informational
 // ones (data loss reported by the client) are ignored.

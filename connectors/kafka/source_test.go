@@ -442,3 +442,42 @@ func TestSASL(t *testing.T) {
 		})
 	}
 }
+
+// TestPendingRecords: the reader's backlog (Flink's pendingRecords) is the
+// records between its position and each partition's high watermark, known
+// once a partition was fetched, and 0 at the end.
+func TestPendingRecords(t *testing.T) {
+	b := kafkatest.Start(t, 0)
+	topic := kafkatest.Topic("pending")
+	b.CreateTopic(t, topic, 1, nil)
+	const n = 3 * types.DefaultBatchSize
+	produceJSON(t, b, topic, 1, 0, n)
+	tb := jsonTable(b, topic, "scan.bounded.mode", "latest-offset")
+	r, _ := openReader(t, mustSource(t, tb, false), 0, 1, allColumns(tb), nil)
+	if p := r.PendingRecords(); p != -1 {
+		t.Fatalf("before a fetch: %d, want -1 (unknown)", p)
+	}
+	read := 0
+	deadline := time.Now().Add(30 * time.Second)
+	for read == 0 {
+		bt, _, err := r.Poll()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if bt != nil {
+			read += bt.Len
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("nothing read within 30 s")
+		}
+	}
+	if p := r.PendingRecords(); p != int64(n-read) {
+		t.Fatalf("after reading %d of %d: pendingRecords %d, want %d", read, n, p, n-read)
+	}
+	if _, err := pollUntil(t, []*reader{r}, -1, 30*time.Second); err != nil {
+		t.Fatal(err)
+	}
+	if p := r.PendingRecords(); p != 0 {
+		t.Fatalf("at the end: pendingRecords %d, want 0", p)
+	}
+}

@@ -27,6 +27,9 @@ type split struct {
 	stop int64
 	done bool  // bounded and next >= stop
 	id   int64 // the reader's number for it (runtime.SplitAware)
+	// hw is the partition's high watermark at its last fetch, -1 before
+	// one (pendingRecords).
+	hw int64
 }
 
 // javaHash is Java's String.hashCode, so partitions are spread over the

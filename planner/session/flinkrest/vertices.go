@@ -183,6 +183,8 @@ func taskMetricValue(name string, m runtime.TaskMetrics, r runtime.TaskRates) fl
 		return float64(m.BytesOut)
 	case "currentInputWatermark":
 		return float64(m.InputWatermark)
+	case "pendingRecords":
+		return float64(m.PendingRecords)
 	}
 	return float64(m.OutputWatermark)
 }
@@ -190,7 +192,7 @@ func taskMetricValue(name string, m runtime.TaskMetrics, r runtime.TaskRates) fl
 // formatMetric writes a value as Flink's metric endpoints do: counters and
 // watermarks as integers, rates as doubles.
 func formatMetric(name string, v float64) string {
-	if strings.HasPrefix(name, "num") || strings.HasPrefix(name, "current") {
+	if strings.HasPrefix(name, "num") || strings.HasPrefix(name, "current") || name == "pendingRecords" {
 		return strconv.FormatInt(int64(v), 10)
 	}
 	s := strconv.FormatFloat(v, 'f', -1, 64)
@@ -217,6 +219,9 @@ func (s *Server) vertexMetricsList(w http.ResponseWriter, r *http.Request, j *se
 		for _, n := range vertexMetricNames {
 			out = append(out, metric{ID: n})
 		}
+		if v.Source != nil {
+			out = append(out, metric{ID: "pendingRecords"})
+		}
 		writeJSON(w, http.StatusOK, out)
 		return
 	}
@@ -238,6 +243,9 @@ func (s *Server) vertexMetricsList(w http.ResponseWriter, r *http.Request, j *se
 	for _, n := range vertexMetricNames {
 		known[n] = true
 	}
+	// A source's backlog, when it knows it (Kafka): subtasks that do not
+	// know are left out of the sum.
+	known["pendingRecords"] = v.Source != nil
 	out := []metric{}
 	for _, id := range strings.Split(get, ",") {
 		id = strings.TrimSpace(id)
@@ -251,7 +259,7 @@ func (s *Server) vertexMetricsList(w http.ResponseWriter, r *http.Request, j *se
 		if scoped {
 			n, err := strconv.Atoi(prefix)
 			t, ok := subs[n]
-			if err != nil || !ok {
+			if err != nil || !ok || name == "pendingRecords" && t.m.PendingRecords < 0 {
 				continue
 			}
 			out = append(out, metric{ID: id, Value: formatMetric(name, taskMetricValue(name, t.m, t.r))})
@@ -261,11 +269,19 @@ func (s *Server) vertexMetricsList(w http.ResponseWriter, r *http.Request, j *se
 			continue
 		}
 		var agg float64
-		for k, n := range order {
+		seen := 0
+		for _, n := range order {
+			if name == "pendingRecords" && subs[n].m.PendingRecords < 0 {
+				continue
+			}
 			x := taskMetricValue(name, subs[n].m, subs[n].r)
+			k := seen
+			seen++
 			switch {
 			case k == 0:
 				agg = x
+			case name == "pendingRecords":
+				agg += x
 			case strings.HasPrefix(name, "current"):
 				agg = min(agg, x)
 			case strings.HasPrefix(name, "num"):
@@ -274,7 +290,9 @@ func (s *Server) vertexMetricsList(w http.ResponseWriter, r *http.Request, j *se
 				agg = max(agg, x)
 			}
 		}
-		out = append(out, metric{ID: id, Value: formatMetric(name, agg)})
+		if seen > 0 {
+			out = append(out, metric{ID: id, Value: formatMetric(name, agg)})
+		}
 	}
 	writeJSON(w, http.StatusOK, out)
 }

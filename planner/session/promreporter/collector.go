@@ -41,6 +41,7 @@ import (
 //     reports all six when the chain has one; operators inside a longer
 //     chain report none: pipeline.operator-chaining.enabled = false gives
 //     every operator a task, and so figures, of its own);
+//     A source that knows its backlog (Kafka) reports pendingRecords;
 //   - job scope: uptime, numRestarts and the checkpoint statistics.
 //
 // A scrape allocates its result; the tasks never wait for it.
@@ -97,6 +98,7 @@ var (
 	opRecordsInPerSec  = newDesc(scopeOperator, "numRecordsInPerSecond", operatorLabels)
 	opRecordsOut       = newDesc(scopeOperator, "numRecordsOut", operatorLabels)
 	opRecordsOutPerSec = newDesc(scopeOperator, "numRecordsOutPerSecond", operatorLabels)
+	opPendingRecords   = newDesc(scopeOperator, "pendingRecords", operatorLabels)
 
 	jobUptime                = newDesc(scopeJob, "uptime", jobLabels)
 	jobNumRestarts           = newDesc(scopeJob, "numRestarts", jobLabels)
@@ -239,6 +241,9 @@ func (c *collector) collectJob(ch chan<- prometheus.Metric, j *session.Job, st r
 		gauge(opInputWatermark, float64(m.InputWatermark), head...)
 		gauge(opRecordsIn, float64(m.RecordsIn), head...)
 		gauge(opRecordsInPerSec, rates[i].RecordsInPerSecond, head...)
+		if m.PendingRecords >= 0 {
+			gauge(opPendingRecords, float64(m.PendingRecords), head...) // a source that knows its backlog
+		}
 		tail := append(tl[:len(tl):len(tl)], vl.tailID, vl.tailName)
 		gauge(opOutputWatermark, float64(m.OutputWatermark), tail...)
 		gauge(opRecordsOut, float64(m.RecordsOut), tail...)
