@@ -214,6 +214,9 @@ func (s *S3Storage) CreateExclusive(p string, data []byte) error {
 	return nil
 }
 
+// partBuffers holds S3PartSize buffers for WriteAtomicFrom.
+var partBuffers = sync.Pool{New: func() any { b := make([]byte, S3PartSize); return &b }}
+
 // WriteAtomicFrom uploads r: in one PUT up to S3PartSize, else in parts
 // (the object appears only when the upload completes; a failed upload is
 // aborted).
@@ -222,7 +225,12 @@ func (s *S3Storage) WriteAtomicFrom(p string, r io.Reader) (int64, error) {
 	if err != nil {
 		return 0, err
 	}
-	buf := make([]byte, S3PartSize)
+	// One part buffer per upload in flight, reused: a fresh 16 MiB slice
+	// per file (zeroed by the allocator) cost more CPU than the upload
+	// itself for a checkpoint of many small SST files.
+	bp := partBuffers.Get().(*[]byte)
+	defer partBuffers.Put(bp)
+	buf := *bp
 	n, rerr := io.ReadFull(r, buf)
 	if rerr == io.EOF || rerr == io.ErrUnexpectedEOF {
 		return int64(n), s.WriteAtomic(p, buf[:n])

@@ -38,6 +38,7 @@ import (
 	"time"
 
 	_ "github.com/flinkgo/engine/connectors/nexmark" // also registered by connectors/all
+	"github.com/flinkgo/engine/checkpoint"
 	"github.com/flinkgo/engine/planner/flinkconf"
 	"github.com/flinkgo/engine/planner/session"
 	"github.com/flinkgo/engine/sql"
@@ -232,7 +233,23 @@ func runQuery(o *options, q string, log io.Writer) (r result) {
 	r.peakRSS = rss.done()
 	stopProfile()
 	if jobs := s.Jobs(); len(jobs) > 0 {
-		r.checkpoints = jobs[len(jobs)-1].CompletedCheckpoints()
+		j := jobs[len(jobs)-1]
+		r.checkpoints = j.CompletedCheckpoints()
+		h := j.History()
+		var sum time.Duration
+		n := 0
+		for _, c := range h.Records {
+			if c.Status == checkpoint.CheckpointCompleted && !c.Savepoint {
+				sum += c.Duration
+				n++
+			}
+		}
+		if n > 0 {
+			r.ckptMeanMs = float64(sum.Milliseconds()) / float64(n)
+		}
+		if h.LatestCompleted != nil {
+			r.ckptBytes = h.LatestCompleted.Size
+		}
 	}
 	if err != nil {
 		if o.timeout > 0 && r.wallSec >= o.timeout.Seconds() {
