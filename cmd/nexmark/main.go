@@ -37,8 +37,8 @@ import (
 	"strings"
 	"time"
 
-	_ "github.com/flinkgo/engine/connectors/nexmark" // also registered by connectors/all
 	"github.com/flinkgo/engine/checkpoint"
+	_ "github.com/flinkgo/engine/connectors/nexmark" // also registered by connectors/all
 	"github.com/flinkgo/engine/planner/flinkconf"
 	"github.com/flinkgo/engine/planner/session"
 	"github.com/flinkgo/engine/sql"
