@@ -274,11 +274,26 @@ INSERT INTO p SELECT id FROM src;
 // TestREPLReportsBackgroundFailure: an INSERT returns at once in the REPL;
 // when its job fails later, the root cause shows at the next statement,
 // once, and QUIT says it cancels the jobs still running.
+// The same with the jobs on a session cluster (the client learns of the
+// failure from the cluster's REST API; QUIT leaves the jobs running).
 func TestREPLReportsBackgroundFailure(t *testing.T) {
+	for _, where := range []string{"embedded", "cluster"} {
+		t.Run(where, func(t *testing.T) { replReportsBackgroundFailure(t, where) })
+	}
+}
+
+func replReportsBackgroundFailure(t *testing.T, where string) {
 	dir := t.TempDir()
 	os.MkdirAll(filepath.Join(dir, "in"), 0o755)
 	writeFile(t, dir, "in/x.csv", "1,a\nnot-a-number,b\n")
-	r := startREPL(t, dir, dir)
+	var args []string
+	atQuit := "[WARN] Cancelling 1 running job(s)"
+	if where == "cluster" {
+		c := startCluster(t, dir)
+		args = []string{"gateway", "--endpoint", "127.0.0.1:" + c.port}
+		atQuit = "Shutting down the session..."
+	}
+	r := startREPL(t, dir, dir, args...)
 	for i, stmt := range []string{
 		"CREATE TABLE src (id INT, s STRING) WITH ('connector' = 'filesystem', 'path' = 'in', 'format' = 'csv');",
 		"CREATE TABLE snk (id INT, s STRING) WITH ('connector' = 'blackhole');",
@@ -305,7 +320,7 @@ func TestREPLReportsBackgroundFailure(t *testing.T) {
 	r.waitFor("Job ID:", 2)
 	r.send("SHOW JOBS;")
 	r.waitFor("RUNNING", 1)
-	screen := r.quit("[WARN] Cancelling 1 running job(s)")
+	screen := r.quit(atQuit)
 	if strings.Count(screen, "failed in the background") != 1 || !strings.Contains(screen, "not-a-number") {
 		t.Fatalf("the background failure was not reported once with its cause:\n%s", screen)
 	}

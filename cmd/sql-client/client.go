@@ -38,8 +38,9 @@ type client struct {
 	restURL string
 	// remote is the cluster's gateway session in remote mode (remote.go);
 	// nil in the embedded mode.
-	remote    *sqlgateway.Client
-	heartbeat chan struct{}
+	remote     *sqlgateway.Client
+	heartbeat  chan struct{}
+	remoteJobs []string // the jobs this client submitted to the cluster
 }
 
 func newClient(s *session.Session, stdout, stderr io.Writer, secrets *secretValues) *client {
@@ -297,6 +298,10 @@ func (c *client) repl(historyPath string) int {
 // failed in the background since the last statement (the REPL returns at
 // once from an INSERT; its failure would otherwise never show).
 func (c *client) reportFailedJobs() {
+	if c.remote != nil {
+		c.reportRemoteFailures()
+		return
+	}
 	for _, j := range c.s.Jobs() {
 		if j.Status() != runtime.JobFailed || c.reported[j.ID] {
 			continue

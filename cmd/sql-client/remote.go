@@ -2,9 +2,12 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"net"
+	"net/http"
 	"strings"
 	"time"
 
@@ -132,6 +135,7 @@ func (c *client) runRemote(st sql.Statement, text string) (quit, failed bool) {
 	cols, rows := pageTable(page)
 	switch {
 	case page.JobID != "" && len(cols) == 1 && cols[0] == "job id":
+		c.remoteJobs = append(c.remoteJobs, page.JobID)
 		fmt.Fprintln(c.stdout, msgSubmitting)
 		fmt.Fprintln(c.stdout, msgSubmitted)
 		fmt.Fprintf(c.stdout, "Job ID: %s\n\n", page.JobID)
@@ -258,4 +262,53 @@ func (c *client) runRemoteQuiet(st sql.Statement) (page *sqlgateway.FetchResults
 		return nil, true
 	}
 	return page, page == nil
+}
+
+// reportRemoteFailures prints, once per job, the root cause of every job
+// this client submitted that failed on the cluster since the last
+// statement, from the cluster's REST API (/jobs/:id, /jobs/:id/exceptions).
+func (c *client) reportRemoteFailures() {
+	for _, id := range c.remoteJobs {
+		if c.reported[id] {
+			continue
+		}
+		var job struct {
+			Name  string `json:"name"`
+			State string `json:"state"`
+		}
+		if c.remoteGet("/jobs/"+id, &job) != nil || job.State != "FAILED" {
+			continue
+		}
+		var exc struct {
+			Root *string `json:"root-exception"`
+		}
+		cause := "(the cluster kept no exception for it)"
+		if c.remoteGet("/jobs/"+id+"/exceptions", &exc) == nil && exc.Root != nil {
+			cause = *exc.Root
+		}
+		if c.reported == nil {
+			c.reported = map[string]bool{}
+		}
+		c.reported[id] = true
+		fmt.Fprint(c.stdout, c.secrets.Mask(fmt.Sprintf("[ERROR] Job %s (%s) failed in the background. Reason:\n%s\n\n", id, job.Name, cause)))
+	}
+}
+
+// remoteGet decodes a GET of the cluster's REST API into v.
+func (c *client) remoteGet(path string, v any) error {
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, c.remote.Endpoint()+path, nil)
+	if err != nil {
+		return err
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return err
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		return fmt.Errorf("GET %s: HTTP %d", path, resp.StatusCode)
+	}
+	return json.NewDecoder(io.LimitReader(resp.Body, 16<<20)).Decode(v)
 }
