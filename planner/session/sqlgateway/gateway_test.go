@@ -203,3 +203,40 @@ func TestProtocolErrors(t *testing.T) {
 		}
 	}
 }
+
+// TestIdleSessionsAreClosed: a session without requests for longer than
+// the idle timeout is closed by the reaper; its INSERT job keeps running.
+func TestIdleSessionsAreClosed(t *testing.T) {
+	reg := session.NewJobRegistry()
+	srv := NewServer(Options{Jobs: reg, IdleTimeout: 100 * time.Millisecond, CheckInterval: 20 * time.Millisecond})
+	hs := httptest.NewServer(srv)
+	defer func() { hs.Close(); srv.Close(); reg.Close() }()
+	ctx := context.Background()
+	c, err := Dial(ctx, hs.URL, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	run(t, c, "CREATE TABLE src (id BIGINT) WITH ('connector' = 'datagen', 'rows-per-second' = '10')")
+	run(t, c, "CREATE TABLE snk (id BIGINT) WITH ('connector' = 'blackhole')")
+	page, _, err := run(t, c, "INSERT INTO snk SELECT id FROM src")
+	if err != nil {
+		t.Fatal(err)
+	}
+	deadline := time.Now().Add(60 * time.Second)
+	for srv.Sessions() > 0 {
+		if time.Now().After(deadline) {
+			t.Fatal("the idle session was not closed within 60 s")
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	if _, err := c.Submit(ctx, "SHOW TABLES"); err == nil || !strings.Contains(err.Error(), "does not exist") {
+		t.Fatalf("statement on a reaped session: %v", err)
+	}
+	j, ok := reg.Job(page.JobID)
+	if !ok {
+		t.Fatal("the reaped session's INSERT job left the registry")
+	}
+	if st := j.Status(); st != runtime.JobRunning {
+		t.Fatalf("the reaped session's INSERT job is %s", st)
+	}
+}
