@@ -3,6 +3,7 @@ package sqlgateway
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -238,5 +239,50 @@ func TestIdleSessionsAreClosed(t *testing.T) {
 	}
 	if st := j.Status(); st != runtime.JobRunning {
 		t.Fatalf("the reaped session's INSERT job is %s", st)
+	}
+}
+
+// TestJSONRowFormat: rowFormat=JSON pages carry typed values as Flink's
+// JSON row format writes them; PLAIN_TEXT the client's strings.
+func TestJSONRowFormat(t *testing.T) {
+	_, _, url := newGateway(t)
+	ctx := context.Background()
+	c, err := Dial(ctx, url, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	op, err := c.Submit(ctx, "SELECT 7 AS n, CAST(1.5 AS DOUBLE) AS d, TRUE AS b, 'x' AS s, TIMESTAMP '2022-11-04 11:41:40.036' AS ts, CAST(NULL AS INT) AS z")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var rows []string
+	for token := 0; ; {
+		resp, err := http.Get(fmt.Sprintf("%s/v2/sessions/%s/operations/%s/result/%d?rowFormat=JSON", url, c.Session(), op, token))
+		if err != nil {
+			t.Fatal(err)
+		}
+		var page FetchResults
+		err = json.NewDecoder(resp.Body).Decode(&page)
+		resp.Body.Close()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if page.ResultType == ResultEOS {
+			break
+		}
+		if page.ResultType == ResultPayload {
+			for _, r := range page.Results.Data {
+				var parts []string
+				for _, f := range r.Fields {
+					parts = append(parts, string(f))
+				}
+				rows = append(rows, r.Kind+" "+strings.Join(parts, ","))
+			}
+			token++
+		}
+	}
+	want := `INSERT 7,1.5,true,"x","2022-11-04T11:41:40.036",null`
+	if len(rows) != 1 || rows[0] != want {
+		t.Fatalf("JSON rows %q, want %q", rows, want)
 	}
 }

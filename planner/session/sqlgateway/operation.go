@@ -1,6 +1,7 @@
 package sqlgateway
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"strconv"
@@ -141,7 +142,8 @@ func quote(b []byte) json.RawMessage {
 }
 
 // jsonValue is a value's JSON form: numbers and booleans as JSON numbers
-// and booleans, everything else as the string of its SQL rendering.
+// and booleans, timestamps in ISO-8601, everything else (nested types
+// included) as the string of its SQL rendering.
 func jsonValue(t *types.Type, text []byte) json.RawMessage {
 	switch {
 	case t.IsNumeric() && t.Kind != types.KindFloat && t.Kind != types.KindDouble:
@@ -156,6 +158,17 @@ func jsonValue(t *types.Type, text []byte) json.RawMessage {
 			return json.RawMessage("true")
 		}
 		return json.RawMessage("false")
+	case t.Kind == types.KindTimestamp || t.Kind == types.KindTimestampLTZ:
+		// ISO-8601 as Flink's JSON row format writes them:
+		// 2022-11-04T11:41:40.036 (TIMESTAMP_LTZ in UTC, with Z).
+		iso := append([]byte(nil), text...)
+		if i := bytes.IndexByte(iso, ' '); i >= 0 {
+			iso[i] = 'T'
+		}
+		if t.Kind == types.KindTimestampLTZ && !bytes.HasSuffix(iso, []byte("Z")) {
+			iso = append(iso, 'Z')
+		}
+		return quote(iso)
 	}
 	return quote(text)
 }
