@@ -18,8 +18,10 @@ import (
 const historyLimit = 500
 
 // history is the REPL's history file. It holds statements with their secret
-// values masked (sql.MaskText), one line per line typed, as readline reads
-// them back, and only its owner may read it (0600). readline itself is not
+// values masked (sql.MaskText), one statement per line — a statement typed
+// on several lines keeps its line breaks escaped as \n (and backslashes as
+// \\), as JLine's history file does, so that up-arrow recalls the whole
+// statement — and only its owner may read it (0600). readline itself is not
 // given the file: it would write every line as typed and recreate the file
 // world-readable when it trims it.
 type history struct {
@@ -49,7 +51,7 @@ func openHistory(path string, rl *readline.Instance) (*history, error) {
 	sc := bufio.NewScanner(f)
 	sc.Buffer(nil, 1<<24)
 	for sc.Scan() {
-		line := sql.MaskText(sc.Text())
+		line := escapeHistory(sql.MaskText(unescapeHistory(sc.Text())))
 		changed = changed || line != sc.Text()
 		if strings.TrimSpace(line) != "" {
 			lines = append(lines, line)
@@ -69,7 +71,7 @@ func openHistory(path string, rl *readline.Instance) (*history, error) {
 		}
 	}
 	for _, line := range lines {
-		rl.SaveHistory(line)
+		rl.SaveHistory(unescapeHistory(line))
 	}
 	return &history{f: f, rl: rl}, nil
 }
@@ -96,19 +98,32 @@ func rewriteHistory(path string, lines []string) (*os.File, error) {
 }
 
 // add keeps a complete statement (as typed, possibly several lines) in
-// readline's memory and the file, its secret values masked.
+// readline's memory, as one entry, and in the file, its secret values
+// masked.
 func (h *history) add(statement string) {
 	if h == nil {
 		return
 	}
-	for _, line := range strings.Split(sql.MaskText(statement), "\n") {
-		if strings.TrimSpace(line) == "" {
-			continue
-		}
-		h.rl.SaveHistory(line)
-		fmt.Fprintln(h.f, line)
+	entry := strings.TrimRight(sql.MaskText(statement), "\r\n")
+	if strings.TrimSpace(entry) == "" {
+		return
 	}
+	h.rl.SaveHistory(entry)
+	fmt.Fprintln(h.f, escapeHistory(entry))
 }
+
+var (
+	historyEscaper   = strings.NewReplacer(`\`, `\\`, "\n", `\n`, "\r", `\r`)
+	historyUnescaper = strings.NewReplacer(`\\`, `\`, `\n`, "\n", `\r`, "\r")
+)
+
+// escapeHistory writes an entry on one line of the file.
+func escapeHistory(entry string) string { return historyEscaper.Replace(entry) }
+
+// unescapeHistory reads one line of the file back (lines of files written
+// before entries were escaped come back as they are, but for their
+// backslash sequences).
+func unescapeHistory(line string) string { return historyUnescaper.Replace(line) }
 
 func (h *history) close() {
 	if h != nil {

@@ -287,11 +287,20 @@ func (c *client) runScript(text string) int {
 }
 
 // runStream reads statements from non-terminal standard input and runs each
-// as soon as it is complete, like -f.
+// as soon as it is complete. As Flink's interactive client, it goes on
+// after a failing statement (-f stops there); the exit code is 1 when a
+// statement or a job failed.
 func (c *client) runStream(r io.Reader) int {
 	var buf strings.Builder
 	data := make([]byte, 64*1024)
 	var pending []byte
+	anyFailed := false
+	finish := func() int {
+		if code := c.finish(); code != 0 || !anyFailed {
+			return code
+		}
+		return 1
+	}
 	flush := func(final bool) (stop bool, code int) {
 		text := buf.String()
 		if !final && !sql.Complete(text) {
@@ -300,13 +309,9 @@ func (c *client) runStream(r io.Reader) int {
 		buf.Reset()
 		for _, seg := range sql.SplitScript(text) {
 			quit, failed := c.runSegment(seg, true)
-			if failed {
-				c.s.CancelJobs()
-				c.closeRemote()
-				return true, 1
-			}
+			anyFailed = anyFailed || failed
 			if quit {
-				return true, c.finish()
+				return true, finish()
 			}
 		}
 		return false, 0
@@ -336,7 +341,7 @@ func (c *client) runStream(r io.Reader) int {
 					return code
 				}
 			}
-			return c.finish()
+			return finish()
 		}
 	}
 }

@@ -3,6 +3,7 @@ package main
 import (
 	"os"
 	"os/exec"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -81,4 +82,26 @@ func (r *replTerm) quit(wantBefore ...string) string {
 	}
 	r.cmd.Wait()
 	return r.out.String()
+}
+
+// TestREPLRecallsMultilineStatement: up-arrow recalls a statement typed on
+// several lines as a whole, also from the history file of an earlier run.
+func TestREPLRecallsMultilineStatement(t *testing.T) {
+	home := t.TempDir()
+	r := startREPL(t, "", home)
+	r.send("SELECT 1 AS a,")
+	r.send("  2 AS b; -- two lines")
+	r.waitFor("Received a total of 1 row", 1)
+	r.f.Write([]byte("\x1b[A\r")) // up-arrow, Enter
+	r.waitFor("Received a total of 1 row", 2)
+	r.quit()
+	h, err := os.ReadFile(filepath.Join(home, ".flink-sql-history"))
+	if err != nil || !strings.Contains(string(h), `SELECT 1 AS a,\n  2 AS b; -- two lines`) {
+		t.Fatalf("history file (%v):\n%s", err, h)
+	}
+	// A new client finds it in the history file (before the QUIT;).
+	r = startREPL(t, "", home)
+	r.f.Write([]byte("\x1b[A\x1b[A\r"))
+	r.waitFor("Received a total of 1 row", 1)
+	r.quit()
 }
