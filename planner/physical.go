@@ -307,7 +307,7 @@ func (b *graphBuilder) build(n Node) (*runtime.Vertex, error) {
 			return nil, err
 		}
 		return b.keyedVertex(in, x.Input, x.Keys, runtime.OperatorSpec{ID: id, Name: "WindowAggregate",
-			New: operators.NewSessionWindowAggregate(x.Keys, x.TimeCol, x.Window.Size, calls, columnTypes(x.Input.Schema()), columnTypes(x.Schema()))}), nil
+			New: operators.NewSessionWindowAggregate(x.Keys, x.TimeCol, x.Window.Size, calls, columnTypes(x.Input.Schema()), columnTypes(x.Schema()), x.ProcTime)}), nil
 	case *TemporalJoin:
 		return b.temporalJoin(x, id)
 	case *LookupJoin:

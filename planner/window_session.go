@@ -18,7 +18,9 @@ type SessionWindowAggregate struct {
 	TimeCol     int
 	Window      WindowSpec
 	TimeColName string
-	schema      []Column
+	// ProcTime: sessions over processing time, closed by the clock.
+	ProcTime bool
+	schema   []Column
 }
 
 func (a *SessionWindowAggregate) Schema() []Column     { return a.schema }
@@ -55,9 +57,6 @@ func (a *SessionWindowAggregate) WithInputs(in []Node) Node {
 // input, since sessions are only known once rows are grouped. ok is false
 // when something in between refers to other window columns.
 func sessionAggregate(agg *Aggregate, wtf *WindowTableFunction, start, end int) (Node, bool) {
-	if wtf.Input.Schema()[wtf.TimeCol].Type.TimeAttr == types.ProcTime {
-		return nil, false // SESSION windows on processing time: not supported
-	}
 	var chain []*Calc
 	for n := agg.Input; n != Node(wtf); {
 		c, ok := n.(*Calc)
@@ -136,7 +135,8 @@ func sessionAggregate(agg *Aggregate, wtf *WindowTableFunction, start, end int) 
 	for i := range keys {
 		keys[i] = i
 	}
-	sa := &SessionWindowAggregate{Input: input, Keys: keys, Calls: calls, TimeCol: timeCol, Window: wtf.Window, TimeColName: tc.Name}
+	sa := &SessionWindowAggregate{Input: input, Keys: keys, Calls: calls, TimeCol: timeCol, Window: wtf.Window, TimeColName: tc.Name,
+		ProcTime: tc.Type.TimeAttr == types.ProcTime}
 	for _, k := range keys {
 		sa.schema = append(sa.schema, Column{Name: names[k], Type: exprs[k].Type()})
 	}

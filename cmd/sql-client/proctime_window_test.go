@@ -17,6 +17,7 @@ func TestProcessingTimeWindowFiresWithoutInput(t *testing.T) {
 	}{
 		{"TUMBLE", "TUMBLE(TABLE lines, DESCRIPTOR(pt), INTERVAL '1' SECOND)", 1},
 		{"HOP", "HOP(TABLE lines, DESCRIPTOR(pt), INTERVAL '1' SECOND, INTERVAL '2' SECOND)", 2},
+		{"SESSION", "SESSION(TABLE lines PARTITION BY line, DESCRIPTOR(pt), INTERVAL '1' SECOND)", 1},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			dir := t.TempDir()

@@ -4,6 +4,7 @@ import (
 	"encoding/binary"
 	"fmt"
 	"slices"
+	"time"
 
 	"github.com/flinkgo/engine/runtime"
 	"github.com/flinkgo/engine/runtime/state"
@@ -19,6 +20,11 @@ import (
 // frees it. Rows whose own
 // window [t, t + gap) has already passed the watermark are late: dropped and
 // counted in OperatorMetrics.LateRecords. The input must be append-only.
+//
+// Over processing time (procTime) the watermark is the clock: sessions
+// close when the clock passes their end, checked on every batch and every
+// ProcessingTimeTick (or source idle call) whether or not rows arrive, as
+// Flink's processing-time timers fire; the end of input closes them all.
 //
 // # State
 //
@@ -38,6 +44,7 @@ type SessionWindowAggregate struct {
 	sessState state.ValueState
 	rowEnc    keyEncoder
 	watermark int64
+	procTime  bool
 
 	timers windowTimers
 
@@ -62,8 +69,8 @@ var _ runtime.Operator = (*SessionWindowAggregate)(nil)
 // NewSessionWindowAggregate returns the factory of a session window
 // aggregation grouping by keyCols over time column timeCol with the given
 // gap (ms). outputTypes: the key columns, one per call, window_start,
-// window_end, window_time.
-func NewSessionWindowAggregate(keyCols []int, timeCol int, gapMs int64, calls []AggCall, inputTypes, outputTypes []*types.Type) func(int, int) (runtime.Operator, error) {
+// window_end, window_time. procTime: the time column is processing time.
+func NewSessionWindowAggregate(keyCols []int, timeCol int, gapMs int64, calls []AggCall, inputTypes, outputTypes []*types.Type, procTime bool) func(int, int) (runtime.Operator, error) {
 	return func(int, int) (runtime.Operator, error) {
 		if gapMs <= 0 {
 			return nil, fmt.Errorf("SESSION window gap must be positive, got %d ms", gapMs)
@@ -81,7 +88,7 @@ func NewSessionWindowAggregate(keyCols []int, timeCol int, gapMs int64, calls []
 			return nil, err
 		}
 		w := &SessionWindowAggregate{GroupAggregate: g, timeCol: timeCol, gap: gapMs * 1000, inTypes: inputTypes,
-			watermark: runtime.MinWatermark}
+			watermark: runtime.MinWatermark, procTime: procTime}
 		all := make([]int, len(inputTypes))
 		for i := range all {
 			all[i] = i
@@ -205,6 +212,9 @@ func (w *SessionWindowAggregate) ProcessBatch(_ int, b *types.Batch) error {
 	if g.backend == nil {
 		return errAggClosed
 	}
+	if w.procTime && w.watermark != runtime.MaxWatermark {
+		w.watermark = max(w.watermark, g.ctx.Clock.NowMillis())
+	}
 	g.keys.group(b, &g.enc, len(g.keyCols) == 0)
 	tc := b.Cols[w.timeCol]
 	for s := range g.keys.n {
@@ -243,7 +253,57 @@ func (w *SessionWindowAggregate) ProcessBatch(_ int, b *types.Batch) error {
 		}
 	}
 	g.recordStateSize()
+	if w.procTime {
+		return w.fireDue()
+	}
 	return nil
+}
+
+// fireDue fires and emits the sessions that ended at or before the
+// watermark.
+func (w *SessionWindowAggregate) fireDue() error {
+	if err := w.timers.fireDue(w.watermark, w.fireKey); err != nil {
+		return err
+	}
+	if err := w.emit(); err != nil {
+		return err
+	}
+	w.recordStateSize()
+	return nil
+}
+
+// ProcessingTimeTick implements runtime.ProcessingTimeAware: sessions over
+// processing time close from the clock, also when no row follows them.
+func (w *SessionWindowAggregate) ProcessingTimeTick() time.Duration {
+	if w.procTime {
+		return procTimeTick
+	}
+	return w.GroupAggregate.ProcessingTimeTick()
+}
+
+// OnProcessingTime closes the sessions the clock has passed.
+func (w *SessionWindowAggregate) OnProcessingTime() error {
+	if !w.procTime {
+		return w.GroupAggregate.OnProcessingTime()
+	}
+	return w.fireByClock()
+}
+
+// OnSourceIdle implements runtime.IdleAware for a session window chained
+// to its source.
+func (w *SessionWindowAggregate) OnSourceIdle() error {
+	if !w.procTime {
+		return w.GroupAggregate.OnSourceIdle()
+	}
+	return w.fireByClock()
+}
+
+func (w *SessionWindowAggregate) fireByClock() error {
+	if w.watermark == runtime.MaxWatermark {
+		return nil
+	}
+	w.watermark = max(w.watermark, w.ctx.Clock.NowMillis())
+	return w.fireDue()
 }
 
 // add puts a row at time ts into the current key's sessions and returns
@@ -275,16 +335,17 @@ func (w *SessionWindowAggregate) add(ts int64, row []byte) int64 {
 
 // ProcessWatermark fires the sessions that end at or before the watermark.
 func (w *SessionWindowAggregate) ProcessWatermark(wm int64) error {
-	if wm > w.watermark {
+	switch {
+	case w.procTime && wm == runtime.MaxWatermark:
+		w.watermark = wm // end of input: close every session
+	case w.procTime:
+		w.watermark = max(w.watermark, w.ctx.Clock.NowMillis())
+	case wm > w.watermark:
 		w.watermark = wm
 	}
-	if err := w.timers.fireDue(w.watermark, w.fireKey); err != nil {
+	if err := w.fireDue(); err != nil {
 		return err
 	}
-	if err := w.emit(); err != nil {
-		return err
-	}
-	w.recordStateSize()
 	return w.out.EmitWatermark(wm)
 }
 

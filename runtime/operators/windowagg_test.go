@@ -147,7 +147,7 @@ func newSessAgg() func(int, int) (runtime.Operator, error) {
 	return NewSessionWindowAggregate([]int{0}, 2, 10, []AggCall{
 		{Kind: AggCountStar, Arg: -1, Type: types.BigInt.WithNullable(false)},
 		{Kind: AggSum, Arg: 1, Type: types.BigInt},
-	}, sessIn, []*types.Type{types.String, types.BigInt.WithNullable(false), types.BigInt, ts, ts, ts})
+	}, sessIn, []*types.Type{types.String, types.BigInt.WithNullable(false), types.BigInt, ts, ts, ts}, false)
 }
 
 func TestSessionWindowAggregate(t *testing.T) {
@@ -245,4 +245,37 @@ func TestWindowAggregateProcessingTimeFiresWithoutInput(t *testing.T) {
 		t.Fatal(err)
 	}
 	eqRows(t, "an idle source fires the second", a.out.take(), "+I[b, 10000, 20000, 1, 2]")
+}
+
+// Sessions over processing time close when the clock passes their end
+// (last row + gap), on a batch, a tick or an idle source; the end of input
+// closes the rest.
+func TestSessionWindowProcessingTime(t *testing.T) {
+	ts := types.Timestamp(3).WithNullable(false)
+	f := NewSessionWindowAggregate([]int{0}, 2, 10, []AggCall{
+		{Kind: AggCountStar, Arg: -1, Type: types.BigInt.WithNullable(false)},
+		{Kind: AggSum, Arg: 1, Type: types.BigInt},
+	}, sessIn, []*types.Type{types.String, types.BigInt.WithNullable(false), types.BigInt, ts, ts, ts}, true)
+	a := openAgg(t, f, heapBackend, 0, 1, nil)
+	w := a.op.(*SessionWindowAggregate)
+	if w.ProcessingTimeTick() <= 0 {
+		t.Fatal("a processing-time session window asks for no tick")
+	}
+	a.clock.ms = 0
+	eqRows(t, "rows open sessions", a.feed(t, mkBatch(sessIn, sessRow("a", 1, 0), sessRow("b", 2, 3))))
+	eqRows(t, "event-time watermarks do not close them", a.watermark(t, 1000))
+	a.clock.ms = 5
+	eqRows(t, "a row extends a's session", a.feed(t, mkBatch(sessIn, sessRow("a", 4, 5))))
+	a.clock.ms = 13
+	if err := w.OnProcessingTime(); err != nil {
+		t.Fatal(err)
+	}
+	eqRows(t, "the tick closes b's session [3, 13)", a.out.take(), "+I[b, 1, 2, 3000, 13000, 12000]")
+	a.clock.ms = 16
+	if err := w.OnSourceIdle(); err != nil {
+		t.Fatal(err)
+	}
+	eqRows(t, "an idle source closes a's session [0, 15)", a.out.take(), "+I[a, 2, 5, 0, 15000, 14000]")
+	eqRows(t, "a new session", a.feed(t, mkBatch(sessIn, sessRow("c", 7, 16))))
+	eqRows(t, "end of input closes it", a.watermark(t, runtime.MaxWatermark), "+I[c, 1, 7, 16000, 26000, 25000]")
 }
