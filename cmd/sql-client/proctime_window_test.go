@@ -1,9 +1,14 @@
 package main
 
 import (
+	"fmt"
+	"os/exec"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
+
+	"github.com/flinkgo/engine/connectors/kafka/kafkatest"
 )
 
 // TestProcessingTimeWindowFiresWithoutInput is the tutorial's socket count
@@ -36,6 +41,54 @@ INSERT INTO counts SELECT line, COUNT(*) FROM TABLE(`+c.window+`) GROUP BY windo
 			for strings.Count(out.String(), "w> +I[flink, 1]") < c.windows {
 				if time.Now().After(deadline) {
 					t.Fatalf("%d windows should have fired:\n%s", c.windows, out.String())
+				}
+				time.Sleep(20 * time.Millisecond)
+			}
+		})
+	}
+}
+
+// TestProcessingTimeWindowOnKafka: the same over a Kafka topic at
+// parallelism 2 (the window behind a hash exchange, in a task of its own):
+// one record, then a quiet topic; every window kind holding it fires from
+// the clock.
+func TestProcessingTimeWindowOnKafka(t *testing.T) {
+	b := kafkatest.Start(t, kafkatest.FreePort(t))
+	for _, c := range []struct {
+		name, window string
+		windows      int
+	}{
+		{"TUMBLE", "TUMBLE(TABLE src, DESCRIPTOR(pt), INTERVAL '1' SECOND)", 1},
+		{"HOP", "HOP(TABLE src, DESCRIPTOR(pt), INTERVAL '1' SECOND, INTERVAL '2' SECOND)", 2},
+		{"SESSION", "SESSION(TABLE src PARTITION BY word, DESCRIPTOR(pt), INTERVAL '1' SECOND)", 1},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			dir := t.TempDir()
+			topic := kafkatest.Topic("proctime")
+			b.CreateTopic(t, topic, 2, nil)
+			script := writeFile(t, dir, "windows.sql", fmt.Sprintf(`SET 'parallelism.default' = '2';
+CREATE TABLE src (word STRING, pt AS PROCTIME()) WITH ('connector' = 'kafka', 'topic' = '%s',
+  'properties.bootstrap.servers' = '%s', 'properties.group.id' = 'pt', 'scan.startup.mode' = 'earliest-offset',
+  'format' = 'json');
+CREATE TABLE counts (word STRING, cnt BIGINT) WITH ('connector' = 'print', 'print-identifier' = 'w');
+INSERT INTO counts SELECT word, COUNT(*) FROM TABLE(%s) GROUP BY window_start, window_end, word;
+`, topic, b.Bootstrap, c.window))
+			cmd := exec.Command(binary, "-f", script)
+			cmd.Dir = dir
+			var out syncBuffer
+			cmd.Stdout, cmd.Stderr = &out, &out
+			if err := cmd.Start(); err != nil {
+				t.Fatal(err)
+			}
+			defer func() {
+				cmd.Process.Signal(syscall.SIGKILL)
+				cmd.Wait()
+			}()
+			b.Produce(t, topic, kafkatest.Record{Partition: 1, Value: []byte(`{"word":"flink"}`)})
+			deadline := time.Now().Add(60 * time.Second)
+			for strings.Count(out.String(), "+I[flink, 1]") < c.windows {
+				if time.Now().After(deadline) {
+					t.Fatalf("%d windows should have fired from the clock:\n%s", c.windows, out.String())
 				}
 				time.Sleep(20 * time.Millisecond)
 			}
