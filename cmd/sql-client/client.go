@@ -185,6 +185,9 @@ func (c *client) waitJobs() int {
 					if st := session.FormatStateSizes(j.StateSizes()); st != "" {
 						ck += ", state: " + st
 					}
+					if r := j.History().LatestRestore; r != nil {
+						ck += ", restored from " + r.Path
+					}
 					if c.restURL != "" {
 						ck += "; dashboard: " + c.restURL + "/#/jobs/" + j.ID
 					}
