@@ -673,7 +673,7 @@ func (qb *queryBinder) from(n ast.ResultSetNode) (Node, *scope, error) {
 				parts = append(parts, src.Schema.O)
 			}
 			parts = append(parts, src.Name.O)
-			return qb.namedTable(sql.ObjectName{Parts: parts, Pos: qb.q.Locate(src.Name.O)}, nil, alias)
+			return qb.namedTable(sql.ObjectName{Parts: parts, Pos: qb.q.Locate(parts[0])}, nil, alias)
 		case *ast.SelectStmt, *ast.SetOprStmt:
 			if alias == "" {
 				alias = "EXPR$0"
@@ -739,7 +739,7 @@ func (qb *queryBinder) unnest(j *ast.Join, tn *ast.TableName, ts *ast.TableSourc
 // namedTable plans a scan of a table (with dynamic options from an
 // OPTIONS hint) or expands a view.
 func (qb *queryBinder) namedTable(n sql.ObjectName, hintOptions []sql.Option, alias string) (Node, *scope, error) {
-	name, err := QualifiedName(n)
+	name, err := qb.p.Catalog.QualifiedName(n)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -748,7 +748,12 @@ func (qb *queryBinder) namedTable(n sql.ObjectName, hintOptions []sql.Option, al
 		if err != nil {
 			return nil, nil, err
 		}
+		restore := func() {}
+		if v.Catalog != "" {
+			restore = qb.p.Catalog.SetCurrent(v.Catalog, v.Database)
+		}
 		node, err := qb.p.planQuery(q)
+		restore()
 		if err != nil {
 			return nil, nil, err
 		}
@@ -760,7 +765,7 @@ func (qb *queryBinder) namedTable(n sql.ObjectName, hintOptions []sql.Option, al
 	}
 	t, ok := qb.p.Catalog.Table(name)
 	if !ok {
-		return nil, nil, validationf(qb.q.Locate(n.Name()), "Object '%s' not found", n.Name())
+		return nil, nil, qb.p.Catalog.NotFound(n, qb.q.Locate(n.Parts[0]))
 	}
 	if len(hintOptions) > 0 {
 		c := *t

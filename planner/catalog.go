@@ -67,23 +67,57 @@ func (t *Table) ColumnIndex(name string) int {
 
 // View is a catalog view.
 type View struct {
-	Name      string
-	Def       *sql.CreateView
-	Query     *sql.Query
-	Columns   []Column
-	Temporary bool
+	Name string
+	// Catalog and Database were current when the view was created: its
+	// query's names resolve against them, as Flink expands them then.
+	Catalog, Database string
+	Def               *sql.CreateView
+	Query             *sql.Query
+	Columns           []Column
+	Temporary         bool
 }
 
-// Catalog holds the tables and views of a session. It is used by one
+// Catalog is the session's catalog manager: the catalogs, each with its
+// databases, the tables and views of every catalog and database (keyed by
+// their full path catalog.database.name, temporary ones included), and the
+// current catalog and database names resolve against. It is used by one
 // session goroutine at a time.
 type Catalog struct {
-	tables map[string]*Table
-	views  map[string]*View
+	tables   map[string]*Table
+	views    map[string]*View
+	catalogs map[string]*CatalogInfo
+	current  string // current catalog
+	database string // current database
 }
 
-// NewCatalog returns an empty catalog.
+// CatalogInfo is one catalog registered by CREATE CATALOG (or the built-in
+// default_catalog).
+type CatalogInfo struct {
+	Name    string
+	Type    string // generic_in_memory
+	Comment string
+	// Options are the WITH options as written, 'type' included.
+	Options   []sql.Option
+	databases map[string]*Database
+	// builtin is default_catalog: it has no descriptor Flink can describe.
+	builtin bool
+}
+
+// Database is a database of a catalog.
+type Database struct {
+	Name       string
+	Comment    string
+	Properties map[string]string
+}
+
+// NewCatalog returns a catalog manager holding default_catalog with its
+// empty default_database, both current.
 func NewCatalog() *Catalog {
-	return &Catalog{tables: map[string]*Table{}, views: map[string]*View{}}
+	c := &Catalog{tables: map[string]*Table{}, views: map[string]*View{}, catalogs: map[string]*CatalogInfo{},
+		current: DefaultCatalog, database: DefaultDatabase}
+	c.catalogs[DefaultCatalog] = &CatalogInfo{Name: DefaultCatalog, Type: "generic_in_memory", builtin: true,
+		databases: map[string]*Database{DefaultDatabase: {Name: DefaultDatabase, Properties: map[string]string{}}}}
+	return c
 }
 
 // ValidationError is Flink's ValidationException.
@@ -112,26 +146,350 @@ func validationf(pos sql.Pos, format string, args ...any) error {
 	return &ValidationError{Msg: fmt.Sprintf(format, args...), Pos: pos}
 }
 
-// QualifiedName expands a written name to catalog.database.name.
-func QualifiedName(n sql.ObjectName) (string, error) {
+// Path is the full identifier of a table or view.
+type Path struct {
+	Catalog, Database, Object string
+}
+
+// String is catalog.database.object, the catalog's key and Flink's
+// ObjectIdentifier.asSummaryString.
+func (p Path) String() string { return p.Catalog + "." + p.Database + "." + p.Object }
+
+// Quoted is `catalog`.`database`.`object`.
+func (p Path) Quoted() string {
+	q := func(s string) string { return "`" + strings.ReplaceAll(s, "`", "``") + "`" }
+	return q(p.Catalog) + "." + q(p.Database) + "." + q(p.Object)
+}
+
+// Resolve expands a written name as Flink's CatalogManager.qualifyIdentifier
+// does: name → current catalog and database; db.name → current catalog;
+// catalog.db.name as written. It does not check that anything exists.
+func (c *Catalog) Resolve(n sql.ObjectName) (Path, error) {
 	switch len(n.Parts) {
 	case 1:
-		return DefaultCatalog + "." + DefaultDatabase + "." + n.Parts[0], nil
+		return Path{c.current, c.database, n.Parts[0]}, nil
 	case 2:
-		if n.Parts[0] != DefaultDatabase {
-			return "", validationf(sql.Pos{}, "A database with name [%s] does not exist in the catalog: [%s].", n.Parts[0], DefaultCatalog)
-		}
-		return DefaultCatalog + "." + n.Parts[0] + "." + n.Parts[1], nil
+		return Path{c.current, n.Parts[0], n.Parts[1]}, nil
 	case 3:
-		if n.Parts[0] != DefaultCatalog {
-			return "", &CatalogError{Msg: fmt.Sprintf("A catalog with name [%s] does not exist.", n.Parts[0])}
-		}
-		if n.Parts[1] != DefaultDatabase {
-			return "", validationf(sql.Pos{}, "A database with name [%s] does not exist in the catalog: [%s].", n.Parts[1], DefaultCatalog)
-		}
-		return strings.Join(n.Parts, "."), nil
+		return Path{n.Parts[0], n.Parts[1], n.Parts[2]}, nil
 	}
-	return "", validationf(n.Pos, "Invalid identifier %s", strings.Join(n.Parts, "."))
+	return Path{}, validationf(n.Pos, "Object identifier can have at most 3 parts: %s", strings.Join(n.Parts, "."))
+}
+
+// QualifiedName is Resolve as catalog.database.name.
+func (c *Catalog) QualifiedName(n sql.ObjectName) (string, error) {
+	p, err := c.Resolve(n)
+	if err != nil {
+		return "", err
+	}
+	return p.String(), nil
+}
+
+// ResolveDatabase expands a written database name, db or catalog.db.
+func (c *Catalog) ResolveDatabase(n sql.ObjectName) (catalog, database string, err error) {
+	switch len(n.Parts) {
+	case 1:
+		return c.current, n.Parts[0], nil
+	case 2:
+		return n.Parts[0], n.Parts[1], nil
+	}
+	return "", "", &sql.Error{Pos: n.Pos, Msg: fmt.Sprintf("Invalid database name: %s. Expected [catalog_name.]database_name", strings.Join(n.Parts, "."))}
+}
+
+// CheckDatabase reports, as Flink's CREATE TABLE/VIEW does, a missing
+// catalog or database.
+func (c *Catalog) CheckDatabase(catalog, database string) error {
+	cat, ok := c.catalogs[catalog]
+	if !ok {
+		return &ValidationError{Msg: fmt.Sprintf("Catalog %s does not exist.", catalog)}
+	}
+	if _, ok := cat.databases[database]; !ok {
+		return databaseNotExist(catalog, database)
+	}
+	return nil
+}
+
+// NotFound is the validator's error for a table reference that resolves to
+// nothing, naming the longest part of the path that exists:
+// Object 'x' not found [within 'catalog.db'].
+func (c *Catalog) NotFound(n sql.ObjectName, pos sql.Pos) error {
+	p, err := c.Resolve(n)
+	if err != nil {
+		return err
+	}
+	cat, ok := c.catalogs[p.Catalog]
+	switch {
+	case !ok:
+		return validationf(pos, "Object '%s' not found", n.Parts[0])
+	case cat.databases[p.Database] == nil:
+		return validationf(pos, "Object '%s' not found within '%s'", p.Database, p.Catalog)
+	case len(n.Parts) == 1:
+		return validationf(pos, "Object '%s' not found", p.Object)
+	}
+	return validationf(pos, "Object '%s' not found within '%s.%s'", p.Object, p.Catalog, p.Database)
+}
+
+// CatalogObjectError is one of Flink's catalog exceptions
+// (org.apache.flink.table.catalog.exceptions.<Class>).
+type CatalogObjectError struct{ Class, Msg string }
+
+func (e *CatalogObjectError) Error() string { return e.Msg }
+func (e *CatalogObjectError) FlinkClass() string {
+	return "org.apache.flink.table.catalog.exceptions." + e.Class
+}
+
+func databaseNotExist(catalog, database string) error {
+	return &CatalogObjectError{Class: "DatabaseNotExistException", Msg: fmt.Sprintf("Database %s does not exist in Catalog %s.", database, catalog)}
+}
+
+func catalogMissing(catalog string) error {
+	return &ValidationError{Msg: fmt.Sprintf("Catalog %s does not exist", catalog)}
+}
+
+// Current returns the current catalog and database.
+func (c *Catalog) Current() (catalog, database string) { return c.current, c.database }
+
+// SetCurrent sets the current catalog and database without checks (the
+// planner expands a view in the context it was created in) and returns a
+// function restoring the previous ones.
+func (c *Catalog) SetCurrent(catalog, database string) (restore func()) {
+	oc, od := c.current, c.database
+	c.current, c.database = catalog, database
+	return func() { c.current, c.database = oc, od }
+}
+
+// CatalogFactories are the catalog types CREATE CATALOG knows, with the
+// options each takes besides 'type'.
+var CatalogFactories = map[string][]string{
+	"generic_in_memory": {"default-database"},
+}
+
+// CreateCatalog registers a catalog, as CREATE CATALOG.
+func (c *Catalog) CreateCatalog(name, comment string, options []sql.Option, ifNotExists bool) error {
+	if _, ok := c.catalogs[name]; ok {
+		if ifNotExists {
+			return nil
+		}
+		return &CatalogError{Msg: fmt.Sprintf("Catalog %s already exists.", name)}
+	}
+	opts := map[string]string{}
+	for _, o := range options {
+		opts[o.Key] = o.Value
+	}
+	typ, ok := opts["type"]
+	if !ok {
+		return &ValidationError{Msg: "Catalog options do not contain an option key 'type' for discovering a catalog."}
+	}
+	supported, ok := CatalogFactories[typ]
+	if !ok {
+		var ids []string
+		for id := range CatalogFactories {
+			ids = append(ids, id)
+		}
+		sort.Strings(ids)
+		return &ValidationError{Msg: fmt.Sprintf("Could not find any factory for identifier '%s' that implements 'org.apache.flink.table.factories.CatalogFactory' in the classpath.\n\nAvailable factory identifiers are:\n\n%s", typ, strings.Join(ids, "\n"))}
+	}
+	known := map[string]bool{"type": true, "property-version": true}
+	for _, k := range supported {
+		known[k] = true
+	}
+	var unknown []string
+	for k := range opts {
+		if !known[k] {
+			unknown = append(unknown, k)
+		}
+	}
+	if len(unknown) > 0 {
+		sort.Strings(unknown)
+		all := append([]string{"property-version", "type"}, supported...)
+		sort.Strings(all)
+		return &ValidationError{Msg: fmt.Sprintf("Unsupported options found for '%s'.\n\nUnsupported options:\n\n%s\n\nSupported options:\n\n%s", typ, strings.Join(unknown, "\n"), strings.Join(all, "\n"))}
+	}
+	def := "default"
+	if d, ok := opts["default-database"]; ok {
+		def = d
+	}
+	c.catalogs[name] = &CatalogInfo{Name: name, Type: typ, Comment: comment, Options: options,
+		databases: map[string]*Database{def: {Name: def, Properties: map[string]string{}}}}
+	return nil
+}
+
+// DropCatalog removes a catalog with its databases, tables and views (the
+// temporary ones stay, as in Flink).
+func (c *Catalog) DropCatalog(name string, ifExists bool) error {
+	if _, ok := c.catalogs[name]; !ok {
+		if ifExists {
+			return nil
+		}
+		return &CatalogError{Msg: fmt.Sprintf("Catalog %s does not exist.", name)}
+	}
+	if name == c.current {
+		return &CatalogError{Msg: "Cannot drop a catalog which is currently in use."}
+	}
+	c.dropObjects(name+".", false)
+	delete(c.catalogs, name)
+	return nil
+}
+
+// dropObjects removes the permanent tables and views whose key starts with
+// prefix; onlyCount just reports whether there are any.
+func (c *Catalog) dropObjects(prefix string, onlyCount bool) bool {
+	found := false
+	for k, t := range c.tables {
+		if strings.HasPrefix(k, prefix) && !t.Temporary {
+			found = true
+			if !onlyCount {
+				delete(c.tables, k)
+			}
+		}
+	}
+	for k, v := range c.views {
+		if strings.HasPrefix(k, prefix) && !v.Temporary {
+			found = true
+			if !onlyCount {
+				delete(c.views, k)
+			}
+		}
+	}
+	return found
+}
+
+// UseCatalog makes a catalog current, with its default database (nothing
+// changes when it is current already).
+func (c *Catalog) UseCatalog(name string) error {
+	cat, ok := c.catalogs[name]
+	if !ok {
+		return &CatalogError{Msg: fmt.Sprintf("A catalog with name [%s] does not exist.", name)}
+	}
+	if name != c.current {
+		c.current = name
+		c.database = cat.defaultDatabase()
+	}
+	return nil
+}
+
+func (ci *CatalogInfo) defaultDatabase() string {
+	if ci.builtin {
+		return DefaultDatabase
+	}
+	for _, o := range ci.Options {
+		if o.Key == "default-database" {
+			return o.Value
+		}
+	}
+	return "default"
+}
+
+// CatalogInfo returns a catalog by name.
+func (c *Catalog) CatalogInfo(name string) (*CatalogInfo, bool) {
+	ci, ok := c.catalogs[name]
+	return ci, ok
+}
+
+// Builtin reports the built-in default_catalog, which has no descriptor.
+func (ci *CatalogInfo) Builtin() bool { return ci.builtin }
+
+// CatalogNames lists the catalogs, sorted.
+func (c *Catalog) CatalogNames() []string {
+	var out []string
+	for n := range c.catalogs {
+		out = append(out, n)
+	}
+	sort.Strings(out)
+	return out
+}
+
+// DatabaseNames lists the databases of the current catalog, sorted.
+func (c *Catalog) DatabaseNames() []string {
+	var out []string
+	for n := range c.catalogs[c.current].databases {
+		out = append(out, n)
+	}
+	sort.Strings(out)
+	return out
+}
+
+// CreateDatabase adds a database to a catalog.
+func (c *Catalog) CreateDatabase(catalog, name, comment string, props []sql.Option, ifNotExists bool) error {
+	cat, ok := c.catalogs[catalog]
+	if !ok {
+		return catalogMissing(catalog)
+	}
+	if _, ok := cat.databases[name]; ok {
+		if ifNotExists {
+			return nil
+		}
+		return &CatalogObjectError{Class: "DatabaseAlreadyExistException", Msg: fmt.Sprintf("Database %s already exists in Catalog %s.", name, catalog)}
+	}
+	d := &Database{Name: name, Comment: comment, Properties: map[string]string{}}
+	for _, o := range props {
+		d.Properties[o.Key] = o.Value
+	}
+	cat.databases[name] = d
+	return nil
+}
+
+// AlterDatabase sets properties of a database.
+func (c *Catalog) AlterDatabase(catalog, name string, props []sql.Option) error {
+	cat, ok := c.catalogs[catalog]
+	if !ok {
+		return catalogMissing(catalog)
+	}
+	d, ok := cat.databases[name]
+	if !ok {
+		return databaseNotExist(catalog, name)
+	}
+	for _, o := range props {
+		d.Properties[o.Key] = o.Value
+	}
+	return nil
+}
+
+// DropDatabase removes a database; RESTRICT (cascade false) refuses a
+// database holding tables or views, CASCADE drops them with it.
+func (c *Catalog) DropDatabase(catalog, name string, ifExists, cascade bool) error {
+	if catalog == c.current && name == c.database {
+		return &ValidationError{Msg: "Cannot drop a database which is currently in use."}
+	}
+	cat, ok := c.catalogs[catalog]
+	if !ok {
+		return catalogMissing(catalog)
+	}
+	if _, ok := cat.databases[name]; !ok {
+		if ifExists {
+			return nil
+		}
+		return databaseNotExist(catalog, name)
+	}
+	prefix := catalog + "." + name + "."
+	if c.dropObjects(prefix, true) && !cascade {
+		return &CatalogObjectError{Class: "DatabaseNotEmptyException", Msg: fmt.Sprintf("Database %s in catalog %s is not empty.", name, catalog)}
+	}
+	c.dropObjects(prefix, false)
+	delete(cat.databases, name)
+	return nil
+}
+
+// UseDatabase makes a database current (catalog "" is the current one).
+func (c *Catalog) UseDatabase(catalog, name string) error {
+	if catalog == "" {
+		catalog = c.current
+	}
+	cat, ok := c.catalogs[catalog]
+	if !ok {
+		return &CatalogError{Msg: fmt.Sprintf("A catalog with name [%s] does not exist.", catalog)}
+	}
+	if _, ok := cat.databases[name]; !ok {
+		return &CatalogError{Msg: fmt.Sprintf("A database with name [%s] does not exist in the catalog: [%s].", name, catalog)}
+	}
+	c.current, c.database = catalog, name
+	return nil
+}
+
+// DatabaseExists reports whether catalog.database exists.
+func (c *Catalog) DatabaseExists(catalog, database string) bool {
+	cat, ok := c.catalogs[catalog]
+	return ok && cat.databases[database] != nil
 }
 
 // CatalogError is Flink's CatalogException.
@@ -179,18 +537,23 @@ func (c *Catalog) DropView(name string) bool {
 	return true
 }
 
-// Names lists short names of tables and views (views only when withTables
-// is false), sorted as SHOW TABLES prints them.
-func (c *Catalog) Names(tables, views bool) []string {
+// Names lists the short names of the tables and views (views only when
+// tables is false) of catalog.database, sorted as SHOW TABLES prints them.
+func (c *Catalog) Names(catalog, database string, tables, views bool) []string {
+	prefix := catalog + "." + database + "."
 	var out []string
 	if tables {
-		for _, t := range c.tables {
-			out = append(out, t.Name[strings.LastIndex(t.Name, ".")+1:])
+		for k := range c.tables {
+			if strings.HasPrefix(k, prefix) {
+				out = append(out, k[len(prefix):])
+			}
 		}
 	}
 	if views || tables {
-		for _, v := range c.views {
-			out = append(out, v.Name[strings.LastIndex(v.Name, ".")+1:])
+		for k := range c.views {
+			if strings.HasPrefix(k, prefix) {
+				out = append(out, k[len(prefix):])
+			}
 		}
 	}
 	sort.Strings(out)
@@ -199,8 +562,8 @@ func (c *Catalog) Names(tables, views bool) []string {
 
 // BuildTable resolves a CREATE TABLE statement into a catalog table:
 // column types, computed columns and the watermark are bound and checked.
-func BuildTable(st *sql.CreateTable) (*Table, error) {
-	name, err := QualifiedName(st.Name)
+func (c *Catalog) BuildTable(st *sql.CreateTable) (*Table, error) {
+	name, err := c.QualifiedName(st.Name)
 	if err != nil {
 		return nil, err
 	}

@@ -23,7 +23,7 @@ func SinkColumns(t *Table) []int {
 
 // PlanInsert binds INSERT INTO t SELECT ... into a sink plan.
 func (p *Planner) PlanInsert(ins *sql.Insert) (*Sink, error) {
-	name, err := QualifiedName(ins.Table)
+	name, err := p.Catalog.QualifiedName(ins.Table)
 	if err != nil {
 		return nil, err
 	}
@@ -35,7 +35,7 @@ func (p *Planner) PlanInsert(ins *sql.Insert) (*Sink, error) {
 		if _, isView := p.Catalog.View(name); isView {
 			return nil, validationf(ins.Table.Pos, "View '%s' cannot be written to; INSERT needs a table", name)
 		}
-		return nil, validationf(ins.Table.Pos, "Object '%s' not found", ins.Table.Name())
+		return nil, p.Catalog.NotFound(ins.Table, ins.Table.Pos)
 	}
 	q, err := p.PlanQuery(ins.Query)
 	if err != nil {

@@ -84,7 +84,7 @@ func (qb *queryBinder) lookupJoin(x *ast.Join, tn *ast.TableName, ts *ast.TableS
 		parts = append(parts, tn.Schema.O)
 	}
 	parts = append(parts, tn.Name.O)
-	name, err := QualifiedName(sql.ObjectName{Parts: parts, Pos: qb.q.Locate(tn.Name.O)})
+	name, err := qb.p.Catalog.QualifiedName(sql.ObjectName{Parts: parts, Pos: qb.q.Locate(tn.Name.O)})
 	if err != nil {
 		return nil, nil, err
 	}
@@ -93,7 +93,7 @@ func (qb *queryBinder) lookupJoin(x *ast.Join, tn *ast.TableName, ts *ast.TableS
 		return nil, nil, validationf(pos, "Processing-time temporal join is not supported yet: view %s cannot be looked up. For the version valid at each row's event time, join FOR SYSTEM_TIME AS OF the left table's rowtime attribute.", tn.Name.O)
 	}
 	if !ok {
-		return nil, nil, validationf(qb.q.Locate(tn.Name.O), "Object '%s' not found", tn.Name.O)
+		return nil, nil, qb.p.Catalog.NotFound(sql.ObjectName{Parts: parts}, qb.q.Locate(parts[0]))
 	}
 	src, err := qb.p.createSource(t)
 	if err != nil {

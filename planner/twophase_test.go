@@ -64,12 +64,12 @@ INSERT INTO snk SELECT k, SUM(v) FROM src WHERE v > 0 GROUP BY k;`)
 		t.Fatal(err)
 	}
 	p := &Planner{Catalog: NewCatalog(), Config: NewConfig()}
-	tb, err := BuildTable(stmts[0].(*sql.CreateTable))
+	tb, err := p.Catalog.BuildTable(stmts[0].(*sql.CreateTable))
 	if err != nil {
 		t.Fatal(err)
 	}
 	p.Catalog.AddTable(tb)
-	if tb, err = BuildTable(stmts[1].(*sql.CreateTable)); err != nil {
+	if tb, err = p.Catalog.BuildTable(stmts[1].(*sql.CreateTable)); err != nil {
 		t.Fatal(err)
 	}
 	p.Catalog.AddTable(tb)

@@ -77,13 +77,13 @@ func runKeysCase(t *testing.T, script string) string {
 		switch x := st.(type) {
 		case *sql.CreateTable:
 			var tb *Table
-			if tb, err = BuildTable(x); err == nil {
+			if tb, err = p.Catalog.BuildTable(x); err == nil {
 				p.Catalog.AddTable(tb)
 			}
 		case *sql.CreateView:
 			var q Node
 			var name string
-			if name, err = QualifiedName(x.Name); err == nil {
+			if name, err = p.Catalog.QualifiedName(x.Name); err == nil {
 				if q, err = p.PlanQuery(x.Query); err == nil {
 					p.Catalog.AddView(&View{Name: name, Query: x.Query, Columns: q.Schema()})
 				}

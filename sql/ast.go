@@ -187,10 +187,88 @@ type DropFunction struct {
 	IfExists  bool
 }
 
+// ---- catalogs and databases ----
+
+// CreateCatalog is CREATE CATALOG [IF NOT EXISTS] name [COMMENT 'c']
+// WITH (options).
+type CreateCatalog struct {
+	StmtBase
+	Name        string
+	IfNotExists bool
+	Comment     string
+	Options     []Option
+}
+
+// DropCatalog is DROP CATALOG [IF EXISTS] name.
+type DropCatalog struct {
+	StmtBase
+	Name     string
+	IfExists bool
+}
+
+// UseCatalog is USE CATALOG name.
+type UseCatalog struct {
+	StmtBase
+	Name string
+}
+
+// DescribeCatalog is DESCRIBE CATALOG [EXTENDED] name.
+type DescribeCatalog struct {
+	StmtBase
+	Name     string
+	Extended bool
+}
+
+// CreateDatabase is CREATE DATABASE [IF NOT EXISTS] [catalog.]db
+// [COMMENT 'c'] [WITH (properties)].
+type CreateDatabase struct {
+	StmtBase
+	Name        ObjectName
+	IfNotExists bool
+	Comment     string
+	Options     []Option
+}
+
+// AlterDatabase is ALTER DATABASE [catalog.]db SET (properties).
+type AlterDatabase struct {
+	StmtBase
+	Name    ObjectName
+	Options []Option
+}
+
+// DropDatabase is DROP DATABASE [IF EXISTS] [catalog.]db [RESTRICT | CASCADE].
+type DropDatabase struct {
+	StmtBase
+	Name     ObjectName
+	IfExists bool
+	Cascade  bool
+}
+
+// UseDatabase is USE [catalog.]db.
+type UseDatabase struct {
+	StmtBase
+	Name ObjectName
+}
+
+type ShowCatalogs struct{ StmtBase }
+type ShowCurrentCatalog struct{ StmtBase }
+type ShowDatabases struct{ StmtBase }
+type ShowCurrentDatabase struct{ StmtBase }
+
 // ---- inspection ----
 
-type ShowTables struct{ StmtBase }
-type ShowViews struct{ StmtBase }
+// ShowTables is SHOW TABLES [FROM | IN [catalog.]db]; From is nil for the
+// current database.
+type ShowTables struct {
+	StmtBase
+	From *ObjectName
+}
+
+// ShowViews is SHOW VIEWS [FROM | IN [catalog.]db].
+type ShowViews struct {
+	StmtBase
+	From *ObjectName
+}
 type ShowJobs struct{ StmtBase }
 
 // ShowCheckpoints lists the checkpoints and savepoints under Dir (default:

@@ -24,11 +24,15 @@ func (p *parser) create() Statement {
 	case temporary && p.accept("SYSTEM"):
 		p.expect("FUNCTION")
 		return p.createFunction(start, temporary, true)
+	case !temporary && p.accept("CATALOG"):
+		return p.createCatalog(start)
+	case !temporary && p.accept("DATABASE"):
+		return p.createDatabase(start)
 	}
 	if temporary {
 		p.fail("FUNCTION", "SYSTEM", "TABLE", "VIEW")
 	}
-	p.fail("FUNCTION", "TABLE", "TEMPORARY", "VIEW")
+	p.fail("CATALOG", "DATABASE", "FUNCTION", "TABLE", "TEMPORARY", "VIEW")
 	return nil
 }
 
@@ -261,6 +265,58 @@ func (p *parser) createFunction(start int, temporary, system bool) Statement {
 	return st
 }
 
+// createCatalog parses the rest of CREATE CATALOG after CATALOG.
+func (p *parser) createCatalog(start int) Statement {
+	st := &CreateCatalog{}
+	st.IfNotExists = p.acceptSeq("IF", "NOT", "EXISTS")
+	st.Name, _ = p.ident()
+	if p.accept("COMMENT") {
+		st.Comment = p.stringLit()
+	}
+	if !p.accept("WITH") {
+		if st.Comment == "" {
+			p.fail("COMMENT", "WITH")
+		}
+		p.fail("WITH")
+	}
+	st.Options = p.options()
+	p.expectEOF()
+	st.StmtBase = p.base(start)
+	return st
+}
+
+// createDatabase parses the rest of CREATE DATABASE after DATABASE.
+func (p *parser) createDatabase(start int) Statement {
+	st := &CreateDatabase{}
+	st.IfNotExists = p.acceptSeq("IF", "NOT", "EXISTS")
+	st.Name = p.name()
+	expected := []string{"COMMENT", "WITH"}
+	if p.accept("COMMENT") {
+		st.Comment = p.stringLit()
+		expected = expected[1:]
+	}
+	if p.accept("WITH") {
+		st.Options = p.options()
+		expected = nil
+	}
+	p.expectEOF(expected...)
+	st.StmtBase = p.base(start)
+	return st
+}
+
+// alter parses ALTER DATABASE [catalog.]db SET (properties).
+func (p *parser) alter() Statement {
+	start := p.i
+	p.expect("ALTER")
+	p.expect("DATABASE")
+	st := &AlterDatabase{Name: p.name()}
+	p.expect("SET")
+	st.Options = p.options()
+	p.expectEOF()
+	st.StmtBase = p.base(start)
+	return st
+}
+
 // drop parses DROP [TEMPORARY] [SYSTEM] TABLE | VIEW | FUNCTION [IF EXISTS] name.
 func (p *parser) drop() Statement {
 	start := p.i
@@ -279,6 +335,19 @@ func (p *parser) drop() Statement {
 		d.IfExists = p.acceptSeq("IF", "EXISTS")
 		d.Name = p.name()
 		st = d
+	case !temporary && p.accept("CATALOG"):
+		d := &DropCatalog{}
+		d.IfExists = p.acceptSeq("IF", "EXISTS")
+		d.Name, _ = p.ident()
+		st = d
+	case !temporary && p.accept("DATABASE"):
+		d := &DropDatabase{}
+		d.IfExists = p.acceptSeq("IF", "EXISTS")
+		d.Name = p.name()
+		if !p.accept("RESTRICT") {
+			d.Cascade = p.accept("CASCADE")
+		}
+		st = d
 	case p.accept("FUNCTION"):
 		d := &DropFunction{Temporary: temporary, System: system}
 		d.IfExists = p.acceptSeq("IF", "EXISTS")
@@ -289,7 +358,7 @@ func (p *parser) drop() Statement {
 	case temporary:
 		p.fail("FUNCTION", "SYSTEM", "TABLE", "VIEW")
 	default:
-		p.fail("FUNCTION", "TABLE", "TEMPORARY", "VIEW")
+		p.fail("CATALOG", "DATABASE", "FUNCTION", "TABLE", "TEMPORARY", "VIEW")
 	}
 	p.expectEOF()
 	setBase(st, p.base(start))

@@ -168,9 +168,28 @@ func (d *dumper) stmt(st Statement, n int) {
 		d.line(n, "DropFunction %s %s%s", pos, s.Name,
 			flags("temporary", s.Temporary, "system", s.System, "if-exists", s.IfExists))
 	case *ShowTables:
-		d.line(n, "ShowTables %s", pos)
+		d.line(n, "ShowTables %s%s", pos, fromName(s.From))
 	case *ShowViews:
-		d.line(n, "ShowViews %s", pos)
+		d.line(n, "ShowViews %s%s", pos, fromName(s.From))
+	case *CreateCatalog:
+		d.line(n, "CreateCatalog %s %s%s", pos, identString(s.Name), flags("if-not-exists", s.IfNotExists))
+		d.commentAndOptions(s.Comment, s.Options, n+1)
+	case *DropCatalog:
+		d.line(n, "DropCatalog %s %s%s", pos, identString(s.Name), flags("if-exists", s.IfExists))
+	case *UseCatalog:
+		d.line(n, "UseCatalog %s %s", pos, identString(s.Name))
+	case *DescribeCatalog:
+		d.line(n, "DescribeCatalog %s %s%s", pos, identString(s.Name), flags("extended", s.Extended))
+	case *CreateDatabase:
+		d.line(n, "CreateDatabase %s %s%s", pos, s.Name, flags("if-not-exists", s.IfNotExists))
+		d.commentAndOptions(s.Comment, s.Options, n+1)
+	case *AlterDatabase:
+		d.line(n, "AlterDatabase %s %s", pos, s.Name)
+		d.commentAndOptions("", s.Options, n+1)
+	case *DropDatabase:
+		d.line(n, "DropDatabase %s %s%s", pos, s.Name, flags("if-exists", s.IfExists, "cascade", s.Cascade))
+	case *UseDatabase:
+		d.line(n, "UseDatabase %s %s", pos, s.Name)
 	case *ShowJobs:
 		d.line(n, "ShowJobs %s", pos)
 	case *ShowCheckpoints:
@@ -223,6 +242,22 @@ func (d *dumper) stmt(st Statement, n int) {
 		d.line(n, "StopJob %s id=%q%s", pos, s.JobID, flags("with-savepoint", s.WithSavepoint, "with-drain", s.WithDrain))
 	default:
 		d.line(n, "%T %s", st, pos)
+	}
+}
+
+func fromName(n *ObjectName) string {
+	if n == nil {
+		return ""
+	}
+	return " from " + n.String()
+}
+
+func (d *dumper) commentAndOptions(comment string, opts []Option, n int) {
+	if comment != "" {
+		d.line(n, "comment %s", quoteString(comment))
+	}
+	for _, o := range opts {
+		d.line(n, "option %s = %s", quoteString(o.Key), quoteString(o.Value))
 	}
 }
 

@@ -327,9 +327,9 @@ func (p *parser) stringLit() string {
 
 // statementStarts are the words a statement may begin with, for errors.
 var statementStarts = []string{
-	"BEGIN", "CLEAR", "CREATE", "DESC", "DESCRIBE", "DROP", "END", "EXECUTE", "EXIT",
+	"ALTER", "BEGIN", "CLEAR", "CREATE", "DESC", "DESCRIBE", "DROP", "END", "EXECUTE", "EXIT",
 	"EXPLAIN", "HELP", "INSERT", "QUIT", "RESET", "SELECT", "SET", "SHOW", "STOP",
-	"VALUES", "WITH", "(",
+	"USE", "VALUES", "WITH", "(",
 }
 
 // The client commands Flink recognises with regular expressions before
@@ -368,6 +368,14 @@ func (p *parser) statement(inExplain bool) Statement {
 		return p.show()
 	case t.Is("DESCRIBE") || t.Is("DESC"):
 		p.i++
+		if p.cur().Is("CATALOG") && p.peek(1).isName() {
+			p.i++
+			st := &DescribeCatalog{Extended: p.accept("EXTENDED")}
+			st.Name, _ = p.ident()
+			p.expectEOF()
+			st.StmtBase = p.base(start)
+			return st
+		}
 		st := &Describe{Name: p.name()}
 		p.expectEOF()
 		st.StmtBase = p.base(start)
@@ -393,6 +401,22 @@ func (p *parser) statement(inExplain bool) Statement {
 		return &End{StmtBase: p.base(start)}
 	case t.Is("STOP"):
 		return p.stopJob()
+	case t.Is("USE"):
+		p.i++
+		var st Statement
+		if p.cur().Is("CATALOG") && p.peek(1).Kind != TokEOF {
+			p.i++
+			u := &UseCatalog{}
+			u.Name, _ = p.ident()
+			st = u
+		} else {
+			st = &UseDatabase{Name: p.name()}
+		}
+		p.expectEOF()
+		setBase(st, p.base(start))
+		return st
+	case t.Is("ALTER"):
+		return p.alter()
 	case startsQuery(t):
 		return &Select{StmtBase: p.base(start), Query: p.query(start)}
 	}
@@ -450,16 +474,37 @@ func (p *parser) setStatement() Statement {
 	return st
 }
 
-// show parses SHOW TABLES | VIEWS | JOBS | CHECKPOINTS [FROM 'dir'] | [USER] FUNCTIONS | CREATE TABLE|VIEW name.
+// show parses SHOW TABLES | VIEWS [FROM|IN [catalog.]db] | CATALOGS | DATABASES |
+// CURRENT CATALOG | CURRENT DATABASE | JOBS | CHECKPOINTS [FROM 'dir'] | [USER] FUNCTIONS | CREATE TABLE|VIEW name.
 func (p *parser) show() Statement {
 	start := p.i
 	p.expect("SHOW")
 	var st Statement
+	from := func() *ObjectName {
+		if p.accept("FROM") || p.accept("IN") {
+			n := p.name()
+			return &n
+		}
+		return nil
+	}
 	switch {
 	case p.accept("TABLES"):
-		st = &ShowTables{}
+		st = &ShowTables{From: from()}
 	case p.accept("VIEWS"):
-		st = &ShowViews{}
+		st = &ShowViews{From: from()}
+	case p.accept("CATALOGS"):
+		st = &ShowCatalogs{}
+	case p.accept("DATABASES"):
+		st = &ShowDatabases{}
+	case p.accept("CURRENT"):
+		switch {
+		case p.accept("CATALOG"):
+			st = &ShowCurrentCatalog{}
+		case p.accept("DATABASE"):
+			st = &ShowCurrentDatabase{}
+		default:
+			p.fail("CATALOG", "DATABASE")
+		}
 	case p.accept("JOBS"):
 		st = &ShowJobs{}
 	case p.accept("CHECKPOINTS"):
@@ -488,7 +533,7 @@ func (p *parser) show() Statement {
 			p.i++
 			p.fail("FUNCTIONS")
 		}
-		p.fail("CHECKPOINTS", "CREATE", "FUNCTIONS", "JOBS", "TABLES", "USER", "VIEWS")
+		p.fail("CATALOGS", "CHECKPOINTS", "CREATE", "CURRENT", "DATABASES", "FUNCTIONS", "JOBS", "TABLES", "USER", "VIEWS")
 	}
 	p.expectEOF()
 	setBase(st, p.base(start))

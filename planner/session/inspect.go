@@ -17,7 +17,7 @@ import (
 )
 
 func (s *Session) lookupTableOrView(n sql.ObjectName) (*planner.Table, *planner.View, string, error) {
-	name, err := planner.QualifiedName(n)
+	name, err := s.cat.QualifiedName(n)
 	if err != nil {
 		return nil, nil, "", err
 	}

@@ -143,7 +143,7 @@ func (s *Session) Execute(st sql.Statement) (*Result, error) {
 	case *sql.CreateView:
 		return s.createView(p, x)
 	case *sql.DropTable:
-		name, err := planner.QualifiedName(x.Name)
+		name, err := s.cat.QualifiedName(x.Name)
 		if err != nil {
 			return nil, err
 		}
@@ -152,7 +152,7 @@ func (s *Session) Execute(st sql.Statement) (*Result, error) {
 		}
 		return ok(), nil
 	case *sql.DropView:
-		name, err := planner.QualifiedName(x.Name)
+		name, err := s.cat.QualifiedName(x.Name)
 		if err != nil {
 			return nil, err
 		}
@@ -161,9 +161,13 @@ func (s *Session) Execute(st sql.Statement) (*Result, error) {
 		}
 		return ok(), nil
 	case *sql.ShowTables:
-		return nameTable("table name", s.cat.Names(true, true)), nil
+		return s.showObjects("table name", x.From, true)
 	case *sql.ShowViews:
-		return nameTable("view name", s.cat.Names(false, true)), nil
+		return s.showObjects("view name", x.From, false)
+	case *sql.CreateCatalog, *sql.DropCatalog, *sql.UseCatalog, *sql.DescribeCatalog,
+		*sql.CreateDatabase, *sql.AlterDatabase, *sql.DropDatabase, *sql.UseDatabase,
+		*sql.ShowCatalogs, *sql.ShowCurrentCatalog, *sql.ShowDatabases, *sql.ShowCurrentDatabase:
+		return s.catalogStatement(st)
 	case *sql.ShowFunctions:
 		return s.showFunctions(x.User), nil
 	case *sql.ShowJobs:
@@ -217,9 +221,15 @@ func (s *Session) createTable(p *planner.Planner, x *sql.CreateTable) (*Result, 
 	if x.AsQuery != nil {
 		return nil, &ExecutionError{Msg: "CREATE TABLE ... AS SELECT is not supported yet; create the table, then INSERT INTO it"}
 	}
-	t, err := planner.BuildTable(x)
+	t, err := s.cat.BuildTable(x)
 	if err != nil {
 		return nil, err
+	}
+	if !x.Temporary {
+		path, _ := s.cat.Resolve(x.Name)
+		if err := s.cat.CheckDatabase(path.Catalog, path.Database); err != nil {
+			return nil, err
+		}
 	}
 	if s.cat.Exists(t.Name) {
 		if x.IfNotExists {
@@ -232,9 +242,15 @@ func (s *Session) createTable(p *planner.Planner, x *sql.CreateTable) (*Result, 
 }
 
 func (s *Session) createView(p *planner.Planner, x *sql.CreateView) (*Result, error) {
-	name, err := planner.QualifiedName(x.Name)
+	path, err := s.cat.Resolve(x.Name)
 	if err != nil {
 		return nil, err
+	}
+	name := path.String()
+	if !x.Temporary {
+		if err := s.cat.CheckDatabase(path.Catalog, path.Database); err != nil {
+			return nil, err
+		}
 	}
 	if s.cat.Exists(name) {
 		if x.IfNotExists {
@@ -257,7 +273,8 @@ func (s *Session) createView(p *planner.Planner, x *sql.CreateView) (*Result, er
 		}
 		cols = renamed
 	}
-	s.cat.AddView(&planner.View{Name: name, Def: x, Query: x.Query, Columns: cols, Temporary: x.Temporary})
+	cat, db := s.cat.Current()
+	s.cat.AddView(&planner.View{Name: name, Catalog: cat, Database: db, Def: x, Query: x.Query, Columns: cols, Temporary: x.Temporary})
 	return ok(), nil
 }
 
