@@ -36,15 +36,19 @@ func TestInitFileAndDynamicConfig(t *testing.T) {
 	dir := t.TempDir()
 	initFile := writeFile(t, dir, "init.sql", `
 SET 'pipeline.name' = 'from-init';
+CREATE CATALOG c1 WITH ('type' = 'generic_in_memory');
+USE CATALOG c1;
+CREATE DATABASE shop;
+USE shop;
 CREATE TABLE src (id INT) WITH ('connector' = 'datagen', 'fields.id.kind' = 'sequence', 'fields.id.start' = '1', 'fields.id.end' = '3');
 CREATE TABLE out1 (id INT) WITH ('connector' = 'print');
 `)
-	script := writeFile(t, dir, "job.sql", "SET;\nINSERT INTO out1 SELECT id * 7 FROM src;\n")
+	script := writeFile(t, dir, "job.sql", "SET;\nSHOW CURRENT DATABASE;\nINSERT INTO c1.shop.out1 SELECT id * 7 FROM src;\n")
 	out, code := runClient(t, dir, "-i", initFile, "-D", "parallelism.default=1", "-D", "table.dml-sync=true", "-f", script)
 	if code != 0 {
 		t.Fatalf("exit %d\n%s", code, out)
 	}
-	for _, want := range []string{"| pipeline.name       | from-init", "| parallelism.default | 1", "+I[7]", "+I[14]", "+I[21]",
+	for _, want := range []string{"| pipeline.name       | from-init", "| parallelism.default | 1", "| shop ", "+I[7]", "+I[14]", "+I[21]",
 		"[INFO] Complete execution of the SQL update statement."} {
 		if !strings.Contains(out, want) {
 			t.Errorf("missing %q in:\n%s", want, out)
@@ -52,7 +56,7 @@ CREATE TABLE out1 (id INT) WITH ('connector' = 'print');
 	}
 	bad := writeFile(t, dir, "bad-init.sql", "CREATE TABLE p (id INT) WITH ('connector' = 'print');\nINSERT INTO p VALUES (1);\n")
 	out, code = runClient(t, dir, "-i", bad, "-f", script)
-	if code != 1 || !strings.Contains(out, "can only be SET, RESET, CREATE or DROP") {
+	if code != 1 || !strings.Contains(out, "can only be SET, RESET, CREATE, DROP, USE or ALTER") {
 		t.Fatalf("INSERT in init file: exit %d\n%s", code, out)
 	}
 }

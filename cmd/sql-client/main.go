@@ -235,7 +235,7 @@ func isTerminal(r io.Reader) bool {
 	return ok && readline.IsTerminal(int(f.Fd()))
 }
 
-// runInit executes an init file: only SET, RESET, CREATE and DROP.
+// runInit executes an init file: only SET, RESET, CREATE, DROP, USE and ALTER.
 func (c *client) runInit(path string) bool {
 	text, err := os.ReadFile(path)
 	if err != nil {
@@ -250,9 +250,11 @@ func (c *client) runInit(path string) bool {
 	}
 	for _, st := range stmts {
 		switch st.(type) {
-		case *sql.Set, *sql.Reset, *sql.CreateTable, *sql.CreateView, *sql.DropTable, *sql.DropView:
+		case *sql.Set, *sql.Reset, *sql.CreateTable, *sql.CreateView, *sql.DropTable, *sql.DropView,
+			*sql.CreateCatalog, *sql.DropCatalog, *sql.UseCatalog, *sql.CreateDatabase, *sql.AlterDatabase,
+			*sql.DropDatabase, *sql.UseDatabase:
 		default:
-			c.printError(&session.ExecutionError{Msg: fmt.Sprintf("Unsupported SQL statement! The SQL statement in the initialization file can only be SET, RESET, CREATE or DROP: %s", sql.MaskText(st.SQL()))})
+			c.printError(&session.ExecutionError{Msg: fmt.Sprintf("Unsupported SQL statement! The SQL statement in the initialization file can only be SET, RESET, CREATE, DROP, USE or ALTER: %s", sql.MaskText(st.SQL()))})
 			return false
 		}
 		if c.remote != nil {
