@@ -1,16 +1,18 @@
 package main
 
 import (
+	"os"
 	"os/exec"
 	"regexp"
+	"strings"
 	"syscall"
 	"testing"
 	"time"
 )
 
 // TestStatusLineShowsRestore: a job restored from 'latest' says in its log
-// which checkpoint it restores, and its periodic status line keeps saying
-// it (issue 17, item 5).
+// which checkpoint it restores, and its periodic status line and SHOW JOBS
+// keep saying it (issue 17, item 5).
 func TestStatusLineShowsRestore(t *testing.T) {
 	dir := t.TempDir()
 	store := newCheckpointStore(t, dir, "local")
@@ -40,10 +42,45 @@ func TestStatusLineShowsRestore(t *testing.T) {
 			if s[1] != r[1] {
 				t.Fatalf("the status line names %s, the restore %s:\n%s", s[1], r[1], out.String())
 			}
-			return
+			break
 		}
 		if time.Now().After(deadline) {
 			t.Fatalf("no restore log line and status line within 90 s:\n%s", out.String())
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	cmd.Process.Signal(syscall.SIGKILL)
+	cmd.Wait()
+	showJobsNamesRestore(t, dir, again)
+}
+
+// showJobsNamesRestore restores the script from 'latest' with statements
+// from standard input and checks that SHOW JOBS names the checkpoint.
+func showJobsNamesRestore(t *testing.T, dir, script string) {
+	text, err := os.ReadFile(script)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.Command(binary)
+	cmd.Dir = dir
+	cmd.Stdin = strings.NewReader(string(text) + "SHOW JOBS;\n")
+	var out syncBuffer
+	cmd.Stdout, cmd.Stderr = &out, &out
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer func() {
+		cmd.Process.Signal(syscall.SIGKILL)
+		cmd.Wait()
+	}()
+	restores := regexp.MustCompile(`restores from (\S+/chk-\d+) `)
+	deadline := time.Now().Add(90 * time.Second)
+	for {
+		if r := restores.FindStringSubmatch(out.String()); r != nil && strings.Contains(out.String(), "| "+r[1]+" |") {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("SHOW JOBS does not name the checkpoint restored:\n%s", out.String())
 		}
 		time.Sleep(100 * time.Millisecond)
 	}

@@ -206,7 +206,8 @@ func (s *Session) showFunctions(user bool) *Result {
 	return nameTable("function name", out)
 }
 
-// showJobs lists the session's jobs. The record columns promise: "records
+// showJobs lists the session's jobs (and, last, the checkpoint or savepoint
+// each restored from, if any). The record columns promise: "records
 // in" counts every record the sources read, malformed ones skipped by
 // ignore-parse-errors included; "records out" the records that reached the
 // sinks; "skipped" the malformed records plus the late records event-time
@@ -215,13 +216,17 @@ func (s *Session) showFunctions(user bool) *Result {
 // and out, so there the figures need not add up.
 func (s *Session) showJobs() *Result {
 	r := &Result{Kind: ResultTable, Columns: []string{"job id", "job name", "status", "start time",
-		"records in (read by sources)", "records out (to sinks)", "skipped (malformed + late)", "checkpoints", "state"}}
+		"records in (read by sources)", "records out (to sinks)", "skipped (malformed + late)", "checkpoints", "state", "restored from"}}
 	for _, j := range s.Jobs() {
 		in, out := j.Counters()
 		bad, late := j.Skipped()
+		restored := ""
+		if rr := j.History().LatestRestore; rr != nil {
+			restored = rr.Path
+		}
 		r.Rows = append(r.Rows, []string{j.ID, j.Name, string(j.Status()), j.StartTime.UTC().Format("2006-01-02T15:04:05.000"),
 			strconv.FormatInt(in, 10), strconv.FormatInt(out, 10), strconv.FormatInt(bad+late, 10), strconv.FormatInt(j.CompletedCheckpoints(), 10),
-			FormatStateSizes(j.StateSizes())})
+			FormatStateSizes(j.StateSizes()), restored})
 	}
 	return r
 }
