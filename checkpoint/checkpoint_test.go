@@ -26,7 +26,7 @@ func testMeta(id int64, jobName string, ts int64) *Metadata {
 		hs = append(hs, StateHandle{Inline: s})
 	}
 	return &Metadata{
-		CheckpointID: id, JobID: testJobID, JobName: jobName, Timestamp: ts,
+		CheckpointID: id, JobID: testJobID, JobName: jobName, Timestamp: ts, Format: FormatNative,
 		Operators: []OperatorState{
 			{OperatorID: "11111111111111111111111111111111", Name: "Source: gen", Parallelism: 1, MaxParallelism: 128},
 			{OperatorID: "22222222222222222222222222222222", Name: "GroupAggregate", Parallelism: 4, MaxParallelism: 128, Subtasks: hs},

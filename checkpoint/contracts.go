@@ -26,7 +26,9 @@
 package checkpoint
 
 import (
+	"fmt"
 	"io"
+	"strings"
 	"time"
 )
 
@@ -100,7 +102,51 @@ type Metadata struct {
 	JobName      string // pipeline.name / insert-into_...
 	Timestamp    int64  // ms since epoch when triggered
 	Savepoint    bool
-	Operators    []OperatorState
+	// Format is how the keyed state is stored: FormatCanonical (a
+	// savepoint any backend restores) or FormatNative (the backend's own
+	// files; every checkpoint). Decoded metadata always has one of them.
+	Format    SavepointFormat
+	Operators []OperatorState
+}
+
+// SavepointFormat is Flink's SavepointFormatType: how a savepoint stores
+// keyed state.
+type SavepointFormat uint8
+
+const (
+	// FormatDefault is the configured default (Config.SavepointFormat),
+	// itself CANONICAL unless set.
+	FormatDefault SavepointFormat = 0
+	// FormatCanonical is backend-independent: a job restores it on either
+	// state backend and at any parallelism (Flink's default for savepoints).
+	FormatCanonical SavepointFormat = 1
+	// FormatNative is the state backend's own format (checkpoints always
+	// are): faster to take, restorable only by the same backend.
+	FormatNative SavepointFormat = 2
+)
+
+func (f SavepointFormat) String() string {
+	switch f {
+	case FormatCanonical:
+		return "CANONICAL"
+	case FormatNative:
+		return "NATIVE"
+	}
+	return "DEFAULT"
+}
+
+// ParseSavepointFormat reads a formatType ("CANONICAL", "NATIVE",
+// case-insensitive; empty is FormatDefault).
+func ParseSavepointFormat(v string) (SavepointFormat, error) {
+	switch strings.ToUpper(strings.TrimSpace(v)) {
+	case "":
+		return FormatDefault, nil
+	case "CANONICAL":
+		return FormatCanonical, nil
+	case "NATIVE":
+		return FormatNative, nil
+	}
+	return 0, fmt.Errorf("Unknown savepoint format type '%s'. Supported: CANONICAL, NATIVE.", v)
 }
 
 // CheckpointKind distinguishes what a directory entry holds.

@@ -31,8 +31,12 @@ type Config struct {
 	NumRetained       int
 	// Dir is the checkpoint root (execution.checkpointing.dir); empty keeps
 	// checkpoints in memory only, for failover inside the process.
-	Dir             string
-	SavepointDir    string
+	Dir          string
+	SavepointDir string
+	// SavepointFormat is the format of savepoints taken without one
+	// (STOP JOB ... WITH SAVEPOINT, REST without "formatType"):
+	// FormatDefault means CANONICAL, Flink's default.
+	SavepointFormat SavepointFormat
 	InlineThreshold int
 	// NoFinalCheckpoint (checkpoints-after-tasks-finish = false) lets
 	// finished tasks exit at once; sinks then commit at the end of input.
@@ -116,8 +120,9 @@ type Stats struct {
 }
 
 type savepointSpec struct {
-	dir  string
-	stop bool // stop-with-savepoint: sinks commit it; an intermediate one does not
+	dir    string
+	stop   bool            // stop-with-savepoint: sinks commit it; an intermediate one does not
+	format SavepointFormat // FormatCanonical or FormatNative
 }
 
 type opInfo struct {
@@ -135,6 +140,7 @@ type persistReq struct {
 	id        int64
 	states    *runtime.CheckpointStates
 	savepoint string // target directory for a savepoint, else ""
+	canonical bool   // a CANONICAL savepoint: backends write the canonical format
 	notify    bool   // tell the attempt it completed (sinks commit)
 }
 
@@ -251,10 +257,35 @@ func (e *Execution) loadRestore(src *RestoreSource) (map[string][][]byte, error)
 				return nil, fmt.Errorf("Failed to restore %s from %s: %w", op.Name, src.Path, err)
 			}
 			states[i] = b
+			if err := e.checkBackend(b, op.Name, src.Path); err != nil {
+				return nil, err
+			}
 		}
 		out[op.OperatorID] = states
 	}
 	return out, nil
+}
+
+// checkBackend refuses, before the job starts, keyed state in the native
+// format of another state backend than the job's: only a CANONICAL
+// savepoint moves between backends.
+func (e *Execution) checkBackend(blob []byte, opName, path string) error {
+	_, hb, err := decodeSubtaskState(blob)
+	if err != nil || len(hb) == 0 {
+		return nil // reported when the state is restored
+	}
+	h, err := state.UnmarshalHandle(hb)
+	if err != nil {
+		return nil
+	}
+	want := e.cfg.State.Backend
+	if want == 0 {
+		want = state.BackendHeap
+	}
+	if h.Canonical || h.Backend == want {
+		return nil
+	}
+	return &state.BackendMismatchError{Operator: opName, Had: h.Backend, Want: want, Location: DisplayPath(path)}
 }
 
 func (e *Execution) newAttempt(ctx context.Context) (*runtime.Job, error) {
@@ -269,7 +300,8 @@ func (e *Execution) newAttempt(ctx context.Context) (*runtime.Job, error) {
 		},
 		OnCheckpoint: func(id int64, states *runtime.CheckpointStates) {
 			sp := e.savepointOf(id)
-			e.persist <- persistReq{job: job, id: id, states: states, savepoint: sp.dir, notify: sp.dir == "" || sp.stop}
+			e.persist <- persistReq{job: job, id: id, states: states, savepoint: sp.dir, canonical: sp.dir != "" && sp.format == FormatCanonical,
+				notify: sp.dir == "" || sp.stop}
 		}}
 	if restore != nil {
 		own := map[string][][]byte{}
@@ -496,7 +528,7 @@ func (e *Execution) persister() {
 // metadata describes a checkpoint whose subtask states are blobs.
 func (e *Execution) metadata(id int64, savepoint bool, blobs map[string]map[int][]byte) *Metadata {
 	m := &Metadata{Version: CurrentVersion, CheckpointID: id, JobID: e.ID, JobName: e.Name,
-		Timestamp: e.cfg.Clock.NowMillis(), Savepoint: savepoint}
+		Timestamp: e.cfg.Clock.NowMillis(), Savepoint: savepoint, Format: FormatNative}
 	ids := make([]string, 0, len(blobs))
 	for op := range blobs {
 		ids = append(ids, op)
@@ -586,6 +618,7 @@ func (e *Execution) persistOne(r persistReq) {
 		return
 	}
 	w := newKeyedWriter(e.cfg.Storage, dir, sharedDir)
+	w.canonical = r.canonical
 	handles, shared, size, err := e.writeKeyed(r, w)
 	blobs := map[string]map[int][]byte{}
 	if err == nil {
@@ -614,7 +647,11 @@ func (e *Execution) persistOne(r persistReq) {
 		if r.savepoint != "" {
 			threshold = 1 << 62 // self-contained and small: keep operator state inline
 		}
-		err = WriteCheckpoint(e.cfg.Storage, dir, e.metadata(r.id, r.savepoint != "", blobs), threshold)
+		m := e.metadata(r.id, r.savepoint != "", blobs)
+		if r.canonical {
+			m.Format = FormatCanonical
+		}
+		err = WriteCheckpoint(e.cfg.Storage, dir, m, threshold)
 	}
 	if err == nil && r.savepoint == "" {
 		// Superseded while writing (paused after the first check): the
@@ -852,14 +889,26 @@ var errNoSavepointDir = errors.New("No savepoint location given and no default l
 // under target (default: the configured savepoint directory) and returns
 // its path. An intermediate savepoint commits no side effects.
 func (e *Execution) TriggerSavepoint(target string) (string, error) {
-	return e.savepoint(target, false, false)
+	return e.savepoint(target, false, false, FormatDefault)
+}
+
+// TriggerSavepointFormat is TriggerSavepoint in the given format
+// (FormatDefault: Config.SavepointFormat).
+func (e *Execution) TriggerSavepointFormat(target string, format SavepointFormat) (string, error) {
+	return e.savepoint(target, false, false, format)
 }
 
 // StopWithSavepoint takes a savepoint whose side effects sinks commit, then
 // stops the job (status FINISHED). With drain, event time first advances
 // to the end so windows and timers fire (WITH DRAIN).
 func (e *Execution) StopWithSavepoint(target string, drain bool) (string, error) {
-	path, err := e.savepoint(target, true, drain)
+	return e.StopWithSavepointFormat(target, drain, FormatDefault)
+}
+
+// StopWithSavepointFormat is StopWithSavepoint in the given format
+// (FormatDefault: Config.SavepointFormat).
+func (e *Execution) StopWithSavepointFormat(target string, drain bool, format SavepointFormat) (string, error) {
+	path, err := e.savepoint(target, true, drain, format)
 	if err != nil {
 		return "", err
 	}
@@ -872,7 +921,13 @@ func (e *Execution) StopWithSavepoint(target string, drain bool) (string, error)
 	return path, nil
 }
 
-func (e *Execution) savepoint(target string, stop, drain bool) (string, error) {
+func (e *Execution) savepoint(target string, stop, drain bool, format SavepointFormat) (string, error) {
+	if format == FormatDefault {
+		format = e.cfg.SavepointFormat
+	}
+	if format == FormatDefault {
+		format = FormatCanonical
+	}
 	if target == "" {
 		target = e.cfg.SavepointDir
 	}
@@ -894,7 +949,7 @@ func (e *Execution) savepoint(target string, stop, drain bool) (string, error) {
 	id := e.nextID
 	e.nextID++
 	e.inflight[id] = time.Now()
-	e.savepoints[id] = savepointSpec{dir: dir, stop: stop}
+	e.savepoints[id] = savepointSpec{dir: dir, stop: stop, format: format}
 	e.hist.recordTrigger(id, e.inflight[id], e.savepoints[id], true)
 	ch := make(chan error, 1)
 	e.waiters[id] = ch

@@ -67,6 +67,7 @@ type keyedWriter struct {
 	st        Storage
 	dir       string // chk-<n>/ or the savepoint directory
 	sharedDir string // "" for a savepoint: shared files become exclusive
+	canonical bool   // a CANONICAL savepoint (state.FormatChooser)
 	mu        sync.Mutex
 	known     map[string]bool // names present in shared/ when listed
 	uploaded  []string
@@ -85,6 +86,9 @@ func newKeyedWriter(st Storage, dir, sharedDir string) *keyedWriter {
 	}
 	return w
 }
+
+// CanonicalSnapshot implements state.FormatChooser.
+func (w *keyedWriter) CanonicalSnapshot() bool { return w.canonical }
 
 func (w *keyedWriter) WriteExclusive(data io.Reader) (string, int64, error) {
 	if err := w.st.MkdirAll(w.dir); err != nil {
@@ -137,6 +141,9 @@ type keyedReader struct {
 }
 
 var _ state.SnapshotReader = (*keyedReader)(nil)
+
+// Location implements state.Locator.
+func (r *keyedReader) Location() string { return DisplayPath(r.dir) }
 
 func (r *keyedReader) Open(ref string) (io.ReadCloser, error) {
 	p, err := StatePath(r.dir, StateHandle{File: ref})

@@ -18,6 +18,7 @@ import (
 //	  bytes   JobID, JobName          (uvarint length + bytes)
 //	  varint  Timestamp
 //	  byte    Savepoint (0 or 1)
+//	  byte    Format (version 2+: 1 CANONICAL, 2 NATIVE; version 1 is NATIVE)
 //	  uvarint number of operators, then per operator:
 //	    bytes   OperatorID, Name
 //	    varint  Parallelism, MaxParallelism
@@ -30,11 +31,12 @@ import (
 //	uint32 CRC32C (Castagnoli) of every byte before it (big-endian)
 //
 // The body length lets a reader tell a truncated file from a corrupt one
-// and notice bytes appended after the checksum.
+// and notice bytes appended after the checksum. Version 1 (before
+// canonical savepoints) had no Format byte; it is still read.
 const (
 	// CurrentVersion is the format version EncodeMetadata writes and the
 	// newest DecodeMetadata reads.
-	CurrentVersion = 1
+	CurrentVersion = 2
 	// MetadataMagic opens every _metadata file (Flink's value).
 	MetadataMagic = 0x4960672d
 )
@@ -85,6 +87,11 @@ func EncodeMetadata(m *Metadata) []byte {
 	body = appendBytes(body, []byte(m.JobName))
 	body = binary.AppendVarint(body, m.Timestamp)
 	body = append(body, boolByte(m.Savepoint))
+	if m.Format == FormatCanonical {
+		body = append(body, byte(FormatCanonical))
+	} else {
+		body = append(body, byte(FormatNative))
+	}
 	body = binary.AppendUvarint(body, uint64(len(m.Operators)))
 	for i := range m.Operators {
 		op := &m.Operators[i]
@@ -170,6 +177,17 @@ func DecodeMetadata(data []byte, path string) (*Metadata, error) {
 	m.JobName = d.str()
 	m.Timestamp = d.varint()
 	m.Savepoint = d.boolean()
+	m.Format = FormatNative
+	if version >= 2 {
+		switch f := d.byte(); SavepointFormat(f) {
+		case FormatCanonical, FormatNative:
+			m.Format = SavepointFormat(f)
+		default:
+			if d.err == nil {
+				d.fail("unknown snapshot format %d", f)
+			}
+		}
+	}
 	nOps := d.count(5) // an operator takes at least 5 bytes
 	if nOps > 0 {
 		m.Operators = make([]OperatorState, nOps)
@@ -310,6 +328,19 @@ func (d *decoder) boolean() bool {
 		return false
 	}
 	return c == 1
+}
+
+func (d *decoder) byte() byte {
+	if d.err != nil {
+		return 0
+	}
+	if len(d.b) == 0 {
+		d.fail("unexpected end of body")
+		return 0
+	}
+	c := d.b[0]
+	d.b = d.b[1:]
+	return c
 }
 
 func (d *decoder) uint32() uint32 {

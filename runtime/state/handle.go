@@ -15,6 +15,11 @@ type Handle struct {
 	KeyGroupStart int // inclusive
 	KeyGroupEnd   int // inclusive
 	Files         []FileRef
+	// Canonical marks a snapshot in the canonical, backend-independent
+	// format (canonical.go): one file that every backend restores. Backend
+	// then only says which backend wrote it. A native snapshot (false) is
+	// readable only by Backend.
+	Canonical bool
 }
 
 // FileRef is one file of a snapshot.
@@ -28,17 +33,28 @@ type FileRef struct {
 
 // Handle wire format (all integers uvarint unless noted):
 //
-//	version byte (handleVersion)
+//	version byte (1, or 2 when a format byte follows)
 //	backend byte
+//	version 2 only: format byte (0 native, 1 canonical)
 //	checkpoint id (varint), key group start, key group end
 //	file count, then per file: flags byte (bit 0 shared), ref, name
 //	(uvarint length + bytes each), size, crc (4 bytes big-endian)
-const handleVersion = 1
+//
+// A native handle is written as version 1 (as before canonical snapshots
+// existed), a canonical one as version 2; both are read.
+const (
+	handleVersion       = 1
+	handleVersionFormat = 2
+)
 
 // MarshalHandle encodes h in the compact, versioned binary form.
 func MarshalHandle(h Handle) []byte {
 	b := make([]byte, 0, 32+len(h.Files)*64)
-	b = append(b, handleVersion, byte(h.Backend))
+	if h.Canonical {
+		b = append(b, handleVersionFormat, byte(h.Backend), 1)
+	} else {
+		b = append(b, handleVersion, byte(h.Backend))
+	}
 	b = binary.AppendVarint(b, h.CheckpointID)
 	b = binary.AppendUvarint(b, uint64(h.KeyGroupStart))
 	b = binary.AppendUvarint(b, uint64(h.KeyGroupEnd))
@@ -65,14 +81,23 @@ func UnmarshalHandle(data []byte) (Handle, error) {
 	if len(data) < 2 {
 		return h, fmt.Errorf("state: corrupt state handle: %w", errHandleTruncated)
 	}
-	if data[0] != handleVersion {
-		return h, fmt.Errorf("state: state handle version %d not supported (this build reads %d)", data[0], handleVersion)
+	if data[0] != handleVersion && data[0] != handleVersionFormat {
+		return h, fmt.Errorf("state: state handle version %d not supported (this build reads up to %d)", data[0], handleVersionFormat)
 	}
 	h.Backend = BackendType(data[1])
 	if h.Backend != BackendHeap && h.Backend != BackendPebble {
 		return h, fmt.Errorf("state: corrupt state handle: unknown backend %d", data[1])
 	}
 	d := decoder{b: data[2:]}
+	if data[0] == handleVersionFormat {
+		switch f := d.byte(); {
+		case d.err != nil:
+		case f > 1:
+			return Handle{}, fmt.Errorf("state: corrupt state handle: unknown format %d", f)
+		default:
+			h.Canonical = f == 1
+		}
+	}
 	h.CheckpointID = d.varint()
 	h.KeyGroupStart = int(d.uvarint())
 	h.KeyGroupEnd = int(d.uvarint())

@@ -1,17 +1,15 @@
 package state
 
 import (
-	"bufio"
-	"encoding/binary"
 	"errors"
 	"fmt"
-	"hash/crc32"
 	"io"
 )
 
 // Restore implements KeyedBackend for the heap backend: it reads, from
 // every handle overlapping this backend's key groups, only the blocks of
-// those key groups (heapsnapshot.go describes the format).
+// those key groups (heapsnapshot.go describes the format). Canonical
+// snapshots of either backend have the same format (canonical.go).
 func (b *HeapBackend) Restore(handles [][]byte, r SnapshotReader) error {
 	if err := b.beginRestore(); err != nil {
 		return err
@@ -24,8 +22,8 @@ func (b *HeapBackend) Restore(handles [][]byte, r SnapshotReader) error {
 		if err != nil {
 			return fmt.Errorf("state: operator %s: state of old subtask %d: %w", b.cfg.OperatorID, i, err)
 		}
-		if h.Backend != BackendHeap {
-			return errBackendSwitch(b.cfg.OperatorID, h.Backend, BackendHeap)
+		if h.Backend != BackendHeap && !h.Canonical {
+			return errBackendSwitch(b.cfg.OperatorID, h.Backend, BackendHeap, r)
 		}
 		if !h.overlaps(b.start, b.end) {
 			continue
@@ -51,120 +49,22 @@ func (b *HeapBackend) beginRestore() error {
 	return nil
 }
 
-func errBackendSwitch(op string, had, want BackendType) error {
-	return fmt.Errorf("state: operator %s: the checkpoint was written by the %s state backend but this job uses %s; restoring across state backends is not supported (set state.backend.type back to %s)", op, had, want, had)
-}
-
 // maxHeapHeader bounds the header a restore allocates.
 const maxHeapHeader = 64 << 20
 
-// restoreFile reads one heap snapshot file.
+// restoreFile reads one heap or canonical snapshot file (the same format).
 func (b *HeapBackend) restoreFile(f FileRef, r SnapshotReader) error {
-	rc, err := r.Open(f.Ref)
-	if err != nil {
-		return fmt.Errorf("opening checkpoint file %q: %w", f.Ref, err)
-	}
-	defer rc.Close()
-	br := bufio.NewReaderSize(rc, 64<<10)
-	var pre [9]byte
-	if _, err := io.ReadFull(br, pre[:]); err != nil {
-		return readErr(f.Ref, err)
-	}
-	if string(pre[:4]) != heapMagic {
-		return corruptf(f.Ref, "not a heap state snapshot (bad magic)")
-	}
-	if pre[4] != heapVersion {
-		return fmt.Errorf("checkpoint file %q: heap snapshot version %d not supported (this build reads %d)", f.Ref, pre[4], heapVersion)
-	}
-	hlen := binary.BigEndian.Uint32(pre[5:])
-	if hlen > maxHeapHeader || (f.Size > 0 && int64(hlen)+13 > f.Size) {
-		return corruptf(f.Ref, "header length %d out of range", hlen)
-	}
-	hdr := make([]byte, hlen+4)
-	if _, err := io.ReadFull(br, hdr); err != nil {
-		return readErr(f.Ref, err)
-	}
-	if crc32.Checksum(hdr[:hlen], castagnoli) != binary.BigEndian.Uint32(hdr[hlen:]) {
-		return corruptf(f.Ref, "header checksum mismatch")
-	}
-	d := decoder{b: hdr[:hlen]}
-	fStart, fEnd := int(d.uvarint()), int(d.uvarint())
-	nStates := d.uvarint()
-	if d.err == nil && nStates > uint64(len(d.b)) {
-		d.fail(errHandleTruncated)
-	}
 	old := map[uint64]*heapState{} // id in the file -> local state
-	for i := uint64(0); i < nStates && d.err == nil; i++ {
-		id := d.uvarint()
-		kind := Kind(d.byte())
-		d.uvarint() // TTL at write time; the registration decides now
-		name := string(d.bytes())
-		if d.err != nil {
-			break
-		}
-		s, err := b.restoredState(name, kind)
-		if err != nil {
-			return fmt.Errorf("checkpoint file %q: %w", f.Ref, err)
-		}
-		old[id] = s
-	}
-	n := fEnd - fStart + 1
-	if d.err != nil || fStart < 0 || n < 0 || fEnd >= MaxKeyGroups || len(d.b) != (n+1)*8 {
-		return corruptf(f.Ref, "bad header")
-	}
-	offsets := make([]uint64, n+1)
-	for i := range offsets {
-		offsets[i] = binary.BigEndian.Uint64(d.b[i*8:])
-		if i > 0 && offsets[i] < offsets[i-1]+5 {
-			return corruptf(f.Ref, "bad key-group index")
-		}
-	}
-	lo, hi := max(fStart, b.start), min(fEnd, b.end)
-	dataStart := int64(len(pre) + len(hdr))
-	seeker, _ := rc.(io.Seeker)
-	var pos uint64
-	var block []byte
-	for kg := lo; kg <= hi; kg++ {
-		off, next := offsets[kg-fStart], offsets[kg-fStart+1]
-		if gap := off - pos; gap > 0 {
-			// Skip the key groups of other subtasks: seek when the file
-			// can, else read past them.
-			if seeker != nil && gap > uint64(br.Buffered()) {
-				if _, err := seeker.Seek(dataStart+int64(off), io.SeekStart); err != nil {
-					return readErr(f.Ref, err)
-				}
-				br.Reset(rc)
-			} else if _, err := br.Discard(int(gap)); err != nil {
-				return readErr(f.Ref, err)
+	return readCanonical(f, r, b.start, b.end,
+		func(id uint64, kind Kind, name string) error {
+			s, err := b.restoredState(name, kind)
+			if err != nil {
+				return err
 			}
-		}
-		size := next - off
-		// The index is trusted only as far as the file reaches: a block
-		// must end inside the file, and without a known file size the
-		// buffer grows with the bytes that arrive.
-		if size > 1<<40 || (f.Size > 0 && next > uint64(f.Size-dataStart)) {
-			return corruptf(f.Ref, "key group %d block of %d bytes", kg, size)
-		}
-		var err error
-		if f.Size > 0 {
-			block = make([]byte, size) // values alias it; a new one per block
-			_, err = io.ReadFull(br, block)
-		} else if block, err = io.ReadAll(io.LimitReader(br, int64(size))); err == nil && uint64(len(block)) != size {
-			err = io.ErrUnexpectedEOF
-		}
-		if err != nil {
-			return readErr(f.Ref, err)
-		}
-		pos = next
-		body := block[:size-4]
-		if crc32.Checksum(body, castagnoli) != binary.BigEndian.Uint32(block[size-4:]) {
-			return corruptf(f.Ref, "key group %d: checksum mismatch", kg)
-		}
-		if err := b.decodeBlock(body, kg, old); err != nil {
-			return corruptf(f.Ref, "key group %d: %v", kg, err)
-		}
-	}
-	return nil
+			old[id] = s
+			return nil
+		},
+		func(kg int, body []byte) error { return b.decodeBlock(body, kg, old) })
 }
 
 func readErr(ref string, err error) error {

@@ -1,11 +1,8 @@
 package state
 
 import (
-	"bufio"
 	"encoding/binary"
 	"fmt"
-	"hash/crc32"
-	"io"
 	"slices"
 	"sync"
 )
@@ -26,6 +23,10 @@ import (
 //	entry:  value kinds: key bytes, write time, value bytes
 //	        list:        key bytes, count, { write time, value bytes }*
 //	        map:         key bytes, count, { map key bytes, write time, value bytes }*
+//
+// This is also the canonical savepoint format (canonical.go): a canonical
+// heap snapshot is the same file, named "canonical" in a handle marked
+// Canonical.
 //
 // Expired entries (at the time of the synchronous phase) are not written. A
 // restore reads the header, skips to the blocks of its key groups and reads
@@ -123,80 +124,30 @@ func (p *heapSnapshot) Write(w SnapshotWriter) (Handle, error) {
 	if p.released {
 		return Handle{}, fmt.Errorf("state: snapshot %d was released before it was written", p.checkpointID)
 	}
-	header := p.header()
-	pr, pw := io.Pipe()
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		bw := bufio.NewWriterSize(pw, 64<<10)
-		err := p.writeTo(bw, header)
-		if err == nil {
-			err = bw.Flush()
-		}
-		pw.CloseWithError(err)
-	}()
-	cr := newChecksumReader(pr)
-	ref, size, err := w.WriteExclusive(cr)
-	pr.CloseWithError(io.ErrClosedPipe) // stops the encoder if WriteExclusive returned early
-	<-done                              // the frozen maps are read until here
+	name := "heap"
+	if wantsCanonical(w) {
+		name = canonicalName
+	}
+	var enc, enc2 blockEncoder
+	header, _ := canonicalHeader(p.start, p.end, p.canonStates(), func(i int) ([]byte, error) { return p.encodeBlock(&enc, i), nil })
+	f, err := writeCanonicalFile(w, name, header, p.end-p.start+1, func(i int) ([]byte, error) { return p.encodeBlock(&enc2, i), nil })
 	if err != nil {
 		return Handle{}, fmt.Errorf("state: writing heap snapshot of checkpoint %d: %w", p.checkpointID, err)
-	}
-	if size != cr.size {
-		return Handle{}, fmt.Errorf("state: writing heap snapshot of checkpoint %d: writer stored %d bytes of %d", p.checkpointID, size, cr.size)
 	}
 	return Handle{
 		Backend: BackendHeap, CheckpointID: p.checkpointID,
 		KeyGroupStart: p.start, KeyGroupEnd: p.end,
-		Files: []FileRef{{Ref: ref, Name: "heap", Size: size, CRC: cr.sum()}},
+		Files: []FileRef{f}, Canonical: name == canonicalName,
 	}, nil
 }
 
-// header builds the file prefix: magic, version, header with the block
-// offsets (computed by encoding every block once without keeping it), header
-// CRC.
-func (p *heapSnapshot) header() []byte {
-	n := p.end - p.start + 1
-	h := binary.AppendUvarint(nil, uint64(p.start))
-	h = binary.AppendUvarint(h, uint64(p.end))
-	h = binary.AppendUvarint(h, uint64(len(p.states)))
-	for _, s := range p.states {
-		h = binary.AppendUvarint(h, uint64(s.id))
-		h = append(h, byte(s.kind))
-		h = binary.AppendUvarint(h, uint64(s.ttl))
-		h = appendBytes(h, []byte(s.name))
+// canonStates lists the frozen states for the file header.
+func (p *heapSnapshot) canonStates() []canonState {
+	out := make([]canonState, len(p.states))
+	for i, s := range p.states {
+		out[i] = canonState{id: uint64(s.id), kind: s.kind, ttl: s.ttl, name: s.name}
 	}
-	var off uint64
-	var enc blockEncoder
-	for i := 0; i <= n; i++ {
-		h = binary.BigEndian.AppendUint64(h, off)
-		if i < n {
-			off += uint64(len(p.encodeBlock(&enc, i))) + 4
-		}
-	}
-	out := append([]byte(heapMagic), heapVersion)
-	out = binary.BigEndian.AppendUint32(out, uint32(len(h)))
-	out = append(out, h...)
-	return binary.BigEndian.AppendUint32(out, crc32.Checksum(h, castagnoli))
-}
-
-func (p *heapSnapshot) writeTo(w *bufio.Writer, header []byte) error {
-	if _, err := w.Write(header); err != nil {
-		return err
-	}
-	var enc blockEncoder
-	var c [4]byte
-	for i := 0; i <= p.end-p.start; i++ {
-		blk := p.encodeBlock(&enc, i)
-		binary.BigEndian.PutUint32(c[:], crc32.Checksum(blk, castagnoli))
-		if _, err := w.Write(blk); err != nil {
-			return err
-		}
-		if _, err := w.Write(c[:]); err != nil {
-			return err
-		}
-	}
-	return nil
+	return out
 }
 
 // blockEncoder holds the buffers encodeBlock reuses from block to block.

@@ -21,7 +21,8 @@ import (
 // the next incremental snapshot without being uploaded again. Otherwise
 // (scale-down, or ranges that straddle old subtasks) a fresh database is
 // filled by copying the overlapping key range of each old database, with
-// the state ids translated through the catalogues.
+// the state ids translated through the catalogues. Canonical snapshots
+// (canonical.go) are always loaded into a fresh database, entry by entry.
 func (b *PebbleBackend) Restore(handles [][]byte, r SnapshotReader) error {
 	if b.closed {
 		return errClosed
@@ -39,8 +40,8 @@ func (b *PebbleBackend) Restore(handles [][]byte, r SnapshotReader) error {
 		if err != nil {
 			return fmt.Errorf("state: operator %s: state of old subtask %d: %w", b.cfg.OperatorID, i, err)
 		}
-		if h.Backend != BackendPebble {
-			return errBackendSwitch(b.cfg.OperatorID, h.Backend, BackendPebble)
+		if h.Backend != BackendPebble && !h.Canonical {
+			return errBackendSwitch(b.cfg.OperatorID, h.Backend, BackendPebble, r)
 		}
 		if h.overlaps(b.start, b.end) {
 			hs = append(hs, h)
@@ -64,7 +65,7 @@ func (b *PebbleBackend) restore(hs []Handle, r SnapshotReader) error {
 	if err := os.RemoveAll(b.dbDir); err != nil {
 		return err
 	}
-	if len(hs) == 1 && hs[0].KeyGroupStart <= b.start && hs[0].KeyGroupEnd >= b.end {
+	if len(hs) == 1 && !hs[0].Canonical && hs[0].KeyGroupStart <= b.start && hs[0].KeyGroupEnd >= b.end {
 		return b.restoreInPlace(hs[0], r)
 	}
 	db, err := openPebble(b.dbDir, false)
@@ -73,6 +74,15 @@ func (b *PebbleBackend) restore(hs []Handle, r SnapshotReader) error {
 	}
 	b.setDB(db)
 	for i, h := range hs {
+		if h.Canonical {
+			if len(h.Files) != 1 {
+				return fmt.Errorf("corrupt canonical state handle: %d files, want 1", len(h.Files))
+			}
+			if err := b.loadCanonical(h.Files[0], r); err != nil {
+				return err
+			}
+			continue
+		}
 		dir := filepath.Join(b.cfg.Dir, fmt.Sprintf("restore-%d", i))
 		if err := b.copyFrom(h, dir, r); err != nil {
 			os.RemoveAll(dir)

@@ -60,6 +60,8 @@ type pebbleSnapshot struct {
 	start, end   int
 	incremental  bool
 	seq          int
+	now          int64            // time of the synchronous phase (TTL)
+	ttls         map[uint16]int64 // TTL ms of each registered state
 	mu           sync.Mutex
 	released     bool
 }
@@ -80,9 +82,14 @@ func (b *PebbleBackend) Snapshot(checkpointID int64) (Pending, error) {
 	if err := b.db.Checkpoint(dir); err != nil {
 		return nil, fmt.Errorf("state: operator %s: local checkpoint %d: %w", b.cfg.OperatorID, checkpointID, err)
 	}
+	ttls := make(map[uint16]int64, len(b.byID))
+	for id, s := range b.byID {
+		ttls[id] = s.ttl
+	}
 	return &pebbleSnapshot{
 		b: b, checkpointID: checkpointID, dir: dir,
 		start: b.start, end: b.end, incremental: b.cfg.Incremental, seq: b.snapSeq,
+		now: b.now(), ttls: ttls,
 	}, nil
 }
 
@@ -110,6 +117,13 @@ func (p *pebbleSnapshot) Write(w SnapshotWriter) (Handle, error) {
 	defer p.release()
 	if p.released {
 		return Handle{}, fmt.Errorf("state: snapshot %d was released before it was written", p.checkpointID)
+	}
+	if wantsCanonical(w) {
+		h, err := p.writeCanonical(w)
+		if err != nil {
+			return Handle{}, fmt.Errorf("state: operator %s: writing canonical state of checkpoint %d: %w", p.b.cfg.OperatorID, p.checkpointID, err)
+		}
+		return h, nil
 	}
 	h, refs, err := p.upload(w)
 	if err != nil {

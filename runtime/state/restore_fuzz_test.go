@@ -262,3 +262,50 @@ func FuzzPebbleRestore(f *testing.F) {
 		}
 	})
 }
+
+// fuzzCanonicalSeed returns a canonical snapshot file written by backend k
+// holding every state kind.
+func fuzzCanonicalSeed(f *testing.F, k backendKind) []byte {
+	b := newTestBackend(f, k, 0, 1, nil)
+	st := registerAll(f, b)
+	fillAll(f, []KeyedBackend{b}, []allStates{st}, newFullModel(), 0, 80, 1)
+	store := NewMemoryStore()
+	p, err := b.Snapshot(1)
+	must(f, err)
+	h, err := p.Write(canonicalStore{store})
+	must(f, err)
+	return store.Files()[h.Files[0].Ref]
+}
+
+// FuzzCanonicalRestore restores both backends from one canonical snapshot
+// file (checksums recomputed by fixHeapChecksums: the canonical format is
+// the heap one) at parallelism 2: an error or a usable state, whose
+// canonical snapshot restores into the other backend.
+func FuzzCanonicalRestore(f *testing.F) {
+	f.Add(fuzzCanonicalSeed(f, backendKinds[0]))
+	f.Add(fuzzCanonicalSeed(f, backendKinds[1]))
+	f.Fuzz(func(t *testing.T, file []byte) {
+		file = fixHeapChecksums(file)
+		store := NewMemoryStore()
+		store.SetFile("f", file)
+		h := MarshalHandle(Handle{Backend: BackendPebble, Canonical: true, KeyGroupStart: 0, KeyGroupEnd: testMaxParallelism - 1,
+			Files: []FileRef{{Ref: "f", Name: canonicalName, Size: int64(len(file))}}})
+		for i, k := range backendKinds {
+			b := newTestBackend(t, k, i, 2, nil)
+			if err := b.Restore([][]byte{h}, store); err != nil {
+				continue
+			}
+			p, err := b.Snapshot(2)
+			must(t, err)
+			out := NewMemoryStore()
+			h2, err := p.Write(canonicalStore{out})
+			if err != nil {
+				t.Fatalf("%s: canonical snapshot of a restored backend: %v", k.name, err)
+			}
+			other := newTestBackend(t, backendKinds[1-i], 0, 1, nil)
+			if err := other.Restore([][]byte{MarshalHandle(h2)}, out); err != nil {
+				t.Fatalf("%s: its canonical snapshot does not restore into %s: %v", k.name, backendKinds[1-i].name, err)
+			}
+		}
+	})
+}

@@ -287,7 +287,8 @@ func TestRestoreErrors(t *testing.T) {
 		}
 		h2 := h
 		h2.Backend = other
-		if err := restore(store, MarshalHandle(h2)); err == nil || !strings.Contains(err.Error(), "across state backends") {
+		var mismatch *BackendMismatchError
+		if err := restore(store, MarshalHandle(h2)); !errors.As(err, &mismatch) || !strings.Contains(err.Error(), "CANONICAL savepoint") {
 			t.Fatalf("other backend's handle: %v", err)
 		}
 		must(t, restore(store, raw)) // the store itself is fine

@@ -9,6 +9,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/flinkgo/engine/checkpoint"
 	"github.com/flinkgo/engine/planner/session"
 	"github.com/flinkgo/engine/runtime"
 )
@@ -100,11 +101,14 @@ func (s *Server) cancelJob(w http.ResponseWriter, r *http.Request, j *session.Jo
 }
 
 // triggerSavepoint serves POST /jobs/:jobid/savepoints {"target-directory",
-// "cancel-job"}: an intermediate savepoint (sinks commit nothing of it),
-// then with cancel-job a cancellation.
+// "cancel-job", "formatType"}: an intermediate savepoint (sinks commit
+// nothing of it), then with cancel-job a cancellation. formatType is
+// CANONICAL (the default: restorable on any state backend) or NATIVE.
 func (s *Server) triggerSavepoint(w http.ResponseWriter, r *http.Request, j *session.Job) {
 	var req savepointTriggerRequest
-	if err := readBody(r, &req); err != nil {
+	err := readBody(r, &req)
+	format, ferr := checkpoint.ParseSavepointFormat(req.FormatType)
+	if err != nil || ferr != nil {
 		writeError(w, http.StatusBadRequest, "Request did not match expected format SavepointTriggerRequestBody.")
 		return
 	}
@@ -112,7 +116,7 @@ func (s *Server) triggerSavepoint(w http.ResponseWriter, r *http.Request, j *ses
 		return
 	}
 	s.trigger(w, j, req.TriggerID, false, func() (string, error) {
-		path, err := j.TriggerSavepoint(req.TargetDirectory)
+		path, err := j.TriggerSavepointFormat(req.TargetDirectory, format)
 		if err == nil && req.CancelJob {
 			j.Cancel()
 		}
@@ -121,10 +125,13 @@ func (s *Server) triggerSavepoint(w http.ResponseWriter, r *http.Request, j *ses
 }
 
 // stopWithSavepoint serves POST /jobs/:jobid/stop {"targetDirectory",
-// "drain"}: a savepoint sinks commit, then the job ends FINISHED.
+// "drain", "formatType"}: a savepoint sinks commit, then the job ends
+// FINISHED.
 func (s *Server) stopWithSavepoint(w http.ResponseWriter, r *http.Request, j *session.Job) {
 	var req stopWithSavepointRequest
-	if err := readBody(r, &req); err != nil {
+	err := readBody(r, &req)
+	format, ferr := checkpoint.ParseSavepointFormat(req.FormatType)
+	if err != nil || ferr != nil {
 		writeError(w, http.StatusBadRequest, "Request did not match expected format StopWithSavepointRequestBody.")
 		return
 	}
@@ -132,7 +139,7 @@ func (s *Server) stopWithSavepoint(w http.ResponseWriter, r *http.Request, j *se
 		return
 	}
 	s.trigger(w, j, req.TriggerID, true, func() (string, error) {
-		return j.StopWithSavepoint(req.TargetDirectory, req.Drain)
+		return j.StopWithSavepointFormat(req.TargetDirectory, req.Drain, format)
 	})
 }
 
