@@ -2,9 +2,7 @@ package main
 
 import (
 	"fmt"
-	"os/exec"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
 
@@ -73,17 +71,7 @@ CREATE TABLE src (word STRING, pt AS PROCTIME()) WITH ('connector' = 'kafka', 't
 CREATE TABLE counts (word STRING, cnt BIGINT) WITH ('connector' = 'print', 'print-identifier' = 'w');
 INSERT INTO counts SELECT word, COUNT(*) FROM TABLE(%s) GROUP BY window_start, window_end, word;
 `, topic, b.Bootstrap, c.window))
-			cmd := exec.Command(binary, "-f", script)
-			cmd.Dir = dir
-			var out syncBuffer
-			cmd.Stdout, cmd.Stderr = &out, &out
-			if err := cmd.Start(); err != nil {
-				t.Fatal(err)
-			}
-			defer func() {
-				cmd.Process.Signal(syscall.SIGKILL)
-				cmd.Wait()
-			}()
+			out, _ := startClient(t, dir, nil, "-f", script)
 			b.Produce(t, topic, kafkatest.Record{Partition: 1, Value: []byte(`{"word":"flink"}`)})
 			deadline := time.Now().Add(60 * time.Second)
 			for strings.Count(out.String(), "+I[flink, 1]") < c.windows {

@@ -2,7 +2,6 @@ package main
 
 import (
 	"os"
-	"os/exec"
 	"regexp"
 	"strings"
 	"syscall"
@@ -22,17 +21,7 @@ func TestStatusLineShowsRestore(t *testing.T) {
 		t.Fatalf("the first run ended by itself:\n%s", out)
 	}
 	again := writeFile(t, dir, "again.sql", "SET 'execution.savepoint.path' = 'latest';\n"+body)
-	cmd := exec.Command(binary, "-f", again)
-	cmd.Dir = dir
-	var out syncBuffer
-	cmd.Stdout, cmd.Stderr = &out, &out
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	defer func() {
-		cmd.Process.Signal(syscall.SIGKILL)
-		cmd.Wait()
-	}()
+	out, cmd := startClient(t, dir, nil, "-f", again)
 	restores := regexp.MustCompile(`restores from (\S+/chk-\d+) \(checkpoint \d+ of job [0-9a-f]{32}, picked by 'latest'`)
 	status := regexp.MustCompile(`\[INFO\] Job [0-9a-f]{32} \(status\) RUNNING: .*, restored from (\S+)`)
 	deadline := time.Now().Add(90 * time.Second)
@@ -61,18 +50,7 @@ func showJobsNamesRestore(t *testing.T, dir, script string) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	cmd := exec.Command(binary)
-	cmd.Dir = dir
-	cmd.Stdin = strings.NewReader(string(text) + "SHOW JOBS;\n")
-	var out syncBuffer
-	cmd.Stdout, cmd.Stderr = &out, &out
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	defer func() {
-		cmd.Process.Signal(syscall.SIGKILL)
-		cmd.Wait()
-	}()
+	out, _ := startClient(t, dir, strings.NewReader(string(text)+"SHOW JOBS;\n"))
 	restores := regexp.MustCompile(`restores from (\S+/chk-\d+) `)
 	deadline := time.Now().Add(90 * time.Second)
 	for {
