@@ -250,24 +250,72 @@ type UseDatabase struct {
 	Name ObjectName
 }
 
-type ShowCatalogs struct{ StmtBase }
+// ShowCatalogs is SHOW CATALOGS [[NOT] (LIKE | ILIKE) 'pattern'].
+type ShowCatalogs struct {
+	StmtBase
+	Like *Like
+}
 type ShowCurrentCatalog struct{ StmtBase }
-type ShowDatabases struct{ StmtBase }
+
+// ShowDatabases is SHOW DATABASES [(FROM | IN) catalog]
+// [[NOT] (LIKE | ILIKE) 'pattern']; From is "" for the current catalog.
+type ShowDatabases struct {
+	StmtBase
+	From string
+	Like *Like
+}
 type ShowCurrentDatabase struct{ StmtBase }
+
+// Like is the [NOT] LIKE | ILIKE 'pattern' filter of a SHOW statement.
+type Like struct {
+	Pattern string
+	Not     bool
+	// ILike is the case-insensitive ILIKE (SHOW CATALOGS / DATABASES only).
+	ILike bool
+}
 
 // ---- inspection ----
 
-// ShowTables is SHOW TABLES [FROM | IN [catalog.]db]; From is nil for the
-// current database.
+// ShowTables is SHOW TABLES [FROM | IN [catalog.]db] [[NOT] LIKE 'pattern'];
+// From is nil for the current database.
 type ShowTables struct {
 	StmtBase
 	From *ObjectName
+	Like *Like
 }
 
-// ShowViews is SHOW VIEWS [FROM | IN [catalog.]db].
+// ShowViews is SHOW VIEWS [FROM | IN [catalog.]db] [[NOT] LIKE 'pattern'].
 type ShowViews struct {
 	StmtBase
 	From *ObjectName
+	Like *Like
+}
+
+// ShowColumns is SHOW COLUMNS (FROM | IN) [[catalog.]db.]table
+// [[NOT] LIKE 'pattern'].
+type ShowColumns struct {
+	StmtBase
+	Table ObjectName
+	Like  *Like
+}
+
+// ShowModules is SHOW [FULL] MODULES.
+type ShowModules struct {
+	StmtBase
+	Full bool
+}
+
+// LoadModule is LOAD MODULE name [WITH (options)].
+type LoadModule struct {
+	StmtBase
+	Name    string
+	Options []Option
+}
+
+// UnloadModule is UNLOAD MODULE name.
+type UnloadModule struct {
+	StmtBase
+	Name string
 }
 type ShowJobs struct{ StmtBase }
 

@@ -168,9 +168,26 @@ func (d *dumper) stmt(st Statement, n int) {
 		d.line(n, "DropFunction %s %s%s", pos, s.Name,
 			flags("temporary", s.Temporary, "system", s.System, "if-exists", s.IfExists))
 	case *ShowTables:
-		d.line(n, "ShowTables %s%s", pos, fromName(s.From))
+		d.line(n, "ShowTables %s%s%s", pos, fromName(s.From), likeString(s.Like))
 	case *ShowViews:
-		d.line(n, "ShowViews %s%s", pos, fromName(s.From))
+		d.line(n, "ShowViews %s%s%s", pos, fromName(s.From), likeString(s.Like))
+	case *ShowColumns:
+		d.line(n, "ShowColumns %s from %s%s", pos, s.Table, likeString(s.Like))
+	case *ShowCatalogs:
+		d.line(n, "ShowCatalogs %s%s", pos, likeString(s.Like))
+	case *ShowDatabases:
+		from := ""
+		if s.From != "" {
+			from = " from " + identString(s.From)
+		}
+		d.line(n, "ShowDatabases %s%s%s", pos, from, likeString(s.Like))
+	case *ShowModules:
+		d.line(n, "ShowModules %s%s", pos, flags("full", s.Full))
+	case *LoadModule:
+		d.line(n, "LoadModule %s %s", pos, identString(s.Name))
+		d.commentAndOptions("", s.Options, n+1)
+	case *UnloadModule:
+		d.line(n, "UnloadModule %s %s", pos, identString(s.Name))
 	case *CreateCatalog:
 		d.line(n, "CreateCatalog %s %s%s", pos, identString(s.Name), flags("if-not-exists", s.IfNotExists))
 		d.commentAndOptions(s.Comment, s.Options, n+1)
@@ -243,6 +260,20 @@ func (d *dumper) stmt(st Statement, n int) {
 	default:
 		d.line(n, "%T %s", st, pos)
 	}
+}
+
+func likeString(l *Like) string {
+	if l == nil {
+		return ""
+	}
+	op := " like "
+	if l.ILike {
+		op = " ilike "
+	}
+	if l.Not {
+		op = " not" + op
+	}
+	return op + quoteString(l.Pattern)
 }
 
 func fromName(n *ObjectName) string {

@@ -417,6 +417,8 @@ func (p *parser) statement(inExplain bool) Statement {
 		return st
 	case t.Is("ALTER"):
 		return p.alter()
+	case t.Is("LOAD") || t.Is("UNLOAD"):
+		return p.module()
 	case startsQuery(t):
 		return &Select{StmtBase: p.base(start), Query: p.query(start)}
 	}
@@ -474,12 +476,16 @@ func (p *parser) setStatement() Statement {
 	return st
 }
 
-// show parses SHOW TABLES | VIEWS [FROM|IN [catalog.]db] | CATALOGS | DATABASES |
-// CURRENT CATALOG | CURRENT DATABASE | JOBS | CHECKPOINTS [FROM 'dir'] | [USER] FUNCTIONS | CREATE TABLE|VIEW name.
+// show parses SHOW TABLES | VIEWS [FROM|IN [catalog.]db] [[NOT] LIKE 'p'] |
+// COLUMNS FROM|IN name [[NOT] LIKE 'p'] | CATALOGS [[NOT] LIKE|ILIKE 'p'] |
+// DATABASES [FROM|IN catalog] [[NOT] LIKE|ILIKE 'p'] | CURRENT CATALOG |
+// CURRENT DATABASE | [FULL] MODULES | JOBS | CHECKPOINTS [FROM 'dir'] |
+// [USER] FUNCTIONS | CREATE TABLE|VIEW name.
 func (p *parser) show() Statement {
 	start := p.i
 	p.expect("SHOW")
 	var st Statement
+	var expected []string
 	from := func() *ObjectName {
 		if p.accept("FROM") || p.accept("IN") {
 			n := p.name()
@@ -489,13 +495,34 @@ func (p *parser) show() Statement {
 	}
 	switch {
 	case p.accept("TABLES"):
-		st = &ShowTables{From: from()}
+		sh := &ShowTables{From: from()}
+		sh.Like, expected = p.like(sh.From == nil, false)
+		st = sh
 	case p.accept("VIEWS"):
-		st = &ShowViews{From: from()}
+		sh := &ShowViews{From: from()}
+		sh.Like, expected = p.like(sh.From == nil, false)
+		st = sh
+	case p.accept("COLUMNS"):
+		sh := &ShowColumns{}
+		if !p.accept("FROM") && !p.accept("IN") {
+			p.fail("FROM", "IN")
+		}
+		sh.Table = p.name()
+		sh.Like, expected = p.like(false, false)
+		st = sh
 	case p.accept("CATALOGS"):
-		st = &ShowCatalogs{}
+		sh := &ShowCatalogs{}
+		sh.Like, expected = p.like(false, true)
+		st = sh
 	case p.accept("DATABASES"):
-		st = &ShowDatabases{}
+		sh := &ShowDatabases{}
+		hasFrom := false
+		if p.accept("FROM") || p.accept("IN") {
+			sh.From, _ = p.ident()
+			hasFrom = true
+		}
+		sh.Like, expected = p.like(!hasFrom, true)
+		st = sh
 	case p.accept("CURRENT"):
 		switch {
 		case p.accept("CATALOG"):
@@ -505,6 +532,11 @@ func (p *parser) show() Statement {
 		default:
 			p.fail("CATALOG", "DATABASE")
 		}
+	case p.accept("MODULES"):
+		st = &ShowModules{}
+	case p.accept("FULL"):
+		p.expect("MODULES")
+		st = &ShowModules{Full: true}
 	case p.accept("JOBS"):
 		st = &ShowJobs{}
 	case p.accept("CHECKPOINTS"):
@@ -533,9 +565,64 @@ func (p *parser) show() Statement {
 			p.i++
 			p.fail("FUNCTIONS")
 		}
-		p.fail("CATALOGS", "CHECKPOINTS", "CREATE", "CURRENT", "DATABASES", "FUNCTIONS", "JOBS", "TABLES", "USER", "VIEWS")
+		p.fail("CATALOGS", "CHECKPOINTS", "COLUMNS", "CREATE", "CURRENT", "DATABASES", "FULL", "FUNCTIONS", "JOBS", "MODULES", "TABLES", "USER", "VIEWS")
 	}
-	p.expectEOF()
+	p.expectEOF(expected...)
+	setBase(st, p.base(start))
+	return st
+}
+
+// like parses an optional [NOT] LIKE 'pattern' (and ILIKE when ilike). When
+// nothing was consumed it returns the words that could have come next, for
+// the error at a token that is not the end: FROM and IN too when from.
+func (p *parser) like(from, ilike bool) (*Like, []string) {
+	l := &Like{Not: p.accept("NOT")}
+	switch {
+	case p.accept("LIKE"):
+	case ilike && p.accept("ILIKE"):
+		l.ILike = true
+	case l.Not:
+		if ilike {
+			p.fail("ILIKE", "LIKE")
+		}
+		p.fail("LIKE")
+	default:
+		var expected []string
+		if from {
+			expected = append(expected, "FROM", "IN")
+		}
+		if ilike {
+			expected = append(expected, "ILIKE")
+		}
+		return nil, append(expected, "LIKE", "NOT")
+	}
+	l.Pattern = p.stringLit()
+	return l, nil
+}
+
+// module parses LOAD MODULE name [WITH (options)] and UNLOAD MODULE name.
+func (p *parser) module() Statement {
+	start := p.i
+	var st Statement
+	if p.accept("LOAD") {
+		p.expect("MODULE")
+		lm := &LoadModule{}
+		lm.Name, _ = p.ident()
+		if p.accept("WITH") {
+			lm.Options = p.options()
+			p.expectEOF()
+		} else {
+			p.expectEOF("WITH")
+		}
+		st = lm
+	} else {
+		p.expect("UNLOAD")
+		p.expect("MODULE")
+		um := &UnloadModule{}
+		um.Name, _ = p.ident()
+		p.expectEOF()
+		st = um
+	}
 	setBase(st, p.base(start))
 	return st
 }

@@ -2,7 +2,9 @@ package session
 
 import (
 	"fmt"
+	"regexp"
 	"sort"
+	"strings"
 
 	"github.com/flinkgo/engine/planner"
 	"github.com/flinkgo/engine/sql"
@@ -55,9 +57,18 @@ func (s *Session) catalogStatement(st sql.Statement) (*Result, error) {
 		}
 		err = c.UseDatabase("", x.Name.Name())
 	case *sql.ShowCatalogs:
-		return nameTable("catalog name", c.CatalogNames()), nil
+		return nameTable("catalog name", filterLike(x.Like, c.CatalogNames())), nil
 	case *sql.ShowDatabases:
-		return nameTable("database name", c.DatabaseNames()), nil
+		names := c.DatabaseNames()
+		if x.From != "" {
+			if _, ok := c.CatalogInfo(x.From); !ok {
+				return nil, &planner.ValidationError{Msg: fmt.Sprintf("Catalog %s does not exist", x.From)}
+			}
+			restore := c.SetCurrent(x.From, "")
+			names = c.DatabaseNames()
+			restore()
+		}
+		return nameTable("database name", filterLike(x.Like, names)), nil
 	case *sql.ShowCurrentCatalog:
 		cat, _ := c.Current()
 		return nameTable("current catalog name", []string{cat}), nil
@@ -106,8 +117,8 @@ func sortedKeys(m map[string]string) []string {
 	return out
 }
 
-// showObjects is SHOW TABLES / SHOW VIEWS [FROM|IN [catalog.]db].
-func (s *Session) showObjects(header string, from *sql.ObjectName, tables bool) (*Result, error) {
+// showObjects is SHOW TABLES / SHOW VIEWS [FROM|IN [catalog.]db] [[NOT] LIKE 'p'].
+func (s *Session) showObjects(header string, from *sql.ObjectName, like *sql.Like, tables bool) (*Result, error) {
 	cat, db := s.cat.Current()
 	if from != nil {
 		var err error
@@ -118,5 +129,48 @@ func (s *Session) showObjects(header string, from *sql.ObjectName, tables bool) 
 			return nil, &planner.ValidationError{Msg: fmt.Sprintf("Catalog '%s' or database '%s' doesn't exist.", cat, db)}
 		}
 	}
-	return nameTable(header, s.cat.Names(cat, db, tables, true)), nil
+	return nameTable(header, filterLike(like, s.cat.Names(cat, db, tables, true))), nil
+}
+
+// filterLike keeps the names that match like (all of them when like is nil).
+func filterLike(like *sql.Like, names []string) []string {
+	if like == nil {
+		return names
+	}
+	re := likeRegexp(like.Pattern, like.ILike)
+	var out []string
+	for _, n := range names {
+		if re.MatchString(n) != like.Not {
+			out = append(out, n)
+		}
+	}
+	return out
+}
+
+// likeRegexp translates a SQL LIKE pattern as Flink's SHOW statements match
+// it (Calcite's SqlLikeUtils with the escape character backslash): '%' is any
+// run of characters, '_' any one character, a backslash makes the next
+// character literal. Case-sensitive unless ilike.
+func likeRegexp(pattern string, ilike bool) *regexp.Regexp {
+	var b strings.Builder
+	if ilike {
+		b.WriteString("(?i)")
+	}
+	b.WriteString("(?s)^")
+	rs := []rune(pattern)
+	for i := 0; i < len(rs); i++ {
+		switch r := rs[i]; {
+		case r == '\\' && i+1 < len(rs):
+			i++
+			b.WriteString(regexp.QuoteMeta(string(rs[i])))
+		case r == '%':
+			b.WriteString(".*")
+		case r == '_':
+			b.WriteString(".")
+		default:
+			b.WriteString(regexp.QuoteMeta(string(r)))
+		}
+	}
+	b.WriteString("$")
+	return regexp.MustCompile(b.String())
 }

@@ -327,3 +327,71 @@ func (s *Session) showCheckpoints(dir string) (*Result, error) {
 	}
 	return r, nil
 }
+
+// showColumns is SHOW COLUMNS FROM|IN table [[NOT] LIKE 'p']: DESCRIBE's
+// table, keeping the columns whose name matches.
+func (s *Session) showColumns(x *sql.ShowColumns) (*Result, error) {
+	t, v, name, err := s.lookupTableOrView(x.Table)
+	if err != nil {
+		return nil, err
+	}
+	if t == nil && v == nil {
+		// Unlike DESCRIBE's, Flink's message here ends with a period.
+		return nil, &planner.ValidationError{Msg: fmt.Sprintf("Tables or views with the identifier '%s' doesn't exist.", name)}
+	}
+	r, err := s.describe(&sql.Describe{StmtBase: x.StmtBase, Name: x.Table})
+	if err != nil || x.Like == nil {
+		return r, err
+	}
+	keep := map[string]bool{}
+	names := make([]string, len(r.Rows))
+	for i, row := range r.Rows {
+		names[i] = row[0]
+	}
+	for _, n := range filterLike(x.Like, names) {
+		keep[n] = true
+	}
+	rows := r.Rows[:0]
+	for _, row := range r.Rows {
+		if keep[row[0]] {
+			rows = append(rows, row)
+		}
+	}
+	r.Rows = rows
+	return r, nil
+}
+
+// coreModule is the one module of this engine: Flink's core module, which
+// holds the built-in functions. It is always loaded and used.
+const coreModule = "core"
+
+// moduleStatement runs SHOW [FULL] MODULES, LOAD MODULE and UNLOAD MODULE.
+// Only the core module exists, so LOAD MODULE fails as in Flink (core is
+// already loaded, no factory for any other name) and UNLOAD MODULE core is
+// refused: every built-in function lives in it.
+func (s *Session) moduleStatement(st sql.Statement) (*Result, error) {
+	switch x := st.(type) {
+	case *sql.ShowModules:
+		if x.Full {
+			return &Result{Kind: ResultTable, Columns: []string{"module name", "used"}, Rows: [][]string{{coreModule, "TRUE"}}}, nil
+		}
+		return nameTable("module name", []string{coreModule}), nil
+	case *sql.LoadModule:
+		for _, o := range x.Options {
+			if o.Key == "type" {
+				return nil, &planner.ValidationError{Msg: fmt.Sprintf("Option 'type' = '%s' is not supported since module name is used to find module", o.Value)}
+			}
+		}
+		if x.Name != coreModule {
+			return nil, &planner.ValidationError{Msg: fmt.Sprintf("Could not find any factory for identifier '%s' that implements "+
+				"'org.apache.flink.table.factories.ModuleFactory' in the classpath.\n\nAvailable factory identifiers are:\n\n%s", x.Name, coreModule)}
+		}
+		return nil, &planner.ValidationError{Msg: fmt.Sprintf("A module with name '%s' already exists", x.Name)}
+	case *sql.UnloadModule:
+		if x.Name != coreModule {
+			return nil, &planner.ValidationError{Msg: fmt.Sprintf("No module with name '%s' exists", x.Name)}
+		}
+		return nil, &ExecutionError{Msg: "Could not unload module 'core': this engine runs all of its built-in functions from the core module and cannot run without it."}
+	}
+	return nil, &ExecutionError{Msg: fmt.Sprintf("Unsupported statement: %s", st.SQL())}
+}

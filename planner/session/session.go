@@ -161,9 +161,13 @@ func (s *Session) Execute(st sql.Statement) (*Result, error) {
 		}
 		return ok(), nil
 	case *sql.ShowTables:
-		return s.showObjects("table name", x.From, true)
+		return s.showObjects("table name", x.From, x.Like, true)
 	case *sql.ShowViews:
-		return s.showObjects("view name", x.From, false)
+		return s.showObjects("view name", x.From, x.Like, false)
+	case *sql.ShowColumns:
+		return s.showColumns(x)
+	case *sql.ShowModules, *sql.LoadModule, *sql.UnloadModule:
+		return s.moduleStatement(st)
 	case *sql.CreateCatalog, *sql.DropCatalog, *sql.UseCatalog, *sql.DescribeCatalog,
 		*sql.CreateDatabase, *sql.AlterDatabase, *sql.DropDatabase, *sql.UseDatabase,
 		*sql.ShowCatalogs, *sql.ShowCurrentCatalog, *sql.ShowDatabases, *sql.ShowCurrentDatabase:
