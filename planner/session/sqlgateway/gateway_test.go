@@ -209,7 +209,7 @@ func TestProtocolErrors(t *testing.T) {
 // the idle timeout is closed by the reaper; its INSERT job keeps running.
 func TestIdleSessionsAreClosed(t *testing.T) {
 	reg := session.NewJobRegistry()
-	srv := NewServer(Options{Jobs: reg, IdleTimeout: 100 * time.Millisecond, CheckInterval: 20 * time.Millisecond})
+	srv := NewServer(Options{Jobs: reg, IdleTimeout: time.Second, CheckInterval: 50 * time.Millisecond})
 	hs := httptest.NewServer(srv)
 	defer func() { hs.Close(); srv.Close(); reg.Close() }()
 	ctx := context.Background()
@@ -284,5 +284,17 @@ func TestJSONRowFormat(t *testing.T) {
 	want := `INSERT 7,1.5,true,"x","2022-11-04T11:41:40.036",null`
 	if len(rows) != 1 || rows[0] != want {
 		t.Fatalf("JSON rows %q, want %q", rows, want)
+	}
+}
+
+// TestAppendJSONString: the page encoder's strings decode to what they
+// encode, as encoding/json reads them.
+func TestAppendJSONString(t *testing.T) {
+	for _, s := range []string{"", "plain", `quote " and \ backslash`, "tab\tnew\nline\rret", "\x00\x01\x1f ctl",
+		"ünïcødé ✓ 🙂", "</script>&"} {
+		var back string
+		if err := json.Unmarshal(appendJSONString(nil, s), &back); err != nil || back != s {
+			t.Errorf("%q: decoded %q, %v", s, back, err)
+		}
 	}
 }

@@ -1,10 +1,10 @@
 package sqlgateway
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 
@@ -28,12 +28,13 @@ const (
 type operation struct {
 	id string
 
-	mu      sync.Mutex
-	changed *sync.Cond // status, rows or end changed
-	status  string
-	err     error // ERROR: the statement's or the query job's failure
-	res     *session.Result
-	cols    []ColumnInfo
+	mu       sync.Mutex
+	changed  *sync.Cond // status, rows or end changed
+	status   string
+	err      error // ERROR: the statement's or the query job's failure
+	res      *session.Result
+	cols     []ColumnInfo
+	colTypes []*types.Type // a query's column types (JSON rows)
 	// A query's rows not yet served, and whether its job ended.
 	rows  []queryRow
 	ended bool
@@ -43,11 +44,12 @@ type operation struct {
 	cancel    func() // cancels the query's job; nil otherwise
 }
 
-// queryRow is a query row in both row formats.
+// queryRow is a query row as text: each field's SQL rendering, rendered
+// into the requested row format when a page is served.
 type queryRow struct {
 	kind  string
-	json  []json.RawMessage
-	plain []json.RawMessage
+	cells []string
+	nulls []bool // nil when no field is NULL
 }
 
 func newOperation(id string) *operation {
@@ -81,6 +83,9 @@ func (o *operation) run(exec func() (*session.Result, error)) {
 	q := res.Query
 	if q != nil {
 		o.cancel = q.Job.Cancel
+		for _, c := range q.Columns {
+			o.colTypes = append(o.colTypes, c.Type)
+		}
 	}
 	o.changed.Broadcast()
 	o.mu.Unlock()
@@ -98,23 +103,24 @@ func (o *operation) setStatus(s string) {
 	o.mu.Unlock()
 }
 
-// pump moves the query's batches into the row buffer, converting each row
-// to both formats, waiting while the buffer is full.
+// pump moves the query's batches into the row buffer as text, waiting
+// while the buffer is full.
 func (o *operation) pump(q *session.Query) {
 	var buf []byte
 	for b := range q.Rows {
 		rows := make([]queryRow, b.Len)
 		for r := 0; r < b.Len; r++ {
-			row := queryRow{kind: rowKindNames[b.Kind(r)], json: make([]json.RawMessage, len(b.Cols)),
-				plain: make([]json.RawMessage, len(b.Cols))}
+			row := queryRow{kind: rowKindNames[b.Kind(r)], cells: make([]string, len(b.Cols))}
 			for c, v := range b.Cols {
 				if v.IsNull(r) {
-					row.json[c], row.plain[c] = json.RawMessage("null"), json.RawMessage("null")
+					if row.nulls == nil {
+						row.nulls = make([]bool, len(b.Cols))
+					}
+					row.nulls[c] = true
 					continue
 				}
 				buf = types.AppendValue(buf[:0], v, r, types.StyleSQL)
-				row.plain[c] = quote(buf)
-				row.json[c] = jsonValue(q.Columns[c].Type, buf)
+				row.cells[c] = string(buf)
 			}
 			rows[r] = row
 		}
@@ -136,41 +142,90 @@ func (o *operation) pump(q *session.Query) {
 	o.mu.Unlock()
 }
 
-func quote(b []byte) json.RawMessage {
-	q, _ := json.Marshal(string(b))
-	return q
+// pageData renders rows into one buffer and returns them with their
+// fields as slices of it: PLAIN_TEXT fields as JSON strings, JSON fields
+// typed (colTypes nil: every field a string).
+func pageData(rows []queryRow, colTypes []*types.Type, plain bool) []RowData {
+	var buf []byte
+	var ends []int
+	for _, r := range rows {
+		for c, cell := range r.cells {
+			switch {
+			case r.nulls != nil && r.nulls[c]:
+				buf = append(buf, "null"...)
+			case plain || colTypes == nil:
+				buf = appendJSONString(buf, cell)
+			default:
+				buf = appendJSONValue(buf, colTypes[c], cell)
+			}
+			ends = append(ends, len(buf))
+		}
+	}
+	data := make([]RowData, len(rows))
+	fields := make([]json.RawMessage, len(ends))
+	start, i := 0, 0
+	for k, r := range rows {
+		data[k] = RowData{Kind: r.kind, Fields: fields[i : i+len(r.cells) : i+len(r.cells)]}
+		for range r.cells {
+			fields[i] = buf[start:ends[i]:ends[i]]
+			start = ends[i]
+			i++
+		}
+	}
+	return data
 }
 
-// jsonValue is a value's JSON form: numbers and booleans as JSON numbers
-// and booleans, timestamps in ISO-8601, everything else (nested types
-// included) as the string of its SQL rendering.
-func jsonValue(t *types.Type, text []byte) json.RawMessage {
+// appendJSONString appends s as a JSON string.
+func appendJSONString(dst []byte, s string) []byte {
+	const hex = "0123456789abcdef"
+	dst = append(dst, '"')
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		switch {
+		case c == '"' || c == '\\':
+			dst = append(dst, '\\', c)
+		case c == '\n':
+			dst = append(dst, '\\', 'n')
+		case c == '\r':
+			dst = append(dst, '\\', 'r')
+		case c == '\t':
+			dst = append(dst, '\\', 't')
+		case c < 0x20:
+			dst = append(dst, '\\', 'u', '0', '0', hex[c>>4], hex[c&0xf])
+		default:
+			dst = append(dst, c)
+		}
+	}
+	return append(dst, '"')
+}
+
+// appendJSONValue appends a value's JSON form: numbers and booleans as
+// JSON numbers and booleans, timestamps in ISO-8601 as Flink's JSON row
+// format writes them (2022-11-04T11:41:40.036; TIMESTAMP_LTZ in UTC, with
+// Z), everything else (nested types included) as the string of its SQL
+// rendering.
+func appendJSONValue(dst []byte, t *types.Type, text string) []byte {
 	switch {
 	case t.IsNumeric() && t.Kind != types.KindFloat && t.Kind != types.KindDouble:
-		return json.RawMessage(append([]byte(nil), text...))
+		return append(dst, text...)
 	case t.Kind == types.KindFloat || t.Kind == types.KindDouble:
-		if _, err := strconv.ParseFloat(string(text), 64); err == nil {
-			return json.RawMessage(append([]byte(nil), text...))
+		if _, err := strconv.ParseFloat(text, 64); err == nil {
+			return append(dst, text...)
 		}
-		return quote(text) // NaN, Infinity
+		return appendJSONString(dst, text) // NaN, Infinity
 	case t.Kind == types.KindBoolean:
-		if string(text) == "TRUE" {
-			return json.RawMessage("true")
+		if text == "TRUE" {
+			return append(dst, "true"...)
 		}
-		return json.RawMessage("false")
+		return append(dst, "false"...)
 	case t.Kind == types.KindTimestamp || t.Kind == types.KindTimestampLTZ:
-		// ISO-8601 as Flink's JSON row format writes them:
-		// 2022-11-04T11:41:40.036 (TIMESTAMP_LTZ in UTC, with Z).
-		iso := append([]byte(nil), text...)
-		if i := bytes.IndexByte(iso, ' '); i >= 0 {
-			iso[i] = 'T'
+		iso := strings.Replace(text, " ", "T", 1)
+		if t.Kind == types.KindTimestampLTZ && !strings.HasSuffix(iso, "Z") {
+			iso += "Z"
 		}
-		if t.Kind == types.KindTimestampLTZ && !bytes.HasSuffix(iso, []byte("Z")) {
-			iso = append(iso, 'Z')
-		}
-		return quote(iso)
+		return appendJSONString(dst, iso)
 	}
-	return quote(text)
+	return appendJSONString(dst, text)
 }
 
 // columnsOf is the result's columns: a query's typed ones; a table's (SHOW
@@ -247,13 +302,12 @@ func (o *operation) fetch(ctx context.Context, token int64, format, uri func(int
 		if token > 0 {
 			page.ResultType = ResultEOS
 		} else {
-			for _, r := range staticRows(res) {
-				row := RowData{Kind: "INSERT", Fields: make([]json.RawMessage, len(r))}
-				for i, c := range r {
-					row.Fields[i] = quote([]byte(c))
-				}
-				page.Results.Data = append(page.Results.Data, row)
+			static := staticRows(res)
+			rows := make([]queryRow, len(static))
+			for i, r := range static {
+				rows[i] = queryRow{kind: "INSERT", cells: r}
 			}
+			page.Results.Data = pageData(rows, nil, true)
 			page.NextResultURI = uri(token + 1)
 		}
 		o.lastToken, o.lastPage = token, page
@@ -276,14 +330,7 @@ func (o *operation) fetch(ctx context.Context, token int64, format, uri func(int
 		return page, nil
 	}
 	n := min(len(o.rows), maxPageRows)
-	plain := format(0) == RowFormatPlainText
-	for _, r := range o.rows[:n] {
-		f := r.json
-		if plain {
-			f = r.plain
-		}
-		page.Results.Data = append(page.Results.Data, RowData{Kind: r.kind, Fields: f})
-	}
+	page.Results.Data = pageData(o.rows[:n], o.colTypes, format(0) == RowFormatPlainText)
 	o.rows = append(o.rows[:0:0], o.rows[n:]...)
 	o.changed.Broadcast()
 	page.NextResultURI = uri(token + 1)

@@ -79,6 +79,7 @@ type gatewaySession struct {
 	tail       chan struct{} // closed when the last statement queued has run
 	ops        map[string]*operation
 	lastAccess time.Time
+	inFlight   int // requests being served (touch)
 }
 
 // NewServer starts the idle-session reaper; Close stops it.
@@ -125,7 +126,7 @@ func (s *Server) reap() {
 			s.mu.Lock()
 			for id, gs := range s.sessions {
 				gs.mu.Lock()
-				if now.Sub(gs.lastAccess) > s.opts.IdleTimeout {
+				if gs.inFlight == 0 && now.Sub(gs.lastAccess) > s.opts.IdleTimeout {
 					idle = append(idle, gs)
 					delete(s.sessions, id)
 				}
@@ -193,22 +194,33 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			writeError(w, http.StatusNotFound, fmt.Sprintf("Session '%s' does not exist.", parts[1]))
 			return
 		}
+		defer gs.touch(-1)
 		s.sessionRequest(w, r, version, gs, parts[2:])
 	default:
 		writeError(w, http.StatusNotFound, "Not found: "+r.URL.Path)
 	}
 }
 
+// session finds an open session and counts a request in it; the caller
+// ends the request with touch(-1).
 func (s *Server) session(id string) (*gatewaySession, bool) {
 	s.mu.Lock()
 	gs, ok := s.sessions[id]
 	s.mu.Unlock()
 	if ok {
-		gs.mu.Lock()
-		gs.lastAccess = time.Now()
-		gs.mu.Unlock()
+		gs.touch(1)
 	}
 	return gs, ok
+}
+
+// touch marks the session used now and counts requests in flight (+1 at
+// the start, -1 at the end): a session is idle only between requests, so
+// a long poll or a slow statement never gets it reaped.
+func (gs *gatewaySession) touch(delta int) {
+	gs.mu.Lock()
+	gs.lastAccess = time.Now()
+	gs.inFlight += delta
+	gs.mu.Unlock()
 }
 
 func (s *Server) openSession(w http.ResponseWriter, r *http.Request) {
