@@ -244,65 +244,55 @@ func TestRemoteClientErrors(t *testing.T) {
 // for those files only the transcript up to the failure and the cluster's
 // failure report are compared.
 func TestSQLCorpusRemote(t *testing.T) {
-	files, err := filepath.Glob("../../testdata/sql/*.sql")
-	if err != nil || len(files) == 0 {
-		t.Fatalf("no corpus files: %v", err)
-	}
-	for _, f := range files {
-		f := f
-		name := strings.TrimSuffix(filepath.Base(f), ".sql")
-		t.Run(name, func(t *testing.T) {
-			t.Parallel()
-			abs, _ := filepath.Abs(f)
-			want, err := os.ReadFile(strings.TrimSuffix(abs, ".sql") + ".out")
-			if err != nil {
-				t.Fatal(err)
-			}
-			work := t.TempDir()
-			copyDir(t, "../../testdata/sql/data", filepath.Join(work, "data"))
-			c := startCluster(t, work, "parallelism.default=1")
-			out, code := runClient(t, work, append(c.remoteArgs(), "-f", abs)...)
-			c.waitFor("every job of the cluster to end", func() bool {
-				for _, st := range c.jobStates() {
-					if st == "RUNNING" || st == "CREATED" || st == "INITIALIZING" {
-						return false
-					}
-				}
-				return true
-			})
-			c.stop()
-			// The client's transcript without its connection line, and the
-			// print sinks' lines from the cluster's output.
-			var lines []string
-			for _, l := range strings.Split(out, "\n") {
-				if !strings.HasPrefix(l, "[INFO] Connected to the SQL Gateway") {
-					lines = append(lines, l)
+	forEachCorpusFile(t, func(t *testing.T, name, abs string) {
+		want, err := os.ReadFile(strings.TrimSuffix(abs, ".sql") + ".out")
+		if err != nil {
+			t.Fatal(err)
+		}
+		work := t.TempDir()
+		copyDir(t, "../../testdata/sql/data", filepath.Join(work, "data"))
+		c := startCluster(t, work, "parallelism.default=1")
+		out, code := runClient(t, work, append(c.remoteArgs(), "-f", abs)...)
+		c.waitFor("every job of the cluster to end", func() bool {
+			for _, st := range c.jobStates() {
+				if st == "RUNNING" || st == "CREATED" || st == "INITIALIZING" {
+					return false
 				}
 			}
-			var printed []string
-			for _, l := range strings.Split(c.out.String(), "\n") {
-				if printLine.MatchString(l) || subtaskOnly.MatchString(l) {
-					printed = append(printed, l)
-				}
+			return true
+		})
+		c.stop()
+		// The client's transcript without its connection line, and the
+		// print sinks' lines from the cluster's output.
+		var lines []string
+		for _, l := range strings.Split(out, "\n") {
+			if !strings.HasPrefix(l, "[INFO] Connected to the SQL Gateway") {
+				lines = append(lines, l)
 			}
-			tr, state := corpusResult(strings.Join(append(printed, lines...), "\n"))
-			got := "exit code: " + itoa(code) + "\n" + tr + "\n==== print sink state ====\n" + state + "\n"
-			if string(want) == got {
+		}
+		var printed []string
+		for _, l := range strings.Split(c.out.String(), "\n") {
+			if printLine.MatchString(l) || subtaskOnly.MatchString(l) {
+				printed = append(printed, l)
+			}
+		}
+		tr, state := corpusResult(strings.Join(append(printed, lines...), "\n"))
+		got := "exit code: " + itoa(code) + "\n" + tr + "\n==== print sink state ====\n" + state + "\n"
+		if string(want) == got {
+			return
+		}
+		// A job that failed at run time: the embedded client waited and
+		// reported it (exit 1); here the cluster reports it.
+		w := string(want)
+		if i := strings.Index(w, "[ERROR] Job "); i >= 0 && strings.HasPrefix(w, "exit code: 1\n") {
+			head := strings.TrimPrefix(w[:i], "exit code: 1\n")
+			if strings.HasPrefix(strings.TrimPrefix(got, "exit code: 0\n"), strings.TrimSuffix(head, "\n")) &&
+				strings.Contains(c.out.String(), "failed") {
 				return
 			}
-			// A job that failed at run time: the embedded client waited and
-			// reported it (exit 1); here the cluster reports it.
-			w := string(want)
-			if i := strings.Index(w, "[ERROR] Job "); i >= 0 && strings.HasPrefix(w, "exit code: 1\n") {
-				head := strings.TrimPrefix(w[:i], "exit code: 1\n")
-				if strings.HasPrefix(strings.TrimPrefix(got, "exit code: 0\n"), strings.TrimSuffix(head, "\n")) &&
-					strings.Contains(c.out.String(), "failed") {
-					return
-				}
-			}
-			t.Errorf("remote run differs from %s\n--- got ---\n%s\n--- want ---\n%s\n--- jobmanager ---\n%s", filepath.Base(abs), got, want, c.out.String())
-		})
-	}
+		}
+		t.Errorf("remote run differs from %s\n--- got ---\n%s\n--- want ---\n%s\n--- jobmanager ---\n%s", filepath.Base(abs), got, want, c.out.String())
+	})
 }
 
 // TestRemoteREPL: the REPL in gateway mode on a terminal. An INSERT

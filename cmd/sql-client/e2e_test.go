@@ -4,14 +4,12 @@ import (
 	"bytes"
 	"flag"
 	"fmt"
-	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"regexp"
 	"strconv"
 	"strings"
-	"syscall"
 	"testing"
 
 	"github.com/flinkgo/engine/sql"
@@ -101,76 +99,66 @@ func runClient(t *testing.T, dir string, args ...string) (string, int) {
 // Every run must end with the same exit code and the same final state of
 // every print sink and every result table (changelogs applied).
 func TestSQLCorpus(t *testing.T) {
-	files, err := filepath.Glob("../../testdata/sql/*.sql")
-	if err != nil || len(files) == 0 {
-		t.Fatalf("no corpus files: %v", err)
-	}
-	for _, f := range files {
-		f := f
-		name := strings.TrimSuffix(filepath.Base(f), ".sql")
-		t.Run(name, func(t *testing.T) {
-			t.Parallel()
-			abs, _ := filepath.Abs(f)
-			text, err := os.ReadFile(abs)
-			if err != nil {
+	forEachCorpusFile(t, func(t *testing.T, name, abs string) {
+		text, err := os.ReadFile(abs)
+		if err != nil {
+			t.Fatal(err)
+		}
+		segs := sql.SplitScript(string(text))
+		work := t.TempDir()
+		copyDir(t, "../../testdata/sql/data", filepath.Join(work, "data"))
+		out1, code1 := runClient(t, work, "-D", "parallelism.default=1", "-f", abs)
+		tr, state := corpusResult(out1)
+		got := "exit code: " + itoa(code1) + "\n" + tr + "\n==== print sink state ====\n" + state + "\n"
+		expFile := strings.TrimSuffix(abs, ".sql") + ".out"
+		if *rewrite {
+			if err := os.WriteFile(expFile, []byte(got), 0o644); err != nil {
 				t.Fatal(err)
 			}
-			segs := sql.SplitScript(string(text))
-			work := t.TempDir()
-			copyDir(t, "../../testdata/sql/data", filepath.Join(work, "data"))
-			out1, code1 := runClient(t, work, "-D", "parallelism.default=1", "-f", abs)
-			tr, state := corpusResult(out1)
-			got := "exit code: " + itoa(code1) + "\n" + tr + "\n==== print sink state ====\n" + state + "\n"
-			expFile := strings.TrimSuffix(abs, ".sql") + ".out"
-			if *rewrite {
-				if err := os.WriteFile(expFile, []byte(got), 0o644); err != nil {
-					t.Fatal(err)
-				}
-			} else {
-				want, err := os.ReadFile(expFile)
-				if err != nil {
-					t.Fatalf("missing %s (run with -rewrite): %v", expFile, err)
-				}
-				if string(want) != got {
-					t.Errorf("parallelism 1: output differs from %s\n--- got ---\n%s\n--- want ---\n%s", expFile, got, want)
-				}
+		} else {
+			want, err := os.ReadFile(expFile)
+			if err != nil {
+				t.Fatalf("missing %s (run with -rewrite): %v", expFile, err)
 			}
-			golden := fullState(out1, segs)
-			check := func(way string, code int, state, output string) {
-				t.Helper()
-				if code != code1 || state != golden {
-					t.Errorf("%s differs from the straight run at parallelism 1: exit %d vs %d\n--- state ---\n%s\n--- parallelism 1 state ---\n%s\n--- output ---\n%s",
-						way, code, code1, state, golden, output)
-				}
+			if string(want) != got {
+				t.Errorf("parallelism 1: output differs from %s\n--- got ---\n%s\n--- want ---\n%s", expFile, got, want)
 			}
-			run := func(args ...string) (string, int) {
-				w := t.TempDir()
-				copyDir(t, "../../testdata/sql/data", filepath.Join(w, "data"))
-				return runClient(t, w, append(args, "-f", abs)...)
+		}
+		golden := fullState(out1, segs)
+		check := func(way string, code int, state, output string) {
+			t.Helper()
+			if code != code1 || state != golden {
+				t.Errorf("%s differs from the straight run at parallelism 1: exit %d vs %d\n--- state ---\n%s\n--- parallelism 1 state ---\n%s\n--- output ---\n%s",
+					way, code, code1, state, golden, output)
 			}
-			out, code := run("-D", "parallelism.default=4", "-D", "state.backend.type=rocksdb")
-			check("straight at parallelism 4 on rocksdb", code, fullState(out, segs), out)
-			for _, c := range []struct {
-				backend string
-				par     string
-			}{{"rocksdb", "2"}, {"hashmap", "3"}} {
-				out, code := run("-D", "parallelism.default="+c.par, "-D", "execution.checkpointing.interval=10ms",
-					"-D", "state.backend.type="+c.backend, "-D", "restart-strategy.type=none")
-				check("with checkpoints every 10 ms at parallelism "+c.par+" on "+c.backend, code, fullState(out, segs), out)
+		}
+		run := func(args ...string) (string, int) {
+			w := t.TempDir()
+			copyDir(t, "../../testdata/sql/data", filepath.Join(w, "data"))
+			return runClient(t, w, append(args, "-f", abs)...)
+		}
+		out, code := run("-D", "parallelism.default=4", "-D", "state.backend.type=rocksdb")
+		check("straight at parallelism 4 on rocksdb", code, fullState(out, segs), out)
+		for _, c := range []struct {
+			backend string
+			par     string
+		}{{"rocksdb", "2"}, {"hashmap", "3"}} {
+			out, code := run("-D", "parallelism.default="+c.par, "-D", "execution.checkpointing.interval=10ms",
+				"-D", "state.backend.type="+c.backend, "-D", "restart-strategy.type=none")
+			check("with checkpoints every 10 ms at parallelism "+c.par+" on "+c.backend, code, fullState(out, segs), out)
+		}
+		for _, c := range []struct {
+			backend string
+			pars    []int
+		}{{"hashmap", []int{1, 3, 2}}, {"rocksdb", []int{2, 1, 4}}} {
+			state, code, kills, log := runKilledAndRestored(t, abs, c.backend, c.pars)
+			check(fmt.Sprintf("killed and restored (%d kills, parallelism %v) on %s", kills, c.pars, c.backend), code, state, log)
+			if kills == 0 && mustBeKilled[name] {
+				t.Errorf("on %s no job of %s was killed: the test hooks did not pace its sources", c.backend, name)
 			}
-			for _, c := range []struct {
-				backend string
-				pars    []int
-			}{{"hashmap", []int{1, 3, 2}}, {"rocksdb", []int{2, 1, 4}}} {
-				state, code, kills, log := runKilledAndRestored(t, abs, c.backend, c.pars)
-				check(fmt.Sprintf("killed and restored (%d kills, parallelism %v) on %s", kills, c.pars, c.backend), code, state, log)
-				if kills == 0 && mustBeKilled[name] {
-					t.Errorf("on %s no job of %s was killed: the test hooks did not pace its sources", c.backend, name)
-				}
-				t.Logf("%s: %d jobs killed and restored", c.backend, kills)
-			}
-		})
-	}
+			t.Logf("%s: %d jobs killed and restored", c.backend, kills)
+		}
+	})
 }
 
 // mustBeKilled lists corpus files whose jobs read enough rows that the
@@ -202,22 +190,22 @@ func copyDir(t *testing.T, from, to string) {
 	}
 }
 
-// startClient starts the binary in dir with args, reading stdin (nil for
-// none); its stdout and stderr go to the returned buffer, and it is
-// SIGKILLed when the test ends.
-func startClient(t *testing.T, dir string, stdin io.Reader, args ...string) (*syncBuffer, *exec.Cmd) {
-	t.Helper()
-	cmd := exec.Command(binary, args...)
-	cmd.Dir = dir
-	cmd.Stdin = stdin
-	out := &syncBuffer{}
-	cmd.Stdout, cmd.Stderr = out, out
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
+// forEachCorpusFile runs f as a parallel subtest for every
+// testdata/sql/*.sql, named after the file, with its absolute path.
+func forEachCorpusFile(t *testing.T, f func(t *testing.T, name, abs string)) {
+	files, err := filepath.Glob("../../testdata/sql/*.sql")
+	if err != nil || len(files) == 0 {
+		t.Fatalf("no corpus files: %v", err)
 	}
-	t.Cleanup(func() {
-		cmd.Process.Signal(syscall.SIGKILL)
-		cmd.Wait()
-	})
-	return out, cmd
+	for _, file := range files {
+		abs, err := filepath.Abs(file)
+		if err != nil {
+			t.Fatal(err)
+		}
+		name := strings.TrimSuffix(filepath.Base(file), ".sql")
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			f(t, name, abs)
+		})
+	}
 }

@@ -71,7 +71,7 @@ CREATE TABLE src (word STRING, pt AS PROCTIME()) WITH ('connector' = 'kafka', 't
 CREATE TABLE counts (word STRING, cnt BIGINT) WITH ('connector' = 'print', 'print-identifier' = 'w');
 INSERT INTO counts SELECT word, COUNT(*) FROM TABLE(%s) GROUP BY window_start, window_end, word;
 `, topic, b.Bootstrap, c.window))
-			out, _ := startClient(t, dir, nil, "-f", script)
+			out := startClientIn(t, dir, nil, "-f", script).out
 			b.Produce(t, topic, kafkatest.Record{Partition: 1, Value: []byte(`{"word":"flink"}`)})
 			deadline := time.Now().Add(60 * time.Second)
 			for strings.Count(out.String(), "+I[flink, 1]") < c.windows {

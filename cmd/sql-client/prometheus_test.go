@@ -384,13 +384,22 @@ type backgroundClient struct {
 	exited chan struct{} // closed when the process exited
 }
 
-// startBackgroundClient starts the binary with args; when the test ends it
-// is sent SIGTERM (which cancels its jobs), killed if it has not exited 30 s
-// later, and its output is shown if the test failed.
+// startBackgroundClient starts the binary with args in a directory of its
+// own; see startClientIn.
 func startBackgroundClient(t *testing.T, args ...string) *backgroundClient {
 	t.Helper()
+	return startClientIn(t, t.TempDir(), nil, args...)
+}
+
+// startClientIn starts the binary with args in dir, reading stdin (nil for
+// none); when the test ends it is sent SIGTERM (which cancels its jobs),
+// killed if it has not exited 30 s later, and its output is shown if the
+// test failed.
+func startClientIn(t *testing.T, dir string, stdin io.Reader, args ...string) *backgroundClient {
+	t.Helper()
 	c := &backgroundClient{cmd: exec.Command(binary, args...), out: &syncBuffer{}, exited: make(chan struct{})}
-	c.cmd.Dir = t.TempDir()
+	c.cmd.Dir = dir
+	c.cmd.Stdin = stdin
 	c.cmd.Stdout, c.cmd.Stderr = c.out, c.out
 	if err := c.cmd.Start(); err != nil {
 		t.Fatal(err)

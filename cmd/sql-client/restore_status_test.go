@@ -21,7 +21,8 @@ func TestStatusLineShowsRestore(t *testing.T) {
 		t.Fatalf("the first run ended by itself:\n%s", out)
 	}
 	again := writeFile(t, dir, "again.sql", "SET 'execution.savepoint.path' = 'latest';\n"+body)
-	out, cmd := startClient(t, dir, nil, "-f", again)
+	c := startClientIn(t, dir, nil, "-f", again)
+	out := c.out
 	restores := regexp.MustCompile(`restores from (\S+/chk-\d+) \(checkpoint \d+ of job [0-9a-f]{32}, picked by 'latest'`)
 	status := regexp.MustCompile(`\[INFO\] Job [0-9a-f]{32} \(status\) RUNNING: .*, restored from (\S+)`)
 	deadline := time.Now().Add(90 * time.Second)
@@ -38,8 +39,8 @@ func TestStatusLineShowsRestore(t *testing.T) {
 		}
 		time.Sleep(100 * time.Millisecond)
 	}
-	cmd.Process.Signal(syscall.SIGKILL)
-	cmd.Wait()
+	c.cmd.Process.Signal(syscall.SIGKILL)
+	<-c.exited
 	showJobsNamesRestore(t, dir, again)
 }
 
@@ -50,7 +51,7 @@ func showJobsNamesRestore(t *testing.T, dir, script string) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	out, _ := startClient(t, dir, strings.NewReader(string(text)+"SHOW JOBS;\n"))
+	out := startClientIn(t, dir, strings.NewReader(string(text)+"SHOW JOBS;\n")).out
 	restores := regexp.MustCompile(`restores from (\S+/chk-\d+) `)
 	deadline := time.Now().Add(90 * time.Second)
 	for {
