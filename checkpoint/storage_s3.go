@@ -221,16 +221,25 @@ var partBuffers = sync.Pool{New: func() any { b := make([]byte, S3PartSize); ret
 // (the object appears only when the upload completes; a failed upload is
 // aborted).
 func (s *S3Storage) WriteAtomicFrom(p string, r io.Reader) (int64, error) {
+	// One part buffer per upload in flight, reused: a fresh 16 MiB slice
+	// per file (zeroed by the allocator) cost more CPU than the upload
+	// itself for a checkpoint of many small SST files. A buffer goes back
+	// only after a successful upload: after a failed request the HTTP
+	// transport may still be reading the body it was given.
+	bp := partBuffers.Get().(*[]byte)
+	n, err := s.writeFrom(p, r, *bp)
+	if err == nil {
+		partBuffers.Put(bp)
+	}
+	return n, err
+}
+
+// writeFrom is WriteAtomicFrom with a part buffer.
+func (s *S3Storage) writeFrom(p string, r io.Reader, buf []byte) (int64, error) {
 	bucket, key, err := splitS3(p)
 	if err != nil {
 		return 0, err
 	}
-	// One part buffer per upload in flight, reused: a fresh 16 MiB slice
-	// per file (zeroed by the allocator) cost more CPU than the upload
-	// itself for a checkpoint of many small SST files.
-	bp := partBuffers.Get().(*[]byte)
-	defer partBuffers.Put(bp)
-	buf := *bp
 	n, rerr := io.ReadFull(r, buf)
 	if rerr == io.EOF || rerr == io.ErrUnexpectedEOF {
 		return int64(n), s.WriteAtomic(p, buf[:n])
