@@ -2,6 +2,7 @@ package sql
 
 import (
 	"io"
+	"strings"
 	"sync"
 )
 
@@ -24,6 +25,14 @@ func (s *SecretSet) Add(text string) {
 	s.mu.Lock()
 	s.values = append(s.values, v...)
 	s.mu.Unlock()
+}
+
+// AddOption records the secret of a configuration option given outside
+// SQL (-D key=value, a gateway session's properties): the secrets of the
+// SET statement that would set it.
+func (s *SecretSet) AddOption(key, value string) {
+	quote := func(x string) string { return "'" + strings.ReplaceAll(x, "'", "''") + "'" }
+	s.Add("SET " + quote(key) + " = " + quote(value))
 }
 
 // Mask returns msg with the recorded secrets masked.

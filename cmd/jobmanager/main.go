@@ -78,7 +78,7 @@ func run(args []string, stdout, stderr io.Writer, stop <-chan struct{}) int {
 	}
 	secrets := &sql.SecretSet{}
 	for k, v := range conf {
-		secrets.Add("SET '" + k + "' = '" + v + "'")
+		secrets.AddOption(k, v)
 	}
 	log := sql.MaskingWriter{W: stderr, Secrets: secrets}
 

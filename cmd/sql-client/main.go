@@ -117,8 +117,7 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	}
 	secrets := &secretValues{}
 	for k, v := range conf {
-		// The secrets of a -D option are those of the same SET statement.
-		secrets.Add("SET " + sqlString(k) + " = " + sqlString(v))
+		secrets.AddOption(k, v)
 	}
 	s := session.New(session.Options{Config: conf, Log: sql.MaskingWriter{W: stderr, Secrets: secrets}})
 	defer s.Close()
@@ -226,9 +225,6 @@ func startPrometheus(s *session.Session, secrets *secretValues, stderr io.Writer
 	fmt.Fprintf(stderr, "[INFO] Prometheus metrics at %s\n", r.URL())
 	return r, nil
 }
-
-// sqlString writes s as a SQL string literal.
-func sqlString(s string) string { return "'" + strings.ReplaceAll(s, "'", "''") + "'" }
 
 func isTerminal(r io.Reader) bool {
 	f, ok := r.(*os.File)

@@ -236,7 +236,7 @@ func (s *Server) openSession(w http.ResponseWriter, r *http.Request) {
 	for k, v := range req.Properties {
 		conf[k] = v
 		if s.opts.Secrets != nil {
-			s.opts.Secrets.Add("SET '" + strings.ReplaceAll(k, "'", "''") + "' = '" + strings.ReplaceAll(v, "'", "''") + "'")
+			s.opts.Secrets.AddOption(k, v)
 		}
 	}
 	gs := &gatewaySession{id: newHandle(), name: req.SessionName, ops: map[string]*operation{}, lastAccess: time.Now()}
