@@ -331,7 +331,8 @@ func (o *operation) fetch(ctx context.Context, token int64, format, uri func(int
 	}
 	n := min(len(o.rows), maxPageRows)
 	page.Results.Data = pageData(o.rows[:n], o.colTypes, format(0) == RowFormatPlainText)
-	o.rows = append(o.rows[:0:0], o.rows[n:]...)
+	clear(o.rows[:n]) // the served rows' text can go
+	o.rows = o.rows[n:]
 	o.changed.Broadcast()
 	page.NextResultURI = uri(token + 1)
 	o.lastToken, o.lastPage = token, page
