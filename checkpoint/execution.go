@@ -620,6 +620,7 @@ func (e *Execution) persistOne(r persistReq) {
 	w := newKeyedWriter(e.cfg.Storage, dir, sharedDir)
 	w.canonical = r.canonical
 	handles, shared, size, err := e.writeKeyed(r, w)
+	var inline int64
 	blobs := map[string]map[int][]byte{}
 	if err == nil {
 		add := func(op string, sub int, own, h []byte) {
@@ -628,6 +629,7 @@ func (e *Execution) persistOne(r persistReq) {
 			}
 			blobs[op][sub] = encodeSubtaskState(own, h)
 			size += int64(len(own) + len(h))
+			inline += int64(len(own) + len(h))
 		}
 		for op, subs := range r.states.Operators {
 			for sub, b := range subs {
@@ -690,7 +692,7 @@ func (e *Execution) persistOne(r persistReq) {
 	if e.ephemeral && r.savepoint == "" {
 		path = "" // a private directory removed with the job
 	}
-	e.hist.recordCompleted(r.id, time.Now(), size, path)
+	e.hist.recordCompleted(r.id, time.Now(), size, w.written.Load()+inline, path)
 	e.failures = 0
 	e.lastDone = time.Now()
 	wt := e.waiters[r.id]

@@ -49,6 +49,10 @@ type CheckpointRecord struct {
 	// Duration is trigger to durable (completed) or to the failure.
 	Duration time.Duration
 	Size     int64  // state bytes of a completed one
+	// Checkpointed is what a completed one wrote (its files and metadata);
+	// less than Size when it references files of earlier checkpoints
+	// (incremental Pebble, changelog).
+	Checkpointed int64
 	Path     string // display path of a completed one
 	Failure  string // why it failed
 }
@@ -121,7 +125,7 @@ func (h *history) recordTrigger(id int64, at time.Time, sp savepointSpec, savepo
 // recordCompleted marks id completed. A checkpoint an ended attempt left
 // in flight was marked failed at the restart; if it completes after all,
 // it counts as completed.
-func (h *history) recordCompleted(id int64, now time.Time, size int64, path string) {
+func (h *history) recordCompleted(id int64, now time.Time, size, checkpointed int64, path string) {
 	r := h.find(id)
 	if r == nil {
 		return
@@ -147,6 +151,7 @@ func (h *history) recordCompleted(id int64, now time.Time, size int64, path stri
 		return
 	}
 	r.Status, r.End, r.Duration, r.Size, r.Path, r.Failure = CheckpointCompleted, now, now.Sub(r.Trigger), size, path, ""
+	r.Checkpointed = checkpointed
 	h.counts.Completed++
 	c := *r
 	if r.Savepoint {

@@ -15,11 +15,11 @@ func TestHistoryRing(t *testing.T) {
 	at := func(s int) time.Time { return t0.Add(time.Duration(s) * time.Second) }
 	h.recordTrigger(1, at(0), savepointSpec{}, false)
 	h.recordTrigger(2, at(1), savepointSpec{}, false) // stays in progress
-	h.recordCompleted(1, at(2), 10, "/c/chk-1")
+	h.recordCompleted(1, at(2), 10, 10, "/c/chk-1")
 	h.recordTrigger(3, at(3), savepointSpec{}, false)
 	h.recordFailed(3, at(4), "boom")
 	h.recordTrigger(4, at(5), savepointSpec{stop: true}, true)
-	h.recordCompleted(4, at(7), 20, "/sp/savepoint-x")
+	h.recordCompleted(4, at(7), 20, 20, "/sp/savepoint-x")
 	h.recordTrigger(5, at(8), savepointSpec{}, false)
 	h.recordFailed(1, at(9), "late") // completed: no change
 	got := h.copy()
@@ -48,8 +48,8 @@ func TestHistoryRing(t *testing.T) {
 	}
 	// A restart fails what is in flight; 2 then completes after all.
 	h.failInProgress(at(10), failedByRestart)
-	h.recordCompleted(2, at(11), 30, "/c/chk-2")
-	h.recordCompleted(5, at(11), 30, "/c/chk-5") // failed by the restart too
+	h.recordCompleted(2, at(11), 30, 30, "/c/chk-2")
+	h.recordCompleted(5, at(11), 30, 30, "/c/chk-5") // failed by the restart too
 	got = h.copy()
 	if got.Completed != 4 || got.Failed != 1 || got.InProgress != 0 || got.LatestFailed.ID != 3 {
 		t.Fatalf("after the restart: %d completed, %d failed, %d in progress, latest failed %+v",

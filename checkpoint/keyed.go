@@ -8,6 +8,7 @@ import (
 	"path"
 	"strings"
 	"sync"
+	"sync/atomic"
 
 	"github.com/flinkgo/engine/runtime/state"
 )
@@ -71,6 +72,7 @@ type keyedWriter struct {
 	mu        sync.Mutex
 	known     map[string]bool // names present in shared/ when listed
 	uploaded  []string
+	written   atomic.Int64 // bytes this checkpoint wrote (its incremental size)
 }
 
 var _ state.SnapshotWriter = (*keyedWriter)(nil)
@@ -99,6 +101,7 @@ func (w *keyedWriter) WriteExclusive(data io.Reader) (string, int64, error) {
 	if err != nil {
 		return "", 0, fmt.Errorf("writing state file %s: %w", path.Join(w.dir, name), err)
 	}
+	w.written.Add(n)
 	return name, n, nil
 }
 
@@ -116,6 +119,7 @@ func (w *keyedWriter) WriteShared(name string, data io.Reader) (string, int64, e
 	if err != nil {
 		return "", 0, fmt.Errorf("writing shared state file %s: %w", path.Join(w.sharedDir, name), err)
 	}
+	w.written.Add(n)
 	ref := SharedDir + "/" + name
 	w.mu.Lock()
 	w.known[name] = true

@@ -99,6 +99,9 @@ type pendingCheckpoint struct {
 	waiting map[*task]bool // tasks whose ack is still missing
 	acked   map[*task]bool // tasks that acknowledged
 	states  *CheckpointStates
+	// savepoint: the keyed backends take savepoint snapshots
+	// (state.SavepointSnapshotter).
+	savepoint bool
 }
 
 // NewJob prepares a job for graph; nothing runs until Start.
@@ -369,7 +372,7 @@ func (j *Job) trigger(b Barrier) error {
 	if id > j.lastTrig {
 		j.lastTrig = id
 	}
-	p := &pendingCheckpoint{waiting: map[*task]bool{}, acked: map[*task]bool{}, states: newCheckpointStates()}
+	p := &pendingCheckpoint{waiting: map[*task]bool{}, acked: map[*task]bool{}, states: newCheckpointStates(), savepoint: b.Savepoint}
 	var sources []*task
 	for _, t := range j.tasks {
 		if st, done := j.final[t]; done {
@@ -492,6 +495,14 @@ func (j *Job) linger(t *task) (waiting []int64, first int64) {
 	sort.Slice(waiting, func(a, b int) bool { return waiting[a] < waiting[b] })
 	j.countFinished()
 	return waiting, first
+}
+
+// isSavepoint reports whether pending checkpoint id is a savepoint.
+func (j *Job) isSavepoint(id int64) bool {
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	p := j.pending[id]
+	return p != nil && p.savepoint
 }
 
 func (j *Job) countFinished() {

@@ -15,6 +15,13 @@ type StateOptions struct {
 	Backend     state.BackendType // state.backend.type (zero: heap)
 	TTL         time.Duration     // table.exec.state.ttl
 	Incremental bool              // execution.checkpointing.incremental
+	// Changelog is state.backend.changelog.enabled: keyed backends log
+	// their changes and checkpoints upload only the log
+	// (state.ChangelogBackend); MaterializeInterval is
+	// state.backend.changelog.periodic-materialize.interval (0: Flink's
+	// default).
+	Changelog           bool
+	MaterializeInterval time.Duration
 	// ScratchDir holds Pebble working directories; empty means the
 	// system's temporary directory.
 	ScratchDir string
@@ -104,16 +111,27 @@ func (t *task) keyedState(i int) (state.KeyedBackend, error) {
 	if kind == 0 {
 		kind = state.BackendHeap
 	}
-	b, err := state.NewBackend(kind, cfg)
+	var handles [][]byte
+	var reader state.SnapshotReader
+	if t.job.opts.RestoreKeyed != nil {
+		handles, reader = t.job.opts.RestoreKeyed(id)
+	}
+	var b state.KeyedBackend
+	var err error
+	if o.Changelog || state.HasChangelogHandle(handles) {
+		// Without the changelog enabled, a changelog checkpoint is still
+		// restored (and the job's own snapshots are native).
+		b, err = state.NewChangelogOver(kind, cfg, state.ChangelogOptions{MaterializeInterval: o.MaterializeInterval, Disabled: !o.Changelog})
+	} else {
+		b, err = state.NewBackend(kind, cfg)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("could not create the state backend of %s: %w", v.Chain[i].Name, err)
 	}
-	if t.job.opts.RestoreKeyed != nil {
-		if handles, reader := t.job.opts.RestoreKeyed(id); len(handles) > 0 {
-			if err := b.Restore(handles, reader); err != nil {
-				b.Close()
-				return nil, fmt.Errorf("could not restore the keyed state of %s: %w", v.Chain[i].Name, err)
-			}
+	if len(handles) > 0 {
+		if err := b.Restore(handles, reader); err != nil {
+			b.Close()
+			return nil, fmt.Errorf("could not restore the keyed state of %s: %w", v.Chain[i].Name, err)
 		}
 	}
 	t.backends[i] = b
@@ -121,13 +139,19 @@ func (t *task) keyedState(i int) (state.KeyedBackend, error) {
 }
 
 // snapshotKeyed takes the synchronous phase of every keyed backend.
-func (t *task) snapshotKeyed(checkpointID int64) (map[string]state.Pending, error) {
+func (t *task) snapshotKeyed(checkpointID int64, savepoint bool) (map[string]state.Pending, error) {
 	var out map[string]state.Pending
 	for i, b := range t.backends {
 		if b == nil {
 			continue
 		}
-		p, err := b.Snapshot(checkpointID)
+		var p state.Pending
+		var err error
+		if sp, ok := b.(state.SavepointSnapshotter); ok && savepoint {
+			p, err = sp.SnapshotSavepoint(checkpointID)
+		} else {
+			p, err = b.Snapshot(checkpointID)
+		}
 		if err != nil {
 			for _, q := range out {
 				q.Release()

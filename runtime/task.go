@@ -177,7 +177,7 @@ func (t *task) finish() error {
 	// A finished task takes part in later checkpoints with its final state
 	// (checkpoints-after-tasks-finish).
 	if !t.job.opts.FinalCheckpoint {
-		states, keyed, err := t.collectStates(0)
+		states, keyed, err := t.collectStates(0, false)
 		if err != nil {
 			return err
 		}
@@ -220,7 +220,7 @@ func (t *task) finish() error {
 // snapshotFinished acknowledges a checkpoint with the state of a task whose
 // input ended (no barrier goes downstream: its outputs ended too).
 func (t *task) snapshotFinished(id int64) error {
-	states, keyed, err := t.collectStates(id)
+	states, keyed, err := t.collectStates(id, t.job.isSavepoint(id))
 	if err != nil {
 		return err
 	}
@@ -229,7 +229,7 @@ func (t *task) snapshotFinished(id int64) error {
 }
 
 // collectStates snapshots the source and every chained operator.
-func (t *task) collectStates(checkpointID int64) (map[string][]byte, map[string]state.Pending, error) {
+func (t *task) collectStates(checkpointID int64, savepoint bool) (map[string][]byte, map[string]state.Pending, error) {
 	states := make(map[string][]byte, len(t.chain)+1)
 	if t.source != nil {
 		s, err := t.source.SnapshotState(checkpointID)
@@ -245,7 +245,7 @@ func (t *task) collectStates(checkpointID int64) (map[string][]byte, map[string]
 		}
 		states[t.vertex.Chain[i].ID] = s
 	}
-	keyed, err := t.snapshotKeyed(checkpointID)
+	keyed, err := t.snapshotKeyed(checkpointID, savepoint)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -255,7 +255,7 @@ func (t *task) collectStates(checkpointID int64) (map[string][]byte, map[string]
 // snapshot takes the synchronous snapshot of every operator and forwards the
 // barrier downstream.
 func (t *task) snapshot(b Barrier) error {
-	states, keyed, err := t.collectStates(b.CheckpointID)
+	states, keyed, err := t.collectStates(b.CheckpointID, b.Savepoint)
 	if err != nil {
 		return err
 	}

@@ -237,15 +237,18 @@ func runQuery(o *options, q string, log io.Writer) (r result) {
 		r.checkpoints = j.CompletedCheckpoints()
 		h := j.History()
 		var sum time.Duration
+		var written int64
 		n := 0
 		for _, c := range h.Records {
 			if c.Status == checkpoint.CheckpointCompleted && !c.Savepoint {
 				sum += c.Duration
+				written += c.Checkpointed
 				n++
 			}
 		}
 		if n > 0 {
 			r.ckptMeanMs = float64(sum.Milliseconds()) / float64(n)
+			r.ckptWritten = float64(written) / float64(n)
 		}
 		if h.LatestCompleted != nil {
 			r.ckptBytes = h.LatestCompleted.Size

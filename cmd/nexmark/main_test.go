@@ -276,7 +276,7 @@ func TestAssemble(t *testing.T) {
 
 func TestReportFormats(t *testing.T) {
 	rs := []result{
-		{query: "q0", events: 1000, wallSec: 2, cpuSec: 4, peakRSS: 64 << 20, checkpoints: 3, ckptMeanMs: 12.4, ckptBytes: 3 << 19},
+		{query: "q0", events: 1000, wallSec: 2, cpuSec: 4, peakRSS: 64 << 20, checkpoints: 3, ckptMeanMs: 12.4, ckptWritten: 1 << 19, ckptBytes: 3 << 19},
 		{query: "q3", events: 1000, err: "Joins are not supported yet | really"},
 	}
 	cases := []struct {
@@ -285,14 +285,14 @@ func TestReportFormats(t *testing.T) {
 		want  string
 	}{
 		{"markdown", func(w *bytes.Buffer) error { return writeMarkdown(w, rs) },
-			"| query | events | wall s | events/s | CPU s | events/s/core | peak RSS MiB | checkpoints | ckpt ms (mean) | last ckpt MiB | error |\n" +
-				"|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|\n" +
-				"| q0 | 1000 | 2.00 | 500 | 4.00 | 250 | 64 | 3 | 12 | 1.5 |  |\n" +
-				"| q3 | 1000 |  |  |  |  |  |  |  |  | Joins are not supported yet \\| really |\n"},
+			"| query | events | wall s | events/s | CPU s | events/s/core | peak RSS MiB | checkpoints | ckpt ms (mean) | ckpt written MiB (mean) | last ckpt MiB | error |\n" +
+				"|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|\n" +
+				"| q0 | 1000 | 2.00 | 500 | 4.00 | 250 | 64 | 3 | 12 | 0.5 | 1.5 |  |\n" +
+				"| q3 | 1000 |  |  |  |  |  |  |  |  |  | Joins are not supported yet \\| really |\n"},
 		{"csv", func(w *bytes.Buffer) error { return writeCSV(w, rs) },
-			"query,events,wall s,events/s,CPU s,events/s/core,peak RSS MiB,checkpoints,ckpt ms (mean),last ckpt MiB,error\n" +
-				"q0,1000,2.00,500,4.00,250,64,3,12,1.5,\n" +
-				"q3,1000,,,,,,,,,Joins are not supported yet | really\n"},
+			"query,events,wall s,events/s,CPU s,events/s/core,peak RSS MiB,checkpoints,ckpt ms (mean),ckpt written MiB (mean),last ckpt MiB,error\n" +
+				"q0,1000,2.00,500,4.00,250,64,3,12,0.5,1.5,\n" +
+				"q3,1000,,,,,,,,,,Joins are not supported yet | really\n"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {

@@ -17,10 +17,12 @@ type result struct {
 	peakRSS     int64 // bytes, sampled
 	checkpoints int64
 	// ckptMeanMs is the mean duration of the completed checkpoints still in
-	// the job's history (the last 10), ckptBytes the size of the last one;
-	// 0 without checkpoints.
-	ckptMeanMs float64
-	ckptBytes  int64
+	// the job's history (the last 10), ckptWritten the mean bytes they
+	// wrote (incremental checkpoints write less than their size),
+	// ckptBytes the size of the last one; 0 without checkpoints.
+	ckptMeanMs  float64
+	ckptWritten float64
+	ckptBytes   int64
 	err        string // shortened; empty when the query ran
 }
 
@@ -38,11 +40,11 @@ func (r *result) eventsPerCore() float64 {
 	return float64(r.events) / r.cpuSec
 }
 
-var header = []string{"query", "events", "wall s", "events/s", "CPU s", "events/s/core", "peak RSS MiB", "checkpoints", "ckpt ms (mean)", "last ckpt MiB", "error"}
+var header = []string{"query", "events", "wall s", "events/s", "CPU s", "events/s/core", "peak RSS MiB", "checkpoints", "ckpt ms (mean)", "ckpt written MiB (mean)", "last ckpt MiB", "error"}
 
 func (r *result) cells() []string {
 	if r.err != "" {
-		return []string{r.query, strconv.FormatInt(r.events, 10), "", "", "", "", "", "", "", "", r.err}
+		return []string{r.query, strconv.FormatInt(r.events, 10), "", "", "", "", "", "", "", "", "", r.err}
 	}
 	return []string{r.query, strconv.FormatInt(r.events, 10),
 		strconv.FormatFloat(r.wallSec, 'f', 2, 64),
@@ -52,6 +54,7 @@ func (r *result) cells() []string {
 		strconv.FormatFloat(float64(r.peakRSS)/(1<<20), 'f', 0, 64),
 		strconv.FormatInt(r.checkpoints, 10),
 		strconv.FormatFloat(r.ckptMeanMs, 'f', 0, 64),
+		strconv.FormatFloat(r.ckptWritten/(1<<20), 'f', 1, 64),
 		strconv.FormatFloat(float64(r.ckptBytes)/(1<<20), 'f', 1, 64), ""}
 }
 

@@ -195,8 +195,14 @@ INSERT INTO out_files SELECT id, UPPER(pad) FROM src;
 var countLine = regexp.MustCompile(`([+-][IUD])\[(\d+), (\d+)\]`)
 
 func TestKillRestoreGroupCount(t *testing.T) {
-	for _, kind := range storeKinds {
-		for _, backend := range []string{"hashmap", "rocksdb"} {
+	for i, kind := range storeKinds {
+		backends := []string{"hashmap", "rocksdb"}
+		if i == 0 {
+			// The changelog backend (log-only checkpoints, materialized
+			// every second) on the first storage.
+			backends = append(backends, "hashmap+changelog", "rocksdb+changelog")
+		}
+		for _, backend := range backends {
 			t.Run(kind+"/"+backend, func(t *testing.T) { killRestoreGroupCount(t, kind, backend) })
 		}
 	}
@@ -212,7 +218,10 @@ func killRestoreGroupCount(t *testing.T, kind, backend string) {
 	// aggregate before the shuffle, bundles flushed at every checkpoint).
 	miniBatch := r.IntN(2) == 0
 	t.Logf("state backend %s, mini-batch %v", backend, miniBatch)
+	backend, changelog := strings.CutSuffix(backend, "+changelog")
 	body := store.sets + fmt.Sprintf(`SET 'execution.checkpointing.interval' = '%dms';
+SET 'state.backend.changelog.enabled' = '`+strconv.FormatBool(changelog)+`';
+SET 'state.backend.changelog.periodic-materialize.interval' = '1s';
 SET 'state.backend.type' = '`+backend+`';
 SET 'execution.checkpointing.incremental' = 'true';
 SET 'table.exec.mini-batch.enabled' = '`+strconv.FormatBool(miniBatch)+`';

@@ -99,6 +99,20 @@ func (s *Session) checkpointConfig() (checkpoint.Config, error) {
 	if cfg.State.Incremental, err = c.Bool("execution.checkpointing.incremental", false); err != nil {
 		return bad(err)
 	}
+	// The changelog state backend (Flink's generic log-based incremental
+	// checkpoints): its log goes with the checkpoint's shared files, so both
+	// of Flink's storages mean the same here.
+	if cfg.State.Changelog, err = c.Bool("state.backend.changelog.enabled", false); err != nil {
+		return bad(err)
+	}
+	if cfg.State.MaterializeInterval, err = c.Duration("state.backend.changelog.periodic-materialize.interval", state.DefaultMaterializeInterval); err != nil {
+		return bad(err)
+	}
+	switch v := strings.ToLower(c.String("state.backend.changelog.storage", "memory")); v {
+	case "memory", "filesystem":
+	default:
+		return bad(fmt.Errorf("Could not find a state changelog storage for 'state.backend.changelog.storage' = '%s'. Supported: memory, filesystem (the changelog is kept with the checkpoint's files in either case).", v))
+	}
 	// io.tmp.dirs: where local working state (Pebble) lives; the first of
 	// a comma/colon-separated list.
 	if dirs := c.String("io.tmp.dirs", ""); dirs != "" {

@@ -54,6 +54,10 @@ type CheckpointSettings struct {
 	Backend          string
 	Incremental      bool
 	FinalCheckpoints bool // checkpoints-after-tasks-finish
+	// Changelog is state.backend.changelog.enabled, MaterializeInterval its
+	// periodic-materialize.interval.
+	Changelog           bool
+	MaterializeInterval time.Duration
 }
 
 // RestoredFrom is the checkpoint or savepoint a job started from.
@@ -96,7 +100,8 @@ func (s *Session) newJobInfo(j *Job, g *runtime.JobGraph, cfg checkpoint.Config,
 	st.Checkpointing = CheckpointSettings{Interval: cfg.Interval, ExactlyOnce: cfg.ExactlyOnce, Timeout: cfg.Timeout,
 		MinPause: cfg.MinPause, MaxConcurrent: max(cfg.MaxConcurrent, 1), TolerableFailures: cfg.TolerableFailures,
 		Retention: cfg.Retention, Dir: checkpoint.DisplayPath(cfg.Dir), SavepointDir: checkpoint.DisplayPath(cfg.SavepointDir),
-		Backend: cfg.State.Backend.String(), Incremental: cfg.State.Incremental, FinalCheckpoints: !cfg.NoFinalCheckpoint}
+		Backend: cfg.State.Backend.String(), Incremental: cfg.State.Incremental, FinalCheckpoints: !cfg.NoFinalCheckpoint,
+		Changelog: cfg.State.Changelog, MaterializeInterval: cfg.State.MaterializeInterval}
 	if src != nil && src.Meta != nil {
 		in.restored = &RestoredFrom{Path: checkpoint.DisplayPath(src.Path), CheckpointID: src.Meta.CheckpointID,
 			Savepoint: src.Meta.Savepoint, At: j.StartTime}

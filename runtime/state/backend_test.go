@@ -493,7 +493,7 @@ func TestTTLSweepShrinksState(t *testing.T) {
 		must(t, err)
 		_, err = p.Write(store)
 		must(t, err)
-		if k.typ == BackendHeap {
+		if k.typ == BackendHeap && !k.changelog { // the changelog holds its log until a checkpoint completes
 			if s := b.SizeBytes(); s != 0 {
 				t.Fatalf("heap size %d after sweeping everything", s)
 			}

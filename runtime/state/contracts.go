@@ -31,6 +31,12 @@
 //     incremental checkpoints that upload each immutable SST file once into
 //     the job's shared/ directory and reference it from later checkpoints.
 //
+// Either may be wrapped in the changelog backend (ChangelogBackend,
+// `state.backend.changelog.enabled`; changelog.go), which logs every change
+// so a checkpoint uploads only the changes since the last one. It follows
+// the same contracts; savepoints must be taken with
+// SavepointSnapshotter.SnapshotSavepoint where a backend implements it.
+//
 // # Call order
 //
 // A backend is used like this, by the task goroutine that owns it:

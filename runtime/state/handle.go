@@ -20,6 +20,11 @@ type Handle struct {
 	// then only says which backend wrote it. A native snapshot (false) is
 	// readable only by Backend.
 	Canonical bool
+	// Changelog marks a snapshot of the changelog backend (changelog.go):
+	// the files without Segment are a native snapshot of Backend taken at
+	// an earlier checkpoint (the materialized base, possibly none), the
+	// Segment files, in order, the state changes made since.
+	Changelog bool
 }
 
 // FileRef is one file of a snapshot.
@@ -29,19 +34,26 @@ type FileRef struct {
 	Size   int64
 	CRC    uint32 // CRC-32C (Castagnoli) of the whole content
 	Shared bool   // in shared/ (counted by SharedRegistry), else exclusive
+	// Segment marks a changelog segment (Handle.Changelog).
+	Segment bool
+	// BaseExclusive marks a file of a changelog handle's base that the
+	// backend wrote as an exclusive file; the changelog backend stored it
+	// in shared/ (Shared is set) because later checkpoints reference it.
+	BaseExclusive bool
 }
 
 // Handle wire format (all integers uvarint unless noted):
 //
 //	version byte (1, or 2 when a format byte follows)
 //	backend byte
-//	version 2 only: format byte (0 native, 1 canonical)
+//	version 2 only: format byte (0 native, 1 canonical, 2 changelog)
 //	checkpoint id (varint), key group start, key group end
-//	file count, then per file: flags byte (bit 0 shared), ref, name
+//	file count, then per file: flags byte (bit 0 shared, bit 1 changelog
+//	segment, bit 2 base file written as exclusive), ref, name
 //	(uvarint length + bytes each), size, crc (4 bytes big-endian)
 //
 // A native handle is written as version 1 (as before canonical snapshots
-// existed), a canonical one as version 2; both are read.
+// existed), a canonical or changelog one as version 2; both are read.
 const (
 	handleVersion       = 1
 	handleVersionFormat = 2
@@ -50,9 +62,12 @@ const (
 // MarshalHandle encodes h in the compact, versioned binary form.
 func MarshalHandle(h Handle) []byte {
 	b := make([]byte, 0, 32+len(h.Files)*64)
-	if h.Canonical {
+	switch {
+	case h.Canonical:
 		b = append(b, handleVersionFormat, byte(h.Backend), 1)
-	} else {
+	case h.Changelog:
+		b = append(b, handleVersionFormat, byte(h.Backend), 2)
+	default:
 		b = append(b, handleVersion, byte(h.Backend))
 	}
 	b = binary.AppendVarint(b, h.CheckpointID)
@@ -62,7 +77,13 @@ func MarshalHandle(h Handle) []byte {
 	for _, f := range h.Files {
 		var flags byte
 		if f.Shared {
-			flags = 1
+			flags |= 1
+		}
+		if f.Segment {
+			flags |= 2
+		}
+		if f.BaseExclusive {
+			flags |= 4
 		}
 		b = append(b, flags)
 		b = appendBytes(b, []byte(f.Ref))
@@ -92,10 +113,11 @@ func UnmarshalHandle(data []byte) (Handle, error) {
 	if data[0] == handleVersionFormat {
 		switch f := d.byte(); {
 		case d.err != nil:
-		case f > 1:
+		case f > 2:
 			return Handle{}, fmt.Errorf("state: corrupt state handle: unknown format %d", f)
 		default:
 			h.Canonical = f == 1
+			h.Changelog = f == 2
 		}
 	}
 	h.CheckpointID = d.varint()
@@ -109,6 +131,11 @@ func UnmarshalHandle(data []byte) (Handle, error) {
 		var f FileRef
 		flags := d.byte()
 		f.Shared = flags&1 != 0
+		f.Segment = flags&2 != 0
+		f.BaseExclusive = flags&4 != 0
+		if flags > 7 || (f.Segment || f.BaseExclusive) && !h.Changelog {
+			d.err = fmt.Errorf("file flags %#x", flags)
+		}
 		f.Ref = string(d.bytes())
 		f.Name = string(d.bytes())
 		f.Size = int64(d.uvarint())

@@ -100,6 +100,14 @@ func (m *MemoryStore) SetFile(ref string, data []byte) {
 	m.files[ref] = data
 }
 
+// Delete removes the file ref (as the checkpoint layer deletes files no
+// retained checkpoint references).
+func (m *MemoryStore) Delete(ref string) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	delete(m.files, ref)
+}
+
 var (
 	_ SnapshotWriter = (*MemoryStore)(nil)
 	_ SnapshotReader = (*MemoryStore)(nil)

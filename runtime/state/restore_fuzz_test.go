@@ -291,20 +291,20 @@ func FuzzCanonicalRestore(f *testing.F) {
 		h := MarshalHandle(Handle{Backend: BackendPebble, Canonical: true, KeyGroupStart: 0, KeyGroupEnd: testMaxParallelism - 1,
 			Files: []FileRef{{Ref: "f", Name: canonicalName, Size: int64(len(file))}}})
 		for i, k := range backendKinds {
-			b := newTestBackend(t, k, i, 2, nil)
+			b := newTestBackend(t, k, i%2, 2, nil)
 			if err := b.Restore([][]byte{h}, store); err != nil {
 				continue
 			}
-			p, err := b.Snapshot(2)
+			p, err := savepointSnapshot(b, 2)
 			must(t, err)
 			out := NewMemoryStore()
 			h2, err := p.Write(canonicalStore{out})
 			if err != nil {
 				t.Fatalf("%s: canonical snapshot of a restored backend: %v", k.name, err)
 			}
-			other := newTestBackend(t, backendKinds[1-i], 0, 1, nil)
+			other := newTestBackend(t, backendKinds[i^1], 0, 1, nil)
 			if err := other.Restore([][]byte{MarshalHandle(h2)}, out); err != nil {
-				t.Fatalf("%s: its canonical snapshot does not restore into %s: %v", k.name, backendKinds[1-i].name, err)
+				t.Fatalf("%s: its canonical snapshot does not restore into %s: %v", k.name, backendKinds[i^1].name, err)
 			}
 		}
 	})

@@ -54,9 +54,17 @@ func keyGroupOf(key []byte, maxParallelism int) int {
 type backendKind struct {
 	name string
 	typ  BackendType
+	// changelog wraps the backend in a ChangelogBackend that materializes
+	// once its log passes materializeBytes.
+	changelog bool
 }
 
-var backendKinds = []backendKind{{"heap", BackendHeap}, {"pebble", BackendPebble}}
+// changelogTestMaterialize is small enough that the behavioural tests see
+// log-only checkpoints and materializations.
+const changelogTestMaterialize = 64 << 10
+
+var backendKinds = []backendKind{{"heap", BackendHeap, false}, {"pebble", BackendPebble, false},
+	{"heap+changelog", BackendHeap, true}, {"pebble+changelog", BackendPebble, true}}
 
 // forEachBackend runs a subtest per backend.
 func forEachBackend(t *testing.T, fn func(t *testing.T, k backendKind)) {
@@ -79,7 +87,13 @@ func newTestBackend(t testing.TB, k backendKind, subtask, parallelism int, mod f
 	if mod != nil {
 		mod(&cfg)
 	}
-	b, err := NewBackend(k.typ, cfg)
+	var b KeyedBackend
+	var err error
+	if k.changelog {
+		b, err = NewChangelogOver(k.typ, cfg, ChangelogOptions{MinMaterializeBytes: changelogTestMaterialize})
+	} else {
+		b, err = NewBackend(k.typ, cfg)
+	}
 	if err != nil {
 		t.Fatal(err)
 	}

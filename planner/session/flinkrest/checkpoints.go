@@ -47,9 +47,19 @@ func (s *Server) checkpointConfig(w http.ResponseWriter, r *http.Request, j *ses
 		CheckpointStorage:            storage,
 		TolerableFailedCheckpoints:   c.TolerableFailures,
 		CheckpointsAfterTasksFinish:  c.FinalCheckpoints,
-		ChangelogMaterializationIntv: 600_000, // Flink's default; the changelog backend does not exist here
-		ChangelogStorage:             "memory",
+		StateChangelogEnabled:        c.Changelog,
+		ChangelogMaterializationIntv: c.MaterializeInterval.Milliseconds(),
+		ChangelogStorage:             changelogStorage(c.Changelog),
 	})
+}
+
+// changelogStorage names where the changelog goes as Flink's REST API
+// does: with the checkpoint files (Flink's "filesystem" storage).
+func changelogStorage(enabled bool) string {
+	if enabled {
+		return "filesystem"
+	}
+	return "memory"
 }
 
 // checkpointStatistics serves GET /jobs/:jobid/checkpoints from the
@@ -67,12 +77,13 @@ func (s *Server) checkpointStatistics(w http.ResponseWriter, r *http.Request, j 
 	out.Counts.Completed, out.Counts.Failed, out.Counts.InProgress = h.Completed, h.Failed, h.InProgress
 	out.Counts.Restored = h.Restored
 	out.Counts.Total = h.Completed + h.Failed + int64(h.InProgress)
-	var sizes, durations []int64
+	var sizes, written, durations []int64
 	for _, c := range h.Records {
 		st := s.checkpointStatsOf(c, tasks)
 		out.History = append(out.History, st)
 		if c.Status == checkpoint.CheckpointCompleted {
 			sizes = append(sizes, st.StateSize)
+			written = append(written, st.CheckpointedSize)
 			durations = append(durations, st.EndToEndDuration)
 		}
 	}
@@ -92,7 +103,7 @@ func (s *Server) checkpointStatistics(w http.ResponseWriter, r *http.Request, j 
 		out.Latest.Restored = &restoredCheckpoint{ID: rs.ID, RestoreTimestamp: rs.At.UnixMilli(),
 			IsSavepoint: rs.Savepoint, ExternalPath: path}
 	}
-	out.Summary = checkpointSummary{CheckpointedSize: summarize(sizes), StateSize: summarize(sizes),
+	out.Summary = checkpointSummary{CheckpointedSize: summarize(written), StateSize: summarize(sizes),
 		EndToEndDuration: summarize(durations)}
 	writeJSON(w, http.StatusOK, out)
 }
@@ -120,7 +131,7 @@ func (s *Server) checkpointStatsOf(c checkpoint.CheckpointRecord, tasks int) che
 	switch c.Status {
 	case checkpoint.CheckpointCompleted:
 		st.ClassName, st.NumAcknowledgedSubtasks = "completed", tasks
-		st.CheckpointedSize, st.StateSize = c.Size, c.Size
+		st.CheckpointedSize, st.StateSize = c.Checkpointed, c.Size
 		path, discarded := notAddressable, false
 		if c.Path != "" {
 			path = externalPath(c.Path)
