@@ -73,6 +73,9 @@ import (
 // base) that triggers a size-based materialization.
 const ChangelogMinMaterializeBytes = 32 << 20
 
+// ChangelogMaxLogBytes is the default ChangelogOptions.MaxLogBytes.
+const ChangelogMaxLogBytes = 256 << 20
+
 // DefaultMaterializeInterval is Flink's default for
 // state.backend.changelog.periodic-materialize.interval.
 const DefaultMaterializeInterval = 10 * time.Minute
@@ -83,10 +86,16 @@ type ChangelogOptions struct {
 	MaterializeInterval time.Duration
 	// MinMaterializeBytes: 0 means ChangelogMinMaterializeBytes.
 	MinMaterializeBytes int64
+	// MaxLogBytes bounds the log held in memory for checkpoints that do
+	// not complete: past it, checkpoints materialize until one completes
+	// and the older log is dropped. 0 means ChangelogMaxLogBytes.
+	MaxLogBytes int64
 	// Disabled wraps only to restore a changelog checkpoint into a job that
 	// runs without the changelog: nothing is logged, and every snapshot
 	// is the wrapped backend's own.
 	Disabled bool
+	// chunk is the log's chunk size (tests); 0 means changelogChunk.
+	chunk int
 }
 
 // ChangelogBackend is a KeyedBackend that logs state changes; see above.
@@ -168,6 +177,9 @@ func NewChangelogBackend(inner KeyedBackend, cfg Config, opts ChangelogOptions) 
 	if opts.MinMaterializeBytes <= 0 {
 		opts.MinMaterializeBytes = ChangelogMinMaterializeBytes
 	}
+	if opts.MaxLogBytes <= 0 {
+		opts.MaxLogBytes = ChangelogMaxLogBytes
+	}
 	var rnd [6]byte
 	if _, err := rand.Read(rnd[:]); err != nil {
 		return nil, err
@@ -179,6 +191,7 @@ func NewChangelogBackend(inner KeyedBackend, cfg Config, opts ChangelogOptions) 
 		pendings: map[int64]*clPending{},
 	}
 	b.lastMaterialize = b.now()
+	b.log.chunk = opts.chunk
 	return b, nil
 }
 
@@ -250,7 +263,7 @@ func (b *ChangelogBackend) SizeBytes() int64 { return b.inner.SizeBytes() + b.lo
 
 // Close implements KeyedBackend.
 func (b *ChangelogBackend) Close() error {
-	b.log = changelogLog{}
+	b.log = changelogLog{chunk: b.opts.chunk}
 	b.logBytes.Store(0)
 	b.replay = nil
 	return b.inner.Close()
@@ -439,6 +452,7 @@ func (b *ChangelogBackend) logList(s *clState, op byte, vs [][]byte) {
 // within its capacity, so a snapshot's view of earlier bytes stays valid
 // (and unchanged) while the task keeps appending.
 type changelogLog struct {
+	chunk  int // 0: changelogChunk
 	chunks [][]byte
 	starts []int64 // absolute offset of each chunk
 	first  int64   // absolute offset of chunks[0]
@@ -451,6 +465,9 @@ func (l *changelogLog) append(rec []byte) {
 	n := len(l.chunks)
 	if n == 0 || len(l.chunks[n-1])+len(rec) > cap(l.chunks[n-1]) {
 		c := changelogChunk
+		if l.chunk > 0 {
+			c = l.chunk
+		}
 		if len(rec) > c {
 			c = len(rec)
 		}

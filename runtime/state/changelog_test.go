@@ -312,3 +312,47 @@ func seedsFor(t BackendType) int64 {
 	}
 	return 4
 }
+
+// TestChangelogBoundsLog: while no checkpoint completes (storage down), the
+// log held in memory stays bounded; once one completes, checkpoints are
+// exact again.
+func TestChangelogBoundsLog(t *testing.T) {
+	const maxLog = 32 << 10
+	start, end := keyGroupRange(0, testMaxParallelism, 1)
+	cfg := Config{OperatorID: "op", MaxParallelism: testMaxParallelism, KeyGroupStart: start, KeyGroupEnd: end, Parallelism: 1}
+	b, err := NewChangelogOver(BackendHeap, cfg, ChangelogOptions{MinMaterializeBytes: 1 << 30, MaxLogBytes: maxLog, chunk: 4 << 10})
+	must(t, err)
+	defer b.Close()
+	st := registerTestStates(t, b)
+	m := newModel()
+	store := NewMemoryStore()
+	op := 0
+	for id := int64(1); id <= 20; id++ {
+		for i := 0; i < 300; i++ {
+			apply(t, b, st, m, op)
+			op++
+		}
+		p, err := b.Snapshot(id)
+		must(t, err)
+		if _, err := p.Write(store); err != nil {
+			t.Fatal(err)
+		}
+		// Never completes. Past the bound every checkpoint materializes and
+		// drops the log before it: what stays is one interval's log (~10
+		// KiB here) in 4 KiB chunks.
+		if held := b.logBytes.Load(); held > maxLog+2*(4<<10) {
+			t.Fatalf("checkpoint %d: %d bytes of log held", id, held)
+		}
+	}
+	var last []byte
+	for id := int64(21); id <= 24; id++ {
+		for i := 0; i < 300; i++ {
+			apply(t, b, st, m, op)
+			op++
+		}
+		last = snapshotTo(t, b, id, store)
+		b.NotifyCheckpointComplete(id)
+	}
+	k := backendKind{"heap+changelog", BackendHeap, true}
+	checkRestores(t, k, 24, last, store, m)
+}

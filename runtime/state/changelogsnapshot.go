@@ -81,7 +81,14 @@ func (b *ChangelogBackend) snapshot(id int64, savepoint bool) (Pending, error) {
 	c := b.confirmed
 	logSince := c.segBytes + (end - c.logEnd)
 	now := b.now()
+	if end-c.logEnd > b.opts.MaxLogBytes {
+		// Checkpoints have not completed for a long while (storage down?):
+		// stop holding the log for the old lineage; every checkpoint
+		// materializes until one completes.
+		b.needMaterialize = true
+	}
 	materialize := b.needMaterialize || b.materializing != 0 ||
+		c.logEnd < b.log.first || // the log it would extend was dropped
 		logSince > 0 && now-b.lastMaterialize >= b.opts.MaterializeInterval.Milliseconds() ||
 		logSince >= max(b.opts.MinMaterializeBytes, c.baseSize)
 	if !materialize {
@@ -95,6 +102,12 @@ func (b *ChangelogBackend) snapshot(id int64, savepoint bool) (Pending, error) {
 	}
 	b.materializing = id
 	b.lastMaterialize = now
+	if b.needMaterialize {
+		// No log-only checkpoint extends an older lineage until a
+		// materialization completes: the log before this one is not needed.
+		b.log.trim(end)
+		b.logBytes.Store(b.log.end - b.log.first)
+	}
 	// A lineage based on this snapshot replays the log from here: state
 	// declarations, key and time are logged again before the next change.
 	b.epoch++
