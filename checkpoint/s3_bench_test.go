@@ -20,7 +20,8 @@ import (
 // the full one) right after the load and again once the LSM settled
 // (settled-incr-%), and a restore of the last checkpoint into a new backend
 // (seconds). Keys are 8 bytes, values 100; one subtask owns every
-// key group. Sizes default to 1 M keys; S3_BENCH_KEYS=1000000,10000000
+// key group. Each backend runs plain and wrapped in the changelog backend
+// (its first checkpoint materializes, the later ones upload the log). Sizes default to 1 M keys; S3_BENCH_KEYS=1000000,10000000
 // sets them.
 //
 //	go test ./checkpoint -run '^$' -bench S3Checkpoint -benchtime 1x
@@ -38,13 +39,19 @@ func BenchmarkS3Checkpoint(b *testing.B) {
 			}
 		}
 	}
-	for _, typ := range []state.BackendType{state.BackendHeap, state.BackendPebble} {
-		for _, n := range sizes {
-			b.Run(fmt.Sprintf("%s/keys=%d", typ, n), func(b *testing.B) {
-				for i := 0; i < b.N; i++ {
-					benchS3Checkpoint(b, typ, n)
-				}
-			})
+	for _, changelog := range []bool{false, true} {
+		for _, typ := range []state.BackendType{state.BackendHeap, state.BackendPebble} {
+			name := typ.String()
+			if changelog {
+				name += "+changelog"
+			}
+			for _, n := range sizes {
+				b.Run(fmt.Sprintf("%s/keys=%d", name, n), func(b *testing.B) {
+					for i := 0; i < b.N; i++ {
+						benchS3Checkpoint(b, typ, changelog, n)
+					}
+				})
+			}
 		}
 	}
 }
@@ -63,7 +70,7 @@ func splitComma(s string) []string {
 	return out
 }
 
-func benchS3Checkpoint(b *testing.B, typ state.BackendType, n int) {
+func benchS3Checkpoint(b *testing.B, typ state.BackendType, changelog bool, n int) {
 	s3st, root := s3Store(b)
 	jobDir := JobDir(root, testJobID)
 	sharedDir := filepath.Join(jobDir, SharedDir)
@@ -71,7 +78,13 @@ func benchS3Checkpoint(b *testing.B, typ state.BackendType, n int) {
 		return state.Config{OperatorID: "0123456789abcdef0123456789abcdef", Parallelism: 1, MaxParallelism: 128,
 			KeyGroupStart: 0, KeyGroupEnd: 127, Dir: b.TempDir(), Incremental: true}
 	}
-	be, err := state.NewBackend(typ, cfg())
+	newBackend := func() (state.KeyedBackend, error) {
+		if changelog {
+			return state.NewChangelogOver(typ, cfg(), state.ChangelogOptions{})
+		}
+		return state.NewBackend(typ, cfg())
+	}
+	be, err := newBackend()
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -123,7 +136,7 @@ func benchS3Checkpoint(b *testing.B, typ state.BackendType, n int) {
 	h, settled, _ := checkpoint(4)
 
 	start := time.Now()
-	re, err := state.NewBackend(typ, cfg())
+	re, err := newBackend()
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -132,6 +145,7 @@ func benchS3Checkpoint(b *testing.B, typ state.BackendType, n int) {
 	if err := re.Restore([][]byte{state.MarshalHandle(h)}, reader); err != nil {
 		b.Fatal(err)
 	}
+	re.SetCurrentKey(0, key) // a changelog restore replays its log at the first access
 	restore := time.Since(start)
 	b.ReportMetric(fullTime.Seconds(), "full-s")
 	b.ReportMetric(float64(full)/1e6, "full-MB")
