@@ -25,9 +25,12 @@ func newInbox() *inbox { return &inbox{c: make(chan envelope, inboxCapacity)} }
 // edgeWriter routes one producer subtask's output over one edge.
 type edgeWriter struct {
 	edge     *Edge
-	targets  []*inbox // indexed by downstream subtask
+	targets  []*inbox // indexed by downstream subtask; nil for remote ones
 	channels []int    // this producer's channel id in each target's inbox
-	subtask  int      // producer subtask (Forward)
+	// remote holds the channels to remote downstream subtasks (nil when
+	// every downstream subtask is local; see Placement).
+	remote   []RemoteOutput
+	subtask  int // producer subtask (Forward)
 	maxPar   int
 	next     int // Rebalance cursor
 	parts    []*types.Batch
@@ -45,6 +48,19 @@ type networkOutput struct {
 }
 
 var _ Output = (*networkOutput)(nil)
+
+// sendTo sends m to downstream subtask d of w: into its inbox, or over
+// the remote channel when it runs in another process.
+func (o *networkOutput) sendTo(w *edgeWriter, d int, m Message) error {
+	if w.remote != nil && w.remote[d] != nil {
+		o.perturb.point()
+		if m.Kind == MsgBatch {
+			o.io.bytesOut.Add(m.Batch.SizeBytes())
+		}
+		return w.remote[d].Send(o.ctx, m)
+	}
+	return o.send(w.targets[d], w.channels[d], m)
+}
 
 // send puts m into a downstream inbox. Only when the inbox is full does
 // it time the wait, as backpressure.
@@ -91,20 +107,20 @@ func (o *networkOutput) Emit(b *types.Batch) error {
 func (o *networkOutput) route(w *edgeWriter, b *types.Batch) error {
 	switch w.edge.Partitioning {
 	case Forward:
-		return o.send(w.targets[w.subtask], w.channels[w.subtask], Message{Kind: MsgBatch, Batch: b})
+		return o.sendTo(w, w.subtask, Message{Kind: MsgBatch, Batch: b})
 	case Global:
-		return o.send(w.targets[0], w.channels[0], Message{Kind: MsgBatch, Batch: b})
+		return o.sendTo(w, 0, Message{Kind: MsgBatch, Batch: b})
 	case Rebalance:
 		t := w.next
 		w.next = (w.next + 1) % len(w.targets)
-		return o.send(w.targets[t], w.channels[t], Message{Kind: MsgBatch, Batch: b})
+		return o.sendTo(w, t, Message{Kind: MsgBatch, Batch: b})
 	case Broadcast:
 		for t := range w.targets {
 			bb := b
 			if t < len(w.targets)-1 {
 				bb = cloneBatch(b)
 			}
-			if err := o.send(w.targets[t], w.channels[t], Message{Kind: MsgBatch, Batch: bb}); err != nil {
+			if err := o.sendTo(w, t, Message{Kind: MsgBatch, Batch: bb}); err != nil {
 				return err
 			}
 		}
@@ -112,7 +128,7 @@ func (o *networkOutput) route(w *edgeWriter, b *types.Batch) error {
 	case Hash:
 		n := len(w.targets)
 		if n == 1 {
-			return o.send(w.targets[0], w.channels[0], Message{Kind: MsgBatch, Batch: b})
+			return o.sendTo(w, 0, Message{Kind: MsgBatch, Batch: b})
 		}
 		if w.parts == nil {
 			w.parts = make([]*types.Batch, n)
@@ -134,7 +150,7 @@ func (o *networkOutput) route(w *edgeWriter, b *types.Batch) error {
 				continue
 			}
 			w.parts[t] = nil
-			if err := o.send(w.targets[t], w.channels[t], Message{Kind: MsgBatch, Batch: p}); err != nil {
+			if err := o.sendTo(w, t, Message{Kind: MsgBatch, Batch: p}); err != nil {
 				return err
 			}
 		}
@@ -147,13 +163,13 @@ func (o *networkOutput) route(w *edgeWriter, b *types.Batch) error {
 func (o *networkOutput) broadcastControl(m Message) error {
 	for _, w := range o.writers {
 		if w.edge.Partitioning == Forward {
-			if err := o.send(w.targets[w.subtask], w.channels[w.subtask], m); err != nil {
+			if err := o.sendTo(w, w.subtask, m); err != nil {
 				return err
 			}
 			continue
 		}
 		for t := range w.targets {
-			if err := o.send(w.targets[t], w.channels[t], m); err != nil {
+			if err := o.sendTo(w, t, m); err != nil {
 				return err
 			}
 		}

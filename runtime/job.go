@@ -59,6 +59,8 @@ type JobOptions struct {
 	// with everything the operator instances snapshotted. Called from a
 	// task goroutine; it must write or release every keyed snapshot.
 	OnCheckpoint func(id int64, states *CheckpointStates)
+	// Placement runs only some subtasks here (placement.go); nil runs all.
+	Placement *Placement
 }
 
 // Job is one running dataflow. Its methods are safe for concurrent use.
@@ -123,37 +125,24 @@ func (j *Job) Start(parent context.Context) error {
 	ctx, cancel := context.WithCancel(parent)
 	j.cancel = cancel
 	g := j.graph
-	byVertex := make([][]*task, len(g.Vertices))
+	byVertex := make([][]*task, len(g.Vertices)) // nil for remote subtasks
 	for _, v := range g.Vertices {
+		byVertex[v.Index] = make([]*task, v.Parallelism)
 		for s := 0; s < v.Parallelism; s++ {
+			if !j.local(v.Index, s) {
+				continue
+			}
 			t := &task{job: j, vertex: v, subtask: s, in: newInbox(), control: make(chan controlMsg, 16),
 				metrics: &OperatorMetrics{}, exactly: j.opts.ExactlyOnce, perturb: newPerturber(v.Index, s)}
 			t.out = &networkOutput{ctx: ctx, metrics: t.metrics, io: &t.io, perturb: t.perturb}
-			byVertex[v.Index] = append(byVertex[v.Index], t)
+			byVertex[v.Index][s] = t
 			j.tasks = append(j.tasks, t)
 		}
 	}
-	// Wire edges: channel ids are assigned per receiving task in edge order.
-	for _, e := range g.Edges {
-		up, down := byVertex[e.From], byVertex[e.To]
-		writers := make([]*edgeWriter, len(up))
-		for u, ut := range up {
-			writers[u] = &edgeWriter{edge: e, targets: make([]*inbox, len(down)), channels: make([]int, len(down)),
-				subtask: u, maxPar: g.MaxParallelism}
-			for d, dt := range down {
-				writers[u].targets[d] = dt.in
-			}
-			ut.out.writers = append(ut.out.writers, writers[u])
-		}
-		for d, dt := range down {
-			for u := range up {
-				if e.Partitioning == Forward && u != d {
-					continue
-				}
-				writers[u].channels[d] = len(dt.channels)
-				dt.channels = append(dt.channels, &inputChannel{input: e.Input, wm: MinWatermark})
-			}
-		}
+	remotes, err := j.wire(byVertex)
+	if err != nil {
+		cancel()
+		return err
 	}
 	for _, t := range j.tasks {
 		if err := t.open(ctx); err != nil {
@@ -168,7 +157,20 @@ func (j *Job) Start(parent context.Context) error {
 	j.epoch = monoNow()
 	j.setStatus(JobRunning, nil)
 	var wg sync.WaitGroup
-	errs := make(chan error, len(j.tasks))
+	errs := make(chan error, len(j.tasks)+len(remotes))
+	for _, r := range remotes {
+		wg.Add(1)
+		go func(r *remoteInput) {
+			defer wg.Done()
+			if err := r.run(ctx); err != nil {
+				if !errors.Is(err, context.Canceled) {
+					err = fmt.Errorf("%s: %w", r.task.name(), err)
+				}
+				errs <- err
+				cancel()
+			}
+		}(r)
+	}
 	for _, t := range j.tasks {
 		wg.Add(1)
 		go func(t *task) {
@@ -219,6 +221,76 @@ func (j *Job) Start(parent context.Context) error {
 		go j.watch(d)
 	}
 	return nil
+}
+
+// wire connects the tasks along the graph's edges: local consumers through
+// their inboxes, remote ones through the Placement's exchange. Channel ids
+// are assigned per receiving task in edge order, then producer order.
+func (j *Job) wire(byVertex [][]*task) ([]*remoteInput, error) {
+	g := j.graph
+	var remotes []*remoteInput
+	var ex RemoteExchange
+	if j.opts.Placement != nil {
+		ex = j.opts.Placement.Exchange
+	}
+	for ei, e := range g.Edges {
+		up, down := byVertex[e.From], byVertex[e.To]
+		writers := make([]*edgeWriter, len(up))
+		for u, ut := range up {
+			if ut == nil {
+				continue
+			}
+			w := &edgeWriter{edge: e, targets: make([]*inbox, len(down)), channels: make([]int, len(down)),
+				subtask: u, maxPar: g.MaxParallelism}
+			for d, dt := range down {
+				if e.Partitioning == Forward && u != d {
+					continue
+				}
+				if dt != nil {
+					w.targets[d] = dt.in
+					continue
+				}
+				if ex == nil {
+					return nil, fmt.Errorf("runtime: subtask %d of %s is not local and the job has no remote exchange", d, g.Vertices[e.To].Name)
+				}
+				if w.remote == nil {
+					w.remote = make([]RemoteOutput, len(down))
+				}
+				ro, err := ex.OpenOutput(ei, u, d, ioBlockMeter{&ut.io})
+				if err != nil {
+					return nil, fmt.Errorf("runtime: opening the channel of edge %d from subtask %d to %d: %w", ei, u, d, err)
+				}
+				w.remote[d] = ro
+			}
+			writers[u] = w
+			ut.out.writers = append(ut.out.writers, w)
+		}
+		for d, dt := range down {
+			if dt == nil {
+				continue
+			}
+			for u, ut := range up {
+				if e.Partitioning == Forward && u != d {
+					continue
+				}
+				ch := len(dt.channels)
+				dt.channels = append(dt.channels, &inputChannel{input: e.Input, wm: MinWatermark})
+				if ut != nil {
+					writers[u].channels[d] = ch
+					continue
+				}
+				if ex == nil {
+					return nil, fmt.Errorf("runtime: subtask %d of %s is not local and the job has no remote exchange", u, g.Vertices[e.From].Name)
+				}
+				ri, err := ex.OpenInput(ei, u, d)
+				if err != nil {
+					return nil, fmt.Errorf("runtime: opening the channel of edge %d from subtask %d to %d: %w", ei, u, d, err)
+				}
+				remotes = append(remotes, &remoteInput{task: dt, ch: ch, in: ri, label: fmt.Sprintf("edge %d, subtask %d -> %d", ei, u, d)})
+			}
+		}
+	}
+	return remotes, nil
 }
 
 func (j *Job) setStatus(s JobStatus, err error) {
