@@ -105,6 +105,8 @@ func (s *Session) checkpointConfig() (checkpoint.Config, error) {
 	if cfg.State.Changelog, err = c.Bool("state.backend.changelog.enabled", false); err != nil {
 		return bad(err)
 	}
+	// Without periodic checkpoints nothing would ever consume the log.
+	cfg.State.Changelog = cfg.State.Changelog && cfg.Interval > 0
 	if cfg.State.MaterializeInterval, err = c.Duration("state.backend.changelog.periodic-materialize.interval", state.DefaultMaterializeInterval); err != nil {
 		return bad(err)
 	}

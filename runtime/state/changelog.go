@@ -415,7 +415,21 @@ func (b *ChangelogBackend) begin(s *clState, op byte) {
 
 func (b *ChangelogBackend) end() {
 	b.log.append(b.rec)
+	if b.log.end-b.log.first > b.opts.MaxLogBytes {
+		b.dropLog()
+	}
 	b.logBytes.Store(b.log.end - b.log.first)
+}
+
+// dropLog gives up the log when it outgrew MaxLogBytes (checkpoints are
+// far apart or do not complete): every checkpoint materializes until one
+// completes, so no later checkpoint needs it. Snapshots already taken keep
+// their own view of it.
+func (b *ChangelogBackend) dropLog() {
+	b.mu.Lock()
+	b.needMaterialize = true
+	b.mu.Unlock()
+	b.log.trim(b.log.end)
 }
 
 func (b *ChangelogBackend) logBytesOp(s *clState, op byte, v []byte) {

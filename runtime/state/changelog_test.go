@@ -356,3 +356,27 @@ func TestChangelogBoundsLog(t *testing.T) {
 	k := backendKind{"heap+changelog", BackendHeap, true}
 	checkRestores(t, k, 24, last, store, m)
 }
+
+// TestChangelogBoundsLogWithoutCheckpoints: with no checkpoint at all the
+// log is dropped whenever it outgrows its bound, and the first checkpoint
+// then materializes the whole state.
+func TestChangelogBoundsLogWithoutCheckpoints(t *testing.T) {
+	const maxLog = 16 << 10
+	start, end := keyGroupRange(0, testMaxParallelism, 1)
+	cfg := Config{OperatorID: "op", MaxParallelism: testMaxParallelism, KeyGroupStart: start, KeyGroupEnd: end, Parallelism: 1}
+	b, err := NewChangelogOver(BackendHeap, cfg, ChangelogOptions{MaxLogBytes: maxLog, chunk: 1 << 10})
+	must(t, err)
+	defer b.Close()
+	st := registerTestStates(t, b)
+	m := newModel()
+	for i := 0; i < 20000; i++ {
+		apply(t, b, st, m, i)
+		if held := b.logBytes.Load(); held > maxLog+2<<10 {
+			t.Fatalf("after %d changes %d bytes of log held", i, held)
+		}
+	}
+	store := NewMemoryStore()
+	h := snapshotTo(t, b, 1, store)
+	b.NotifyCheckpointComplete(1)
+	checkRestores(t, backendKind{"heap+changelog", BackendHeap, true}, 1, h, store, m)
+}
