@@ -11,23 +11,37 @@
 // options, prints the address it serves, and runs in the foreground until
 // SIGTERM or SIGINT; then it stops serving and cancels the jobs still
 // running (their retained checkpoints stay for a restore).
+//
+// TaskManagers (cmd/taskmanager) register on jobmanager.rpc.port (default
+// 6123, bound to jobmanager.bind-host or else jobmanager.rpc.address,
+// default localhost) and heartbeat; one silent for heartbeat.timeout
+// (default 50 s) is removed. /taskmanagers and /overview show them. Jobs
+// still run in this process (task deployment to TaskManagers is the next
+// step of issue 15).
 package main
 
 import (
+	"context"
 	"flag"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"os"
 	"os/signal"
+	"strconv"
+	"strings"
 	"syscall"
+	"time"
 
+	"github.com/flinkgo/engine/planner"
 	"github.com/flinkgo/engine/planner/flinkconf"
 	"github.com/flinkgo/engine/planner/session"
 	"github.com/flinkgo/engine/planner/session/flinkrest"
 	"github.com/flinkgo/engine/planner/session/promreporter"
 	"github.com/flinkgo/engine/planner/session/sqlgateway"
 	"github.com/flinkgo/engine/runtime"
+	"github.com/flinkgo/engine/runtime/cluster"
 	"github.com/flinkgo/engine/sql"
 )
 
@@ -36,7 +50,10 @@ const usageText = `./jobmanager [-D key=value ...]
 Starts a session cluster in the foreground: it hosts the jobs that clients
 submit and serves Flink's REST API, the web dashboard and the SQL Gateway on
 rest.bind-address:rest.port (default 127.0.0.1:8081; rest.port=0 picks a
-free port). Stop it with SIGTERM or Ctrl-C.
+free port). TaskManagers register on jobmanager.rpc.port (default 6123;
+0 picks a free port, as does rest.port=0 when jobmanager.rpc.port is not
+set), bound to jobmanager.bind-host (default: jobmanager.rpc.address,
+default localhost). Stop it with SIGTERM or Ctrl-C.
 
   -D key=value     a configuration option (repeatable); FLINK_CONF_DIR's
                    config.yaml (or flink-conf.yaml) is read under them
@@ -85,6 +102,12 @@ func run(args []string, stdout, stderr io.Writer, stop <-chan struct{}) int {
 	// rest.port: Flink's default 8081 here (the embedded client serves no
 	// REST API unless asked); 0 picks a free port.
 	anyPort := conf["rest.port"] == "0"
+	// jobmanager.rpc.port: Flink's 6123; 0 picks a free port, and so does
+	// an unset one on a cluster with rest.port=0 (throwaway ports, as
+	// tests start clusters), so two such clusters never collide.
+	if _, set := conf["jobmanager.rpc.port"]; !set && anyPort {
+		conf["jobmanager.rpc.port"] = "0"
+	}
 	if _, set := conf["rest.port"]; !set || anyPort {
 		conf["rest.port"] = "8081"
 	}
@@ -107,8 +130,22 @@ func run(args []string, stdout, stderr io.Writer, stop <-chan struct{}) int {
 	if anyPort {
 		delete(gwOpts.Config, "rest.port")
 	}
+	rpcLn, rpcAddr, timeout, err := listenRPC(host.Config())
+	if err != nil {
+		fmt.Fprintf(stderr, "[ERROR] %v\n", err)
+		return 1
+	}
+	members := cluster.NewRegistry(cluster.RegistryOptions{HeartbeatTimeout: timeout, Log: log})
+	rpc := cluster.NewServer(members)
+	rpc.Serve(rpcLn)
+	sweepCtx, stopSweeping := context.WithCancel(context.Background())
+	swept := make(chan struct{})
+	go func() { members.Run(sweepCtx); close(swept) }()
+	defer func() { rpc.Close(); stopSweeping(); <-swept }()
+
 	gateway := sqlgateway.NewServer(gwOpts)
 	rest := flinkrest.New(host, restCfg, secrets.Mask)
+	rest.SetCluster(members)
 	handler := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if sqlgateway.Handles(r.URL.Path) {
 			gateway.ServeHTTP(w, r)
@@ -139,6 +176,7 @@ func run(args []string, stdout, stderr io.Writer, stop <-chan struct{}) int {
 		}
 		fmt.Fprintf(stdout, "[INFO] Prometheus metrics at %s\n", prom.URL())
 	}
+	fmt.Fprintf(stdout, "[INFO] JobManager RPC endpoint for TaskManagers at %s (heartbeat.timeout %s).\n", rpcAddr, timeout)
 	fmt.Fprintf(stdout, "[INFO] JobManager started: REST API, web dashboard and SQL Gateway at %s\n", rest.URL())
 
 	signals := make(chan os.Signal, 2)
@@ -160,6 +198,7 @@ func run(args []string, stdout, stderr io.Writer, stop <-chan struct{}) int {
 		prom.Close()
 	}
 	gateway.Close()
+	rpc.Close()
 	if running > 0 {
 		fmt.Fprintf(stdout, "[INFO] Cancelling %d running job(s); restore them from their checkpoints or savepoints.\n", running)
 	}
@@ -167,4 +206,34 @@ func run(args []string, stdout, stderr io.Writer, stop <-chan struct{}) int {
 	host.Close()
 	fmt.Fprintln(stdout, "[INFO] JobManager stopped.")
 	return 0
+}
+
+// listenRPC binds the TaskManagers' RPC endpoint: jobmanager.bind-host
+// (default: jobmanager.rpc.address, default localhost) and
+// jobmanager.rpc.port (default 6123; 0 a free port). It returns the
+// listener, the address TaskManagers are to use (jobmanager.rpc.address
+// and the bound port) and heartbeat.timeout.
+func listenRPC(c *planner.Config) (net.Listener, string, time.Duration, error) {
+	port, err := c.Int("jobmanager.rpc.port", 6123)
+	if err != nil {
+		return nil, "", 0, err
+	}
+	if port < 0 || port > 65535 {
+		return nil, "", 0, fmt.Errorf("Invalid 'jobmanager.rpc.port' %d: expected 0 (a free port) or a port up to 65535.", port)
+	}
+	timeout, err := c.Duration("heartbeat.timeout", cluster.DefaultHeartbeatTimeout)
+	if err != nil {
+		return nil, "", 0, err
+	}
+	if timeout <= 0 {
+		return nil, "", 0, fmt.Errorf("Invalid 'heartbeat.timeout' %s: expected a positive duration.", c.String("heartbeat.timeout", ""))
+	}
+	address := strings.TrimSpace(c.String("jobmanager.rpc.address", "localhost"))
+	bind := strings.TrimSpace(c.String("jobmanager.bind-host", address))
+	ln, err := net.Listen("tcp", net.JoinHostPort(bind, strconv.Itoa(port)))
+	if err != nil {
+		return nil, "", 0, fmt.Errorf("Could not start the JobManager's RPC endpoint on %s (jobmanager.bind-host or jobmanager.rpc.address, jobmanager.rpc.port): %w", net.JoinHostPort(bind, strconv.Itoa(port)), err)
+	}
+	bound := ln.Addr().(*net.TCPAddr).Port
+	return ln, net.JoinHostPort(address, strconv.Itoa(bound)), timeout, nil
 }

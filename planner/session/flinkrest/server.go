@@ -15,9 +15,10 @@
 //
 // Files: server.go (configuration, lifecycle, routing, errors), shapes.go
 // (the JSON bodies, named after Flink's message classes), cluster.go
-// (/config, /overview, /taskmanagers), jobs.go (job listing and details,
-// plan, configuration, exceptions), vertices.go (per-vertex metrics,
-// details, back pressure, watermarks), checkpoints.go (checkpoint statistics
+// (/config, /overview, /taskmanagers and /taskmanagers/:id, from the
+// JobManager's TaskManager registry when one is set), jobs.go (job listing
+// and details, plan, configuration, exceptions), vertices.go (per-vertex
+// metrics, details, back pressure, watermarks), checkpoints.go (checkpoint statistics
 // and configuration), control.go (cancel, stop, savepoints).
 package flinkrest
 
@@ -34,6 +35,7 @@ import (
 	"github.com/flinkgo/engine/planner/session"
 	"github.com/flinkgo/engine/planner/session/flinkrest/webui"
 	"github.com/flinkgo/engine/planner/session/httpjson"
+	"github.com/flinkgo/engine/runtime/cluster"
 )
 
 // Config is the REST endpoint's configuration, Flink's keys.
@@ -102,6 +104,9 @@ type Server struct {
 	rates session.RateSampler // each job's last task sample (vertices.go)
 	mux   *http.ServeMux
 	mask  func(string) string
+
+	// cluster is the JobManager's TaskManager registry (nil: none; cluster.go).
+	cluster *cluster.Registry
 
 	srv *http.Server
 	ln  net.Listener
@@ -190,6 +195,7 @@ func (s *Server) routes() {
 	m.HandleFunc("GET /config", s.dashboardConfig)
 	m.HandleFunc("GET /overview", s.overview)
 	m.HandleFunc("GET /taskmanagers", s.taskManagers)
+	m.HandleFunc("GET /taskmanagers/{taskmanagerid}", s.taskManagerDetails)
 	m.HandleFunc("GET /jobs", s.jobIDs)
 	m.HandleFunc("GET /jobs/overview", s.jobsOverview)
 	m.HandleFunc("GET /jobs/{jobid}", s.withJob(s.jobDetails))

@@ -55,6 +55,53 @@ type taskManagerInfo struct {
 	MemoryConfiguration    memoryConfiguration `json:"memoryConfiguration"`
 }
 
+// taskManagerDetailsInfo is TaskManagerDetailsInfo (GET
+// /taskmanagers/:taskmanagerid): the list entry plus metrics and the slots
+// allocated to jobs.
+type taskManagerDetailsInfo struct {
+	taskManagerInfo
+	AllocatedSlots []allocatedSlot        `json:"allocatedSlots"`
+	Metrics        taskManagerMetricsInfo `json:"metrics"`
+}
+
+type allocatedSlot struct {
+	JobID    string              `json:"jobId"`
+	Resource resourceProfileInfo `json:"resource"`
+}
+
+// taskManagerMetricsInfo is TaskManagerMetricsInfo: the JVM's heap figures
+// are the Go heap's (non-heap: the rest of the runtime's memory); direct,
+// mapped and network-buffer figures have no counterpart and are 0.
+type taskManagerMetricsInfo struct {
+	HeapUsed                            int64              `json:"heapUsed"`
+	HeapCommitted                       int64              `json:"heapCommitted"`
+	HeapMax                             int64              `json:"heapMax"`
+	NonHeapUsed                         int64              `json:"nonHeapUsed"`
+	NonHeapCommitted                    int64              `json:"nonHeapCommitted"`
+	NonHeapMax                          int64              `json:"nonHeapMax"`
+	DirectCount                         int64              `json:"directCount"`
+	DirectUsed                          int64              `json:"directUsed"`
+	DirectMax                           int64              `json:"directMax"`
+	MappedCount                         int64              `json:"mappedCount"`
+	MappedUsed                          int64              `json:"mappedUsed"`
+	MappedMax                           int64              `json:"mappedMax"`
+	MemorySegmentsAvailable             int64              `json:"memorySegmentsAvailable"`
+	MemorySegmentsTotal                 int64              `json:"memorySegmentsTotal"`
+	NettyShuffleMemorySegmentsAvailable int64              `json:"nettyShuffleMemorySegmentsAvailable"`
+	NettyShuffleMemorySegmentsUsed      int64              `json:"nettyShuffleMemorySegmentsUsed"`
+	NettyShuffleMemorySegmentsTotal     int64              `json:"nettyShuffleMemorySegmentsTotal"`
+	NettyShuffleMemoryAvailable         int64              `json:"nettyShuffleMemoryAvailable"`
+	NettyShuffleMemoryUsed              int64              `json:"nettyShuffleMemoryUsed"`
+	NettyShuffleMemoryTotal             int64              `json:"nettyShuffleMemoryTotal"`
+	GarbageCollectors                   []garbageCollector `json:"garbageCollectors"`
+}
+
+type garbageCollector struct {
+	Name  string `json:"name"`
+	Count int64  `json:"count"`
+	Time  int64  `json:"time"`
+}
+
 type resourceProfileInfo struct {
 	CPUCores          float64            `json:"cpuCores"`
 	TaskHeapMemory    int                `json:"taskHeapMemory"`
