@@ -28,9 +28,9 @@ import (
 //
 //   - `state.backend.changelog.periodic-materialize.interval` (Flink's
 //     default 10 min) passed since the last materialization, or
-//   - the segments since the base add up to more than the base itself (and
-//     at least ChangelogMinMaterializeBytes), which bounds both the bytes
-//     a restore replays and the storage the lineage holds to about twice
+//   - the segments since the base add up to more than three times the base
+//     (and at least ChangelogMinMaterializeBytes), which bounds the bytes
+//     a restore replays and the storage the lineage holds to a few times
 //     the state, or
 //   - it is the first checkpoint after a restore (the restored base may
 //     belong to other subtasks), or a materialization that is still in

@@ -49,6 +49,12 @@ type clPending struct {
 
 var segmentSeq atomic.Uint64
 
+// changelogMaterializeFactor: a checkpoint materializes once the log since
+// the base is this many times the base. A replay then reads at most about
+// that much log; a state that keeps growing is materialized in total about
+// (1+f)/f times its final size over its life, besides its log.
+const changelogMaterializeFactor = 3
+
 // Snapshot implements KeyedBackend; see changelog.go for when it
 // materializes.
 func (b *ChangelogBackend) Snapshot(checkpointID int64) (Pending, error) {
@@ -90,7 +96,7 @@ func (b *ChangelogBackend) snapshot(id int64, savepoint bool) (Pending, error) {
 	materialize := b.needMaterialize || b.materializing != 0 ||
 		c.logEnd < b.log.first || // the log it would extend was dropped
 		logSince > 0 && now-b.lastMaterialize >= b.opts.MaterializeInterval.Milliseconds() ||
-		logSince >= max(b.opts.MinMaterializeBytes, c.baseSize)
+		logSince >= max(b.opts.MinMaterializeBytes, changelogMaterializeFactor*c.baseSize)
 	if !materialize {
 		p := &clPending{b: b, id: id, kind: clLog, base: c.clone(), view: b.log.view(c.logEnd, end), logEnd: end, now: now}
 		b.pendings[id] = p
