@@ -73,8 +73,12 @@ type View struct {
 	Catalog, Database string
 	Def               *sql.CreateView
 	Query             *sql.Query
-	Columns           []Column
-	Temporary         bool
+	// Expanded is the query as Flink stores it expanded (see
+	// sql.Query.Expanded), taken when the view was created; "" when the
+	// query is beyond what the expansion covers.
+	Expanded  string
+	Columns   []Column
+	Temporary bool
 }
 
 // Catalog is the session's catalog manager: the catalogs, each with its
@@ -83,11 +87,15 @@ type View struct {
 // current catalog and database names resolve against. It is used by one
 // session goroutine at a time.
 type Catalog struct {
-	tables   map[string]*Table
-	views    map[string]*View
-	catalogs map[string]*CatalogInfo
-	current  string // current catalog
-	database string // current database
+	tables map[string]*Table
+	views  map[string]*View
+	// tempTables and tempViews hold the temporary objects: a temporary
+	// table or view hides a permanent object of the same path.
+	tempTables map[string]*Table
+	tempViews  map[string]*View
+	catalogs   map[string]*CatalogInfo
+	current    string // current catalog
+	database   string // current database
 }
 
 // CatalogInfo is one catalog registered by CREATE CATALOG (or the built-in
@@ -114,6 +122,7 @@ type Database struct {
 // empty default_database, both current.
 func NewCatalog() *Catalog {
 	c := &Catalog{tables: map[string]*Table{}, views: map[string]*View{}, catalogs: map[string]*CatalogInfo{},
+		tempTables: map[string]*Table{}, tempViews: map[string]*View{},
 		current: DefaultCatalog, database: DefaultDatabase}
 	c.catalogs[DefaultCatalog] = &CatalogInfo{Name: DefaultCatalog, Type: "generic_in_memory", builtin: true,
 		databases: map[string]*Database{DefaultDatabase: {Name: DefaultDatabase, Properties: map[string]string{}}}}
@@ -335,16 +344,16 @@ func (c *Catalog) DropCatalog(name string, ifExists bool) error {
 // prefix; onlyCount just reports whether there are any.
 func (c *Catalog) dropObjects(prefix string, onlyCount bool) bool {
 	found := false
-	for k, t := range c.tables {
-		if strings.HasPrefix(k, prefix) && !t.Temporary {
+	for k := range c.tables {
+		if strings.HasPrefix(k, prefix) {
 			found = true
 			if !onlyCount {
 				delete(c.tables, k)
 			}
 		}
 	}
-	for k, v := range c.views {
-		if strings.HasPrefix(k, prefix) && !v.Temporary {
+	for k := range c.views {
+		if strings.HasPrefix(k, prefix) {
 			found = true
 			if !onlyCount {
 				delete(c.views, k)
@@ -500,27 +509,71 @@ func (e *CatalogError) FlinkClass() string {
 	return "org.apache.flink.table.catalog.exceptions.CatalogException"
 }
 
-// Table looks up a table.
-func (c *Catalog) Table(name string) (*Table, bool) { t, ok := c.tables[name]; return t, ok }
+// lookup finds what a path names: a temporary table or view first, then
+// a permanent one.
+func (c *Catalog) lookup(name string) (*Table, *View) {
+	if t, ok := c.tempTables[name]; ok {
+		return t, nil
+	}
+	if v, ok := c.tempViews[name]; ok {
+		return nil, v
+	}
+	return c.tables[name], c.views[name]
+}
 
-// View looks up a view.
-func (c *Catalog) View(name string) (*View, bool) { v, ok := c.views[name]; return v, ok }
+// Table looks up a table (a temporary view of the name hides it).
+func (c *Catalog) Table(name string) (*Table, bool) { t, _ := c.lookup(name); return t, t != nil }
+
+// View looks up a view (a temporary table of the name hides it).
+func (c *Catalog) View(name string) (*View, bool) { _, v := c.lookup(name); return v, v != nil }
 
 // Exists reports whether a table or view has the name.
 func (c *Catalog) Exists(name string) bool {
+	t, v := c.lookup(name)
+	return t != nil || v != nil
+}
+
+// ExistsIn reports whether a temporary (or, when temporary is false, a
+// permanent) table or view has the name.
+func (c *Catalog) ExistsIn(name string, temporary bool) bool {
+	if temporary {
+		_, t := c.tempTables[name]
+		_, v := c.tempViews[name]
+		return t || v
+	}
 	_, t := c.tables[name]
 	_, v := c.views[name]
 	return t || v
 }
 
-// AddTable registers a table.
-func (c *Catalog) AddTable(t *Table) { c.tables[t.Name] = t }
+// Permanent returns the permanent table or view of a path, ignoring
+// temporary ones.
+func (c *Catalog) Permanent(name string) (*Table, *View) { return c.tables[name], c.views[name] }
 
-// AddView registers a view.
-func (c *Catalog) AddView(v *View) { c.views[v.Name] = v }
+// AddTable registers a table (temporary ones apart).
+func (c *Catalog) AddTable(t *Table) {
+	if t.Temporary {
+		c.tempTables[t.Name] = t
+		return
+	}
+	c.tables[t.Name] = t
+}
 
-// DropTable removes a table; false if it does not exist.
+// AddView registers a view (temporary ones apart).
+func (c *Catalog) AddView(v *View) {
+	if v.Temporary {
+		c.tempViews[v.Name] = v
+		return
+	}
+	c.views[v.Name] = v
+}
+
+// DropTable removes the table a path names; false if there is none.
 func (c *Catalog) DropTable(name string) bool {
+	if _, ok := c.tempTables[name]; ok {
+		delete(c.tempTables, name)
+		return true
+	}
 	if _, ok := c.tables[name]; !ok {
 		return false
 	}
@@ -528,8 +581,12 @@ func (c *Catalog) DropTable(name string) bool {
 	return true
 }
 
-// DropView removes a view; false if it does not exist.
+// DropView removes the view a path names; false if there is none.
 func (c *Catalog) DropView(name string) bool {
+	if _, ok := c.tempViews[name]; ok {
+		delete(c.tempViews, name)
+		return true
+	}
 	if _, ok := c.views[name]; !ok {
 		return false
 	}
@@ -537,23 +594,148 @@ func (c *Catalog) DropView(name string) bool {
 	return true
 }
 
+// DropObject is DROP [TEMPORARY] TABLE | VIEW with Flink's rules: DROP
+// TABLE / VIEW removes the permanent object and refuses while a temporary
+// one of the same kind hides it; DROP TEMPORARY removes only the temporary
+// one. p is the resolved path.
+func (c *Catalog) DropObject(p Path, view, temporary, ifExists bool) error {
+	name := p.String()
+	kind, Kind := "table", "Table"
+	if view {
+		kind, Kind = "view", "View"
+	}
+	_, tempT := c.tempTables[name]
+	_, tempV := c.tempViews[name]
+	if temporary {
+		switch {
+		case !view && tempT:
+			delete(c.tempTables, name)
+		case view && tempV:
+			delete(c.tempViews, name)
+		case !ifExists:
+			return &ValidationError{Msg: fmt.Sprintf("Temporary table or view with identifier '%s' does not exist.", name)}
+		}
+		return nil
+	}
+	if !view && tempT || view && tempV {
+		return &ValidationError{Msg: fmt.Sprintf("Temporary %s with identifier '%s' exists. Drop it first before removing the permanent %s.", kind, p.Quoted(), kind)}
+	}
+	_, permT := c.tables[name]
+	_, permV := c.views[name]
+	switch {
+	case !view && permT:
+		delete(c.tables, name)
+	case view && permV:
+		delete(c.views, name)
+	case !ifExists:
+		return &ValidationError{Msg: fmt.Sprintf("%s with identifier '%s' does not exist.", Kind, name)}
+	}
+	return nil
+}
+
+// AlreadyExists is the error for creating an object whose path is taken:
+// Flink's TableAlreadyExistException for a permanent one, a validation
+// error for a temporary one.
+func AlreadyExists(p Path, temporary bool) error {
+	if temporary {
+		// Flink says "table" for views too.
+		return &ValidationError{Msg: fmt.Sprintf("Temporary table '%s' already exists", p.Quoted())}
+	}
+	return &CatalogObjectError{Class: "TableAlreadyExistException",
+		Msg: fmt.Sprintf("Table (or view) %s.%s already exists in Catalog %s.", p.Database, p.Object, p.Catalog)}
+}
+
+// RenameObject moves a permanent table or view to another name in the same
+// catalog and database (Flink renames by the new object name only).
+func (c *Catalog) RenameObject(from Path, newName string) error {
+	to := Path{from.Catalog, from.Database, newName}
+	if c.ExistsIn(to.String(), false) {
+		return AlreadyExists(to, false)
+	}
+	if t, ok := c.tables[from.String()]; ok {
+		delete(c.tables, from.String())
+		t.Name = to.String()
+		if t.Def != nil {
+			d := *t.Def
+			d.Name = sql.ObjectName{Parts: []string{to.Catalog, to.Database, to.Object}}
+			t.Def = &d
+		}
+		c.tables[t.Name] = t
+		return nil
+	}
+	if v, ok := c.views[from.String()]; ok {
+		delete(c.views, from.String())
+		v.Name = to.String()
+		c.views[v.Name] = v
+	}
+	return nil
+}
+
+// ReplaceTable puts a rebuilt table in place of the one of its name.
+func (c *Catalog) ReplaceTable(t *Table) { c.AddTable(t) }
+
+// ExpandQuery expands a query as Flink stores a view's query (tables by
+// full path, columns qualified), resolving names against the current
+// catalog and database; "" when the expansion does not cover the query.
+func (c *Catalog) ExpandQuery(q *sql.Query) string {
+	f, err := q.Fresh()
+	if err != nil {
+		return ""
+	}
+	text, ok := f.Expanded(func(n sql.ObjectName) ([]string, []string, bool) {
+		p, err := c.Resolve(n)
+		if err != nil {
+			return nil, nil, false
+		}
+		var cols []string
+		t, v := c.lookup(p.String())
+		switch {
+		case t != nil:
+			for _, col := range t.Columns {
+				cols = append(cols, col.Name)
+			}
+		case v != nil:
+			for _, col := range v.Columns {
+				cols = append(cols, col.Name)
+			}
+		default:
+			return nil, nil, false
+		}
+		return []string{p.Catalog, p.Database, p.Object}, cols, true
+	})
+	if !ok {
+		return ""
+	}
+	return text
+}
+
 // Names lists the short names of the tables and views (views only when
-// tables is false) of catalog.database, sorted as SHOW TABLES prints them.
+// tables is false) of catalog.database, temporary ones included, sorted as
+// SHOW TABLES prints them.
 func (c *Catalog) Names(catalog, database string, tables, views bool) []string {
 	prefix := catalog + "." + database + "."
+	seen := map[string]bool{}
 	var out []string
+	add := func(k string) {
+		if strings.HasPrefix(k, prefix) && !seen[k] {
+			seen[k] = true
+			out = append(out, k[len(prefix):])
+		}
+	}
 	if tables {
 		for k := range c.tables {
-			if strings.HasPrefix(k, prefix) {
-				out = append(out, k[len(prefix):])
-			}
+			add(k)
+		}
+		for k := range c.tempTables {
+			add(k)
 		}
 	}
 	if views || tables {
 		for k := range c.views {
-			if strings.HasPrefix(k, prefix) {
-				out = append(out, k[len(prefix):])
-			}
+			add(k)
+		}
+		for k := range c.tempViews {
+			add(k)
 		}
 	}
 	sort.Strings(out)
@@ -617,6 +799,10 @@ func (c *Catalog) BuildTable(st *sql.CreateTable) (*Table, error) {
 	}
 	if st.PrimaryKey != nil {
 		t.PrimaryKeyName = st.PrimaryKey.Name
+		if t.PrimaryKeyName == "" {
+			// Flink's generated constraint name.
+			t.PrimaryKeyName = "PK_" + strings.Join(st.PrimaryKey.Columns, "_")
+		}
 		for _, k := range st.PrimaryKey.Columns {
 			i := t.ColumnIndex(k)
 			if i < 0 {

@@ -151,3 +151,43 @@ func TestUseCatalogDefaultDatabase(t *testing.T) {
 		t.Errorf("databases %v", got)
 	}
 }
+
+// TestTemporaryShadowing: a temporary table or view hides the permanent
+// object of its path; DROP without TEMPORARY refuses while it does, and
+// DROP TEMPORARY removes only the temporary one.
+func TestTemporaryShadowing(t *testing.T) {
+	c := NewCatalog()
+	p := Path{DefaultCatalog, DefaultDatabase, "x"}
+	c.AddTable(&Table{Name: p.String()})
+	c.AddView(&View{Name: p.String(), Temporary: true})
+	if _, ok := c.Table(p.String()); ok {
+		t.Error("the temporary view does not hide the permanent table")
+	}
+	if _, ok := c.View(p.String()); !ok {
+		t.Error("the temporary view is not found")
+	}
+	if got := c.Names(DefaultCatalog, DefaultDatabase, true, true); len(got) != 1 || got[0] != "x" {
+		t.Errorf("names %v", got)
+	}
+	if err := c.DropObject(p, true, false, false); err == nil {
+		t.Error("DROP VIEW of the permanent path: no error")
+	}
+	if err := c.DropObject(p, false, true, false); err == nil {
+		t.Error("DROP TEMPORARY TABLE of a temporary view: no error")
+	}
+	if err := c.DropObject(p, true, true, false); err != nil {
+		t.Fatal(err)
+	}
+	if _, ok := c.Table(p.String()); !ok {
+		t.Error("the permanent table is not visible again")
+	}
+	if err := c.DropObject(p, false, false, false); err != nil {
+		t.Fatal(err)
+	}
+	if c.Exists(p.String()) {
+		t.Error("still exists")
+	}
+	if err := c.DropObject(p, false, false, true); err != nil {
+		t.Errorf("IF EXISTS: %v", err)
+	}
+}

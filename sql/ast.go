@@ -140,6 +140,25 @@ type CreateTable struct {
 	PartitionedBy []string
 	Options       []Option // in written order
 	AsQuery       *Query   // CREATE TABLE ... AS SELECT
+	// Like is the LIKE clause: CREATE TABLE t (...) WITH (...) LIKE src (...).
+	Like *TableLike
+	// Replace is REPLACE TABLE ... AS SELECT; with OrReplace it is
+	// CREATE OR REPLACE TABLE ... AS SELECT.
+	Replace, OrReplace bool
+}
+
+// TableLike is LIKE source [(option, ...)] of CREATE TABLE.
+type TableLike struct {
+	Source  ObjectName
+	Options []LikeOption // in written order
+	Pos     Pos
+}
+
+// LikeOption is one merging option of a LIKE clause: Strategy is INCLUDING,
+// EXCLUDING or OVERWRITING; Feature is ALL, CONSTRAINTS, GENERATED,
+// METADATA, OPTIONS, PARTITIONS or WATERMARKS.
+type LikeOption struct {
+	Strategy, Feature string
 }
 
 type CreateView struct {
@@ -227,6 +246,61 @@ type CreateDatabase struct {
 	IfNotExists bool
 	Comment     string
 	Options     []Option
+}
+
+// AlterTableKind says what an ALTER TABLE statement does.
+type AlterTableKind uint8
+
+const (
+	AlterTableRename         AlterTableKind = iota // RENAME TO NewName
+	AlterTableRenameColumn                         // RENAME Column TO NewColumn
+	AlterTableSet                                  // SET (Options)
+	AlterTableReset                                // RESET (Keys)
+	AlterTableAdd                                  // ADD columns, watermark, primary key
+	AlterTableModify                               // MODIFY columns, watermark, primary key
+	AlterTableDropColumns                          // DROP (Columns) or DROP column
+	AlterTableDropPrimaryKey                       // DROP PRIMARY KEY
+	AlterTableDropConstraint                       // DROP CONSTRAINT Constraint
+	AlterTableDropWatermark                        // DROP WATERMARK
+)
+
+// AlterTable is ALTER TABLE [IF EXISTS] name followed by one action (Kind).
+type AlterTable struct {
+	StmtBase
+	Name     ObjectName
+	IfExists bool
+	Kind     AlterTableKind
+	// NewName is the target of RENAME TO.
+	NewName ObjectName
+	// Column and NewColumn are RENAME column TO new_column.
+	Column, NewColumn string
+	Options           []Option // SET
+	Keys              []string // RESET
+	// Columns, Watermark and PrimaryKey are what ADD or MODIFY lists.
+	Columns    []*ColumnPosition
+	Watermark  *Watermark
+	PrimaryKey *PrimaryKey
+	// Drop lists the columns of DROP, in written order.
+	Drop []string
+	// Constraint is the name of DROP CONSTRAINT.
+	Constraint string
+}
+
+// ColumnPosition is a column of ALTER TABLE ADD | MODIFY with its optional
+// position: FIRST, or AFTER another column.
+type ColumnPosition struct {
+	Column *ColumnDef
+	First  bool
+	After  string
+}
+
+// AlterView is ALTER VIEW name RENAME TO NewName, or ALTER VIEW name AS
+// Query.
+type AlterView struct {
+	StmtBase
+	Name    ObjectName
+	NewName *ObjectName
+	Query   *Query
 }
 
 // AlterDatabase is ALTER DATABASE [catalog.]db SET (properties).
@@ -370,7 +444,13 @@ type Insert struct {
 type StatementSet struct {
 	StmtBase
 	Inserts []*Insert
+	// Items are the statements in written order: the INSERTs and the
+	// CREATE TABLE ... AS SELECTs.
+	Items []Statement
 }
+
+// HasTableAs reports whether the set holds a CREATE TABLE ... AS SELECT.
+func (s *StatementSet) HasTableAs() bool { return len(s.Items) > len(s.Inserts) }
 
 // BeginStatementSet and End are the old-style BEGIN STATEMENT SET; ... END;.
 type BeginStatementSet struct{ StmtBase }

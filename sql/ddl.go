@@ -1,5 +1,7 @@
 package sql
 
+import "fmt"
+
 // Messages of the checks Flink's SQL parser makes on DDL itself.
 const (
 	msgEnforced = "Flink doesn't support ENFORCED mode for PRIMARY KEY constraint. ENFORCED/NOT ENFORCED " +
@@ -13,6 +15,11 @@ const (
 func (p *parser) create() Statement {
 	start := p.i
 	p.expect("CREATE")
+	if p.accept("OR") {
+		p.expect("REPLACE")
+		p.expect("TABLE")
+		return p.replaceTable(start, true)
+	}
 	temporary := p.accept("TEMPORARY")
 	switch {
 	case p.accept("TABLE"):
@@ -41,31 +48,130 @@ func (p *parser) createTable(start int, temporary bool) Statement {
 	st := &CreateTable{Temporary: temporary}
 	st.IfNotExists = p.acceptSeq("IF", "NOT", "EXISTS")
 	st.Name = p.name()
-	expected := []string{"(", "AS", "COMMENT", "PARTITIONED", "WITH"}
+	expected := []string{"(", "AS", "COMMENT", "LIKE", "PARTITIONED", "WITH"}
 	if p.cur().IsOp("(") {
 		p.tableElements(st)
 		expected = expected[1:]
 	}
 	if p.accept("COMMENT") {
 		st.Comment = p.stringLit()
-		expected = []string{"AS", "PARTITIONED", "WITH"}
+		expected = []string{"AS", "LIKE", "PARTITIONED", "WITH"}
 	}
 	if p.acceptSeq("PARTITIONED", "BY") {
 		st.PartitionedBy = p.identList()
-		expected = []string{"AS", "WITH"}
+		expected = []string{"AS", "LIKE", "WITH"}
 	}
 	if p.accept("WITH") {
 		st.Options = p.options()
-		expected = []string{"AS"}
+		expected = []string{"AS", "LIKE"}
 	}
-	if p.accept("AS") {
+	if t := p.cur(); t.Is("LIKE") {
+		p.i++
+		st.Like = p.tableLike(t)
+		expected = nil
+	} else if p.accept("AS") {
 		if !startsQuery(p.cur()) {
 			p.fail("SELECT", "VALUES", "WITH", "(")
 		}
 		st.AsQuery = p.query(p.i)
 		expected = nil
+		p.checkAsSelect(st, "CREATE TABLE AS SELECT", start)
 	}
 	p.expectEOF(expected...)
+	st.StmtBase = p.base(start)
+	return st
+}
+
+// checkAsSelect makes the checks Flink's parser makes on CREATE TABLE AS
+// SELECT and [CREATE OR] REPLACE TABLE AS SELECT (what names the syntax).
+func (p *parser) checkAsSelect(st *CreateTable, what string, start int) {
+	pos := p.toks[start].Pos
+	switch {
+	case st.Temporary:
+		p.failMsg(pos, ClassSqlValidateException, what+" syntax does not support to create temporary table yet.")
+	case len(st.Columns) > 0:
+		p.failMsg(pos, ClassSqlValidateException, what+" syntax does not support to specify explicit columns yet.")
+	case st.Watermark != nil:
+		p.failMsg(pos, ClassSqlValidateException, what+" syntax does not support to specify explicit watermark yet.")
+	case st.PrimaryKey != nil:
+		p.failMsg(pos, ClassSqlValidateException, what+" syntax does not support primary key constraints yet.")
+	case len(st.PartitionedBy) > 0:
+		p.failMsg(pos, ClassSqlValidateException, what+" syntax does not support to create partitioned table yet.")
+	}
+}
+
+// likeFeatures are the features a LIKE option names; likeOverwritable
+// those OVERWRITING may apply to.
+var (
+	likeFeatures     = []string{"ALL", "CONSTRAINTS", "GENERATED", "METADATA", "OPTIONS", "PARTITIONS", "WATERMARKS"}
+	likeOverwritable = map[string]bool{"GENERATED": true, "METADATA": true, "OPTIONS": true, "WATERMARKS": true}
+)
+
+// tableLike parses the rest of LIKE source [(option ...)], t being LIKE.
+func (p *parser) tableLike(t Token) *TableLike {
+	l := &TableLike{Source: p.name(), Pos: t.Pos}
+	if !p.acceptOp("(") {
+		return l
+	}
+	seen := map[string]bool{}
+	for !p.acceptOp(")") {
+		ot := p.cur()
+		strategy := upperWord(ot)
+		switch strategy {
+		case "INCLUDING", "EXCLUDING", "OVERWRITING":
+			p.i++
+		default:
+			p.fail("EXCLUDING", "INCLUDING", "OVERWRITING", ")")
+		}
+		feature := upperWord(p.cur())
+		known := false
+		for _, f := range likeFeatures {
+			known = known || f == feature
+		}
+		if !known {
+			p.fail(likeFeatures...)
+		}
+		p.i++
+		if strategy == "OVERWRITING" && !likeOverwritable[feature] {
+			p.failMsg(ot.Pos, ClassSqlValidateException, fmt.Sprintf("Illegal merging strategy '%s' for '%s' option.", strategy, feature))
+		}
+		if seen[feature] {
+			p.failMsg(ot.Pos, ClassSqlValidateException, "Each like option feature can be declared only once.")
+		}
+		seen[feature] = true
+		l.Options = append(l.Options, LikeOption{Strategy: strategy, Feature: feature})
+		p.acceptOp(",")
+	}
+	return l
+}
+
+// replaceTable parses the rest of [CREATE OR] REPLACE TABLE name [(...)]
+// [COMMENT 'c'] [WITH (...)] AS query, after TABLE.
+func (p *parser) replaceTable(start int, orCreate bool) Statement {
+	st := &CreateTable{Replace: true, OrReplace: orCreate}
+	st.Name = p.name()
+	if p.cur().IsOp("(") {
+		p.tableElements(st)
+	}
+	if p.accept("COMMENT") {
+		st.Comment = p.stringLit()
+	}
+	if p.acceptSeq("PARTITIONED", "BY") {
+		st.PartitionedBy = p.identList()
+	}
+	if p.accept("WITH") {
+		st.Options = p.options()
+	}
+	p.expect("AS")
+	if !startsQuery(p.cur()) {
+		p.fail("SELECT", "VALUES", "WITH", "(")
+	}
+	st.AsQuery = p.query(p.i)
+	what := "REPLACE TABLE AS SELECT"
+	if orCreate {
+		what = "CREATE OR " + what
+	}
+	p.checkAsSelect(st, what, start)
 	st.StmtBase = p.base(start)
 	return st
 }
@@ -177,6 +283,8 @@ loop:
 		case (t.IsOp(")") || t.IsOp("]")) && depth > 0:
 			depth--
 		case depth == 0 && (t.IsOp(",") || t.IsOp(")") || (stopAtComment && t.Is("COMMENT"))):
+			break loop
+		case depth == 0 && p.positional && (t.Is("FIRST") || t.Is("AFTER")):
 			break loop
 		}
 	}
@@ -300,19 +408,6 @@ func (p *parser) createDatabase(start int) Statement {
 		expected = nil
 	}
 	p.expectEOF(expected...)
-	st.StmtBase = p.base(start)
-	return st
-}
-
-// alter parses ALTER DATABASE [catalog.]db SET (properties).
-func (p *parser) alter() Statement {
-	start := p.i
-	p.expect("ALTER")
-	p.expect("DATABASE")
-	st := &AlterDatabase{Name: p.name()}
-	p.expect("SET")
-	st.Options = p.options()
-	p.expectEOF()
 	st.StmtBase = p.base(start)
 	return st
 }

@@ -203,6 +203,16 @@ func (d *dumper) stmt(st Statement, n int) {
 	case *AlterDatabase:
 		d.line(n, "AlterDatabase %s %s", pos, s.Name)
 		d.commentAndOptions("", s.Options, n+1)
+	case *AlterTable:
+		d.alterTable(s, n)
+	case *AlterView:
+		d.line(n, "AlterView %s %s", pos, s.Name)
+		if s.NewName != nil {
+			d.line(n+1, "rename-to %s", s.NewName)
+		}
+		if s.Query != nil {
+			d.query(s.Query, n+1)
+		}
 	case *DropDatabase:
 		d.line(n, "DropDatabase %s %s%s", pos, s.Name, flags("if-exists", s.IfExists, "cascade", s.Cascade))
 	case *UseDatabase:
@@ -245,8 +255,8 @@ func (d *dumper) stmt(st Statement, n int) {
 		d.query(s.Query, n+1)
 	case *StatementSet:
 		d.line(n, "StatementSet %s", pos)
-		for _, ins := range s.Inserts {
-			d.stmt(ins, n+1)
+		for _, it := range s.Items {
+			d.stmt(it, n+1)
 		}
 	case *BeginStatementSet:
 		d.line(n, "BeginStatementSet %s", pos)
@@ -293,42 +303,16 @@ func (d *dumper) commentAndOptions(comment string, opts []Option, n int) {
 }
 
 func (d *dumper) createTable(s *CreateTable, n int) {
-	d.line(n, "CreateTable %s %s%s", at(s.Position()), s.Name, flags("temporary", s.Temporary, "if-not-exists", s.IfNotExists))
+	d.line(n, "CreateTable %s %s%s", at(s.Position()), s.Name, flags("temporary", s.Temporary, "if-not-exists", s.IfNotExists,
+		"replace", s.Replace, "or-create", s.OrReplace))
 	for _, c := range s.Columns {
-		switch {
-		case c.Computed != nil:
-			d.line(n+1, "column %s %s AS", identString(c.Name), at(c.Pos))
-			d.expr(c.Computed, n+2)
-		default:
-			var extra strings.Builder
-			if c.Metadata {
-				extra.WriteString(" METADATA")
-				if c.MetadataKey != "" {
-					fmt.Fprintf(&extra, " FROM %s", quoteString(c.MetadataKey))
-				}
-				if c.Virtual {
-					extra.WriteString(" VIRTUAL")
-				}
-			}
-			if c.PrimaryKey {
-				extra.WriteString(" PRIMARY KEY")
-			}
-			d.line(n+1, "column %s %s %s%s", identString(c.Name), at(c.Pos), c.Type, extra.String())
-		}
-		if c.Comment != "" {
-			d.line(n+2, "comment %s", quoteString(c.Comment))
-		}
+		d.column(c, n+1)
 	}
 	if w := s.Watermark; w != nil {
-		d.line(n+1, "watermark %s for %s AS", at(w.Pos), identString(w.Column))
-		d.expr(w.Expr, n+2)
+		d.watermark(w, n+1)
 	}
 	if pk := s.PrimaryKey; pk != nil {
-		name := ""
-		if pk.Name != "" {
-			name = " constraint=" + identString(pk.Name)
-		}
-		d.line(n+1, "primary-key %s %s%s", at(pk.Pos), identList(pk.Columns), name)
+		d.primaryKey(pk, n+1)
 	}
 	if s.Comment != "" {
 		d.line(n+1, "comment %s", quoteString(s.Comment))
@@ -339,9 +323,92 @@ func (d *dumper) createTable(s *CreateTable, n int) {
 	for _, o := range s.Options {
 		d.line(n+1, "option %s = %s", quoteString(o.Key), quoteString(o.Value))
 	}
+	if l := s.Like; l != nil {
+		d.line(n+1, "like %s %s", at(l.Pos), l.Source)
+		for _, o := range l.Options {
+			d.line(n+2, "%s %s", o.Strategy, o.Feature)
+		}
+	}
 	if s.AsQuery != nil {
 		d.line(n+1, "as")
 		d.query(s.AsQuery, n+2)
+	}
+}
+
+var alterTableKinds = [...]string{"rename", "rename-column", "set", "reset", "add", "modify", "drop-columns",
+	"drop-primary-key", "drop-constraint", "drop-watermark"}
+
+func (d *dumper) alterTable(s *AlterTable, n int) {
+	d.line(n, "AlterTable %s %s%s %s", at(s.Position()), s.Name, flags("if-exists", s.IfExists), alterTableKinds[s.Kind])
+	switch s.Kind {
+	case AlterTableRename:
+		d.line(n+1, "to %s", s.NewName)
+	case AlterTableRenameColumn:
+		d.line(n+1, "%s to %s", identString(s.Column), identString(s.NewColumn))
+	case AlterTableSet:
+		d.commentAndOptions("", s.Options, n+1)
+	case AlterTableReset:
+		for _, k := range s.Keys {
+			d.line(n+1, "key %s", quoteString(k))
+		}
+	case AlterTableDropColumns:
+		d.line(n+1, "columns %s", identList(s.Drop))
+	case AlterTableDropConstraint:
+		d.line(n+1, "constraint %s", identString(s.Constraint))
+	}
+	for _, cp := range s.Columns {
+		d.column(cp.Column, n+1)
+		switch {
+		case cp.First:
+			d.line(n+2, "first")
+		case cp.After != "":
+			d.line(n+2, "after %s", identString(cp.After))
+		}
+	}
+	if s.Watermark != nil {
+		d.watermark(s.Watermark, n+1)
+	}
+	if s.PrimaryKey != nil {
+		d.primaryKey(s.PrimaryKey, n+1)
+	}
+}
+
+func (d *dumper) watermark(w *Watermark, n int) {
+	d.line(n, "watermark %s for %s AS", at(w.Pos), identString(w.Column))
+	d.expr(w.Expr, n+1)
+}
+
+func (d *dumper) primaryKey(pk *PrimaryKey, n int) {
+	name := ""
+	if pk.Name != "" {
+		name = " constraint=" + identString(pk.Name)
+	}
+	d.line(n, "primary-key %s %s%s", at(pk.Pos), identList(pk.Columns), name)
+}
+
+func (d *dumper) column(c *ColumnDef, n int) {
+	switch {
+	case c.Computed != nil:
+		d.line(n, "column %s %s AS", identString(c.Name), at(c.Pos))
+		d.expr(c.Computed, n+1)
+	default:
+		var extra strings.Builder
+		if c.Metadata {
+			extra.WriteString(" METADATA")
+			if c.MetadataKey != "" {
+				fmt.Fprintf(&extra, " FROM %s", quoteString(c.MetadataKey))
+			}
+			if c.Virtual {
+				extra.WriteString(" VIRTUAL")
+			}
+		}
+		if c.PrimaryKey {
+			extra.WriteString(" PRIMARY KEY")
+		}
+		d.line(n, "column %s %s %s%s", identString(c.Name), at(c.Pos), c.Type, extra.String())
+	}
+	if c.Comment != "" {
+		d.line(n+1, "comment %s", quoteString(c.Comment))
 	}
 }
 

@@ -87,6 +87,9 @@ type parser struct {
 	toks  []Token // without comments and trailing ';', ending with TokEOF
 	hints []Token // hint comments, which belong to the text before them
 	i     int
+	// positional makes expressions end before FIRST or AFTER (the column
+	// position of ALTER TABLE ADD | MODIFY).
+	positional bool
 }
 
 func newParser(seg Segment) *parser {
@@ -328,7 +331,7 @@ func (p *parser) stringLit() string {
 // statementStarts are the words a statement may begin with, for errors.
 var statementStarts = []string{
 	"ALTER", "BEGIN", "CLEAR", "CREATE", "DESC", "DESCRIBE", "DROP", "END", "EXECUTE", "EXIT",
-	"EXPLAIN", "HELP", "INSERT", "QUIT", "RESET", "SELECT", "SET", "SHOW", "STOP",
+	"EXPLAIN", "HELP", "INSERT", "QUIT", "REPLACE", "RESET", "SELECT", "SET", "SHOW", "STOP",
 	"USE", "VALUES", "WITH", "(",
 }
 
@@ -417,6 +420,11 @@ func (p *parser) statement(inExplain bool) Statement {
 		return st
 	case t.Is("ALTER"):
 		return p.alter()
+	case t.Is("REPLACE"):
+		start := p.i
+		p.i++
+		p.expect("TABLE")
+		return p.replaceTable(start, false)
 	case t.Is("LOAD") || t.Is("UNLOAD"):
 		return p.module()
 	case startsQuery(t):
@@ -748,17 +756,29 @@ func (p *parser) statementSet(start int) Statement {
 		for !p.cur().IsOp(";") && p.cur().Kind != TokEOF {
 			p.i++
 		}
-		if !t.Is("INSERT") {
+		notAllowed := func() {
 			p.failMsg(t.Pos, ClassSqlExecutionException,
 				"Only 'INSERT/CREATE TABLE AS' statement is allowed in Statement Set or use 'END' statement to submit Statement Set.")
+		}
+		if !t.Is("INSERT") && !t.Is("CREATE") {
+			notAllowed()
 		}
 		end := Token{Kind: TokEOF, Pos: p.cur().Pos, End: p.cur().Pos.Offset}
 		if p.cur().IsOp(";") {
 			end.Text = ";" // reported as itself
 		}
 		sub := &parser{seg: p.seg, toks: append(p.toks[from:p.i:p.i], end), hints: p.hints}
-		ins := sub.insert().(*Insert)
-		st.Inserts = append(st.Inserts, ins)
+		if t.Is("CREATE") {
+			ct, ok := sub.create().(*CreateTable)
+			if !ok || ct.AsQuery == nil {
+				notAllowed()
+			}
+			st.Items = append(st.Items, ct)
+		} else {
+			ins := sub.insert().(*Insert)
+			st.Inserts = append(st.Inserts, ins)
+			st.Items = append(st.Items, ins)
+		}
 		if p.cur().Kind == TokEOF {
 			p.fail("END", "INSERT")
 		}

@@ -254,6 +254,10 @@ func (r *rewriter) step(k, j int) int {
 	switch {
 	case t.IsOp(";"):
 		r.fail(t)
+	case word == "ASYMMETRIC" && k > 0 && upperWord(r.toks[k-1]) == "BETWEEN":
+		// BETWEEN ASYMMETRIC is BETWEEN (as Flink stores it).
+		r.replace(k, k+1, "")
+		return k + 1
 	case (word == "CAST" || word == "TRY_CAST") && next.IsOp("("):
 		return r.cast(k, j)
 	case word == "INTERVAL":

@@ -105,8 +105,10 @@ func run(args []string, stdout, stderr io.Writer, stop <-chan struct{}) int {
 	// jobmanager.rpc.port: Flink's 6123; 0 picks a free port, and so does
 	// an unset one on a cluster with rest.port=0 (throwaway ports, as
 	// tests start clusters), so two such clusters never collide.
+	// (Not written into conf: it would show in the sessions' SET listing.)
+	defaultRPCPort := 6123
 	if _, set := conf["jobmanager.rpc.port"]; !set && anyPort {
-		conf["jobmanager.rpc.port"] = "0"
+		defaultRPCPort = 0
 	}
 	if _, set := conf["rest.port"]; !set || anyPort {
 		conf["rest.port"] = "8081"
@@ -130,7 +132,7 @@ func run(args []string, stdout, stderr io.Writer, stop <-chan struct{}) int {
 	if anyPort {
 		delete(gwOpts.Config, "rest.port")
 	}
-	rpcLn, rpcAddr, timeout, err := listenRPC(host.Config())
+	rpcLn, rpcAddr, timeout, err := listenRPC(host.Config(), defaultRPCPort)
 	if err != nil {
 		fmt.Fprintf(stderr, "[ERROR] %v\n", err)
 		return 1
@@ -210,11 +212,12 @@ func run(args []string, stdout, stderr io.Writer, stop <-chan struct{}) int {
 
 // listenRPC binds the TaskManagers' RPC endpoint: jobmanager.bind-host
 // (default: jobmanager.rpc.address, default localhost) and
-// jobmanager.rpc.port (default 6123; 0 a free port). It returns the
+// jobmanager.rpc.port (default defaultPort, 6123 unless the cluster runs on
+// throwaway ports; 0 a free port). It returns the
 // listener, the address TaskManagers are to use (jobmanager.rpc.address
 // and the bound port) and heartbeat.timeout.
-func listenRPC(c *planner.Config) (net.Listener, string, time.Duration, error) {
-	port, err := c.Int("jobmanager.rpc.port", 6123)
+func listenRPC(c *planner.Config, defaultPort int) (net.Listener, string, time.Duration, error) {
+	port, err := c.Int("jobmanager.rpc.port", defaultPort)
 	if err != nil {
 		return nil, "", 0, err
 	}

@@ -21,7 +21,7 @@ func config(kv ...string) *planner.Config {
 }
 
 func TestListenRPC(t *testing.T) {
-	ln, addr, timeout, err := listenRPC(config("jobmanager.rpc.address", "127.0.0.1", "jobmanager.rpc.port", "0", "heartbeat.timeout", "5 s"))
+	ln, addr, timeout, err := listenRPC(config("jobmanager.rpc.address", "127.0.0.1", "jobmanager.rpc.port", "0", "heartbeat.timeout", "5 s"), 6123)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -31,12 +31,12 @@ func TestListenRPC(t *testing.T) {
 		t.Fatalf("listenRPC = %s %s %s", ln.Addr(), addr, timeout)
 	}
 	// The port is taken now: a clear error naming the keys.
-	_, _, _, err = listenRPC(config("jobmanager.rpc.address", "127.0.0.1", "jobmanager.rpc.port", strconv.Itoa(port)))
+	_, _, _, err = listenRPC(config("jobmanager.rpc.address", "127.0.0.1", "jobmanager.rpc.port", strconv.Itoa(port)), 6123)
 	if err == nil || !strings.Contains(err.Error(), "jobmanager.rpc.port") {
 		t.Fatalf("port in use: %v", err)
 	}
 	// bind-host wins over the advertised address.
-	ln2, addr2, _, err := listenRPC(config("jobmanager.rpc.address", "jm.example", "jobmanager.bind-host", "127.0.0.1", "jobmanager.rpc.port", "0"))
+	ln2, addr2, _, err := listenRPC(config("jobmanager.rpc.address", "jm.example", "jobmanager.bind-host", "127.0.0.1", "jobmanager.rpc.port", "0"), 6123)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -45,7 +45,7 @@ func TestListenRPC(t *testing.T) {
 		t.Fatalf("bind-host: listening on %s, advertised %s", ln2.Addr(), addr2)
 	}
 	for _, bad := range [][]string{{"jobmanager.rpc.port", "70000"}, {"jobmanager.rpc.port", "x"}, {"heartbeat.timeout", "soon"}, {"heartbeat.timeout", "0"}} {
-		if _, _, _, err := listenRPC(config(append(bad, "jobmanager.rpc.address", "127.0.0.1")...)); err == nil {
+		if _, _, _, err := listenRPC(config(append(bad, "jobmanager.rpc.address", "127.0.0.1")...), 6123); err == nil {
 			t.Errorf("%v accepted", bad)
 		}
 	}

@@ -8,7 +8,6 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/flinkgo/engine/connectors"
 	"github.com/flinkgo/engine/planner"
 	"github.com/flinkgo/engine/runtime"
 	"github.com/flinkgo/engine/runtime/expr"
@@ -30,33 +29,13 @@ func (s *Session) lookupTableOrView(n sql.ObjectName) (*planner.Table, *planner.
 	return nil, nil, name, nil
 }
 
-// javaListHash is java.util.List.hashCode over String.hashCode, which
-// Flink uses to name primary-key constraints (PK_<hash>).
-func javaListHash(xs []string) int32 {
-	h := int32(1)
-	for _, x := range xs {
-		var sh int32
-		for _, r := range x {
-			sh = 31*sh + int32(r)
-		}
-		h = 31*h + sh
-	}
-	return h
-}
-
-func pkConstraintName(t *planner.Table) string {
-	if t.PrimaryKeyName != "" {
-		return t.PrimaryKeyName
-	}
-	return "PK_" + strconv.Itoa(int(javaListHash(t.PrimaryKey)))
-}
-
 func (s *Session) describe(x *sql.Describe) (*Result, error) {
 	t, v, name, err := s.lookupTableOrView(x.Name)
 	if err != nil {
 		return nil, err
 	}
 	r := &Result{Kind: ResultTable, Columns: []string{"name", "type", "null", "key", "extras", "watermark"}}
+	withComment := false
 	boolText := func(b bool) string {
 		if b {
 			return "TRUE"
@@ -70,26 +49,22 @@ func (s *Session) describe(x *sql.Describe) (*Result, error) {
 			pk[k] = true
 		}
 		for i, c := range t.Columns {
-			key, extras, wm := "", "", ""
+			key, wm := "", ""
 			if pk[c.Name] {
 				key = "PRI(" + strings.Join(t.PrimaryKey, ", ") + ")"
 			}
-			switch c.Kind {
-			case planner.ComputedColumn:
-				extras = "AS " + c.Computed.Text
-			case planner.MetadataColumn:
-				extras = "METADATA"
-				if c.MetadataKey != c.Name {
-					extras += " FROM '" + c.MetadataKey + "'"
-				}
-				if c.Virtual {
-					extras += " VIRTUAL"
-				}
-			}
 			if i == t.Rowtime {
-				wm = t.Def.Watermark.Expr.Text
+				wm = t.Def.Watermark.Expr.Unparse()
 			}
-			r.Rows = append(r.Rows, []string{c.Name, typeSummary(c.Type), boolText(c.Type.Nullable()), key, extras, wm})
+			withComment = withComment || c.Comment != ""
+			r.Rows = append(r.Rows, []string{c.Name, typeSummary(c.Type), boolText(c.Type.Nullable()), key, columnExtras(t, i), wm, c.Comment})
+		}
+		if withComment {
+			r.Columns = append(r.Columns, "comment")
+		} else {
+			for i := range r.Rows {
+				r.Rows[i] = r.Rows[i][:6]
+			}
 		}
 	case v != nil:
 		for _, c := range v.Columns {
@@ -110,85 +85,6 @@ func typeSummary(t *types.Type) string {
 func quoteIdent(s string) string { return "`" + strings.ReplaceAll(s, "`", "``") + "`" }
 
 func quoteString(s string) string { return "'" + strings.ReplaceAll(s, "'", "''") + "'" }
-
-func (s *Session) showCreate(x *sql.ShowCreate) (*Result, error) {
-	t, v, name, err := s.lookupTableOrView(x.Name)
-	if err != nil {
-		return nil, err
-	}
-	qname := func() string {
-		parts := strings.Split(name, ".")
-		for i := range parts {
-			parts[i] = quoteIdent(parts[i])
-		}
-		return strings.Join(parts, ".")
-	}
-	if x.View {
-		if v == nil {
-			if t != nil {
-				return nil, &planner.TableError{Msg: fmt.Sprintf("SHOW CREATE VIEW is only supported for views, but %s is a table. Please use SHOW CREATE TABLE instead.", qname())}
-			}
-			return nil, &planner.ValidationError{Msg: fmt.Sprintf("Could not execute SHOW CREATE VIEW. View with identifier %s does not exist.", qname())}
-		}
-		return &Result{Kind: ResultText, Text: fmt.Sprintf("CREATE VIEW %s AS\n%s\n", qname(), v.Query.Text)}, nil
-	}
-	if t == nil {
-		if v != nil {
-			return nil, &planner.TableError{Msg: fmt.Sprintf("SHOW CREATE TABLE is only supported for tables, but %s is a view. Please use SHOW CREATE VIEW instead.", qname())}
-		}
-		return nil, &planner.ValidationError{Msg: fmt.Sprintf("Could not execute SHOW CREATE TABLE. Table with identifier %s does not exist.", qname())}
-	}
-	var lines []string
-	for _, c := range t.Columns {
-		switch c.Kind {
-		case planner.ComputedColumn:
-			lines = append(lines, fmt.Sprintf("  %s AS %s", quoteIdent(c.Name), c.Computed.Text))
-		case planner.MetadataColumn:
-			l := fmt.Sprintf("  %s %s METADATA", quoteIdent(c.Name), c.Type.WithTimeAttr(types.NoTimeAttr))
-			if c.MetadataKey != c.Name {
-				l += " FROM " + quoteString(c.MetadataKey)
-			}
-			if c.Virtual {
-				l += " VIRTUAL"
-			}
-			lines = append(lines, l)
-		default:
-			lines = append(lines, fmt.Sprintf("  %s %s", quoteIdent(c.Name), c.Type.WithTimeAttr(types.NoTimeAttr)))
-		}
-	}
-	if t.Def.Watermark != nil {
-		lines = append(lines, fmt.Sprintf("  WATERMARK FOR %s AS %s", quoteIdent(t.Def.Watermark.Column), t.Def.Watermark.Expr.Text))
-	}
-	if len(t.PrimaryKey) > 0 {
-		ks := make([]string, len(t.PrimaryKey))
-		for i, k := range t.PrimaryKey {
-			ks[i] = quoteIdent(k)
-		}
-		lines = append(lines, fmt.Sprintf("  CONSTRAINT %s PRIMARY KEY (%s) NOT ENFORCED", quoteIdent(pkConstraintName(t)), strings.Join(ks, ", ")))
-	}
-	var b strings.Builder
-	fmt.Fprintf(&b, "CREATE TABLE %s (\n%s\n)", qname(), strings.Join(lines, ",\n"))
-	if t.Def.Comment != "" {
-		fmt.Fprintf(&b, "\nCOMMENT %s", quoteString(t.Def.Comment))
-	}
-	if len(t.Def.PartitionedBy) > 0 {
-		ps := make([]string, len(t.Def.PartitionedBy))
-		for i, p := range t.Def.PartitionedBy {
-			ps[i] = quoteIdent(p)
-		}
-		fmt.Fprintf(&b, " PARTITIONED BY (%s)", strings.Join(ps, ", "))
-	}
-	var opts []string
-	for _, o := range t.Def.Options {
-		val := connectors.MaskValue(o.Key, o.Value)
-		if planner.IsSecretKey(o.Key) {
-			val = connectors.Masked
-		}
-		opts = append(opts, fmt.Sprintf("  %s = %s", quoteString(o.Key), quoteString(val)))
-	}
-	fmt.Fprintf(&b, " WITH (\n%s\n)\n", strings.Join(opts, ",\n"))
-	return &Result{Kind: ResultText, Text: b.String()}, nil
-}
 
 func (s *Session) showFunctions(user bool) *Result {
 	if user {

@@ -96,6 +96,16 @@ func (s *Session) Execute(st sql.Statement) (*Result, error) {
 		case *sql.Insert:
 			s.stmtSet = append(s.stmtSet, x)
 			return ok(), nil
+		case *sql.CreateTable:
+			if x.AsQuery == nil {
+				break
+			}
+			ins, err := s.prepareTableAs(&planner.Planner{Catalog: s.cat, Config: s.cfg}, x)
+			if err != nil {
+				return nil, err
+			}
+			s.stmtSet = append(s.stmtSet, ins)
+			return ok(), nil
 		case *sql.End:
 			set := s.stmtSet
 			s.inSet, s.stmtSet = false, nil
@@ -103,9 +113,8 @@ func (s *Session) Execute(st sql.Statement) (*Result, error) {
 				return ok(), nil
 			}
 			return s.submit(set, st.SQL())
-		default:
-			return nil, &ExecutionError{Msg: "Only 'INSERT/CREATE TABLE AS' statement is allowed in Statement Set or use 'END' statement to submit Statement Set."}
 		}
+		return nil, &ExecutionError{Msg: "Only 'INSERT/CREATE TABLE AS' statement is allowed in Statement Set or use 'END' statement to submit Statement Set."}
 	}
 	p := &planner.Planner{Catalog: s.cat, Config: s.cfg}
 	switch x := st.(type) {
@@ -143,23 +152,13 @@ func (s *Session) Execute(st sql.Statement) (*Result, error) {
 	case *sql.CreateView:
 		return s.createView(p, x)
 	case *sql.DropTable:
-		name, err := s.cat.QualifiedName(x.Name)
-		if err != nil {
-			return nil, err
-		}
-		if !s.cat.DropTable(name) && !x.IfExists {
-			return nil, &planner.ValidationError{Msg: fmt.Sprintf("Table with identifier '%s' does not exist.", name)}
-		}
-		return ok(), nil
+		return s.dropObject(x.Name, false, x.Temporary, x.IfExists)
 	case *sql.DropView:
-		name, err := s.cat.QualifiedName(x.Name)
-		if err != nil {
-			return nil, err
-		}
-		if !s.cat.DropView(name) && !x.IfExists {
-			return nil, &planner.ValidationError{Msg: fmt.Sprintf("View with identifier '%s' does not exist.", name)}
-		}
-		return ok(), nil
+		return s.dropObject(x.Name, true, x.Temporary, x.IfExists)
+	case *sql.AlterTable:
+		return s.alterTable(x)
+	case *sql.AlterView:
+		return s.alterView(p, x)
 	case *sql.ShowTables:
 		return s.showObjects("table name", x.From, x.Like, true)
 	case *sql.ShowViews:
@@ -187,6 +186,9 @@ func (s *Session) Execute(st sql.Statement) (*Result, error) {
 	case *sql.Insert:
 		return s.submit([]*sql.Insert{x}, x.SQL())
 	case *sql.StatementSet:
+		if x.HasTableAs() {
+			return s.statementSetWithTableAs(p, x)
+		}
 		return s.submit(x.Inserts, x.SQL())
 	case *sql.BeginStatementSet:
 		s.inSet = true
@@ -219,67 +221,6 @@ func (s *Session) listConfig() *Result {
 		r.Rows = append(r.Rows, []string{kv[0], v})
 	}
 	return r
-}
-
-func (s *Session) createTable(p *planner.Planner, x *sql.CreateTable) (*Result, error) {
-	if x.AsQuery != nil {
-		return nil, &ExecutionError{Msg: "CREATE TABLE ... AS SELECT is not supported yet; create the table, then INSERT INTO it"}
-	}
-	t, err := s.cat.BuildTable(x)
-	if err != nil {
-		return nil, err
-	}
-	if !x.Temporary {
-		path, _ := s.cat.Resolve(x.Name)
-		if err := s.cat.CheckDatabase(path.Catalog, path.Database); err != nil {
-			return nil, err
-		}
-	}
-	if s.cat.Exists(t.Name) {
-		if x.IfNotExists {
-			return ok(), nil
-		}
-		return nil, &planner.ValidationError{Msg: fmt.Sprintf("Could not execute CreateTable in path `%s`", strings.ReplaceAll(t.Name, ".", "`.`"))}
-	}
-	s.cat.AddTable(t)
-	return ok(), nil
-}
-
-func (s *Session) createView(p *planner.Planner, x *sql.CreateView) (*Result, error) {
-	path, err := s.cat.Resolve(x.Name)
-	if err != nil {
-		return nil, err
-	}
-	name := path.String()
-	if !x.Temporary {
-		if err := s.cat.CheckDatabase(path.Catalog, path.Database); err != nil {
-			return nil, err
-		}
-	}
-	if s.cat.Exists(name) {
-		if x.IfNotExists {
-			return ok(), nil
-		}
-		return nil, &planner.ValidationError{Msg: fmt.Sprintf("Could not execute CreateView in path `%s`", strings.ReplaceAll(name, ".", "`.`"))}
-	}
-	n, err := p.PlanQuery(x.Query)
-	if err != nil {
-		return nil, err
-	}
-	cols := n.Schema()
-	if len(x.Columns) > 0 {
-		if len(x.Columns) != len(cols) {
-			return nil, &planner.ValidationError{Msg: fmt.Sprintf("VIEW definition and input fields not match:\n\tDef fields: %v.\n\tInput fields: %d.", x.Columns, len(cols))}
-		}
-		renamed := make([]planner.Column, len(cols))
-		for i, c := range cols {
-			renamed[i] = planner.Column{Name: x.Columns[i], Type: c.Type}
-		}
-		cols = renamed
-	}
-	cat, db := s.cat.Current()
-	s.cat.AddView(&planner.View{Name: name, Catalog: cat, Database: db, Def: x, Query: x.Query, Columns: cols, Temporary: x.Temporary})
-	return ok(), nil
 }
 
 // plan binds and optimizes inserts into sinks.
@@ -439,6 +380,9 @@ func (s *Session) explain(p *planner.Planner, x *sql.Explain) (*Result, error) {
 		}
 		roots = []*planner.Sink{sk}
 	case *sql.StatementSet:
+		if t.HasTableAs() {
+			return nil, &ExecutionError{Msg: "EXPLAIN of a statement set holding CREATE TABLE ... AS SELECT is not supported yet"}
+		}
 		for _, ins := range t.Inserts {
 			sk, err := p.PlanInsert(ins)
 			if err != nil {

@@ -56,6 +56,13 @@ WHERE o.customer = c.name GROUP BY c.city;
 USE CATALOG default_catalog;
 SHOW CURRENT DATABASE;
 SHOW TABLES;
+-- ALTER and SHOW CREATE of an object in another catalog, and a view's query
+-- expanded with the catalog and database it was created in
+ALTER TABLE c2.staging.by_city ADD note STRING COMMENT 'free text' FIRST;
+ALTER TABLE c2.staging.by_city RENAME TO by_city2;
+SHOW CREATE TABLE c2.staging.by_city2;
+SHOW CREATE VIEW c1.shop.big_orders;
+ALTER TABLE c2.staging.by_city2 RENAME TO by_city;
 DROP TABLE c2.staging.by_city;
 DROP VIEW IF EXISTS c1.shop.big_orders;
 SHOW TABLES IN c1.shop;
