@@ -5,6 +5,7 @@ import (
 	"math"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/cockroachdb/apd/v3"
 	"github.com/pingcap/tidb/pkg/parser/ast"
@@ -57,6 +58,113 @@ type exprBinder struct {
 	// scope before aggregation, to tell "not grouped" from "not found".
 	grouped   bool
 	ungrouped *scope
+	// zone is the session time zone (nil: UTC) given to every call.
+	zone *time.Location
+}
+
+// zoned gives a bound call the session time zone.
+func (b *exprBinder) zoned(e expr.Expr) expr.Expr {
+	if c, ok := e.(*expr.Call); ok {
+		c.Zone = b.zone
+	}
+	return e
+}
+
+// inZone returns e with every call evaluated in zone: a copy of the calls
+// (the catalog's trees are shared), e itself when it has none.
+func inZone(e expr.Expr, zone *time.Location) expr.Expr {
+	switch x := e.(type) {
+	case *expr.Call:
+		c := *x
+		c.Zone = zone
+		c.Args = make([]expr.Expr, len(x.Args))
+		for i, a := range x.Args {
+			c.Args[i] = inZone(a, zone)
+		}
+		return &c
+	case *expr.FieldAccess:
+		f := *x
+		f.Arg = inZone(x.Arg, zone)
+		return &f
+	}
+	return e
+}
+
+// SessionZone is table.local-time-zone as a location: 'default' (the
+// default) is the system zone, as the JVM's in Flink; 'GMT+08:00' style
+// fixed offsets and IANA names are accepted, 'UTC+8' is not (Flink's
+// TableConfigValidation.validateTimeZone).
+func (p *Planner) SessionZone() (*time.Location, error) {
+	v := "default"
+	if p.Config != nil {
+		v = p.Config.String("table.local-time-zone", "default")
+	}
+	return ParseZone(v)
+}
+
+// ParseZone resolves a table.local-time-zone value as Flink's
+// TableConfig.getLocalTimeZone: 'default' is the system zone; 'UTC+8' and
+// Java's short ids ('EST', 'CTT') are refused; IANA names, 'UTC', 'Z' and
+// fixed offsets ('GMT+08:00', '+08:00') are accepted.
+func ParseZone(v string) (*time.Location, error) {
+	if v == "default" {
+		return time.Local, nil
+	}
+	up := strings.ToUpper(v)
+	if strings.HasPrefix(up, "UTC+") || strings.HasPrefix(up, "UTC-") || javaShortZoneIDs[up] {
+		return nil, &ZoneError{Class: "java.lang.IllegalArgumentException", Msg: fmt.Sprintf(
+			"The supported Zone ID is either a full name such as 'America/Los_Angeles', or a custom timezone id such as 'GMT-08:00', but configured Zone ID is '%s'.", v)}
+	}
+	if v == "Z" {
+		return time.UTC, nil
+	}
+	offset := v
+	for _, prefix := range []string{"GMT", "UTC", "UT"} {
+		if rest, ok := strings.CutPrefix(v, prefix); ok && rest != "" {
+			offset = rest
+			break
+		}
+	}
+	if offset != "" && (offset[0] == '+' || offset[0] == '-') {
+		sign := 1
+		if offset[0] == '-' {
+			sign = -1
+		}
+		hh, mm, _ := strings.Cut(offset[1:], ":")
+		h, err1 := strconv.Atoi(hh)
+		m := 0
+		var err2 error
+		if mm != "" {
+			m, err2 = strconv.Atoi(mm)
+		}
+		if err1 != nil || err2 != nil || len(hh) > 2 || h > 18 || m > 59 {
+			return nil, &ZoneError{Class: "java.time.DateTimeException", Msg: "Invalid ID for offset-based ZoneId: " + v}
+		}
+		return time.FixedZone(v, sign*(h*3600+m*60)), nil
+	}
+	if v == "" || v == "Local" || strings.HasPrefix(v, "/") {
+		return nil, &ZoneError{Class: "java.time.DateTimeException", Msg: "Invalid ID for region-based ZoneId, invalid format: " + v}
+	}
+	loc, err := time.LoadLocation(v)
+	if err != nil {
+		return nil, &ZoneError{Class: "java.time.zone.ZoneRulesException", Msg: "Unknown time-zone ID: " + v}
+	}
+	return loc, nil
+}
+
+// ZoneError is the Java exception a bad table.local-time-zone raises.
+type ZoneError struct{ Class, Msg string }
+
+func (e *ZoneError) Error() string      { return e.Msg }
+func (e *ZoneError) FlinkClass() string { return e.Class }
+
+// javaShortZoneIDs are the keys of java.time.ZoneId.SHORT_IDS, which Flink
+// refuses as session time zones.
+var javaShortZoneIDs = map[string]bool{
+	"ACT": true, "AET": true, "AGT": true, "ART": true, "AST": true, "BET": true, "BST": true, "CAT": true,
+	"CNT": true, "CST": true, "CTT": true, "EAT": true, "ECT": true, "IET": true, "IST": true, "JST": true,
+	"MIT": true, "NET": true, "NST": true, "PLT": true, "PNT": true, "PRT": true, "PST": true, "SST": true,
+	"VST": true, "EST": true, "MST": true, "HST": true,
 }
 
 // bindStandaloneExpr binds a scalar expression of a DDL (computed column,
@@ -237,6 +345,7 @@ func (b *exprBinder) call(name, word string, args ...expr.Expr) (expr.Expr, erro
 		}
 		return nil, b.errAt(word, "%s", err.Error())
 	}
+	c.Zone = b.zone
 	return c, nil
 }
 
@@ -339,8 +448,17 @@ func (b *exprBinder) column(cn *ast.ColumnName) (expr.Expr, error) {
 	if len(parts) == 0 { // a zero-length quoted identifier: ``
 		return nil, b.errAt("", "Column '' not found in any table")
 	}
-	// Try table.column[.field...] and column[.field...].
-	for split := 0; split <= 1 && split < len(parts); split++ {
+	// Try column[.field...] and table.column[.field...]; a qualifier that
+	// names a table in scope is a table first, as Calcite resolves it (the
+	// unaliased subquery EXPR$0 has a column EXPR$0: EXPR$0.EXPR$0).
+	splits := []int{0, 1}
+	if len(parts) > 1 && b.hasTable(parts[0]) {
+		splits = []int{1, 0}
+	}
+	for _, split := range splits {
+		if split >= len(parts) {
+			continue
+		}
 		table, col, fields := "", parts[0], parts[1:]
 		if split == 1 {
 			table, col, fields = parts[0], parts[1], parts[2:]
@@ -380,7 +498,7 @@ func (b *exprBinder) column(cn *ast.ColumnName) (expr.Expr, error) {
 		return e, nil
 	}
 	if b.grouped && b.ungrouped != nil {
-		inner := &exprBinder{scope: b.ungrouped, loc: b.loc}
+		inner := &exprBinder{scope: b.ungrouped, loc: b.loc, zone: b.zone}
 		if _, err := inner.column(cn); err == nil {
 			return nil, b.errAt(parts[len(parts)-1], "Expression '%s' is not being grouped", strings.Join(parts, "."))
 		}

@@ -45,6 +45,14 @@ func (b *exprBinder) funcCall(x *ast.FuncCallExpr) (expr.Expr, error) {
 		if err != nil {
 			return nil, b.errAt("CAST", "%s", err.Error())
 		}
+		if to.Kind == types.KindTime {
+			// Flink's FlinkTypeFactory.toLogicalType: TIME(p) in a query is
+			// TIME(0) (values keep their milliseconds), p > 3 is refused.
+			if to.Precision > 3 {
+				return nil, &TableError{Msg: fmt.Sprintf("TIME precision is not supported: %d", to.Precision)}
+			}
+			to = &types.Type{Kind: types.KindTime, NotNull: to.NotNull}
+		}
 		arg, err := b.bind(x.Args[0])
 		if err != nil {
 			return nil, err
@@ -56,7 +64,7 @@ func (b *exprBinder) funcCall(x *ast.FuncCallExpr) (expr.Expr, error) {
 		if err != nil {
 			return nil, b.errAt("CAST", "%s", err.Error())
 		}
-		return c, nil
+		return b.zoned(c), nil
 	case strings.HasPrefix(name, "__interval_"):
 		i, _ := strconv.Atoi(name[len("__interval_"):])
 		if b.rw == nil || i >= len(b.rw.Intervals) {
@@ -68,6 +76,11 @@ func (b *exprBinder) funcCall(x *ast.FuncCallExpr) (expr.Expr, error) {
 		arg, err := b.bind(x.Args[0])
 		if err != nil {
 			return nil, err
+		}
+		if s, ok := expr.LiteralStringValue(arg); ok && name == ast.TimestampLiteral {
+			// Calcite types TIMESTAMP '...' with as many fraction digits as
+			// written: TIMESTAMP(0) for '2020-01-01 12:00:00'.
+			t = types.Timestamp(min(fractionDigits(s), 9))
 		}
 		c, err := expr.NewCast(arg, t.WithNullable(false), false)
 		if err != nil {
@@ -114,6 +127,23 @@ func (b *exprBinder) funcCall(x *ast.FuncCallExpr) (expr.Expr, error) {
 		return nil, b.errAt(x.FnName.O, "No match found for function signature %s(%s)", x.FnName.O, argTypeList(args))
 	}
 	return b.call(reg, x.FnName.O, args...)
+}
+
+// fractionDigits counts the digits after the seconds' decimal point of a
+// date-time literal's text.
+func fractionDigits(s string) int {
+	i := strings.LastIndexByte(s, '.')
+	if i < 0 || !strings.Contains(s[:i], ":") {
+		return 0
+	}
+	n := 0
+	for _, c := range s[i+1:] {
+		if c < '0' || c > '9' {
+			break
+		}
+		n++
+	}
+	return n
 }
 
 // intervalLiteral converts INTERVAL 'v' UNIT [TO UNIT] into milliseconds

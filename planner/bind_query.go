@@ -3,6 +3,7 @@ package planner
 import (
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/pingcap/tidb/pkg/parser/ast"
 
@@ -28,6 +29,7 @@ type queryBinder struct {
 	// undo reverts the edits binding makes to the AST (planQuery runs it
 	// at the end), so a view's stored query binds again at its next use.
 	undo []func()
+	zone *time.Location // table.local-time-zone
 }
 
 // PlanQuery binds a query into a logical plan (without a sink).
@@ -44,7 +46,11 @@ func (p *Planner) PlanQuery(q *sql.Query) (Node, error) {
 
 // planQuery binds a query that may be part of a larger one (a view).
 func (p *Planner) planQuery(q *sql.Query) (Node, error) {
-	qb := &queryBinder{p: p, q: q, rw: q.Rewrites}
+	zone, err := p.SessionZone()
+	if err != nil {
+		return nil, err
+	}
+	qb := &queryBinder{p: p, q: q, rw: q.Rewrites, zone: zone}
 	defer func() {
 		for i := len(qb.undo) - 1; i >= 0; i-- {
 			qb.undo[i]()
@@ -55,7 +61,7 @@ func (p *Planner) planQuery(q *sql.Query) (Node, error) {
 }
 
 func (qb *queryBinder) exprBinder(s *scope) *exprBinder {
-	return &exprBinder{scope: s, rw: qb.rw, loc: qb.q}
+	return &exprBinder{scope: s, rw: qb.rw, loc: qb.q, zone: qb.zone}
 }
 
 func (qb *queryBinder) errAt(word, format string, args ...any) error {
@@ -443,7 +449,7 @@ func (qb *queryBinder) aggregate(s *ast.SelectStmt, in Node, sc *scope, aggs []*
 	for k, v := range aggIndex {
 		computed[k] = v
 	}
-	pb := &exprBinder{scope: post, rw: qb.rw, loc: qb.q, computed: computed, grouped: true, ungrouped: sc}
+	pb := &exprBinder{scope: post, rw: qb.rw, loc: qb.q, computed: computed, grouped: true, ungrouped: sc, zone: qb.zone}
 	fields, err := qb.expandFields(s.Fields.Fields, sc)
 	if err != nil {
 		return nil, nil, err
@@ -710,7 +716,7 @@ func (qb *queryBinder) unnest(j *ast.Join, tn *ast.TableName, ts *ast.TableSourc
 		return nil, nil, qb.errAt("UNNEST", "malformed UNNEST")
 	}
 	un := qb.rw.Unnests[i]
-	eb := &exprBinder{scope: lsc, rw: un.Expr.Rewrites, loc: un.Expr}
+	eb := &exprBinder{scope: lsc, rw: un.Expr.Rewrites, loc: un.Expr, zone: qb.zone}
 	arr, err := eb.bind(un.Expr.Node)
 	if err != nil {
 		return nil, nil, err
@@ -804,7 +810,8 @@ func (p *Planner) ScanTable(t *Table) (Node, error) {
 		nms[i] = c.Name
 		if c.Kind == ComputedColumn {
 			needCalc = true
-			exprs[i] = c.Expr
+			zone, _ := p.SessionZone()
+			exprs[i] = inZone(c.Expr, zone) // bound at CREATE TABLE, evaluated in today's zone
 			continue
 		}
 		exprs[i] = &expr.ColumnRef{Index: c.Connector, Name: c.Name, T: t.ConnectorColumns[c.Connector].Type}

@@ -93,6 +93,9 @@ func (p *Planner) PlanInsert(ins *sql.Insert) (*Sink, error) {
 				return nil, validationf(ins.Pos, "Column types of query result and sink for '%s' do not match.\nCause: Incompatible types for sink column '%s' at position %d.\n\nQuery schema: %s\nSink schema:  %s",
 					t.Name, col.Name, si, schemaString(in), sinkSchemaString(t, target))
 			}
+			if c, ok := ce.(*expr.Call); ok { // TIMESTAMP ↔ TIMESTAMP_LTZ in the session zone
+				c.Zone, _ = p.SessionZone()
+			}
 			e = ce
 		}
 		exprs[si] = e

@@ -66,7 +66,7 @@ func mapExpr(e expr.Expr, f func(expr.Expr) expr.Expr) expr.Expr {
 			changed = changed || args[i] != a
 		}
 		if changed {
-			e = &expr.Call{Fn: x.Fn, Args: args, T: x.T}
+			e = &expr.Call{Fn: x.Fn, Args: args, T: x.T, Zone: x.Zone}
 		}
 	case *expr.FieldAccess:
 		if a := mapExpr(x.Arg, f); a != x.Arg {

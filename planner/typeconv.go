@@ -66,7 +66,11 @@ func resolveType(d *sql.DataType) (*types.Type, error) {
 	case "DATE":
 		return types.Date, nil
 	case "TIME":
-		return &types.Type{Kind: types.KindTime, Precision: param(d, 0, 0)}, nil
+		p := param(d, 0, 0)
+		if p < 0 || p > 9 {
+			return nil, fmt.Errorf("Time precision must be between 0 and 9 (both inclusive), got %d.", p)
+		}
+		return &types.Type{Kind: types.KindTime, Precision: p}, nil
 	case "TIMESTAMP":
 		p := param(d, 0, 6)
 		if p < 0 || p > 9 {

@@ -12,6 +12,7 @@ import (
 
 	"github.com/chzyer/readline"
 
+	"github.com/flinkgo/engine/planner"
 	"github.com/flinkgo/engine/planner/session"
 	"github.com/flinkgo/engine/planner/session/sqlgateway"
 	"github.com/flinkgo/engine/runtime"
@@ -120,6 +121,7 @@ func (c *client) runSegment(seg sql.Segment, echo bool) (quit, failed bool) {
 func (c *client) showQuery(q *session.Query) error {
 	maxWidth, _ := c.s.Config().Int("table.display.max-column-width", 30)
 	t := newTableau(c.stdout, q.Columns, maxWidth)
+	t.zone, _ = planner.ParseZone(c.s.Config().String("table.local-time-zone", "default"))
 	t.header()
 	terminated := false
 	rows := q.Rows

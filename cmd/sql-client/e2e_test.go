@@ -21,6 +21,10 @@ var binary string
 
 func TestMain(m *testing.M) {
 	flag.Parse()
+	// table.local-time-zone defaults to the system zone, as in Flink: pin it
+	// for the clients these tests start, so expected outputs do not depend on
+	// the machine (scripts that care set the zone themselves).
+	os.Setenv("TZ", "UTC")
 	dir, err := os.MkdirTemp("", "sql-client-e2e")
 	if err != nil {
 		panic(err)

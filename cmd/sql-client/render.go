@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"io"
 	"strings"
+	"time"
 	"unicode/utf8"
 
 	"github.com/flinkgo/engine/planner"
@@ -169,6 +170,7 @@ type tableau struct {
 	count  int
 	buf    []byte
 	cells  []string
+	zone   *time.Location // TIMESTAMP_LTZ values show in table.local-time-zone
 }
 
 func newTableau(w io.Writer, cols []planner.Column, maxWidth int) *tableau {
@@ -197,7 +199,7 @@ func (t *tableau) batch(b *types.Batch) {
 			if v.IsNull(r) {
 				t.cells[c+1] = "<NULL>"
 			} else {
-				t.buf = types.AppendValue(t.buf[:0], v, r, types.StyleSQL)
+				t.buf = types.AppendValueIn(t.buf[:0], v, r, types.StyleSQL, t.zone)
 				t.cells[c+1] = string(t.buf)
 			}
 		}

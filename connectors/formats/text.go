@@ -94,11 +94,11 @@ func (c *textCodec) appendText(v *types.Vector, s []byte) error {
 		}
 		v.AppendInt(ms)
 	case types.KindTimestamp, types.KindTimestampLTZ:
-		us, ok := types.ParseTimestampSep(s, c.tsSep, t.Kind == types.KindTimestampLTZ, t.Precision)
+		us, ns, ok := types.ParseTimestampSepNanos(s, c.tsSep, t.Kind == types.KindTimestampLTZ, t.Precision)
 		if !ok {
 			return badValue(t, s)
 		}
-		v.AppendInt(us)
+		v.AppendTimestamp(us, ns)
 	default:
 		return &convError{reason: "unsupported type " + t.String()}
 	}
@@ -125,9 +125,9 @@ func (c *textCodec) appendScalarText(dst []byte, v *types.Vector, i int) []byte 
 	case types.KindTime:
 		return types.AppendTimeTrimmed(dst, v.Ints[i])
 	case types.KindTimestamp:
-		return types.AppendTimestampTrimmed(dst, v.Ints[i], c.tsSep)
+		return types.AppendTimestampTrimmedNanos(dst, v.Ints[i], v.NanoAt(i), c.tsSep)
 	case types.KindTimestampLTZ:
-		return append(types.AppendTimestampTrimmed(dst, v.Ints[i], c.tsSep), 'Z')
+		return append(types.AppendTimestampTrimmedNanos(dst, v.Ints[i], v.NanoAt(i), c.tsSep), 'Z')
 	case types.KindIntervalYearMonth, types.KindIntervalDayTime:
 		return strconv.AppendInt(dst, v.Ints[i], 10)
 	}

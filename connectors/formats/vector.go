@@ -17,6 +17,9 @@ func TruncateVector(v *types.Vector, n int) {
 		v.Bools = v.Bools[:n]
 	case types.PhysInt64:
 		v.Ints = v.Ints[:n]
+		if len(v.Nanos) > n {
+			v.Nanos = v.Nanos[:n]
+		}
 	case types.PhysFloat64:
 		v.Floats = v.Floats[:n]
 	case types.PhysDecimal:

@@ -442,6 +442,9 @@ func temporalArith(op byte, a, b, ret *types.Type) (Kernel, error) {
 				r[i] = x + d*1000
 			}
 		}
+		if nanos := args[ti].Nanos; len(nanos) > 0 && types.HasNanos(ret) {
+			out.Nanos = append(out.Nanos[:0], nanos[:min(n, len(nanos))]...)
+		}
 		unionNulls(out, n, args[0], args[1])
 		finish(out, n)
 		return nil

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 	"strconv"
+	"time"
 
 	"github.com/flinkgo/engine/runtime/types"
 )
@@ -27,10 +28,14 @@ import (
 //     1.0E10, 2020-01-01 12:00:00.000, [1, 2], {a=1}, (1, x)); BYTES to
 //     STRING decodes UTF-8, STRING to BYTES encodes it. CHAR(n) padding and
 //     VARCHAR(n) truncation are not applied.
-//   - TIMESTAMP ↔ TIMESTAMP_LTZ use UTC (the session time zone); DATE →
-//     TIMESTAMP is midnight, TIMESTAMP → DATE/TIME take the parts; lowering a
-//     fractional precision truncates; integers → TIMESTAMP_LTZ are epoch
-//     seconds and TIMESTAMP_LTZ → integers gives epoch seconds.
+//   - TIMESTAMP_LTZ ↔ TIMESTAMP, DATE, TIME and STRING go through the wall
+//     clock of the session time zone (Call.Zone, table.local-time-zone);
+//     DATE → TIMESTAMP is midnight, TIMESTAMP → DATE/TIME take the parts;
+//     lowering a fractional precision truncates as Flink's
+//     DateTimeUtils.truncate (toward zero on epoch milliseconds for p <= 3,
+//     and not at all when the nanosecond count has at most p digits);
+//     integers → TIMESTAMP_LTZ are epoch seconds and TIMESTAMP_LTZ →
+//     integers gives epoch seconds.
 //   - BOOLEAN ↔ numbers: TRUE = 1, non-zero = TRUE.
 //   - ARRAY, MAP and ROW cast element- / field-wise.
 
@@ -45,6 +50,9 @@ var castFunction = &Function{
 		return nil, fmt.Errorf("CAST needs a target type: build it with expr.NewCast")
 	},
 	Bind: func(args []*types.Type, ret *types.Type) (Kernel, error) { return bindCast(args[0], ret, false) },
+	BindZoned: func(args []*types.Type, ret *types.Type, zone *time.Location) (Kernel, error) {
+		return bindCastIn(args[0], ret, false, zone)
+	},
 }
 
 var tryCastFunction = &Function{
@@ -53,6 +61,9 @@ var tryCastFunction = &Function{
 		return nil, fmt.Errorf("TRY_CAST needs a target type: build it with expr.NewCast")
 	},
 	Bind: func(args []*types.Type, ret *types.Type) (Kernel, error) { return bindCast(args[0], ret, true) },
+	BindZoned: func(args []*types.Type, ret *types.Type, zone *time.Location) (Kernel, error) {
+		return bindCastIn(args[0], ret, true, zone)
+	},
 }
 
 // NewCast returns CAST(arg AS to), or TRY_CAST when try is set. The result
@@ -86,7 +97,11 @@ func CanCast(from, to *types.Type) bool {
 type castFunc func(src *types.Vector, n int, out *types.Vector) error
 
 func bindCast(from, to *types.Type, try bool) (Kernel, error) {
-	f, err := castFor(from, to, try)
+	return bindCastIn(from, to, try, nil)
+}
+
+func bindCastIn(from, to *types.Type, try bool, zone *time.Location) (Kernel, error) {
+	f, err := castForIn(from, to, try, zone)
 	if err != nil {
 		return nil, err
 	}
@@ -114,6 +129,16 @@ func castValueError(src *types.Vector, i int, to *types.Type) error {
 }
 
 func castFor(from, to *types.Type, try bool) (castFunc, error) {
+	return castForIn(from, to, try, nil)
+}
+
+// castForIn returns the conversion; zone is the session time zone used by
+// conversions involving TIMESTAMP_LTZ (nil: UTC).
+func castForIn(from, to *types.Type, try bool, zone *time.Location) (castFunc, error) {
+	if zone == time.UTC {
+		zone = nil
+	}
+	castFor := func(from, to *types.Type, try bool) (castFunc, error) { return castForIn(from, to, try, zone) }
 	switch {
 	case isNullType(from):
 		return func(src *types.Vector, n int, out *types.Vector) error { appendNulls(out, n); return nil }, nil
@@ -123,6 +148,9 @@ func castFor(from, to *types.Type, try bool) (castFunc, error) {
 		if from.IsString() || from.IsBinary() {
 			return copyBytes, nil
 		}
+		if zone != nil {
+			return castToStringIn(zone), nil
+		}
 		return castToString, nil
 	case to.IsBinary():
 		if from.IsString() || from.IsBinary() {
@@ -130,7 +158,11 @@ func castFor(from, to *types.Type, try bool) (castFunc, error) {
 		}
 		return nil, unsupportedCast(from, to)
 	case from.IsString():
-		return castFromString(to, try)
+		f, err := castFromString(to, try)
+		if err == nil && to.Kind == types.KindTimestampLTZ && zone != nil {
+			f = thenInts(f, func(local int64) int64 { return types.FromLocalMicros(local, zone) })
+		}
+		return f, err
 	case from.Kind.Physical() == to.Kind.Physical() && !needsConversion(from, to) &&
 		(from.Kind == to.Kind || from.IsNumeric() && to.IsNumeric()):
 		return copyVector, nil
@@ -181,10 +213,16 @@ func castFor(from, to *types.Type, try bool) (castFunc, error) {
 			return decimalToBool, nil
 		}
 	case types.KindDate:
+		if from.Kind == types.KindTimestampLTZ && zone != nil {
+			return localized(zone, timestampToDate), nil
+		}
 		if from.IsTimestamp() {
 			return timestampToDate, nil
 		}
 	case types.KindTime:
+		if from.Kind == types.KindTimestampLTZ && zone != nil {
+			return localized(zone, timestampToTime(to.Precision)), nil
+		}
 		if from.IsTimestamp() {
 			return timestampToTime(to.Precision), nil
 		}
@@ -194,8 +232,19 @@ func castFor(from, to *types.Type, try bool) (castFunc, error) {
 	case types.KindTimestamp, types.KindTimestampLTZ:
 		switch {
 		case from.IsTimestamp():
-			return timestampToTimestamp(to.Precision), nil
+			var shift func(int64) int64
+			switch {
+			case zone == nil || from.Kind == to.Kind:
+			case from.Kind == types.KindTimestampLTZ:
+				shift = func(us int64) int64 { return types.ToLocalMicros(us, zone) }
+			default:
+				shift = func(us int64) int64 { return types.FromLocalMicros(us, zone) }
+			}
+			return timestampToTimestamp(from.Precision, to.Precision, shift), nil
 		case from.Kind == types.KindDate:
+			if to.Kind == types.KindTimestampLTZ && zone != nil {
+				return thenInts(dateToTimestamp, func(us int64) int64 { return types.FromLocalMicros(us, zone) }), nil
+			}
 			return dateToTimestamp, nil
 		case from.Kind == types.KindTime:
 			return timeToTimestamp, nil
@@ -249,6 +298,9 @@ func copyVector(src *types.Vector, n int, out *types.Vector) error {
 	switch out.Type.Kind.Physical() {
 	case types.PhysInt64:
 		copy(sizeInts(out, n), src.Ints[:n])
+		if len(src.Nanos) > 0 && types.HasNanos(out.Type) {
+			out.Nanos = append(out.Nanos[:0], src.Nanos[:min(n, len(src.Nanos))]...)
+		}
 	case types.PhysFloat64:
 		copy(sizeFloats(out, n), src.Floats[:n])
 	case types.PhysBool:
@@ -297,6 +349,54 @@ func castToString(src *types.Vector, n int, out *types.Vector) error {
 		endBytes(out)
 	}
 	return nil
+}
+
+// castToStringIn renders TIMESTAMP_LTZ values (also nested ones) in zone.
+func castToStringIn(zone *time.Location) castFunc {
+	return func(src *types.Vector, n int, out *types.Vector) error {
+		for i := 0; i < n; i++ {
+			if nullAt(src.Nulls, i) {
+				appendNullBytes(out)
+				continue
+			}
+			out.Data = types.AppendValueIn(out.Data, src, i, types.StyleSQL, zone)
+			endBytes(out)
+		}
+		return nil
+	}
+}
+
+// thenInts applies f to every value an int64-producing cast wrote.
+func thenInts(c castFunc, f func(int64) int64) castFunc {
+	return func(src *types.Vector, n int, out *types.Vector) error {
+		if err := c(src, n, out); err != nil {
+			return err
+		}
+		for i := range out.Ints[:n] {
+			if !nullAt(out.Nulls, i) {
+				out.Ints[i] = f(out.Ints[i])
+			}
+		}
+		return nil
+	}
+}
+
+// localized runs c over the TIMESTAMP_LTZ input turned into the wall clock
+// of zone (a scratch vector reused across batches).
+func localized(zone *time.Location, c castFunc) castFunc {
+	var tmp types.Vector
+	return func(src *types.Vector, n int, out *types.Vector) error {
+		tmp.Type = src.Type
+		tmp.Len = n
+		tmp.Nulls = src.Nulls
+		tmp.Nanos = src.Nanos
+		r := tmp.Ints[:0]
+		for _, us := range src.Ints[:n] {
+			r = append(r, types.ToLocalMicros(us, zone))
+		}
+		tmp.Ints = r
+		return c(&tmp, n, out)
+	}
 }
 
 // trimBlank trims ASCII whitespace and control characters (Java's
@@ -474,6 +574,9 @@ func castFromString(to *types.Type, try bool) (castFunc, error) {
 		}), nil
 	case types.KindTimestamp, types.KindTimestampLTZ:
 		p := to.Precision
+		if types.HasNanos(to) {
+			return stringToTimestampNanos(to, try), nil
+		}
 		return stringToInts(to, try, func(b []byte) (int64, bool) {
 			ts, err := types.ParseTimestampBytes(b, p)
 			return ts, err == nil
@@ -523,6 +626,32 @@ func castFromString(to *types.Type, try bool) (castFunc, error) {
 		}, nil
 	}
 	return nil, unsupportedCast(types.String, to)
+}
+
+// stringToTimestampNanos parses TIMESTAMP(p > 6) values keeping their
+// nanoseconds.
+func stringToTimestampNanos(to *types.Type, try bool) castFunc {
+	return func(src *types.Vector, n int, out *types.Vector) error {
+		r := sizeInts(out, n)
+		copyNulls(out, src, n)
+		for i := 0; i < n; i++ {
+			if nullAt(src.Nulls, i) {
+				continue
+			}
+			us, ns, err := types.ParseTimestampNanosBytes(bytesAt(src, i), to.Precision)
+			if err != nil {
+				if !try {
+					return castValueError(src, i, to)
+				}
+				out.SetNull(i)
+				continue
+			}
+			r[i] = us
+			out.SetNano(i, ns)
+		}
+		finish(out, n)
+		return nil
+	}
 }
 
 func stringToInts(to *types.Type, try bool, parse func([]byte) (int64, bool)) castFunc {
@@ -888,21 +1017,62 @@ func timeToTime(p int) castFunc {
 	}
 }
 
-func timestampToTimestamp(p int) castFunc {
-	unit := timestampUnit(p)
+// timestampToTimestamp changes a timestamp's precision from p to q as
+// Flink's DateTimeUtils.truncate, after shift (nil: none) moved it between
+// an instant and a wall clock.
+func timestampToTimestamp(p, q int, shift func(int64) int64) castFunc {
+	keepNanos := q > 6 && p > 6
 	return func(src *types.Vector, n int, out *types.Vector) error {
 		r := sizeInts(out, n)
-		if unit == 1 {
-			copy(r, src.Ints[:n])
-		} else {
-			for i, us := range src.Ints[:n] {
-				r[i] = us - floorMod(us, unit)
+		copy(r, src.Ints[:n])
+		if shift != nil {
+			for i, us := range r {
+				r[i] = shift(us)
+			}
+		}
+		if keepNanos && len(src.Nanos) > 0 {
+			for i := 0; i < n; i++ {
+				ns := src.NanoAt(i)
+				if q < p && floorMod(r[i], 1e6)*1000+ns >= pow10[q] {
+					ns -= ns % pow10[9-q]
+				}
+				out.SetNano(i, ns)
+			}
+		}
+		if q < p {
+			for i, us := range r {
+				r[i] = truncateMicros(us, src.NanoAt(i), q)
 			}
 		}
 		copyNulls(out, src, n)
 		finish(out, n)
 		return nil
 	}
+}
+
+var pow10 = [...]int64{1, 10, 100, 1000, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9}
+
+// truncateMicros is the µs part of Flink's DateTimeUtils.truncate(ts, q)
+// for a value us + nanos/1000: nothing changes when the nanosecond of
+// second, written without leading zeros, has at most q digits; otherwise
+// q <= 3 zeroes the last 3-q digits of the epoch milliseconds (truncating
+// toward zero, as Java's division) and q in 4..6 the last digits of the
+// nanosecond of millisecond.
+func truncateMicros(us, nanos int64, q int) int64 {
+	nos := floorMod(us, 1e6)*1000 + nanos
+	if nos < pow10[q] {
+		return us // Integer.toString(nano).length() <= q
+	}
+	if q <= 3 {
+		ms := floorDiv(us, 1000)
+		u := pow10[3-q]
+		return ms / u * u * 1000
+	}
+	if q >= 6 {
+		return us
+	}
+	u := pow10[6-q]
+	return us - floorMod(us, u)
 }
 
 func dateToTimestamp(src *types.Vector, n int, out *types.Vector) error {

@@ -3,6 +3,7 @@ package expr
 import (
 	"bytes"
 	"cmp"
+	"time"
 
 	"github.com/flinkgo/engine/runtime/types"
 )
@@ -41,7 +42,10 @@ func init() {
 		Register(&Function{Name: name, Infix: name, MinArgs: 2, MaxArgs: 2,
 			Infer: cmpInfer(name),
 			Bind: func(args []*types.Type, ret *types.Type) (Kernel, error) {
-				return bindCompare(op, args[0], args[1])
+				return bindCompare(op, args[0], args[1], nil)
+			},
+			BindZoned: func(args []*types.Type, ret *types.Type, zone *time.Location) (Kernel, error) {
+				return bindCompare(op, args[0], args[1], zone)
 			}})
 	}
 	Register(&Function{Name: "IS DISTINCT FROM", Infix: "IS DISTINCT FROM", MinArgs: 2, MaxArgs: 2,
@@ -84,13 +88,15 @@ func compareTargets(args []*types.Type, ct *types.Type) []*types.Type {
 }
 
 // bindCompare returns a kernel computing a op b into a BOOLEAN vector.
-func bindCompare(op cmpOp, a, b *types.Type) (Kernel, error) {
+// A TIMESTAMP compared with a TIMESTAMP_LTZ is converted in the session
+// time zone.
+func bindCompare(op cmpOp, a, b *types.Type, zone *time.Location) (Kernel, error) {
 	ct, ok := comparisonType(a, b)
 	if !ok {
 		return nil, applyError("=", true, []*types.Type{a, b})
 	}
 	args := []*types.Type{a, b}
-	return coerceArgs(compareKernel(op, ct), args, compareTargets(args, ct))
+	return coerceArgsIn(compareKernel(op, ct), args, compareTargets(args, ct), zone)
 }
 
 func cmpLoop[T cmp.Ordered](op cmpOp, a, b []T, r []bool) {
@@ -158,16 +164,26 @@ func cmpResults(op cmpOp, c []int8, r []bool) {
 // compareKernel compares two vectors of the same physical type.
 func compareKernel(op cmpOp, ct *types.Type) Kernel {
 	phys := ct.Kind.Physical()
+	nanos := types.HasNanos(ct)
 	var c []int8
 	return func(args []*types.Vector, n int, out *types.Vector) error {
 		a, b := args[0], args[1]
 		r := sizeBools(out, n)
-		switch phys {
-		case types.PhysInt64:
+		switch {
+		case phys == types.PhysInt64 && nanos && (len(a.Nanos) > 0 || len(b.Nanos) > 0):
+			if cap(c) < n {
+				c = make([]int8, n)
+			}
+			c = c[:n]
+			for i := range c {
+				c[i] = int8(cmpTimestamp(a, i, b, i))
+			}
+			cmpResults(op, c, r)
+		case phys == types.PhysInt64:
 			cmpLoop(op, a.Ints, b.Ints, r)
-		case types.PhysFloat64:
+		case phys == types.PhysFloat64:
 			cmpLoop(op, a.Floats, b.Floats, r)
-		case types.PhysNone:
+		case phys == types.PhysNone:
 			clear(r)
 		default:
 			if cap(c) < n {
@@ -214,6 +230,15 @@ func compareKernel(op cmpOp, ct *types.Type) Kernel {
 	}
 }
 
+// cmpTimestamp compares int64-stored values, then the nanoseconds of
+// timestamps that have them.
+func cmpTimestamp(a *types.Vector, i int, b *types.Vector, j int) int {
+	if c := cmp.Compare(a.Ints[i], b.Ints[j]); c != 0 {
+		return c
+	}
+	return cmp.Compare(a.NanoAt(i), b.NanoAt(j))
+}
+
 func b2i(b bool) int {
 	if b {
 		return 1
@@ -237,7 +262,7 @@ func compareAt(a *types.Vector, i int, b *types.Vector, j int) int {
 	case types.PhysBool:
 		return b2i(a.Bools[i]) - b2i(b.Bools[j])
 	case types.PhysInt64:
-		return cmp.Compare(a.Ints[i], b.Ints[j])
+		return cmpTimestamp(a, i, b, j)
 	case types.PhysFloat64:
 		return cmp.Compare(a.Floats[i], b.Floats[j])
 	case types.PhysDecimal:
@@ -279,7 +304,7 @@ func distinctInfer(name string) func([]*types.Type) (*types.Type, error) {
 
 func distinctBind(distinct bool) func([]*types.Type, *types.Type) (Kernel, error) {
 	return func(args []*types.Type, ret *types.Type) (Kernel, error) {
-		ne, err := bindCompare(opNe, args[0], args[1])
+		ne, err := bindCompare(opNe, args[0], args[1], nil)
 		if err != nil {
 			return nil, err
 		}

@@ -200,7 +200,7 @@ func nullifInfer(args []*types.Type) (*types.Type, error) {
 }
 
 func nullifBind(args []*types.Type, ret *types.Type) (Kernel, error) {
-	eq, err := bindCompare(opEq, args[0], args[1])
+	eq, err := bindCompare(opEq, args[0], args[1], nil)
 	if err != nil {
 		return nil, err
 	}

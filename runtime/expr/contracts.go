@@ -16,6 +16,7 @@ package expr
 import (
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/flinkgo/engine/runtime/types"
 )
@@ -45,6 +46,10 @@ type Call struct {
 	Fn   *Function
 	Args []Expr
 	T    *types.Type
+	// Zone is the session time zone (table.local-time-zone) for functions
+	// whose result depends on it (Function.BindZoned, LocalArgs); nil is
+	// UTC. The planner sets it on every call it binds.
+	Zone *time.Location
 }
 
 // FieldAccess reads field Index of a ROW-typed argument.
@@ -100,6 +105,15 @@ type Function struct {
 	InferArgs func(args []Expr) (*types.Type, error)
 	// Bind returns the kernel for concrete argument and result types.
 	Bind func(args []*types.Type, ret *types.Type) (Kernel, error)
+	// BindZoned, when set, is used instead of Bind and also receives the
+	// call's session time zone (nil: UTC): CAST to and from TIMESTAMP_LTZ,
+	// LOCALTIMESTAMP, CURRENT_DATE, FROM_UNIXTIME, ...
+	BindZoned func(args []*types.Type, ret *types.Type, zone *time.Location) (Kernel, error)
+	// LocalArgs marks functions that see a TIMESTAMP_LTZ argument as the
+	// wall clock of the session time zone (Flink's HOUR, EXTRACT,
+	// DATE_FORMAT on TIMESTAMP_LTZ): Compile converts such arguments to
+	// TIMESTAMP(p) in the call's zone before the kernel sees them.
+	LocalArgs bool
 	// Guard, when set, marks a conditional form (CASE, IF, COALESCE, AND,
 	// OR): argument j matters only for the rows i where Guard(j, prev, i)
 	// is true, prev holding the values of arguments 0..j-1. Arguments are

@@ -170,7 +170,11 @@ func isoWeek(days int64) (year int64, week int) {
 }
 
 // format appends the µs timestamp rendered with the pattern.
-func (f *dateFormat) format(dst []byte, us int64) []byte {
+func (f *dateFormat) format(dst []byte, us int64) []byte { return f.formatNanos(dst, us, 0) }
+
+// formatNanos is format for a timestamp with nanoseconds (0..999) below the
+// microsecond (shown by patterns with more than six S).
+func (f *dateFormat) formatNanos(dst []byte, us, subMicro int64) []byte {
 	days := floorDiv(us, microsPerDay)
 	tod := us - days*microsPerDay
 	y, mo, d := types.CivilFromDays(days)
@@ -223,7 +227,7 @@ func (f *dateFormat) format(dst []byte, us int64) []byte {
 			dst = appendPad(dst, int64(sec), t.count)
 		case dfFrac:
 			// first count digits of the 9-digit nanosecond fraction
-			nanos := micros * 1000
+			nanos := micros*1000 + subMicro
 			digits := [9]byte{}
 			for k := 8; k >= 0; k-- {
 				digits[k] = byte('0' + nanos%10)

@@ -55,6 +55,10 @@ func compile(e Expr) (*node, error) {
 		n := &node{kind: nodeCall, expr: e, out: types.NewVector(x.T, types.DefaultBatchSize)}
 		ts := make([]*types.Type, len(x.Args))
 		for i, a := range x.Args {
+			if x.Fn.LocalArgs && a.Type().Kind == types.KindTimestampLTZ {
+				// The wall clock in the session zone, as Flink shows it.
+				a = &Call{Fn: castFunction, Args: []Expr{a}, T: types.Timestamp(a.Type().Precision).WithNullable(a.Type().Nullable()), Zone: x.Zone}
+			}
 			c, err := compile(a)
 			if err != nil {
 				return nil, err
@@ -63,7 +67,13 @@ func compile(e Expr) (*node, error) {
 			ts[i] = a.Type()
 		}
 		n.argVecs = make([]*types.Vector, len(x.Args))
-		k, err := x.Fn.Bind(ts, x.T)
+		var k Kernel
+		var err error
+		if x.Fn.BindZoned != nil {
+			k, err = x.Fn.BindZoned(ts, x.T, x.Zone)
+		} else {
+			k, err = x.Fn.Bind(ts, x.T)
+		}
 		if err != nil {
 			return nil, err
 		}

@@ -11,8 +11,11 @@ import (
 )
 
 // Date-time functions. Timestamps are µs since epoch; TIMESTAMP_LTZ values
-// are UTC instants and the session time zone is UTC for now, so LTZ and
-// TIMESTAMP render and extract identically.
+// are instants (µs since epoch in UTC). Functions reading parts of a
+// TIMESTAMP_LTZ (EXTRACT, HOUR, DATE_FORMAT, ...) see the wall clock of the
+// session time zone (Function.LocalArgs); LOCALTIMESTAMP, CURRENT_DATE,
+// CURRENT_TIME, LOCALTIME, FROM_UNIXTIME and UNIX_TIMESTAMP(s) use that
+// zone too (Function.BindZoned).
 //
 // Units are passed as a STRING first argument ('YEAR', 'MONTH', ...),
 // case-insensitive: EXTRACT(unit, t), TIMESTAMPADD(unit, n, t),
@@ -21,6 +24,16 @@ import (
 // plan time.
 
 var clockFn atomic.Pointer[func() int64]
+
+// registerZoned registers the function mk(nil) describes, binding it with
+// mk(zone) for a call's session time zone.
+func registerZoned(name string, mk func(zone *time.Location) fnSpec) {
+	f := mk(nil).function(name)
+	f.BindZoned = func(args []*types.Type, ret *types.Type, zone *time.Location) (Kernel, error) {
+		return mk(zone).function(name).Bind(args, ret)
+	}
+	Register(f)
+}
 
 // SetClock replaces the wall clock read by NOW(), CURRENT_TIMESTAMP,
 // LOCALTIMESTAMP, CURRENT_DATE, CURRENT_TIME, PROCTIME(), UNIX_TIMESTAMP()
@@ -125,39 +138,51 @@ func checkUnitLiteral(e Expr, allowed func(timeUnitKind) bool) (timeUnitKind, er
 }
 
 func init() {
-	// Current time.
-	nowFn := func(name string, t *types.Type, conv func(us int64) int64) {
-		fnSpec{name: name, params: "", ret: retFixed(t), nondet: true, bind: fixed(func() Kernel {
-			return func(args []*types.Vector, n int, out *types.Vector) error {
-				v := conv(nowMicros())
-				r := sizeInts(out, n)
-				for i := range r {
-					r[i] = v
+	// Current time. conv turns the current instant into the value; the
+	// local forms read the wall clock of the session time zone.
+	nowFn := func(name string, t *types.Type, conv func(us int64, zone *time.Location) int64) {
+		mk := func(zone *time.Location) fnSpec {
+			return fnSpec{name: name, params: "", ret: retFixed(t), nondet: true, bind: fixed(func() Kernel {
+				return func(args []*types.Vector, n int, out *types.Vector) error {
+					v := conv(nowMicros(), zone)
+					r := sizeInts(out, n)
+					for i := range r {
+						r[i] = v
+					}
+					out.Nulls = out.Nulls[:0]
+					out.Len = n
+					return nil
 				}
-				out.Nulls = out.Nulls[:0]
-				out.Len = n
-				return nil
-			}
-		})}.register()
+			})}
+		}
+		registerZoned(name, mk)
 	}
-	toMillis := func(us int64) int64 { return us - floorMod(us, 1000) }
+	toMillis := func(us int64, _ *time.Location) int64 { return us - floorMod(us, 1000) }
+	localMillis := func(us int64, zone *time.Location) int64 { return toMillis(types.ToLocalMicros(us, zone), nil) }
 	ltz3 := types.TimestampLTZ3.WithNullable(false)
 	nowFn("NOW", ltz3, toMillis)
 	nowFn("CURRENT_TIMESTAMP", ltz3, toMillis)
 	nowFn("CURRENT_ROW_TIMESTAMP", ltz3, toMillis)
 	nowFn("PROCTIME", ltz3.WithTimeAttr(types.ProcTime), toMillis)
-	nowFn("LOCALTIMESTAMP", types.Timestamp3.WithNullable(false), toMillis)
-	nowFn("CURRENT_DATE", types.Date.WithNullable(false), func(us int64) int64 { return floorDiv(us, microsPerDay) })
-	timeOfDay := func(us int64) int64 { ms := floorMod(us, microsPerDay) / 1000; return ms - ms%1000 }
+	nowFn("LOCALTIMESTAMP", types.Timestamp3.WithNullable(false), localMillis)
+	nowFn("CURRENT_DATE", types.Date.WithNullable(false), func(us int64, zone *time.Location) int64 {
+		return floorDiv(types.ToLocalMicros(us, zone), microsPerDay)
+	})
+	timeOfDay := func(us int64, zone *time.Location) int64 {
+		ms := floorMod(types.ToLocalMicros(us, zone), microsPerDay) / 1000
+		return ms - ms%1000
+	}
 	nowFn("CURRENT_TIME", (&types.Type{Kind: types.KindTime}).WithNullable(false), timeOfDay)
 	nowFn("LOCALTIME", (&types.Type{Kind: types.KindTime}).WithNullable(false), timeOfDay)
-	fnSpec{name: "UNIX_TIMESTAMP", params: "ss", nondet: true,
-		ret: func(args []*types.Type) *types.Type {
-			if len(args) == 0 {
-				return types.BigInt.WithNullable(false)
-			}
-			return nullableIf(types.BigInt, args)
-		}, bind: fixed(unixTimestampKernel)}.register()
+	registerZoned("UNIX_TIMESTAMP", func(zone *time.Location) fnSpec {
+		return fnSpec{name: "UNIX_TIMESTAMP", params: "ss", nondet: true,
+			ret: func(args []*types.Type) *types.Type {
+				if len(args) == 0 {
+					return types.BigInt.WithNullable(false)
+				}
+				return nullableIf(types.BigInt, args)
+			}, bind: fixed(func() Kernel { return unixTimestampKernel(zone) })}
+	})
 
 	// Parsing and formatting.
 	fnSpec{name: "TO_TIMESTAMP", params: "Ss", ret: retNullable(types.Timestamp3), bind: fixed(func() Kernel { return parseTimeKernel(false, 3) })}.register()
@@ -169,9 +194,11 @@ func init() {
 		}
 		return nil
 	}, bind: dateFormatBind}.register()
-	fnSpec{name: "FROM_UNIXTIME", params: "Ns", ret: retString, bind: func(args []*types.Type, ret *types.Type) (Kernel, error) {
-		return coerceArgs(fromUnixtimeKernel(), args, []*types.Type{types.BigInt})
-	}}.register()
+	registerZoned("FROM_UNIXTIME", func(zone *time.Location) fnSpec {
+		return fnSpec{name: "FROM_UNIXTIME", params: "Ns", ret: retString, bind: func(args []*types.Type, ret *types.Type) (Kernel, error) {
+			return coerceArgs(fromUnixtimeKernel(zone), args, []*types.Type{types.BigInt})
+		}}
+	})
 
 	// EXTRACT and its shorthands.
 	extract := fnSpec{name: "EXTRACT", params: "SD", ret: func(args []*types.Type) *types.Type {
@@ -252,6 +279,13 @@ func init() {
 		return diff.Infer(ts)
 	}
 	Register(diff)
+
+	// Parts of a TIMESTAMP_LTZ are those of its wall clock in the session
+	// time zone.
+	for _, name := range []string{"DATE_FORMAT", "EXTRACT", "YEAR", "QUARTER", "MONTH", "WEEK", "DAYOFMONTH",
+		"HOUR", "MINUTE", "SECOND", "DAYOFWEEK", "DAYOFYEAR"} {
+		registry[name].LocalArgs = true
+	}
 }
 
 // ---------------------------------------------------------------------------
@@ -261,7 +295,7 @@ func init() {
 // unixTimestampKernel: UNIX_TIMESTAMP() is the current epoch second;
 // UNIX_TIMESTAMP(s[, fmt]) parses s (default 'yyyy-MM-dd HH:mm:ss') and
 // gives Long.MIN_VALUE when it does not parse, as Flink does.
-func unixTimestampKernel() Kernel {
+func unixTimestampKernel(zone *time.Location) Kernel {
 	var fc formatCache
 	parse := intKernel(func(args []*types.Vector, i int) (int64, bool) {
 		f := defaultDateTimeFormat
@@ -272,7 +306,7 @@ func unixTimestampKernel() Kernel {
 		if !ok {
 			return math.MinInt64, true
 		}
-		return floorDiv(us, 1e6), true
+		return floorDiv(types.FromLocalMicros(us, zone), 1e6), true
 	})
 	return func(args []*types.Vector, n int, out *types.Vector) error {
 		if len(args) > 0 {
@@ -403,20 +437,20 @@ func dateFormatBind(args []*types.Type, ret *types.Type) (Kernel, error) {
 			}
 			us = v
 		default:
-			us = args[0].Ints[i]
+			return fc.get(bytesAt(args[1], i)).formatNanos(dst, args[0].Ints[i], args[0].NanoAt(i)), true
 		}
 		return fc.get(bytesAt(args[1], i)).format(dst, us), true
 	}), nil
 }
 
-func fromUnixtimeKernel() Kernel {
+func fromUnixtimeKernel(zone *time.Location) Kernel {
 	var fc formatCache
 	return strKernel(func(args []*types.Vector, i int, dst []byte) ([]byte, bool) {
 		f := defaultDateTimeFormat
 		if len(args) > 1 {
 			f = fc.get(bytesAt(args[1], i))
 		}
-		return f.format(dst, args[0].Ints[i]*1e6), true
+		return f.format(dst, types.ToLocalMicros(args[0].Ints[i]*1e6, zone)), true
 	})
 }
 
@@ -546,6 +580,9 @@ func extractKernel(t *types.Type, fixedUnit timeUnitKind) Kernel {
 				x, ok = extractInterval(kind, u, v.Ints[i])
 			} else {
 				x, ok = extractField(u, toMicros(kind, v.Ints[i]))
+				if u == unitNanosecond {
+					x += v.NanoAt(i)
+				}
 			}
 			if !ok {
 				return fmt.Errorf("Invalid time unit '%s' for EXTRACT from %s", bytesAt(args[0], i), t)
@@ -613,6 +650,9 @@ func timestampAddBind(args []*types.Type, ret *types.Type) (Kernel, error) {
 			default:
 				r[i] = x + amount*step
 			}
+		}
+		if nanos := args[2].Nanos; len(nanos) > 0 && types.HasNanos(ret) {
+			out.Nanos = append(out.Nanos[:0], nanos[:min(n, len(nanos))]...)
 		}
 		finish(out, n)
 		return nil

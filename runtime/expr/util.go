@@ -5,6 +5,7 @@ import (
 	"math/bits"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/cockroachdb/apd/v3"
 	"github.com/flinkgo/engine/runtime/types"
@@ -193,6 +194,12 @@ func bytesAt(v *types.Vector, i int) []byte { return v.Data[v.Offsets[i]:v.Offse
 // coerceArgs wraps inner so that argument i is first converted from
 // from[i] to to[i]; a nil to[i] (or an equal type) leaves it as is.
 func coerceArgs(inner Kernel, from, to []*types.Type) (Kernel, error) {
+	return coerceArgsIn(inner, from, to, nil)
+}
+
+// coerceArgsIn is coerceArgs converting in the session time zone (between
+// TIMESTAMP and TIMESTAMP_LTZ; nil: UTC).
+func coerceArgsIn(inner Kernel, from, to []*types.Type, zone *time.Location) (Kernel, error) {
 	casts := make([]Kernel, len(from))
 	scratch := make([]*types.Vector, len(from))
 	need := false
@@ -200,7 +207,7 @@ func coerceArgs(inner Kernel, from, to []*types.Type) (Kernel, error) {
 		if i >= len(to) || to[i] == nil || !needsConversion(from[i], to[i]) {
 			continue
 		}
-		k, err := bindCast(from[i], to[i], false)
+		k, err := bindCastIn(from[i], to[i], false, zone)
 		if err != nil {
 			return nil, err
 		}
@@ -298,6 +305,13 @@ func selectRows(out *types.Vector, srcs []*types.Vector, choice []int32, n int) 
 				continue
 			}
 			r[i] = srcs[c].Ints[i]
+		}
+		if types.HasNanos(out.Type) {
+			for i := 0; i < n; i++ {
+				if c := choice[i]; c >= 0 && len(srcs[c].Nanos) > 0 {
+					out.SetNano(i, srcs[c].NanoAt(i))
+				}
+			}
 		}
 		out.Len = n
 	case types.PhysFloat64:

@@ -38,6 +38,13 @@ func decodeKeyValue(out *types.Vector, b []byte) ([]byte, error) {
 		if tag != 1 || len(b) < 8 {
 			return nil, errCorruptKey
 		}
+		if types.HasNanos(out.Type) {
+			if len(b) < 10 {
+				return nil, errCorruptKey
+			}
+			out.AppendTimestamp(int64(binary.LittleEndian.Uint64(b)), int64(binary.LittleEndian.Uint16(b[8:])))
+			return b[10:], nil
+		}
 		out.AppendInt(int64(binary.LittleEndian.Uint64(b)))
 		return b[8:], nil
 	case types.PhysFloat64:

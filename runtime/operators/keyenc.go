@@ -17,7 +17,7 @@ import (
 //     encoding is self-delimiting so several key columns concatenate
 //     unambiguously. Layout per column: a tag byte (0 = NULL, 1 = value,
 //     2 = decimal as text), then for BOOLEAN one byte, for the int64 kinds 8
-//     bytes little endian, for FLOAT/DOUBLE 8 bytes of canonical IEEE bits
+//     bytes little endian (TIMESTAMP(p > 6): and 2 bytes of nanoseconds), for FLOAT/DOUBLE 8 bytes of canonical IEEE bits
 //     (-0 folded into 0, one NaN), for DECIMAL the 16-byte two's complement
 //     coefficient at the type's scale, for strings/binaries a uvarint length
 //     and the bytes, for ARRAY/MAP a uvarint element count and each element
@@ -148,7 +148,11 @@ func (e *keyEncoder) appendKey(buf []byte, v *types.Vector, i int) []byte {
 		}
 		return append(buf, 1, 0)
 	case types.PhysInt64:
-		return binary.LittleEndian.AppendUint64(append(buf, 1), uint64(v.Ints[i]))
+		buf = binary.LittleEndian.AppendUint64(append(buf, 1), uint64(v.Ints[i]))
+		if types.HasNanos(v.Type) {
+			buf = binary.LittleEndian.AppendUint16(buf, uint16(v.NanoAt(i)))
+		}
+		return buf
 	case types.PhysFloat64:
 		return binary.LittleEndian.AppendUint64(append(buf, 1), canonicalFloatBits(v.Floats[i]))
 	case types.PhysDecimal:
@@ -200,7 +204,12 @@ func orderedWidth(t *types.Type) int {
 	switch t.Kind.Physical() {
 	case types.PhysBool:
 		return 1
-	case types.PhysInt64, types.PhysFloat64:
+	case types.PhysInt64:
+		if types.HasNanos(t) {
+			return 10
+		}
+		return 8
+	case types.PhysFloat64:
 		return 8
 	case types.PhysDecimal:
 		return 16
@@ -217,7 +226,11 @@ func appendOrdered(buf []byte, v *types.Vector, i int, tmp *apd.Decimal) ([]byte
 		}
 		return append(buf, 0), nil
 	case types.PhysInt64:
-		return binary.BigEndian.AppendUint64(buf, uint64(v.Ints[i])^(1<<63)), nil
+		buf = binary.BigEndian.AppendUint64(buf, uint64(v.Ints[i])^(1<<63))
+		if types.HasNanos(v.Type) {
+			buf = binary.BigEndian.AppendUint16(buf, uint16(v.NanoAt(i)))
+		}
+		return buf, nil
 	case types.PhysFloat64:
 		b := canonicalFloatBits(v.Floats[i])
 		if b>>63 != 0 {
@@ -245,7 +258,11 @@ func appendDecoded(out *types.Vector, enc []byte) {
 	case types.PhysBool:
 		out.AppendBool(enc[0] != 0)
 	case types.PhysInt64:
-		out.AppendInt(int64(binary.BigEndian.Uint64(enc) ^ (1 << 63)))
+		var nanos int64
+		if types.HasNanos(out.Type) && len(enc) >= 10 {
+			nanos = int64(binary.BigEndian.Uint16(enc[8:]))
+		}
+		out.AppendTimestamp(int64(binary.BigEndian.Uint64(enc)^(1<<63)), nanos)
 	case types.PhysFloat64:
 		b := binary.BigEndian.Uint64(enc)
 		if b>>63 != 0 {

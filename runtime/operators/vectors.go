@@ -54,6 +54,11 @@ func gather(dst, src *types.Vector, sel []int32) {
 			out = append(out, in[j])
 		}
 		dst.Ints = out
+		if len(src.Nanos) > 0 && types.HasNanos(dst.Type) {
+			for k, j := range sel {
+				dst.SetNano(base+k, src.NanoAt(int(j)))
+			}
+		}
 	case types.PhysFloat64:
 		out := slices.Grow(dst.Floats, n)
 		in := src.Floats
@@ -126,6 +131,11 @@ func appendRange(dst, src *types.Vector, from, to int) {
 		dst.Bools = append(dst.Bools, src.Bools[from:to]...)
 	case types.PhysInt64:
 		dst.Ints = append(dst.Ints, src.Ints[from:to]...)
+		if len(src.Nanos) > 0 && types.HasNanos(dst.Type) {
+			for j := from; j < to; j++ {
+				dst.SetNano(base+j-from, src.NanoAt(j))
+			}
+		}
 	case types.PhysFloat64:
 		dst.Floats = append(dst.Floats, src.Floats[from:to]...)
 	case types.PhysDecimal:
@@ -248,7 +258,7 @@ func equalAt(v *types.Vector, i, j int) bool {
 	case types.PhysBool:
 		return v.Bools[i] == v.Bools[j]
 	case types.PhysInt64:
-		return v.Ints[i] == v.Ints[j]
+		return v.Ints[i] == v.Ints[j] && v.NanoAt(i) == v.NanoAt(j)
 	case types.PhysFloat64:
 		a, b := v.Floats[i], v.Floats[j]
 		return a == b || (math.IsNaN(a) && math.IsNaN(b))

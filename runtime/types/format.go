@@ -3,6 +3,7 @@ package types
 import (
 	"math"
 	"strconv"
+	"time"
 )
 
 // Style selects how AppendValue renders a value.
@@ -45,8 +46,17 @@ func AppendRowPrint(dst []byte, b *Batch, row int) []byte {
 	return append(dst, ']')
 }
 
-// AppendValue appends the text of row i of v in the given style.
+// AppendValue appends the text of row i of v in the given style, showing
+// TIMESTAMP_LTZ values in UTC (see AppendValueIn).
 func AppendValue(dst []byte, v *Vector, i int, style Style) []byte {
+	return AppendValueIn(dst, v, i, style, nil)
+}
+
+// AppendValueIn appends the text of row i of v in the given style; in
+// StyleSQL a TIMESTAMP_LTZ is shown as the wall clock of zone loc (Flink's
+// table.local-time-zone; nil is UTC). StylePrint shows it as an Instant,
+// which has no zone.
+func AppendValueIn(dst []byte, v *Vector, i int, style Style, loc *time.Location) []byte {
 	if v.IsNull(i) || v.Type.Kind == KindNull {
 		return append(dst, style.NullText()...)
 	}
@@ -84,14 +94,15 @@ func AppendValue(dst []byte, v *Vector, i int, style Style) []byte {
 		return AppendTime(dst, v.Ints[i], t.Precision)
 	case KindTimestamp:
 		if style == StylePrint {
-			return AppendTimestampJava(dst, v.Ints[i])
+			return appendDateTime(dst, v.Ints[i], v.NanoAt(i), 'T', fracJava, 0, true)
 		}
-		return AppendTimestamp(dst, v.Ints[i], t.Precision)
+		return AppendTimestampNanos(dst, v.Ints[i], v.NanoAt(i), t.Precision)
 	case KindTimestampLTZ:
 		if style == StylePrint {
-			return AppendInstant(dst, v.Ints[i])
+			dst = appendDateTime(dst, v.Ints[i], v.NanoAt(i), 'T', fracJava, 0, false)
+			return append(dst, 'Z')
 		}
-		return AppendTimestamp(dst, v.Ints[i], t.Precision)
+		return AppendTimestampNanos(dst, ToLocalMicros(v.Ints[i], loc), v.NanoAt(i), t.Precision)
 	case KindIntervalYearMonth:
 		if style == StylePrint {
 			return AppendJavaPeriod(dst, v.Ints[i])
@@ -108,7 +119,7 @@ func AppendValue(dst []byte, v *Vector, i int, style Style) []byte {
 			if j > v.Offsets[i] {
 				dst = append(dst, ", "...)
 			}
-			dst = AppendValue(dst, v.Children[0], int(j), style)
+			dst = AppendValueIn(dst, v.Children[0], int(j), style, loc)
 		}
 		return append(dst, ']')
 	case KindMap:
@@ -117,9 +128,9 @@ func AppendValue(dst []byte, v *Vector, i int, style Style) []byte {
 			if j > v.Offsets[i] {
 				dst = append(dst, ", "...)
 			}
-			dst = AppendValue(dst, v.Children[0], int(j), style)
+			dst = AppendValueIn(dst, v.Children[0], int(j), style, loc)
 			dst = append(dst, '=')
-			dst = AppendValue(dst, v.Children[1], int(j), style)
+			dst = AppendValueIn(dst, v.Children[1], int(j), style, loc)
 		}
 		return append(dst, '}')
 	case KindRow:
@@ -132,7 +143,7 @@ func AppendValue(dst []byte, v *Vector, i int, style Style) []byte {
 			if k > 0 {
 				dst = append(dst, ", "...)
 			}
-			dst = AppendValue(dst, c, i, style)
+			dst = AppendValueIn(dst, c, i, style, loc)
 		}
 		if style == StylePrint {
 			return append(dst, ']')
@@ -393,26 +404,74 @@ func AppendTimeTrimmed(dst []byte, ms int64) []byte {
 // AppendTimestamp renders µs since epoch as "yyyy-MM-dd HH:mm:ss.fff" with
 // exactly precision fraction digits (Flink's SQL rendering).
 func AppendTimestamp(dst []byte, micros int64, precision int) []byte {
-	return appendDateTime(dst, micros, ' ', fracFixed, precision, false)
+	return appendDateTime(dst, micros, 0, ' ', fracFixed, precision, false)
+}
+
+// AppendTimestampNanos is AppendTimestamp for a value with nanos (0..999)
+// below the microsecond: "2020-01-01 12:00:00.123456789" for precision 9,
+// "2020-01-01 12:00:00" for precision 0.
+func AppendTimestampNanos(dst []byte, micros, nanos int64, precision int) []byte {
+	return appendDateTime(dst, micros, nanos, ' ', fracFixed, precision, false)
+}
+
+// ToLocalMicros converts an instant (µs since epoch) to the wall clock of
+// loc, as µs since epoch of that local date-time (nil loc: UTC).
+func ToLocalMicros(micros int64, loc *time.Location) int64 {
+	if loc == nil || loc == time.UTC {
+		return micros
+	}
+	_, off := time.UnixMicro(micros).In(loc).Zone()
+	return micros + int64(off)*1e6
+}
+
+// FromLocalMicros converts a wall-clock date-time of loc (µs since epoch of
+// the local date-time) to the instant it denotes (nil loc: UTC). A time in
+// a DST gap moves forward, an ambiguous one takes the earlier offset, as
+// java.time's ZonedDateTime.of does.
+func FromLocalMicros(local int64, loc *time.Location) int64 {
+	if loc == nil || loc == time.UTC {
+		return local
+	}
+	secs := floorDiv(local, 1e6)
+	sub := floorMod(local, 1e6)
+	days := floorDiv(secs, 86400)
+	rem := floorMod(secs, 86400)
+	y, m, d := CivilFromDays(days)
+	h, mi, sec := int(rem/3600), int(rem/60%60), int(rem%60)
+	t := time.Date(int(y), time.Month(m), d, h, mi, sec, 0, loc)
+	if t.Hour() != h || t.Minute() != mi || t.Second() != sec {
+		// A wall clock in a gap: java.time takes the offset before the
+		// transition, i.e. the later of the two candidate instants.
+		_, o1 := t.Zone()
+		_, o2 := time.Unix(secs-int64(o1), 0).In(loc).Zone()
+		return (secs-int64(min(o1, o2)))*1e6 + sub
+	}
+	return t.Unix()*1e6 + sub
 }
 
 // AppendTimestampTrimmed renders µs since epoch with the given date/time
 // separator (' ' or 'T') and the fraction trimmed of trailing zeros, as
 // Flink's JSON format writes timestamps.
 func AppendTimestampTrimmed(dst []byte, micros int64, sep byte) []byte {
-	return appendDateTime(dst, micros, sep, fracTrim, 0, false)
+	return appendDateTime(dst, micros, 0, sep, fracTrim, 0, false)
+}
+
+// AppendTimestampTrimmedNanos is AppendTimestampTrimmed for a value with
+// nanoseconds (0..999) below the microsecond.
+func AppendTimestampTrimmedNanos(dst []byte, micros, nanos int64, sep byte) []byte {
+	return appendDateTime(dst, micros, nanos, sep, fracTrim, 0, false)
 }
 
 // AppendTimestampJava renders µs since epoch as LocalDateTime.toString:
 // "2020-01-01T12:34:56.123", "2020-01-01T12:34".
 func AppendTimestampJava(dst []byte, micros int64) []byte {
-	return appendDateTime(dst, micros, 'T', fracJava, 0, true)
+	return appendDateTime(dst, micros, 0, 'T', fracJava, 0, true)
 }
 
 // AppendInstant renders µs since epoch as Instant.toString:
 // "2020-01-01T12:34:56.123Z", "2020-01-01T12:34:00Z".
 func AppendInstant(dst []byte, micros int64) []byte {
-	dst = appendDateTime(dst, micros, 'T', fracJava, 0, false)
+	dst = appendDateTime(dst, micros, 0, 'T', fracJava, 0, false)
 	return append(dst, 'Z')
 }
 
@@ -427,12 +486,12 @@ func FormatTimestamp(micros int64, precision int) string {
 // FormatTime returns AppendTime as a string.
 func FormatTime(ms int64, precision int) string { return string(AppendTime(nil, ms, precision)) }
 
-func appendDateTime(dst []byte, micros int64, sep byte, mode, precision int, omitZeroSec bool) []byte {
+func appendDateTime(dst []byte, micros, nanos int64, sep byte, mode, precision int, omitZeroSec bool) []byte {
 	days := floorDiv(micros, 86400e6)
 	rem := floorMod(micros, 86400e6)
 	dst = AppendDate(dst, days)
 	dst = append(dst, sep)
-	return appendClock(dst, rem*1000, mode, precision, omitZeroSec)
+	return appendClock(dst, rem*1000+nanos, mode, precision, omitZeroSec)
 }
 
 // appendClock renders nanos of day.

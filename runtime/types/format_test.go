@@ -3,6 +3,7 @@ package types
 import (
 	"math"
 	"testing"
+	"time"
 
 	"github.com/cockroachdb/apd/v3"
 )
@@ -157,5 +158,65 @@ func TestTrimmedAndInstant(t *testing.T) {
 	}
 	if got := FormatTimestamp(0, 0); got != "1970-01-01 00:00:00" {
 		t.Errorf("FormatTimestamp = %q", got)
+	}
+}
+
+func TestTimestampNanosFormatParse(t *testing.T) {
+	cases := []struct {
+		in        string
+		precision int
+		want      string
+	}{
+		{"2020-01-01 12:00:00.123456789", 9, "2020-01-01 12:00:00.123456789"},
+		{"2020-01-01 12:00:00.123456789", 7, "2020-01-01 12:00:00.1234567"},
+		{"2020-01-01 12:00:00.123456789", 6, "2020-01-01 12:00:00.123456"},
+		{"2020-01-01 12:00:00.123456789", 3, "2020-01-01 12:00:00.123"},
+		{"2020-01-01 12:00:00.999", 0, "2020-01-01 12:00:00"},
+		{"2020-01-01T12:00", 9, "2020-01-01 12:00:00.000000000"},
+		{"1969-12-31 23:59:59.000000001", 9, "1969-12-31 23:59:59.000000001"},
+	}
+	for _, c := range cases {
+		us, ns, err := ParseTimestampNanosBytes([]byte(c.in), c.precision)
+		if err != nil {
+			t.Errorf("parse %q: %v", c.in, err)
+			continue
+		}
+		if got := string(AppendTimestampNanos(nil, us, ns, c.precision)); got != c.want {
+			t.Errorf("%q at %d = %q, want %q", c.in, c.precision, got, c.want)
+		}
+	}
+}
+
+func TestLocalMicros(t *testing.T) {
+	ny, err := time.LoadLocation("America/New_York")
+	if err != nil {
+		t.Skip("no tzdata:", err)
+	}
+	parse := func(s string) int64 {
+		us, err := ParseTimestamp(s, 6)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return us
+	}
+	cases := []struct{ local, utc string }{
+		{"2024-01-15 12:00:00", "2024-01-15 17:00:00"},
+		{"2024-07-15 12:00:00.123456", "2024-07-15 16:00:00.123456"},
+		// A gap moves forward by its length (java.time): 02:30 EST = 07:30Z.
+		{"2024-03-10 02:30:00", "2024-03-10 07:30:00"},
+		// An overlap takes the earlier offset: 01:30 EDT = 05:30Z.
+		{"2024-11-03 01:30:00", "2024-11-03 05:30:00"},
+		{"1969-12-31 23:00:00.5", "1970-01-01 04:00:00.5"},
+	}
+	for _, c := range cases {
+		if got := FromLocalMicros(parse(c.local), ny); got != parse(c.utc) {
+			t.Errorf("FromLocalMicros(%s) = %s, want %s", c.local, FormatTimestamp(got, 6), c.utc)
+		}
+	}
+	if got := ToLocalMicros(parse("2024-07-15 16:00:00"), ny); got != parse("2024-07-15 12:00:00") {
+		t.Errorf("ToLocalMicros = %s", FormatTimestamp(got, 6))
+	}
+	if got := ToLocalMicros(42, nil); got != 42 {
+		t.Errorf("ToLocalMicros(nil zone) = %d", got)
 	}
 }

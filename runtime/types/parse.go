@@ -79,6 +79,17 @@ func parseTimestamp[T text](s T, precision int) (int64, error) {
 	return micros, nil
 }
 
+// ParseTimestampNanosBytes is ParseTimestampBytes keeping the nanoseconds
+// below the microsecond (0..999; zero unless precision > 6).
+func ParseTimestampNanosBytes(b []byte, precision int) (micros, nanos int64, err error) {
+	t := trim(b)
+	micros, nanos, ok := scanTimestampNanos(t, 0, precision)
+	if !ok {
+		return 0, 0, parseErr("TIMESTAMP", b, "")
+	}
+	return micros, nanos, nil
+}
+
 // ParseTimestampSep parses "yyyy-MM-dd<sep>HH:mm:ss[.f]" with exactly the
 // given separator and an optional trailing 'Z' when zulu is true (used by
 // formats with a fixed timestamp layout).
@@ -92,26 +103,45 @@ func ParseTimestampSep[T text](s T, sep byte, zulu bool, precision int) (int64, 
 	return scanTimestamp(s, sep, precision)
 }
 
+// ParseTimestampSepNanos is ParseTimestampSep also returning the
+// nanoseconds below the microsecond (zero unless precision > 6).
+func ParseTimestampSepNanos[T text](s T, sep byte, zulu bool, precision int) (micros, nanos int64, ok bool) {
+	if zulu {
+		if len(s) == 0 || s[len(s)-1] != 'Z' {
+			return 0, 0, false
+		}
+		s = s[:len(s)-1]
+	}
+	return scanTimestampNanos(s, sep, precision)
+}
+
 // scanTimestamp parses a whole timestamp; sep 0 accepts ' ' or 'T' and a
 // date alone.
 func scanTimestamp[T text](t T, sep byte, precision int) (int64, bool) {
+	micros, _, ok := scanTimestampNanos(t, sep, precision)
+	return micros, ok
+}
+
+// scanTimestampNanos is scanTimestamp also returning the nanoseconds below
+// the microsecond.
+func scanTimestampNanos[T text](t T, sep byte, precision int) (int64, int64, bool) {
 	days, n, ok := scanDate(t)
 	if !ok {
-		return 0, false
+		return 0, 0, false
 	}
 	var nanos int64
 	if n < len(t) {
 		c := t[n]
 		if sep == 0 && c != ' ' && c != 'T' || sep != 0 && c != sep {
-			return 0, false
+			return 0, 0, false
 		}
 		var m int
 		nanos, m, ok = scanClock(t[n+1:])
 		if !ok || n+1+m != len(t) {
-			return 0, false
+			return 0, 0, false
 		}
 	} else if sep != 0 {
-		return 0, false
+		return 0, 0, false
 	}
 	if precision < 9 {
 		unit := int64(1)
@@ -120,7 +150,7 @@ func scanTimestamp[T text](t T, sep byte, precision int) (int64, bool) {
 		}
 		nanos -= nanos % unit
 	}
-	return days*86400e6 + nanos/1000, true
+	return days*86400e6 + nanos/1000, nanos % 1000, true
 }
 
 // scanDate reads [-]y+-M{1,2}-d{1,2} and returns days and bytes consumed.

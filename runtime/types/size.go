@@ -25,7 +25,7 @@ func (b *Batch) SizeBytes() int64 {
 // SizeBytes is the in-memory size of the vector's used slices, children
 // included (see Batch.SizeBytes).
 func (v *Vector) SizeBytes() int64 {
-	n := 8*int64(len(v.Nulls)) + int64(len(v.Bools)) + 8*int64(len(v.Ints)) + 8*int64(len(v.Floats)) +
+	n := 8*int64(len(v.Nulls)) + int64(len(v.Bools)) + 8*int64(len(v.Ints)) + 2*int64(len(v.Nanos)) + 8*int64(len(v.Floats)) +
 		decimalSize*int64(len(v.Decs)) + int64(len(v.Data)) + 4*int64(len(v.Offsets))
 	for _, c := range v.Children {
 		n += c.SizeBytes()

@@ -11,12 +11,19 @@ import (
 //	PhysInt64   Ints   (TINYINT..BIGINT; DATE = days since epoch; TIME = ms of day;
 //	                    TIMESTAMP/TIMESTAMP_LTZ = µs since epoch (UTC for LTZ);
 //	                    INTERVAL YEAR TO MONTH = months; INTERVAL DAY TO SECOND = ms)
+//	                    and, for TIMESTAMP(p)/TIMESTAMP_LTZ(p) with p > 6 only,
+//	                    Nanos: the nanoseconds within the microsecond (0..999)
 //	PhysFloat64 Floats (FLOAT values are rounded to float32 on write)
 //	PhysDecimal Decs   (exact, each value already at the type's scale)
 //	PhysBytes   Data, Offsets: value i is Data[Offsets[i]:Offsets[i+1]]
 //	PhysArray   Offsets into Children[0]
 //	PhysMap     Offsets into Children[0] (keys) and Children[1] (values)
 //	PhysRow     Children, one per field, each of length Len
+//
+// Nanos (see HasNanos) may be shorter than Len: missing entries are 0, so
+// kernels that only write Ints produce whole microseconds without touching
+// it; read it with NanoAt. Types with p <= 6 never carry it, so the common
+// TIMESTAMP(3)/(6) path costs exactly one int64 per value, as before.
 //
 // Nulls is a bitmap (bit i set = row i is NULL); it is nil or shorter than
 // needed when there are no NULLs among the covered rows. Slots of NULL rows
@@ -27,6 +34,7 @@ type Vector struct {
 	Nulls    []uint64
 	Bools    []bool
 	Ints     []int64
+	Nanos    []uint16
 	Floats   []float64
 	Decs     []apd.Decimal
 	Data     []byte
@@ -42,6 +50,9 @@ func NewVector(t *Type, capacity int) *Vector {
 		v.Bools = make([]bool, 0, capacity)
 	case PhysInt64:
 		v.Ints = make([]int64, 0, capacity)
+		if HasNanos(t) {
+			v.Nanos = make([]uint16, 0, capacity)
+		}
 	case PhysFloat64:
 		v.Floats = make([]float64, 0, capacity)
 	case PhysDecimal:
@@ -70,6 +81,7 @@ func (v *Vector) Reset() {
 	v.Nulls = v.Nulls[:0]
 	v.Bools = v.Bools[:0]
 	v.Ints = v.Ints[:0]
+	v.Nanos = v.Nanos[:0]
 	v.Floats = v.Floats[:0]
 	v.Decs = v.Decs[:0]
 	v.Data = v.Data[:0]
@@ -141,8 +153,58 @@ func (v *Vector) AppendNull() {
 // AppendBool appends a non-NULL BOOLEAN.
 func (v *Vector) AppendBool(b bool) { v.Bools = append(v.Bools, b); v.Len++ }
 
-// AppendInt appends a non-NULL value stored as int64.
+// AppendInt appends a non-NULL value stored as int64 (a timestamp with
+// nanoseconds 0 within its microsecond).
 func (v *Vector) AppendInt(x int64) { v.Ints = append(v.Ints, x); v.Len++ }
+
+// HasNanos reports whether values of t carry nanoseconds below the
+// microsecond (Vector.Nanos): TIMESTAMP(p) and TIMESTAMP_LTZ(p), p > 6.
+func HasNanos(t *Type) bool {
+	return t.Precision > 6 && (t.Kind == KindTimestamp || t.Kind == KindTimestampLTZ)
+}
+
+// NanoAt returns the nanoseconds within the microsecond of timestamp row i
+// (0 for vectors without them).
+func (v *Vector) NanoAt(i int) int64 {
+	if i < len(v.Nanos) {
+		return int64(v.Nanos[i])
+	}
+	return 0
+}
+
+// SetNano sets the nanoseconds within the microsecond of row i (the slot
+// must exist; the vector's type must have HasNanos). A zero on a vector
+// without nanos so far costs nothing.
+func (v *Vector) SetNano(i int, nanos int64) {
+	if i >= len(v.Nanos) {
+		if nanos == 0 {
+			return
+		}
+		for len(v.Nanos) < i {
+			v.Nanos = append(v.Nanos, 0)
+		}
+		v.Nanos = append(v.Nanos, uint16(nanos))
+		return
+	}
+	v.Nanos[i] = uint16(nanos)
+}
+
+// AppendTimestamp appends a non-NULL timestamp: µs since epoch plus the
+// nanoseconds within that microsecond (kept only when the type has them).
+func (v *Vector) AppendTimestamp(micros, nanos int64) {
+	v.Ints = append(v.Ints, micros)
+	if nanos != 0 && HasNanos(v.Type) {
+		v.SetNano(v.Len, nanos)
+	}
+	v.Len++
+}
+
+// copyNano gives the row just appended the nanoseconds of row i of src.
+func (v *Vector) copyNano(src *Vector, i int) {
+	if ns := src.NanoAt(i); ns != 0 && HasNanos(v.Type) {
+		v.SetNano(v.Len-1, ns)
+	}
+}
 
 // AppendFloat appends a non-NULL FLOAT/DOUBLE.
 func (v *Vector) AppendFloat(f float64) {
@@ -203,6 +265,9 @@ func (v *Vector) AppendFrom(src *Vector, i int) {
 		v.AppendBool(src.Bools[i])
 	case PhysInt64:
 		v.AppendInt(src.Ints[i])
+		if len(src.Nanos) > 0 {
+			v.copyNano(src, i)
+		}
 	case PhysFloat64:
 		v.AppendFloat(src.Floats[i])
 	case PhysDecimal:
@@ -234,6 +299,9 @@ func (v *Vector) AppendRange(src *Vector, from, to int) {
 	if !src.HasNulls() {
 		switch phys {
 		case PhysInt64:
+			if len(src.Nanos) > 0 && HasNanos(v.Type) {
+				break
+			}
 			v.Ints = append(v.Ints, src.Ints[from:to]...)
 			v.Len += to - from
 			return

@@ -42,6 +42,17 @@ type operation struct {
 	lastToken int64
 	lastPage  *FetchResults
 	cancel    func() // cancels the query's job; nil otherwise
+	// zone is the session's table.local-time-zone when a query started:
+	// PLAIN_TEXT rows show TIMESTAMP_LTZ in it, as Flink's gateway does
+	// (the buffered text is UTC, which JSON rows keep). nil: UTC.
+	zone *time.Location
+}
+
+// setZone records the session time zone of the operation's query.
+func (o *operation) setZone(zone *time.Location) {
+	o.mu.Lock()
+	o.zone = zone
+	o.mu.Unlock()
 }
 
 // queryRow is a query row as text: each field's SQL rendering, rendered
@@ -145,14 +156,17 @@ func (o *operation) pump(q *session.Query) {
 // pageData renders rows into one buffer and returns them with their
 // fields as slices of it: PLAIN_TEXT fields as JSON strings, JSON fields
 // typed (colTypes nil: every field a string).
-func pageData(rows []queryRow, colTypes []*types.Type, plain bool) []RowData {
-	var buf []byte
+func pageData(rows []queryRow, colTypes []*types.Type, plain bool, zone *time.Location) []RowData {
+	var buf, tmp []byte
 	var ends []int
 	for _, r := range rows {
 		for c, cell := range r.cells {
 			switch {
 			case r.nulls != nil && r.nulls[c]:
 				buf = append(buf, "null"...)
+			case plain && zone != nil && colTypes != nil && colTypes[c].Kind == types.KindTimestampLTZ:
+				tmp = appendLocalTimestamp(tmp[:0], cell, colTypes[c].Precision, zone)
+				buf = appendJSONString(buf, string(tmp))
 			case plain || colTypes == nil:
 				buf = appendJSONString(buf, cell)
 			default:
@@ -173,6 +187,16 @@ func pageData(rows []queryRow, colTypes []*types.Type, plain bool) []RowData {
 		}
 	}
 	return data
+}
+
+// appendLocalTimestamp re-renders a TIMESTAMP_LTZ cell (UTC text) as the
+// wall clock of zone.
+func appendLocalTimestamp(dst []byte, cell string, precision int, zone *time.Location) []byte {
+	us, ns, ok := types.ParseTimestampSepNanos(cell, ' ', false, 9)
+	if !ok {
+		return append(dst, cell...)
+	}
+	return types.AppendTimestampNanos(dst, types.ToLocalMicros(us, zone), ns, precision)
 }
 
 // appendJSONString appends s as a JSON string.
@@ -307,7 +331,7 @@ func (o *operation) fetch(ctx context.Context, token int64, format, uri func(int
 			for i, r := range static {
 				rows[i] = queryRow{kind: "INSERT", cells: r}
 			}
-			page.Results.Data = pageData(rows, nil, true)
+			page.Results.Data = pageData(rows, nil, true, nil)
 			page.NextResultURI = uri(token + 1)
 		}
 		o.lastToken, o.lastPage = token, page
@@ -330,7 +354,7 @@ func (o *operation) fetch(ctx context.Context, token int64, format, uri func(int
 		return page, nil
 	}
 	n := min(len(o.rows), maxPageRows)
-	page.Results.Data = pageData(o.rows[:n], o.colTypes, format(0) == RowFormatPlainText)
+	page.Results.Data = pageData(o.rows[:n], o.colTypes, format(0) == RowFormatPlainText, o.zone)
 	clear(o.rows[:n]) // the served rows' text can go
 	o.rows = o.rows[n:]
 	o.changed.Broadcast()

@@ -355,7 +355,13 @@ func (s *Server) executeStatement(w http.ResponseWriter, r *http.Request, gs *ga
 			if len(req.ExecutionConfig) > 0 {
 				return nil, &session.ExecutionError{Msg: "executionConfig is not supported: SET the keys in the session."}
 			}
-			return gs.sess.Execute(st)
+			res, err := gs.sess.Execute(st)
+			if err == nil && res.Query != nil {
+				if zone, zerr := planner.ParseZone(gs.sess.Config().String("table.local-time-zone", "default")); zerr == nil && zone != time.UTC {
+					op.setZone(zone)
+				}
+			}
+			return res, err
 		})
 	})
 	writeJSON(w, http.StatusOK, executeStatementResponse{OperationHandle: op.id})
