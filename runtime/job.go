@@ -61,6 +61,10 @@ type JobOptions struct {
 	OnCheckpoint func(id int64, states *CheckpointStates)
 	// Placement runs only some subtasks here (placement.go); nil runs all.
 	Placement *Placement
+	// OnFinished is told when a task reached its end (what a RemoteRunner
+	// reports as Finished): with its final operator states, or nil with
+	// FinalCheckpoint, where the task stays and answers checkpoints.
+	OnFinished func(vertex, subtask int, states map[string][]byte)
 }
 
 // Job is one running dataflow. Its methods are safe for concurrent use.
@@ -95,6 +99,9 @@ type Job struct {
 	// final holds the last state of tasks that finished; they count as
 	// acknowledged for every later checkpoint.
 	final map[*task]map[string][]byte
+	// stubs are the stand-ins of the subtasks a RemoteRunner runs, by
+	// (vertex, subtask); fixed once Start returned.
+	stubs map[[2]int]*task
 }
 
 type pendingCheckpoint struct {
@@ -116,7 +123,7 @@ func NewJob(id string, g *JobGraph, opts JobOptions) (*Job, error) {
 	}
 	return &Job{ID: id, Name: g.Name, graph: g, clock: opts.Clock, restore: opts.Restore, opts: opts,
 		done: make(chan struct{}), status: JobCreated, pending: map[int64]*pendingCheckpoint{}, final: map[*task]map[string][]byte{},
-		finishing: make(chan struct{}), lingering: map[*task]bool{}}, nil
+		finishing: make(chan struct{}), lingering: map[*task]bool{}, stubs: map[[2]int]*task{}}, nil
 }
 
 // Start wires the tasks, opens every operator and runs them. It returns an
@@ -130,6 +137,11 @@ func (j *Job) Start(parent context.Context) error {
 		byVertex[v.Index] = make([]*task, v.Parallelism)
 		for s := 0; s < v.Parallelism; s++ {
 			if !j.local(v.Index, s) {
+				if pl := j.opts.Placement; pl != nil && pl.Remote != nil {
+					stub := &task{job: j, vertex: v, subtask: s, remote: true, exited: make(chan struct{}), metrics: &OperatorMetrics{}}
+					j.stubs[[2]int{v.Index, s}] = stub
+					j.tasks = append(j.tasks, stub)
+				}
 				continue
 			}
 			t := &task{job: j, vertex: v, subtask: s, in: newInbox(), control: make(chan controlMsg, 16),
@@ -145,12 +157,24 @@ func (j *Job) Start(parent context.Context) error {
 		return err
 	}
 	for _, t := range j.tasks {
+		if t.remote {
+			continue
+		}
 		if err := t.open(ctx); err != nil {
 			for _, o := range j.tasks {
 				o.close()
 			}
 			cancel()
 			return fmt.Errorf("could not open %s: %w", t.name(), err)
+		}
+	}
+	if pl := j.opts.Placement; pl != nil && pl.Remote != nil {
+		if err := pl.Remote.Start(ctx, remoteReports{j}); err != nil {
+			for _, o := range j.tasks {
+				o.close()
+			}
+			cancel()
+			return fmt.Errorf("could not start the remote subtasks: %w", err)
 		}
 	}
 	j.StartTime = time.Now()
@@ -175,6 +199,14 @@ func (j *Job) Start(parent context.Context) error {
 		wg.Add(1)
 		go func(t *task) {
 			defer wg.Done()
+			if t.remote {
+				select {
+				case <-t.exited:
+				case <-ctx.Done():
+					errs <- ctx.Err()
+				}
+				return
+			}
 			if err := t.run(ctx); err != nil {
 				if !errors.Is(err, context.Canceled) {
 					err = fmt.Errorf("%s: %w", t.name(), err)
@@ -446,23 +478,33 @@ func (j *Job) trigger(b Barrier) error {
 	}
 	p := &pendingCheckpoint{waiting: map[*task]bool{}, acked: map[*task]bool{}, states: newCheckpointStates(), savepoint: b.Savepoint}
 	var sources []*task
+	remote := false // a remote subtask waits for this barrier
 	for _, t := range j.tasks {
 		if st, done := j.final[t]; done {
 			p.add(t, st, nil)
 			continue
 		}
 		p.waiting[t] = true
+		if t.remote {
+			remote = true
+			continue
+		}
 		if t.source != nil || j.lingering[t] {
 			sources = append(sources, t) // finished tasks snapshot on request
 		}
 	}
 	j.pending[id] = p
 	j.mu.Unlock()
+	b.Timestamp = j.clock.NowMillis()
+	if remote {
+		if err := j.opts.Placement.Remote.Trigger(b); err != nil {
+			return fmt.Errorf("runtime: triggering checkpoint %d on the remote subtasks: %w", id, err)
+		}
+	}
 	if len(sources) == 0 {
 		j.maybeComplete(id)
 		return nil
 	}
-	b.Timestamp = j.clock.NowMillis()
 	for _, t := range sources {
 		sharedPoint()
 		select {
@@ -532,6 +574,9 @@ func (j *Job) ack(id int64, t *task, states map[string][]byte, keyed map[string]
 // finished records the final state of a task that exits at once (no
 // final checkpoint); pending checkpoints stop waiting for it.
 func (j *Job) finished(t *task, states map[string][]byte) {
+	if f := j.opts.OnFinished; f != nil && !t.remote {
+		f(t.vertex.Index, t.subtask, states)
+	}
 	j.mu.Lock()
 	j.final[t] = states
 	var ids []int64
@@ -629,11 +674,17 @@ func (j *Job) NotifyCheckpointComplete(id int64) {
 	}
 	j.mu.Unlock()
 	for _, o := range j.tasks {
+		if o.remote {
+			continue
+		}
 		sharedPoint()
 		select {
 		case o.control <- controlMsg{complete: id}:
 		default:
 			// The task's control queue is full; it learns of a later checkpoint.
 		}
+	}
+	if pl := j.opts.Placement; pl != nil && pl.Remote != nil {
+		pl.Remote.NotifyCheckpointComplete(id)
 	}
 }

@@ -25,6 +25,10 @@ type Placement struct {
 	Local func(vertex, subtask int) bool
 	// Exchange connects local subtasks to remote ones.
 	Exchange RemoteExchange
+	// Remote, when set, makes this Job the coordinator of the whole job:
+	// it runs every subtask that is not local (remote.go). Without it the
+	// Job is one of several peers, each driven from outside.
+	Remote RemoteRunner
 }
 
 // RemoteExchange opens the channels between local and remote subtasks.

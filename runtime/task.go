@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/flinkgo/engine/runtime/state"
@@ -42,6 +43,12 @@ type task struct {
 	// backends[i] is the keyed state backend of chain[i], if it asked.
 	backends    []state.KeyedBackend
 	outstanding sync.WaitGroup // backend snapshots not yet written or released
+	// remote marks the stand-in of a subtask a RemoteRunner runs: it is
+	// never opened or run here; exited closes when the runner says it ended.
+	remote   bool
+	exited   chan struct{}
+	exitOnce sync.Once
+	endOnce  atomic.Bool // its end was reported
 }
 
 func (t *task) name() string {
@@ -192,6 +199,9 @@ func (t *task) finish() error {
 	// Meanwhile answer checkpoints with snapshots of the final state.
 	// The task stays (answering checkpoints) until every task finished and
 	// a checkpoint holding all final states completed.
+	if f := t.job.opts.OnFinished; f != nil {
+		f(t.vertex.Index, t.subtask, nil)
+	}
 	waiting, _ := t.job.linger(t)
 	for _, id := range waiting {
 		if err := t.snapshotFinished(id); err != nil {
