@@ -605,3 +605,19 @@ type offsetMark struct {
 	// mark maps to original itself.
 	synthetic bool
 }
+
+// ConfiguresSession reports whether st only configures a session — SET,
+// RESET, CREATE (but not CREATE TABLE ... AS SELECT, which runs a job),
+// DROP, USE and ALTER — the statements Flink allows in an initialization
+// file (sql-client -i) and in the SQL Gateway's configure-session call.
+func ConfiguresSession(st Statement) bool {
+	switch s := st.(type) {
+	case *CreateTable:
+		return s.AsQuery == nil
+	case *Set, *Reset, *CreateView, *DropTable, *DropView, *AlterTable, *AlterView,
+		*CreateCatalog, *DropCatalog, *UseCatalog, *CreateDatabase, *AlterDatabase,
+		*DropDatabase, *UseDatabase:
+		return true
+	}
+	return false
+}

@@ -245,11 +245,7 @@ func (c *client) runInit(path string) bool {
 		return false
 	}
 	for _, st := range stmts {
-		switch st.(type) {
-		case *sql.Set, *sql.Reset, *sql.CreateTable, *sql.CreateView, *sql.DropTable, *sql.DropView,
-			*sql.CreateCatalog, *sql.DropCatalog, *sql.UseCatalog, *sql.CreateDatabase, *sql.AlterDatabase,
-			*sql.DropDatabase, *sql.UseDatabase:
-		default:
+		if !sql.ConfiguresSession(st) {
 			c.printError(&session.ExecutionError{Msg: fmt.Sprintf("Unsupported SQL statement! The SQL statement in the initialization file can only be SET, RESET, CREATE, DROP, USE or ALTER: %s", sql.MaskText(st.SQL()))})
 			return false
 		}

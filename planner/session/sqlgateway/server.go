@@ -314,15 +314,7 @@ func (s *Server) sessionRequest(w http.ResponseWriter, r *http.Request, version 
 }
 
 // configuring reports the statements configure-session takes.
-func configuring(st sql.Statement) bool {
-	switch st.(type) {
-	case *sql.Set, *sql.Reset, *sql.CreateTable, *sql.CreateView, *sql.DropTable, *sql.DropView,
-		*sql.CreateCatalog, *sql.DropCatalog, *sql.UseCatalog, *sql.CreateDatabase, *sql.AlterDatabase,
-		*sql.DropDatabase, *sql.UseDatabase:
-		return true
-	}
-	return false
-}
+func configuring(st sql.Statement) bool { return sql.ConfiguresSession(st) }
 
 // parse parses the one statement of a request.
 func (s *Server) parse(text string) (sql.Statement, error) {
