@@ -52,6 +52,46 @@ type Config struct {
 	// HistorySize is how many checkpoints and savepoints History keeps
 	// (web.checkpoints.history); 0 or less: DefaultHistorySize.
 	HistorySize int
+	// Distribute, when set, places each attempt's subtasks (a job whose
+	// tasks run on TaskManagers): the attempt's runtime.Job runs with the
+	// returned Placement (nil: every subtask here). Called once per
+	// attempt, before the attempt starts.
+	Distribute func(a Attempt) (*runtime.Placement, error)
+}
+
+// Attempt describes one attempt of a job to Config.Distribute: what its
+// remote subtasks need to run and restore.
+type Attempt struct {
+	JobID  string
+	Number int // 1 for the first attempt
+	// Root is the checkpoint root (Config.Dir, or a private temporary
+	// directory of this process when none is configured, which remote
+	// subtasks cannot reach) and
+	// RestoreDir the checkpoint or savepoint directory the attempt
+	// restores from ("" if none).
+	Root, RestoreDir string
+	// Restore and RestoreKeyed are the restored operator states and keyed
+	// handles of every old subtask, by operator id (nil without a restore).
+	Restore, RestoreKeyed map[string][][]byte
+	// Target tells where checkpoint (or savepoint) id writes its keyed
+	// state files: a remote subtask writes its own with WriteKeyed there
+	// and acknowledges the handles (state.WrittenPending).
+	Target func(id int64) KeyedTarget
+}
+
+// KeyedTarget is where one checkpoint's keyed state files go.
+type KeyedTarget struct {
+	Dir       string // chk-<n>/ or the savepoint directory
+	SharedDir string // the job's shared/ ("" for a self-contained savepoint)
+	Canonical bool   // a CANONICAL savepoint
+}
+
+// target is Attempt.Target.
+func (e *Execution) target(id int64) KeyedTarget {
+	if sp := e.savepointOf(id); sp.dir != "" {
+		return KeyedTarget{Dir: sp.dir, Canonical: sp.format == FormatCanonical}
+	}
+	return KeyedTarget{Dir: CheckpointDir(e.root, e.ID, id), SharedDir: filepath.Join(JobDir(e.root, e.ID), SharedDir)}
 }
 
 // RestoreSource is a resolved checkpoint or savepoint to start from.
@@ -81,6 +121,7 @@ type Execution struct {
 
 	graph     *runtime.JobGraph
 	cfg       Config
+	attempts  int  // started so far (Config.Distribute), under mu
 	restored  bool // started from a checkpoint or savepoint
 	ops       map[string]opInfo
 	persist   chan persistReq
@@ -303,9 +344,10 @@ func (e *Execution) newAttempt(ctx context.Context) (*runtime.Job, error) {
 			e.persist <- persistReq{job: job, id: id, states: states, savepoint: sp.dir, canonical: sp.dir != "" && sp.format == FormatCanonical,
 				notify: sp.dir == "" || sp.stop}
 		}}
+	var own, keyed map[string][][]byte
 	if restore != nil {
-		own := map[string][][]byte{}
-		keyed := map[string][][]byte{}
+		own = map[string][][]byte{}
+		keyed = map[string][][]byte{}
 		for op, blobs := range restore {
 			o, k := make([][]byte, len(blobs)), make([][]byte, len(blobs))
 			for i, b := range blobs {
@@ -319,6 +361,17 @@ func (e *Execution) newAttempt(ctx context.Context) (*runtime.Job, error) {
 		reader := &keyedReader{st: e.cfg.Storage, dir: restoreDir}
 		opts.Restore = func(op string) [][]byte { return own[op] }
 		opts.RestoreKeyed = func(op string) ([][]byte, state.SnapshotReader) { return keyed[op], reader }
+	}
+	if e.cfg.Distribute != nil {
+		e.mu.Lock()
+		e.attempts++
+		n := e.attempts
+		e.mu.Unlock()
+		pl, err := e.cfg.Distribute(Attempt{JobID: e.ID, Number: n, Root: e.root, RestoreDir: restoreDir, Restore: own, RestoreKeyed: keyed, Target: e.target})
+		if err != nil {
+			return nil, err
+		}
+		opts.Placement = pl
 	}
 	job, err := runtime.NewJob(e.ID, e.graph, opts)
 	if err != nil {
@@ -437,9 +490,7 @@ func (e *Execution) drive(job *runtime.Job) error {
 			if e.cfg.Interval > 0 {
 				if id, ok := e.mayTrigger(time.Now()); ok {
 					last = time.Now()
-					if err := job.TriggerCheckpoint(id); err != nil {
-						e.abort(job, id, err)
-					}
+					e.triggerCheckpoint(job, id)
 				}
 			}
 		case now := <-t.C:
@@ -449,11 +500,25 @@ func (e *Execution) drive(job *runtime.Job) error {
 			}
 			if id, ok := e.mayTrigger(now); ok {
 				last = now
-				if err := job.TriggerCheckpoint(id); err != nil {
-					e.abort(job, id, err)
-				}
+				e.triggerCheckpoint(job, id)
 			}
 		}
+	}
+}
+
+// triggerCheckpoint starts checkpoint id on job. With remote subtasks
+// (Config.Distribute), which write their keyed state into chk-<id>/ before
+// the checkpoint is persisted here, leftovers of a crashed attempt are
+// cleared from that directory now rather than at persisting.
+func (e *Execution) triggerCheckpoint(job *runtime.Job, id int64) {
+	if e.cfg.Distribute != nil && e.root != "" {
+		if err := PrepareCheckpointDir(e.cfg.Storage, CheckpointDir(e.root, e.ID, id)); err != nil {
+			e.abort(job, id, err)
+			return
+		}
+	}
+	if err := job.TriggerCheckpoint(id); err != nil {
+		e.abort(job, id, err)
 	}
 }
 
@@ -605,8 +670,8 @@ func (e *Execution) persistOne(r persistReq) {
 	if r.savepoint == "" {
 		err = e.ensureJobDir(r.id)
 	}
-	if err == nil {
-		err = PrepareCheckpointDir(e.cfg.Storage, dir)
+	if err == nil && (e.cfg.Distribute == nil || r.savepoint != "") {
+		err = PrepareCheckpointDir(e.cfg.Storage, dir) // (distributed: at the trigger)
 	}
 	if err != nil {
 		r.states.Release()

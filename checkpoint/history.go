@@ -48,13 +48,13 @@ type CheckpointRecord struct {
 	Trigger, End time.Time
 	// Duration is trigger to durable (completed) or to the failure.
 	Duration time.Duration
-	Size     int64  // state bytes of a completed one
+	Size     int64 // state bytes of a completed one
 	// Checkpointed is what a completed one wrote (its files and metadata);
 	// less than Size when it references files of earlier checkpoints
 	// (incremental Pebble, changelog).
 	Checkpointed int64
-	Path     string // display path of a completed one
-	Failure  string // why it failed
+	Path         string // display path of a completed one
+	Failure      string // why it failed
 }
 
 // RestoreRecord is a restore: at the start from a checkpoint or savepoint,

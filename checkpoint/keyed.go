@@ -137,6 +137,13 @@ func (w *keyedWriter) SharedExists(name string) bool {
 	return w.known[name]
 }
 
+// NewKeyedReader returns the reader of the keyed state files a checkpoint
+// or savepoint in dir references (what a remote subtask restores with,
+// given Attempt.RestoreDir).
+func NewKeyedReader(st Storage, dir string) state.SnapshotReader {
+	return &keyedReader{st: st, dir: dir}
+}
+
 // keyedReader opens the files a restored handle references, relative to
 // the checkpoint directory (shared/ names resolve into its job directory).
 type keyedReader struct {
@@ -159,4 +166,37 @@ func (r *keyedReader) Open(ref string) (io.ReadCloser, error) {
 		return nil, fmt.Errorf("state file %s of checkpoint %s: %w", p, r.dir, err)
 	}
 	return f, nil
+}
+
+// WriteKeyed writes keyed snapshots of some subtasks to t: what a
+// TaskManager does for its subtasks of a checkpoint the JobManager
+// coordinates (Attempt.Target), which then acknowledges the returned
+// marshalled handles by operator id and subtask. Every snapshot is written
+// or, after the first failure, released.
+func WriteKeyed(st Storage, t KeyedTarget, keyed map[string]map[int]state.Pending) (map[string]map[int][]byte, error) {
+	w := newKeyedWriter(st, t.Dir, t.SharedDir)
+	w.canonical = t.Canonical
+	out := map[string]map[int][]byte{}
+	var firstErr error
+	for op, subs := range keyed {
+		for sub, p := range subs {
+			if firstErr != nil {
+				p.Release()
+				continue
+			}
+			h, err := p.Write(w)
+			if err != nil {
+				firstErr = fmt.Errorf("writing the keyed state of operator %s (subtask %d): %w", op, sub, err)
+				continue
+			}
+			if out[op] == nil {
+				out[op] = map[int][]byte{}
+			}
+			out[op][sub] = state.MarshalHandle(h)
+		}
+	}
+	if firstErr != nil {
+		return nil, firstErr
+	}
+	return out, nil
 }

@@ -194,6 +194,17 @@ type Pending interface {
 	Release()
 }
 
+// WrittenPending is a Pending whose files another process already wrote
+// (a TaskManager's subtask): Write returns its handle and writes nothing.
+type WrittenPending struct{ Handle Handle }
+
+// Write implements Pending.
+func (p WrittenPending) Write(SnapshotWriter) (Handle, error) { return p.Handle, nil }
+
+// Release implements Pending: the files stay (the checkpoint layer
+// deletes unreferenced files of aborted checkpoints).
+func (WrittenPending) Release() {}
+
 // SnapshotWriter is implemented by the checkpoint layer; it stores files of
 // one checkpoint of one subtask. Refs are strings the matching
 // SnapshotReader opens; for shared files they are also what SharedFiles
