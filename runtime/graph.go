@@ -137,3 +137,26 @@ func (g *JobGraph) String() string {
 	}
 	return b.String()
 }
+
+// Fingerprint identifies the shape of g: its vertices (operator ids,
+// names, parallelism) and edges. Two processes that planned the same job
+// independently (a TaskManager re-planning a deployment) compare it
+// before exchanging records.
+func (g *JobGraph) Fingerprint() string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "%s|%d|", g.Name, g.MaxParallelism)
+	for _, v := range g.Vertices {
+		fmt.Fprintf(&b, "v%d:%d:%s", v.Index, v.Parallelism, v.Name)
+		if v.Source != nil {
+			fmt.Fprintf(&b, ":src=%s", v.Source.ID)
+		}
+		for _, op := range v.Chain {
+			fmt.Fprintf(&b, ":%s", op.ID)
+		}
+		b.WriteByte('|')
+	}
+	for _, e := range g.Edges {
+		fmt.Fprintf(&b, "e%d>%d.%d:%s%v|", e.From, e.To, e.Input, e.Partitioning, e.KeyColumns)
+	}
+	return b.String()
+}

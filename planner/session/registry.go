@@ -10,10 +10,11 @@ import (
 // registry's context, not on a session's, so a cluster's jobs outlive the
 // sessions (and clients) that submitted them. Safe for concurrent use.
 type JobRegistry struct {
-	mu   sync.Mutex
-	jobs []*Job
-	ctx  context.Context
-	stop context.CancelFunc
+	mu          sync.Mutex
+	jobs        []*Job
+	distributor Distributor // SetDistributor (deploy.go)
+	ctx         context.Context
+	stop        context.CancelFunc
 }
 
 // NewJobRegistry makes an empty registry; Close cancels what it holds.

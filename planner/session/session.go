@@ -45,6 +45,10 @@ type Session struct {
 	log     io.Writer
 	stmtSet []*sql.Insert // open BEGIN STATEMENT SET
 	inSet   bool
+	// setup are the configuring statements executed so far (Deployment);
+	// setupBroken is set once one cannot be replayed elsewhere (CTAS).
+	setup       []string
+	setupBroken bool
 
 	jobs     *JobRegistry
 	ownsJobs bool // the registry is the session's own: Close closes it
@@ -90,7 +94,7 @@ func (e *ExecutionError) FlinkClass() string {
 func ok() *Result { return &Result{Kind: ResultOK} }
 
 // Execute runs one statement.
-func (s *Session) Execute(st sql.Statement) (*Result, error) {
+func (s *Session) execute(st sql.Statement) (*Result, error) {
 	if s.inSet {
 		switch x := st.(type) {
 		case *sql.Insert:
@@ -250,16 +254,7 @@ func (s *Session) jobName(sinks []*planner.Sink) string {
 }
 
 func (s *Session) submit(inserts []*sql.Insert, text string) (*Result, error) {
-	p := &planner.Planner{Catalog: s.cat, Config: s.cfg}
-	sinks, err := s.plan(p, inserts)
-	if err != nil {
-		return nil, err
-	}
-	opts, err := planner.PhysicalOptionsFrom(s.cfg)
-	if err != nil {
-		return nil, &planner.ValidationError{Msg: err.Error()}
-	}
-	g, _, err := planner.BuildGraph(s.jobName(sinks), sinks, opts)
+	g, sinks, err := s.insertGraph(inserts)
 	if err != nil {
 		return nil, err
 	}
@@ -268,7 +263,7 @@ func (s *Session) submit(inserts []*sql.Insert, text string) (*Result, error) {
 		return nil, &planner.ValidationError{Msg: err.Error()}
 	}
 	s.warnUncommittedFiles(sinks, interval > 0)
-	j, err := s.start(g, text, false)
+	j, err := s.start(g, text, false, inserts)
 	if err != nil {
 		return nil, err
 	}
@@ -304,7 +299,7 @@ func (e *JobError) Unwrap() error { return e.Err }
 
 // start starts a job in the registry; query marks a SELECT's job, which
 // ends with the session even when the registry outlives it.
-func (s *Session) start(g *runtime.JobGraph, text string, query bool) (*Job, error) {
+func (s *Session) start(g *runtime.JobGraph, text string, query bool, inserts []*sql.Insert) (*Job, error) {
 	cfg, err := s.checkpointConfig()
 	if err != nil {
 		return nil, err
@@ -314,6 +309,16 @@ func (s *Session) start(g *runtime.JobGraph, text string, query bool) (*Job, err
 		return nil, err
 	}
 	id := runtime.NewJobID()
+	if dist := s.jobs.getDistributor(); dist != nil && !query {
+		// A cluster with TaskManagers runs the job there (deploy.go).
+		if dep, ok := s.deployment(inserts); ok {
+			fn, err := dist.Distribute(id, dep, g)
+			if err != nil {
+				return nil, &JobError{JobID: id, Err: err}
+			}
+			cfg.Distribute = fn
+		}
+	}
 	e, err := checkpoint.Start(s.jobs.ctx, id, g, cfg, src)
 	if err != nil {
 		return nil, &JobError{JobID: id, Err: err}
@@ -349,7 +354,7 @@ func (s *Session) query(p *planner.Planner, x *sql.Select) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
-	j, err := s.start(g, x.SQL(), true)
+	j, err := s.start(g, x.SQL(), true, nil)
 	if err != nil {
 		return nil, err
 	}
