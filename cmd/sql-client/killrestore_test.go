@@ -195,14 +195,10 @@ INSERT INTO out_files SELECT id, UPPER(pad) FROM src;
 var countLine = regexp.MustCompile(`([+-][IUD])\[(\d+), (\d+)\]`)
 
 func TestKillRestoreGroupCount(t *testing.T) {
-	for i, kind := range storeKinds {
-		backends := []string{"hashmap", "rocksdb"}
-		if i == 0 {
-			// The changelog backend (log-only checkpoints, materialized
-			// every second) on the first storage.
-			backends = append(backends, "hashmap+changelog", "rocksdb+changelog")
-		}
-		for _, backend := range backends {
+	for _, kind := range storeKinds {
+		// Also the changelog backend (log-only checkpoints, materialized
+		// every second).
+		for _, backend := range []string{"hashmap", "rocksdb", "hashmap+changelog", "rocksdb+changelog"} {
 			t.Run(kind+"/"+backend, func(t *testing.T) { killRestoreGroupCount(t, kind, backend) })
 		}
 	}
