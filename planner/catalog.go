@@ -96,6 +96,9 @@ type Catalog struct {
 	catalogs   map[string]*CatalogInfo
 	current    string // current catalog
 	database   string // current database
+	// lookupErr holds, per path, why the last lookup in an external
+	// catalog failed (see LookupErr).
+	lookupErr map[string]error
 }
 
 // CatalogInfo is one catalog registered by CREATE CATALOG (or the built-in
@@ -109,6 +112,9 @@ type CatalogInfo struct {
 	databases map[string]*Database
 	// builtin is default_catalog: it has no descriptor Flink can describe.
 	builtin bool
+	// external is the system holding an external catalog's databases and
+	// tables (catalog_external.go); nil for the session's own catalogs.
+	external connectors.ExternalCatalog
 }
 
 // Database is a database of a catalog.
@@ -212,7 +218,9 @@ func (c *Catalog) CheckDatabase(catalog, database string) error {
 	if !ok {
 		return &ValidationError{Msg: fmt.Sprintf("Catalog %s does not exist.", catalog)}
 	}
-	if _, ok := cat.databases[database]; !ok {
+	if ok, err := c.hasDatabase(cat, database); err != nil {
+		return err
+	} else if !ok {
 		return databaseNotExist(catalog, database)
 	}
 	return nil
@@ -226,11 +234,20 @@ func (c *Catalog) NotFound(n sql.ObjectName, pos sql.Pos) error {
 	if err != nil {
 		return err
 	}
+	if err := c.lookupErr[p.String()]; err != nil {
+		return err
+	}
 	cat, ok := c.catalogs[p.Catalog]
+	hasDB := false
+	if ok {
+		if hasDB, err = c.hasDatabase(cat, p.Database); err != nil {
+			return err
+		}
+	}
 	switch {
 	case !ok:
 		return validationf(pos, "Object '%s' not found", n.Parts[0])
-	case cat.databases[p.Database] == nil:
+	case !hasDB:
 		return validationf(pos, "Object '%s' not found within '%s'", p.Database, p.Catalog)
 	case len(n.Parts) == 1:
 		return validationf(pos, "Object '%s' not found", p.Object)
@@ -267,8 +284,9 @@ func (c *Catalog) SetCurrent(catalog, database string) (restore func()) {
 	return func() { c.current, c.database = oc, od }
 }
 
-// CatalogFactories are the catalog types CREATE CATALOG knows, with the
-// options each takes besides 'type'.
+// CatalogFactories are the catalog types the session holds itself, with
+// the options each takes besides 'type'; the external ones ('jdbc') are
+// the connectors' catalog factories (connectors.RegisterCatalog).
 var CatalogFactories = map[string][]string{
 	"generic_in_memory": {"default-database"},
 }
@@ -289,12 +307,21 @@ func (c *Catalog) CreateCatalog(name, comment string, options []sql.Option, ifNo
 	if !ok {
 		return &ValidationError{Msg: "Catalog options do not contain an option key 'type' for discovering a catalog."}
 	}
+	if f, ok := connectors.LookupCatalog(typ); ok {
+		ext, err := openExternal(f, name, typ, opts)
+		if err != nil {
+			return err
+		}
+		c.catalogs[name] = &CatalogInfo{Name: name, Type: typ, Comment: comment, Options: options, external: ext}
+		return nil
+	}
 	supported, ok := CatalogFactories[typ]
 	if !ok {
 		var ids []string
 		for id := range CatalogFactories {
 			ids = append(ids, id)
 		}
+		ids = append(ids, connectors.CatalogIdentifiers()...)
 		sort.Strings(ids)
 		return &ValidationError{Msg: fmt.Sprintf("Could not find any factory for identifier '%s' that implements 'org.apache.flink.table.factories.CatalogFactory' in the classpath.\n\nAvailable factory identifiers are:\n\n%s", typ, strings.Join(ids, "\n"))}
 	}
@@ -336,6 +363,9 @@ func (c *Catalog) DropCatalog(name string, ifExists bool) error {
 		return &CatalogError{Msg: "Cannot drop a catalog which is currently in use."}
 	}
 	c.dropObjects(name+".", false)
+	if ext := c.catalogs[name].external; ext != nil {
+		ext.Close()
+	}
 	delete(c.catalogs, name)
 	return nil
 }
@@ -410,11 +440,7 @@ func (c *Catalog) CatalogNames() []string {
 
 // DatabaseNames lists the databases of the current catalog, sorted.
 func (c *Catalog) DatabaseNames() []string {
-	var out []string
-	for n := range c.catalogs[c.current].databases {
-		out = append(out, n)
-	}
-	sort.Strings(out)
+	out, _ := c.ListDatabases(c.current)
 	return out
 }
 
@@ -423,6 +449,10 @@ func (c *Catalog) CreateDatabase(catalog, name, comment string, props []sql.Opti
 	cat, ok := c.catalogs[catalog]
 	if !ok {
 		return catalogMissing(catalog)
+	}
+	if cat.external != nil {
+		return readOnlyDatabaseError(fmt.Sprintf("CREATE DATABASE: (catalogDatabase: [%s], catalogName: [%s], databaseName: [%s], ignoreIfExists: [%t])",
+			javaMap(props), catalog, name, ifNotExists))
 	}
 	if _, ok := cat.databases[name]; ok {
 		if ifNotExists {
@@ -444,6 +474,14 @@ func (c *Catalog) AlterDatabase(catalog, name string, props []sql.Option) error 
 	if !ok {
 		return catalogMissing(catalog)
 	}
+	if cat.external != nil {
+		if ok, err := c.hasDatabase(cat, name); err != nil {
+			return err
+		} else if !ok {
+			return databaseNotExist(catalog, name)
+		}
+		return readOnlyDatabaseError(fmt.Sprintf("ALTER DATABASE: (alterDatabase: [%s], catalogName: [%s], databaseName: [%s])", javaMap(props), catalog, name))
+	}
 	d, ok := cat.databases[name]
 	if !ok {
 		return databaseNotExist(catalog, name)
@@ -463,6 +501,19 @@ func (c *Catalog) DropDatabase(catalog, name string, ifExists, cascade bool) err
 	cat, ok := c.catalogs[catalog]
 	if !ok {
 		return catalogMissing(catalog)
+	}
+	if cat.external != nil {
+		summary := "DROP DATABASE"
+		if ifExists {
+			summary += " IF EXISTS "
+		}
+		summary += " " + catalog + "." + name
+		if cascade {
+			summary += " CASCADE"
+		} else {
+			summary += " RESTRICT"
+		}
+		return readOnlyDatabaseError(summary)
 	}
 	if _, ok := cat.databases[name]; !ok {
 		if ifExists {
@@ -488,7 +539,9 @@ func (c *Catalog) UseDatabase(catalog, name string) error {
 	if !ok {
 		return &CatalogError{Msg: fmt.Sprintf("A catalog with name [%s] does not exist.", catalog)}
 	}
-	if _, ok := cat.databases[name]; !ok {
+	if ok, err := c.hasDatabase(cat, name); err != nil {
+		return err
+	} else if !ok {
 		return &CatalogError{Msg: fmt.Sprintf("A database with name [%s] does not exist in the catalog: [%s].", name, catalog)}
 	}
 	c.current, c.database = catalog, name
@@ -498,7 +551,11 @@ func (c *Catalog) UseDatabase(catalog, name string) error {
 // DatabaseExists reports whether catalog.database exists.
 func (c *Catalog) DatabaseExists(catalog, database string) bool {
 	cat, ok := c.catalogs[catalog]
-	return ok && cat.databases[database] != nil
+	if !ok {
+		return false
+	}
+	has, _ := c.hasDatabase(cat, database)
+	return has
 }
 
 // CatalogError is Flink's CatalogException.
@@ -517,6 +574,9 @@ func (c *Catalog) lookup(name string) (*Table, *View) {
 	}
 	if v, ok := c.tempViews[name]; ok {
 		return nil, v
+	}
+	if ci, db, obj, ok := c.externalPath(name); ok {
+		return c.externalTable(ci, db, obj, name), nil
 	}
 	return c.tables[name], c.views[name]
 }
@@ -541,6 +601,9 @@ func (c *Catalog) ExistsIn(name string, temporary bool) bool {
 		_, v := c.tempViews[name]
 		return t || v
 	}
+	if ci, db, obj, ok := c.externalPath(name); ok {
+		return c.externalTable(ci, db, obj, name) != nil
+	}
 	_, t := c.tables[name]
 	_, v := c.views[name]
 	return t || v
@@ -548,7 +611,12 @@ func (c *Catalog) ExistsIn(name string, temporary bool) bool {
 
 // Permanent returns the permanent table or view of a path, ignoring
 // temporary ones.
-func (c *Catalog) Permanent(name string) (*Table, *View) { return c.tables[name], c.views[name] }
+func (c *Catalog) Permanent(name string) (*Table, *View) {
+	if ci, db, obj, ok := c.externalPath(name); ok {
+		return c.externalTable(ci, db, obj, name), nil
+	}
+	return c.tables[name], c.views[name]
+}
 
 // AddTable registers a table (temporary ones apart).
 func (c *Catalog) AddTable(t *Table) {
@@ -620,8 +688,16 @@ func (c *Catalog) DropObject(p Path, view, temporary, ifExists bool) error {
 	if !view && tempT || view && tempV {
 		return &ValidationError{Msg: fmt.Sprintf("Temporary %s with identifier '%s' exists. Drop it first before removing the permanent %s.", kind, p.Quoted(), kind)}
 	}
-	_, permT := c.tables[name]
-	_, permV := c.views[name]
+	pt, pv := c.Permanent(name)
+	permT, permV := pt != nil, pv != nil
+	if c.IsExternal(p.Catalog) {
+		if err := c.lookupErr[name]; err != nil {
+			return err
+		}
+		if !view && permT {
+			return ReadOnlyError("DropTable", p)
+		}
+	}
 	switch {
 	case !view && permT:
 		delete(c.tables, name)

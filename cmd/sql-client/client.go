@@ -42,6 +42,9 @@ type client struct {
 	remote     *sqlgateway.Client
 	heartbeat  chan struct{}
 	remoteJobs []string // the jobs this client submitted to the cluster
+	// interactive is set for the REPL and statements piped on standard
+	// input (Flink's interactive execution); -f scripts are not.
+	interactive bool
 }
 
 func newClient(s *session.Session, stdout, stderr io.Writer, secrets *secretValues) *client {
@@ -74,6 +77,12 @@ func (c *client) runSegment(seg sql.Segment, echo bool) (quit, failed bool) {
 		c.printError(err)
 		return false, true
 	}
+	if _, ok := st.(*sql.Select); ok {
+		if _, err := c.resultMode(); err != nil {
+			c.printError(err)
+			return false, true
+		}
+	}
 	if c.remote != nil {
 		// Padded to its place in the script, so that the gateway's
 		// positions (line and column of an error) are the script's.
@@ -93,7 +102,8 @@ func (c *client) runSegment(seg sql.Segment, echo bool) (quit, failed bool) {
 		c.dashboardHint(st, c.restURL)
 		fmt.Fprintln(c.stdout)
 	case session.ResultText:
-		fmt.Fprintln(c.stdout, res.Text)
+		printTable(c.stdout, []string{"result"}, [][]string{{res.Text}})
+		fmt.Fprintln(c.stdout)
 	case session.ResultJobSubmitted:
 		fmt.Fprintln(c.stdout, msgSubmitting)
 		fmt.Fprintln(c.stdout, msgSubmitted)
@@ -116,13 +126,12 @@ func (c *client) runSegment(seg sql.Segment, echo bool) (quit, failed bool) {
 	return false, false
 }
 
-// showQuery prints a SELECT's rows in tableau form until the job ends or
-// the user interrupts it.
+// showQuery prints a SELECT's rows as the result mode asks (see
+// resultMode) until the job ends or the user interrupts it.
 func (c *client) showQuery(q *session.Query) error {
-	maxWidth, _ := c.s.Config().Int("table.display.max-column-width", 30)
-	t := newTableau(c.stdout, q.Columns, maxWidth)
-	t.zone, _ = planner.ParseZone(c.s.Config().String("table.local-time-zone", "default"))
-	t.header()
+	mode, _ := c.resultMode()
+	v := c.newResultView(q.Columns, mode)
+	v.t.zone, _ = planner.ParseZone(c.s.Config().String("table.local-time-zone", "default"))
 	terminated := false
 	rows := q.Rows
 	for rows != nil {
@@ -132,15 +141,14 @@ func (c *client) showQuery(q *session.Query) error {
 				rows = nil
 				continue
 			}
-			t.batch(b)
+			v.batch(b)
 		case <-c.signals:
 			terminated = true
 			q.Job.Cancel()
 		}
 	}
 	err := q.Job.Wait()
-	t.footer(terminated)
-	fmt.Fprintln(c.stdout)
+	v.end(terminated)
 	if err != nil && !terminated {
 		return &session.JobError{JobID: q.Job.ID, Err: err}
 	}
@@ -239,6 +247,7 @@ func (c *client) repl(historyPath string) int {
 		fmt.Fprintf(c.stderr, "[WARN] Could not open the history file, history is not kept: %v\n", err)
 	}
 	defer hist.close()
+	c.interactive = true
 	// While a statement runs, Ctrl-C must reach the query, not readline.
 	signal.Stop(c.signals)
 	if c.remote != nil {

@@ -304,9 +304,9 @@ func TestRemoteREPL(t *testing.T) {
 	r := startREPL(t, dir, dir, "gateway", "--endpoint", "127.0.0.1:"+c.port)
 	r.waitFor("gateway mode", 1)
 	r.send("CREATE TABLE src (id BIGINT) WITH ('connector' = 'datagen', 'rows-per-second' = '20', 'fields.id.kind' = 'sequence', 'fields.id.start' = '1', 'fields.id.end' = '100000');")
-	r.waitFor("[INFO] Execute statement succeed.", 1)
+	r.waitFor("[INFO] Execute statement succeeded.", 1)
 	r.send("CREATE TABLE snk (id BIGINT) WITH ('connector' = 'blackhole');")
-	r.waitFor("[INFO] Execute statement succeed.", 2)
+	r.waitFor("[INFO] Execute statement succeeded.", 2)
 	r.send("INSERT INTO snk SELECT id FROM src;")
 	r.waitFor("Job ID: ", 1)
 	id := regexp.MustCompile(`Job ID: ([0-9a-f]{32})`).FindStringSubmatch(r.out.String())[1]

@@ -253,6 +253,7 @@ func (c *client) runInit(path string) bool {
 			if _, failed := c.runRemoteQuiet(st); failed {
 				return false
 			}
+			c.mirrorSetting(st)
 			continue
 		}
 		if _, err := c.s.Execute(st); err != nil {
@@ -285,6 +286,7 @@ func (c *client) runScript(text string) int {
 // after a failing statement (-f stops there); the exit code is 1 when a
 // statement or a job failed.
 func (c *client) runStream(r io.Reader) int {
+	c.interactive = true
 	var buf strings.Builder
 	data := make([]byte, 64*1024)
 	var pending []byte

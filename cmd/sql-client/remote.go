@@ -142,15 +142,9 @@ func (c *client) runRemote(st sql.Statement, text string) (quit, failed bool) {
 	case page.JobID != "":
 		c.info(msgCompleted)
 	case page.ResultKind == sqlgateway.KindSuccess:
+		c.mirrorSetting(st)
 		c.info(msgStatementSucceed)
 	default:
-		switch st.(type) {
-		case *sql.Explain, *sql.ShowCreate:
-			if len(rows) == 1 && len(rows[0]) == 1 {
-				fmt.Fprintln(c.stdout, rows[0][0])
-				return false, false
-			}
-		}
 		printTable(c.stdout, cols, rows)
 		c.dashboardHint(st, c.remote.Endpoint())
 		fmt.Fprintln(c.stdout)
@@ -185,16 +179,15 @@ func (c *client) showRemoteQuery(ctx context.Context, op string, page *sqlgatewa
 	if err != nil {
 		return err
 	}
-	maxWidth, _ := c.s.Config().Int("table.display.max-column-width", 30)
-	t := newTableau(c.stdout, cols, maxWidth)
-	t.header()
+	mode, _ := c.resultMode()
+	v := c.newResultView(cols, mode)
 	terminated := false
 	for token := int64(0); page.ResultType != sqlgateway.ResultEOS; {
 		if page.ResultType == sqlgateway.ResultPayload {
 			for i := range page.Results.Data {
 				r := &page.Results.Data[i]
 				cells, null := r.Strings()
-				t.row(r.ShortKind(), cells, null)
+				v.row(r.ShortKind(), cells, null)
 			}
 			token++
 		}
@@ -208,13 +201,11 @@ func (c *client) showRemoteQuery(ctx context.Context, op string, page *sqlgatewa
 			break
 		}
 		if page, err = c.remote.Fetch(ctx, op, token); err != nil {
-			t.footer(false)
-			fmt.Fprintln(c.stdout)
+			v.end(false)
 			return err
 		}
 	}
-	t.footer(terminated)
-	fmt.Fprintln(c.stdout)
+	v.end(terminated)
 	return nil
 }
 
@@ -227,12 +218,27 @@ func pageTable(page *sqlgateway.FetchResults) (cols []string, rows [][]string) {
 		cells, null := page.Results.Data[i].Strings()
 		for j := range cells {
 			if null[j] {
-				cells[j] = "NULL"
+				cells[j] = "" // Flink prints NULL as empty in these tables
 			}
 		}
 		rows = append(rows, cells)
 	}
 	return cols, rows
+}
+
+// mirrorSetting applies a SET or RESET the gateway executed to the
+// client's own copy of the session configuration too, so that the keys
+// the client reads itself (result mode, column width, time zone) follow
+// it.
+func (c *client) mirrorSetting(st sql.Statement) {
+	switch x := st.(type) {
+	case *sql.Set:
+		if x.Key != "" {
+			c.s.Execute(x)
+		}
+	case *sql.Reset:
+		c.s.Execute(x)
+	}
 }
 
 // printRemoteError prints a failure as the embedded client prints one: a

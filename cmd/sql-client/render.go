@@ -12,9 +12,9 @@ import (
 	"github.com/flinkgo/engine/runtime/types"
 )
 
-// Messages exactly as Flink's SQL client (1.17+) prints them.
+// Messages exactly as Flink's SQL client (1.20) prints them.
 const (
-	msgStatementSucceed = "[INFO] Execute statement succeed."
+	msgStatementSucceed = "[INFO] Execute statement succeeded."
 	msgSubmitting       = "[INFO] Submitting SQL update statement to the cluster..."
 	msgSubmitted        = "[INFO] SQL update statement has been successfully submitted to the cluster:"
 	msgCompleted        = "[INFO] Complete execution of the SQL update statement."
@@ -25,34 +25,12 @@ const (
 // errorText renders an error as Flink does: "<Class>: <message>".
 func errorText(err error) string { return session.ErrorText(err) }
 
-const helpText = `The following commands are available:
-
-CLEAR		Clears the current terminal.
-CREATE TABLE		Create table under current catalog and database.
-DROP TABLE		Drop table with optional catalog and database. Syntax: "DROP TABLE [IF EXISTS] <name>;"
-CREATE VIEW		Creates a virtual table from a SQL query. Syntax: "CREATE VIEW <name> AS <query>;"
-DESCRIBE		Describes the schema of a table with the given name.
-DROP VIEW		Deletes a previously created virtual table. Syntax: "DROP VIEW <name>;"
-EXPLAIN		Describes the execution plan of a query or table with the given name.
-HELP		Prints the available commands.
-INSERT INTO		Inserts the results of a SQL SELECT query into a declared table sink.
-QUIT		Quits the SQL CLI client.
-RESET		Resets a session configuration property. Syntax: "RESET '<key>';". Use "RESET;" for reset all session properties.
-SELECT		Executes a SQL SELECT query on the Flink cluster.
-SET		Sets a session configuration property. Syntax: "SET '<key>'='<value>';". Use "SET;" for listing all properties.
-SHOW FUNCTIONS		Shows all user-defined and built-in functions or only user-defined functions. Syntax: "SHOW [USER] FUNCTIONS;"
-SHOW TABLES		Shows all registered tables.
-SHOW JOBS		Shows the jobs of this session with their status and progress.
-STOP JOB		Stops a running job. Syntax: "STOP JOB '<job id>';"
-BEGIN STATEMENT SET		Begins a statement set. Syntax: "BEGIN STATEMENT SET;"
-END		Ends a statement set. Syntax: "END;"
-
-Hint: Make sure that a statement ends with ";" for finalizing (multi-line) statements.
-You can also type any Flink SQL statement, please visit https://nightlies.apache.org/flink/flink-docs-stable/docs/dev/table/sql/overview/ for more details.
-`
-
-// printTable renders a small result as a tableau table with an
-// "N rows in set" footer (or "Empty set").
+// printTable renders a statement's result that is not a query (SHOW,
+// DESCRIBE, SET;, EXPLAIN, ...) as Flink's client prints one: a tableau
+// whose widths come from the content, never truncated, every cell
+// right-aligned, an "N rows in set" footer (or "Empty set"). A multi-line
+// cell (EXPLAIN's plan, SHOW CREATE TABLE's DDL) is printed as is, its
+// width counting every character, as Flink does.
 func printTable(w io.Writer, header []string, rows [][]string) {
 	if len(rows) == 0 {
 		fmt.Fprintln(w, "Empty set")
@@ -60,21 +38,21 @@ func printTable(w io.Writer, header []string, rows [][]string) {
 	}
 	widths := make([]int, len(header))
 	for i, h := range header {
-		widths[i] = utf8.RuneCountInString(h)
+		widths[i] = javaLength(h)
 	}
 	for _, r := range rows {
 		for i, c := range r {
-			if n := utf8.RuneCountInString(c); n > widths[i] {
+			if n := displayWidth(c); i < len(widths) && n > widths[i] {
 				widths[i] = n
 			}
 		}
 	}
 	border := tableBorder(widths)
 	fmt.Fprintln(w, border)
-	fmt.Fprintln(w, tableRow(header, widths, false))
+	fmt.Fprintln(w, tableRow(header, widths))
 	fmt.Fprintln(w, border)
 	for _, r := range rows {
-		fmt.Fprintln(w, tableRow(r, widths, false))
+		fmt.Fprintln(w, tableRow(r, widths))
 	}
 	fmt.Fprintln(w, border)
 	if len(rows) == 1 {
@@ -94,27 +72,128 @@ func tableBorder(widths []int) string {
 	return b.String()
 }
 
-func tableRow(cells []string, widths []int, right bool) string {
+// tableRow renders one row as Flink's TableauStyle does: every cell
+// right-aligned in its column; a cell wider than its column is cut to the
+// width less three and ends with "...".
+func tableRow(cells []string, widths []int) string {
 	var b strings.Builder
 	b.WriteByte('|')
 	for i, c := range cells {
-		pad := widths[i] - utf8.RuneCountInString(c)
+		if i >= len(widths) {
+			break
+		}
 		b.WriteByte(' ')
-		if right {
-			b.WriteString(strings.Repeat(" ", pad))
+		if n := displayWidth(c); n <= widths[i] {
+			b.WriteString(strings.Repeat(" ", widths[i]-n))
 			b.WriteString(c)
 		} else {
-			b.WriteString(c)
-			b.WriteString(strings.Repeat(" ", pad))
+			b.WriteString(truncateCell(c, widths[i]-len(truncatedFlag)))
+			b.WriteString(truncatedFlag)
 		}
 		b.WriteString(" |")
 	}
 	return b.String()
 }
 
+const truncatedFlag = "..."
+
+// truncateCell keeps the leading characters of s that fit target display
+// columns, padded on the left to exactly target (a wide character may not
+// fit in the last column).
+func truncateCell(s string, target int) string {
+	if target < 0 {
+		target = 0
+	}
+	passed, end := 0, 0
+	for i, r := range s {
+		rw := 1
+		if isFullWidth(r) {
+			rw = 2
+		}
+		if passed+rw > target {
+			end = i
+			break
+		}
+		passed += rw
+		end = i + utf8.RuneLen(r)
+	}
+	return strings.Repeat(" ", target-passed) + s[:end]
+}
+
+// javaLength is the length of s as Java counts it (UTF-16 code units),
+// which Flink uses for header widths.
+func javaLength(s string) int {
+	n := 0
+	for _, r := range s {
+		n++
+		if r > 0xFFFF {
+			n++
+		}
+	}
+	return n
+}
+
+// displayWidth is Flink's TableauStyle.getStringDisplayWidth: the Java
+// length plus one for every East Asian wide or full-width character.
+func displayWidth(s string) int {
+	n := 0
+	for _, r := range s {
+		n++
+		if r > 0xFFFF {
+			n++
+		}
+		if isFullWidth(r) {
+			n++
+		}
+	}
+	return n
+}
+
+// isFullWidth reports East Asian Width W or F (Unicode UAX #11): the
+// blocks of wide characters that terminals show in two columns.
+func isFullWidth(r rune) bool {
+	if r < 0x1100 {
+		return false
+	}
+	for _, rg := range wideRanges {
+		if r < rg[0] {
+			return false
+		}
+		if r <= rg[1] {
+			return true
+		}
+	}
+	return false
+}
+
+// wideRanges are the East Asian Wide and Fullwidth ranges, sorted.
+var wideRanges = [][2]rune{
+	{0x1100, 0x115F}, {0x231A, 0x231B}, {0x2329, 0x232A}, {0x23E9, 0x23EC}, {0x23F0, 0x23F0},
+	{0x23F3, 0x23F3}, {0x25FD, 0x25FE}, {0x2614, 0x2615}, {0x2648, 0x2653}, {0x267F, 0x267F},
+	{0x2693, 0x2693}, {0x26A1, 0x26A1}, {0x26AA, 0x26AB}, {0x26BD, 0x26BE}, {0x26C4, 0x26C5},
+	{0x26CE, 0x26CE}, {0x26D4, 0x26D4}, {0x26EA, 0x26EA}, {0x26F2, 0x26F3}, {0x26F5, 0x26F5},
+	{0x26FA, 0x26FA}, {0x26FD, 0x26FD}, {0x2705, 0x2705}, {0x270A, 0x270B}, {0x2728, 0x2728},
+	{0x274C, 0x274C}, {0x274E, 0x274E}, {0x2753, 0x2755}, {0x2757, 0x2757}, {0x2795, 0x2797},
+	{0x27B0, 0x27B0}, {0x27BF, 0x27BF}, {0x2B1B, 0x2B1C}, {0x2B50, 0x2B50}, {0x2B55, 0x2B55},
+	{0x2E80, 0x303E}, {0x3041, 0x33FF}, {0x3400, 0x4DBF}, {0x4E00, 0x9FFF}, {0xA000, 0xA4CF},
+	{0xA960, 0xA97F}, {0xAC00, 0xD7A3}, {0xF900, 0xFAFF}, {0xFE10, 0xFE19}, {0xFE30, 0xFE6F},
+	{0xFF00, 0xFF60}, {0xFFE0, 0xFFE6}, {0x16FE0, 0x16FE4}, {0x17000, 0x18CFF}, {0x1AFF0, 0x1B2FF},
+	{0x1F004, 0x1F004}, {0x1F0CF, 0x1F0CF}, {0x1F18E, 0x1F18E}, {0x1F191, 0x1F19A}, {0x1F200, 0x1F202},
+	{0x1F210, 0x1F23B}, {0x1F240, 0x1F248}, {0x1F250, 0x1F251}, {0x1F260, 0x1F265}, {0x1F300, 0x1F320},
+	{0x1F32D, 0x1F335}, {0x1F337, 0x1F37C}, {0x1F37E, 0x1F393}, {0x1F3A0, 0x1F3CA}, {0x1F3CF, 0x1F3D3},
+	{0x1F3E0, 0x1F3F0}, {0x1F3F4, 0x1F3F4}, {0x1F3F8, 0x1F43E}, {0x1F440, 0x1F440}, {0x1F442, 0x1F4FC},
+	{0x1F4FF, 0x1F53D}, {0x1F54B, 0x1F54E}, {0x1F550, 0x1F567}, {0x1F57A, 0x1F57A}, {0x1F595, 0x1F596},
+	{0x1F5A4, 0x1F5A4}, {0x1F5FB, 0x1F64F}, {0x1F680, 0x1F6C5}, {0x1F6CC, 0x1F6CC}, {0x1F6D0, 0x1F6D2},
+	{0x1F6D5, 0x1F6D7}, {0x1F6DC, 0x1F6DF}, {0x1F6EB, 0x1F6EC}, {0x1F6F4, 0x1F6FC}, {0x1F7E0, 0x1F7EB},
+	{0x1F7F0, 0x1F7F0}, {0x1F90C, 0x1F93A}, {0x1F93C, 0x1F945}, {0x1F947, 0x1F9FF}, {0x1FA70, 0x1FAFF},
+	{0x20000, 0x2FFFD}, {0x30000, 0x3FFFD},
+}
+
 // streamWidth is the display width of a column in the streaming tableau,
-// from its type (Flink's PrintUtils.columnWidthsByType), bounded by the
-// maximum column width.
+// from its type as Flink's TableauStyle.columnWidthsByType derives it:
+// numbers, booleans, dates, times and timestamps by their longest value,
+// every other type (strings, floating point, ...) the maximum column
+// width; never less than the name or "<NULL>".
 func streamWidth(c planner.Column, maxWidth int) int {
 	t := c.Type
 	w := 0
@@ -129,8 +208,6 @@ func streamWidth(c planner.Column, maxWidth int) int {
 		w = 11
 	case types.KindBigInt:
 		w = 20
-	case types.KindFloat, types.KindDouble:
-		w = 20
 	case types.KindDecimal:
 		w = t.Precision + 2
 	case types.KindDate:
@@ -138,29 +215,32 @@ func streamWidth(c planner.Column, maxWidth int) int {
 	case types.KindTime:
 		w = 8
 		if t.Precision > 0 {
-			w += t.Precision + 1
+			w = t.Precision + 9
 		}
 	case types.KindTimestamp, types.KindTimestampLTZ:
-		w = 19
-		if t.Precision > 0 {
-			w += t.Precision + 1
+		switch p := t.Precision; {
+		case p == 0:
+			w = 19
+		case p <= 3:
+			w = 23
+		case p <= 6:
+			w = 26
+		default:
+			w = 29
 		}
-	case types.KindChar, types.KindVarChar, types.KindBinary, types.KindVarBinary:
-		w = t.Length
 	default:
 		w = maxWidth
 	}
-	if w > maxWidth {
-		w = maxWidth
+	if w < len(nullCell) {
+		w = len(nullCell)
 	}
-	if n := utf8.RuneCountInString(c.Name); n > w {
+	if n := javaLength(c.Name); n > w {
 		w = n
-	}
-	if w < len("<NULL>") {
-		w = len("<NULL>")
 	}
 	return w
 }
+
+const nullCell = "<NULL>"
 
 // tableau prints a streaming result as rows arrive.
 type tableau struct {
@@ -188,7 +268,7 @@ func (t *tableau) header() {
 		names = append(names, c.Name)
 	}
 	fmt.Fprintln(t.w, tableBorder(t.widths))
-	fmt.Fprintln(t.w, tableRow(names, t.widths, true))
+	fmt.Fprintln(t.w, tableRow(names, t.widths))
 	fmt.Fprintln(t.w, tableBorder(t.widths))
 }
 
@@ -197,7 +277,7 @@ func (t *tableau) batch(b *types.Batch) {
 		t.cells[0] = b.Kind(r).String()
 		for c, v := range b.Cols {
 			if v.IsNull(r) {
-				t.cells[c+1] = "<NULL>"
+				t.cells[c+1] = nullCell
 			} else {
 				t.buf = types.AppendValueIn(t.buf[:0], v, r, types.StyleSQL, t.zone)
 				t.cells[c+1] = string(t.buf)
@@ -214,7 +294,7 @@ func (t *tableau) row(kind string, cells []string, null []bool) {
 	for c := range t.cols {
 		switch {
 		case c >= len(cells) || null[c]:
-			t.cells[c+1] = "<NULL>"
+			t.cells[c+1] = nullCell
 		default:
 			t.cells[c+1] = cells[c]
 		}
@@ -222,15 +302,9 @@ func (t *tableau) row(kind string, cells []string, null []bool) {
 	t.emit()
 }
 
-// emit prints t.cells, each cut to its column's width.
+// emit prints t.cells (cut to their columns' widths by tableRow).
 func (t *tableau) emit() {
-	for c := 1; c < len(t.cells); c++ {
-		if s := t.cells[c]; utf8.RuneCountInString(s) > t.widths[c] {
-			rs := []rune(s)
-			t.cells[c] = string(rs[:t.widths[c]-3]) + "..."
-		}
-	}
-	fmt.Fprintln(t.w, tableRow(t.cells, t.widths, true))
+	fmt.Fprintln(t.w, tableRow(t.cells, t.widths))
 	t.count++
 }
 

@@ -55,7 +55,7 @@ func showJobsNamesRestore(t *testing.T, dir, script string) {
 	restores := regexp.MustCompile(`restores from (\S+/chk-\d+) `)
 	deadline := time.Now().Add(90 * time.Second)
 	for {
-		if r := restores.FindStringSubmatch(out.String()); r != nil && strings.Contains(out.String(), "| "+r[1]+" |") {
+		if r := restores.FindStringSubmatch(out.String()); r != nil && strings.Contains(out.String(), " "+r[1]+" |") {
 			return
 		}
 		if time.Now().After(deadline) {

@@ -81,7 +81,7 @@ func TestSecretsMaskedInScripts(t *testing.T) {
 				}
 				want := "ParseException"
 				if name == "echo and SET listing" {
-					want = "| password "
+					want = " password |"
 				}
 				if code != 1 || !strings.Contains(out, want) {
 					t.Fatalf("exit %d, no %q:\n%s", code, want, out)

@@ -6,6 +6,7 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/flinkgo/engine/connectors"
 	"github.com/flinkgo/engine/planner"
 	"github.com/flinkgo/engine/sql"
 )
@@ -59,14 +60,16 @@ func (s *Session) catalogStatement(st sql.Statement) (*Result, error) {
 	case *sql.ShowCatalogs:
 		return nameTable("catalog name", filterLike(x.Like, c.CatalogNames())), nil
 	case *sql.ShowDatabases:
-		names := c.DatabaseNames()
+		cat, _ := c.Current()
 		if x.From != "" {
 			if _, ok := c.CatalogInfo(x.From); !ok {
 				return nil, &planner.ValidationError{Msg: fmt.Sprintf("Catalog %s does not exist", x.From)}
 			}
-			restore := c.SetCurrent(x.From, "")
-			names = c.DatabaseNames()
-			restore()
+			cat = x.From
+		}
+		names, err := c.ListDatabases(cat)
+		if err != nil {
+			return nil, err
 		}
 		return nameTable("database name", filterLike(x.Like, names)), nil
 	case *sql.ShowCurrentCatalog:
@@ -98,7 +101,8 @@ func (s *Session) describeCatalog(x *sql.DescribeCatalog) (*Result, error) {
 		opts := map[string]string{}
 		for _, o := range ci.Options {
 			if o.Key != "type" {
-				opts[o.Key] = o.Value
+				// Secrets (a jdbc catalog's 'password') never show.
+				opts[o.Key] = connectors.MaskValue(o.Key, o.Value)
 			}
 		}
 		for _, k := range sortedKeys(opts) {
@@ -129,7 +133,11 @@ func (s *Session) showObjects(header string, from *sql.ObjectName, like *sql.Lik
 			return nil, &planner.ValidationError{Msg: fmt.Sprintf("Catalog '%s' or database '%s' doesn't exist.", cat, db)}
 		}
 	}
-	return nameTable(header, filterLike(like, s.cat.Names(cat, db, tables, true))), nil
+	names, err := s.cat.ObjectNames(cat, db, tables, true)
+	if err != nil {
+		return nil, err
+	}
+	return nameTable(header, filterLike(like, names)), nil
 }
 
 // filterLike keeps the names that match like (all of them when like is nil).

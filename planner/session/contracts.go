@@ -21,7 +21,7 @@ import (
 type ResultKind uint8
 
 const (
-	// ResultOK is "[INFO] Execute statement succeed."
+	// ResultOK is "[INFO] Execute statement succeeded."
 	ResultOK ResultKind = iota
 	// ResultTable is a small table (SET;, SHOW TABLES, DESCRIBE, SHOW JOBS).
 	ResultTable

@@ -26,6 +26,10 @@ func (s *Session) createTable(p *planner.Planner, x *sql.CreateTable) (*Result, 
 		return nil, err
 	}
 	path, _ := s.cat.Resolve(x.Name)
+	if !x.Temporary && s.cat.IsExternal(path.Catalog) {
+		// An external catalog (jdbc) is read-only, IF NOT EXISTS or not.
+		return nil, planner.ReadOnlyError("CreateTable", path)
+	}
 	if !x.Temporary {
 		if err := s.cat.CheckDatabase(path.Catalog, path.Database); err != nil {
 			return nil, err
@@ -58,6 +62,9 @@ func (s *Session) prepareTableAs(p *planner.Planner, x *sql.CreateTable) (*sql.I
 	path, err := s.cat.Resolve(x.Name)
 	if err != nil {
 		return nil, err
+	}
+	if s.cat.IsExternal(path.Catalog) {
+		return nil, planner.ReadOnlyError("CreateTable", path)
 	}
 	if err := s.cat.CheckDatabase(path.Catalog, path.Database); err != nil {
 		return nil, err
@@ -105,6 +112,10 @@ func (s *Session) createView(p *planner.Planner, x *sql.CreateView) (*Result, er
 		return nil, err
 	}
 	name := path.String()
+	if !x.Temporary && s.cat.IsExternal(path.Catalog) {
+		// Flink creates a view with the catalog's createTable.
+		return nil, planner.ReadOnlyError("CreateTable", path)
+	}
 	if !x.Temporary {
 		if err := s.cat.CheckDatabase(path.Catalog, path.Database); err != nil {
 			return nil, err
@@ -203,6 +214,9 @@ func (s *Session) alterTable(x *sql.AlterTable) (*Result, error) {
 		return nil, err
 	}
 	t, v := s.cat.Permanent(path.String())
+	if err := s.cat.LookupErr(path.String()); err != nil && t == nil {
+		return nil, err
+	}
 	if s.cat.ExistsIn(path.String(), true) || t == nil && v == nil {
 		if x.IfExists {
 			return ok(), nil
@@ -211,6 +225,9 @@ func (s *Session) alterTable(x *sql.AlterTable) (*Result, error) {
 	}
 	if t == nil {
 		return nil, &planner.ValidationError{Msg: "ALTER TABLE for a view is not allowed"}
+	}
+	if s.cat.IsExternal(path.Catalog) {
+		return nil, readOnlyAlter(s.cat, t, path, x)
 	}
 	if x.Kind == sql.AlterTableRename {
 		if err := s.cat.RenameObject(path, x.NewName.Name()); err != nil {
@@ -277,4 +294,21 @@ func (s *Session) statementSetWithTableAs(p *planner.Planner, x *sql.StatementSe
 		}
 	}
 	return s.submit(inserts, x.SQL())
+}
+
+// readOnlyAlter is ALTER TABLE on a table of an external (read-only)
+// catalog: Flink validates the change, then the catalog refuses it.
+func readOnlyAlter(cat *planner.Catalog, t *planner.Table, path planner.Path, x *sql.AlterTable) error {
+	if x.Kind == sql.AlterTableRename {
+		ifExists := ""
+		if x.IfExists {
+			ifExists = "IF EXISTS "
+		}
+		to := planner.Path{Catalog: path.Catalog, Database: path.Database, Object: x.NewName.Name()}
+		return &planner.TableError{Msg: fmt.Sprintf("Could not execute ALTER TABLE %s%s RENAME TO %s", ifExists, path, to)}
+	}
+	if _, err := cat.AlterTable(t, x); err != nil {
+		return err
+	}
+	return planner.ReadOnlyError("AlterTable", path)
 }

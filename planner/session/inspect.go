@@ -26,6 +26,10 @@ func (s *Session) lookupTableOrView(n sql.ObjectName) (*planner.Table, *planner.
 	if v, ok := s.cat.View(name); ok {
 		return nil, v, name, nil
 	}
+	if err := s.cat.LookupErr(name); err != nil {
+		// A table of an external catalog that could not be read.
+		return nil, nil, name, err
+	}
 	return nil, nil, name, nil
 }
 

@@ -215,9 +215,32 @@ func nameTable(header string, names []string) *Result {
 	return r
 }
 
+// listedDefaults are the options Flink's client puts into every session
+// and SET; lists (Flink's set.q) that this engine has and applies with the
+// same value. The others Flink lists (execution.attached,
+// execution.shutdown-on-attached-exit, execution.target,
+// jobmanager.rpc.address, pipeline.jars, pipeline.classpaths, rest.port)
+// describe how Flink's client reaches a cluster and ships jars; they have
+// no counterpart here, or a different one in the embedded and the gateway
+// mode, and are listed only when set.
+var listedDefaults = [][2]string{
+	{"execution.savepoint-restore-mode", "NO_CLAIM"},
+	{"execution.savepoint.ignore-unclaimed-state", "false"},
+}
+
+// listConfig is SET;: the options set in the session (-D, the
+// configuration file, SET) and Flink's listed defaults not overridden
+// under any of their names, sorted by key, secrets masked.
 func (s *Session) listConfig() *Result {
 	r := &Result{Kind: ResultTable, Columns: []string{"key", "value"}}
-	for _, kv := range s.cfg.Entries() {
+	entries := s.cfg.Entries()
+	for _, d := range listedDefaults {
+		if _, set := s.cfg.Lookup(d[0]); !set {
+			entries = append(entries, d)
+		}
+	}
+	sort.Slice(entries, func(i, j int) bool { return entries[i][0] < entries[j][0] })
+	for _, kv := range entries {
 		v := connectors.MaskValue(kv[0], kv[1])
 		if planner.IsSecretKey(kv[0]) {
 			v = connectors.Masked
@@ -398,30 +421,7 @@ func (s *Session) explain(p *planner.Planner, x *sql.Explain) (*Result, error) {
 	default:
 		return nil, &ExecutionError{Msg: "EXPLAIN supports queries, INSERT and statement sets"}
 	}
-	var b strings.Builder
-	b.WriteString("== Abstract Syntax Tree ==\n")
-	for _, r := range roots {
-		b.WriteString(planner.Explain(r))
-	}
-	b.WriteString("\n== Optimized Physical Plan ==\n")
-	var opt []*planner.Sink
-	for _, r := range roots {
-		o := planner.Optimize(r).(*planner.Sink)
-		opt = append(opt, o)
-		b.WriteString(planner.Explain(o))
-	}
-	opts, err := planner.PhysicalOptionsFrom(s.cfg)
-	if err != nil {
-		return nil, &planner.ValidationError{Msg: err.Error()}
-	}
-	opts.Collect = make(chan *types.Batch)
-	g, keys, err := planner.BuildGraph("explain", opt, opts)
-	if err != nil {
-		return nil, err
-	}
-	b.WriteString("\n== Optimized Execution Plan ==\n")
-	b.WriteString(planner.ExplainGraph(g, func(e *runtime.Edge) []string { return keys[e] }))
-	return &Result{Kind: ResultText, Text: b.String()}, nil
+	return s.explainText(roots, x.Details)
 }
 
 // Jobs returns the jobs of the session's registry in start order: the
@@ -450,6 +450,7 @@ func (s *Session) CancelJobs() {
 // that still runs and waits for them; in a cluster only the session's
 // SELECT queries end (its INSERT jobs keep running, as in Flink).
 func (s *Session) Close() {
+	defer s.cat.Close() // external catalogs' connections
 	if s.ownsJobs {
 		s.jobs.Close()
 		return
