@@ -41,7 +41,7 @@ func (p *Planner) PlanQuery(q *sql.Query) (Node, error) {
 	if err := checkRanks(n); err != nil {
 		return nil, err
 	}
-	return n, nil
+	return p.finishQuery(n) // batch.go: the runtime mode
 }
 
 // planQuery binds a query that may be part of a larger one (a view).
@@ -174,11 +174,8 @@ func (qb *queryBinder) selectStmt(s *ast.SelectStmt) (Node, *scope, error) {
 	if s.Kind == ast.SelectStmtKindValues {
 		return qb.values(s.Lists)
 	}
-	if s.OrderBy != nil {
-		return nil, nil, qb.errAt("ORDER", "ORDER BY is not supported yet on unbounded streams; use a Top-N query (ROW_NUMBER() OVER (...)) instead")
-	}
-	if s.Limit != nil {
-		return nil, nil, qb.errAt("LIMIT", "LIMIT is not supported yet")
+	if s.OrderBy != nil || s.Limit != nil {
+		return qb.orderedSelect(s) // batch.go
 	}
 	var in Node
 	var sc *scope

@@ -27,8 +27,8 @@ func (p *Planner) PlanInsert(ins *sql.Insert) (*Sink, error) {
 	if err != nil {
 		return nil, err
 	}
-	if ins.Overwrite {
-		return nil, &TableError{Msg: "Streaming mode not support overwrite."}
+	if err := p.checkOverwrite(ins); err != nil { // batch.go
+		return nil, err
 	}
 	t, ok := p.Catalog.Table(name)
 	if !ok {
@@ -36,6 +36,9 @@ func (p *Planner) PlanInsert(ins *sql.Insert) (*Sink, error) {
 			return nil, validationf(ins.Table.Pos, "View '%s' cannot be written to; INSERT needs a table", name)
 		}
 		return nil, p.Catalog.NotFound(ins.Table, ins.Table.Pos)
+	}
+	if err := checkStaticPartition(ins, t); err != nil { // batch.go
+		return nil, err
 	}
 	q, err := p.PlanQuery(ins.Query)
 	if err != nil {
@@ -103,6 +106,9 @@ func (p *Planner) PlanInsert(ins *sql.Insert) (*Sink, error) {
 	input := Node(&Calc{Input: q, Exprs: exprs, Names: nms})
 	sink, err := p.createSink(t)
 	if err != nil {
+		return nil, err
+	}
+	if sink, err = p.insertSink(ins, t, sink); err != nil { // batch.go: OVERWRITE, PARTITION
 		return nil, err
 	}
 	mode, err := upsertMaterializeFrom(p.Config)

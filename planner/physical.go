@@ -27,6 +27,9 @@ type PhysicalOptions struct {
 	MiniBatch        bool
 	MiniBatchSize    int
 	MiniBatchLatency time.Duration
+	// Batch is execution.runtime-mode = batch: group aggregations fold
+	// their input in bundles emitted at end of input (batch.go).
+	Batch bool
 	// Collect receives the rows of a SELECT (Sink.Collect).
 	Collect chan<- *types.Batch
 }
@@ -63,6 +66,9 @@ func PhysicalOptionsFrom(c *Config) (PhysicalOptions, error) {
 		return o, err
 	}
 	o.IdleTimeoutMs = it.Milliseconds()
+	if o.Batch, err = IsBatch(c); err != nil {
+		return o, err
+	}
 	if o.MiniBatch, err = c.Bool("table.exec.mini-batch.enabled", false); err != nil {
 		return o, err
 	}
@@ -230,10 +236,22 @@ func (b *graphBuilder) build(n Node) (*runtime.Vertex, error) {
 		if err != nil {
 			return nil, err
 		}
+		opts := operators.AggOptions{InsertOnlyInput: x.Input.Changelog() == AppendOnly, StateTTL: x.StateTTL, PerRow: !b.opts.MiniBatch,
+			MiniBatchSize: b.opts.MiniBatchSize, MiniBatchLatency: b.opts.MiniBatchLatency}
+		if b.opts.Batch {
+			// One bundle for the whole input (up to batchBundleRows rows
+			// buffered), folded at end of input: one final row per key.
+			opts.PerRow, opts.MiniBatchSize, opts.MiniBatchLatency = false, batchBundleRows, 0
+		}
 		return b.keyedVertex(in, x.Input, x.Keys, runtime.OperatorSpec{ID: id, Name: "GroupAggregate",
-			New: operators.NewGroupAggregate(x.Keys, calls, columnTypes(x.Input.Schema()), columnTypes(x.Schema()),
-				operators.AggOptions{InsertOnlyInput: x.Input.Changelog() == AppendOnly, StateTTL: x.StateTTL, PerRow: !b.opts.MiniBatch,
-					MiniBatchSize: b.opts.MiniBatchSize, MiniBatchLatency: b.opts.MiniBatchLatency})}), nil
+			New: operators.NewGroupAggregate(x.Keys, calls, columnTypes(x.Input.Schema()), columnTypes(x.Schema()), opts)}), nil
+	case *BatchFinal:
+		in, err := b.build(x.Input)
+		if err != nil {
+			return nil, err
+		}
+		return b.keyedVertex(in, x.Input, nil, runtime.OperatorSpec{ID: id, Name: shortName(x),
+			New: operators.NewBatchFinal(batchColumnTypes(x), x.OrderBy, x.Offset, x.Limit)}), nil
 	case *LocalAggregate:
 		return b.buildLocalAggregate(x, id)
 	case *GlobalAggregate:

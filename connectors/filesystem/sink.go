@@ -40,6 +40,10 @@ type sink struct {
 	inactivity  time.Duration
 	parallelism int
 	exactlyOnce bool // checkpointing enabled: two-phase commit
+	// overwrite: INSERT OVERWRITE removes the overwritten files (visible
+	// when planned) at end of input (overwrite.go).
+	overwrite   bool
+	overwritten []string
 
 	// prefix ("part-<uuid>") is shared by the writers of one run of the
 	// job. A run creates one writer per subtask; when a subtask's writer
@@ -387,6 +391,9 @@ func (w *writer) NotifyCheckpointComplete(id int64) error {
 // it (or, when the runtime takes none, Finish commits everything).
 func (w *writer) Finish() error {
 	if err := w.roll(); err != nil {
+		return err
+	}
+	if err := w.removeOverwritten(); err != nil {
 		return err
 	}
 	if !w.exactlyOnce || w.finalCheckpoint {

@@ -24,6 +24,12 @@ func (s *Session) checkpointConfig() (checkpoint.Config, error) {
 	if cfg.Interval, err = c.Duration("execution.checkpointing.interval", 0); err != nil {
 		return bad(err)
 	}
+	// execution.runtime-mode: batch jobs take no checkpoints, as in Flink.
+	if batch, err := planner.IsBatch(c); err != nil {
+		return cfg, err
+	} else if batch {
+		cfg.Interval = 0
+	}
 	switch mode := strings.ToUpper(c.String("execution.checkpointing.mode", "EXACTLY_ONCE")); mode {
 	case "EXACTLY_ONCE":
 		cfg.ExactlyOnce = true
