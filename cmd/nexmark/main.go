@@ -3,8 +3,11 @@
 // ddl_gen_v2.sql, ddl_views.sql, qN.sql) with the upstream substitutions,
 // executed in process through the same session path as `sql-client -f`,
 // and measured: events, wall time, events/s, CPU time of the process
-// (getrusage, user+sys) and events/s per core, peak RSS (sampled), and
-// the checkpoints the job completed.
+// (getrusage, user+sys) and events/s per core beside Flink's published
+// per-core figure (flink-per-core.csv in -dir) and the ratio to it, peak
+// RSS and peak state size (both sampled), and the checkpoints the job
+// completed. State bytes per key are not reported: the operator metrics
+// count bytes, not keys.
 //
 //	go run ./cmd/nexmark -queries q0,q1,q2 -events 10000000 -parallelism 1 \
 //	    -state-backend hashmap -checkpoint-interval 10s -out results.md
@@ -15,9 +18,10 @@
 // row with its error; the command then still exits 0 unless -strict.
 //
 // Concurrency: besides the engine's own goroutines, one sampler goroutine
-// reads /proc/self/statm every 20 ms while a query runs (peak RSS; the
-// process's maxrss cannot be reset between queries), and with -timeout a
-// timer goroutine cancels the query's jobs. Both end with the query.
+// reads /proc/self/statm and the job's state sizes every 20 ms while a
+// query runs (peak RSS and state; the process's maxrss cannot be reset
+// between queries), and with -timeout a timer goroutine cancels the
+// query's jobs. Both end with the query.
 // Ownership: each query's session, checkpoints and scratch files belong to
 // that query and are closed or removed (the work directory at exit).
 package main
@@ -27,7 +31,6 @@ import (
 	"errors"
 	"flag"
 	"fmt"
-	engine "github.com/flinkgo/engine/runtime"
 	"io"
 	"os"
 	"path/filepath"
@@ -41,6 +44,7 @@ import (
 	_ "github.com/flinkgo/engine/connectors/nexmark" // also registered by connectors/all
 	"github.com/flinkgo/engine/planner/flinkconf"
 	"github.com/flinkgo/engine/planner/session"
+	engine "github.com/flinkgo/engine/runtime"
 	"github.com/flinkgo/engine/sql"
 )
 
@@ -133,10 +137,16 @@ func run(args []string, stdout, stderr io.Writer) int {
 		defer os.RemoveAll(d)
 		o.job.workDir = d
 	}
+	flink, err := loadFlinkPerCore(o.job.dir)
+	if err != nil {
+		fmt.Fprintln(stderr, "nexmark:", err)
+		return 1
+	}
 	var results []result
 	failed := false
 	for _, q := range o.queries {
 		r := runQuery(o, q, stderr)
+		r.flinkPerCore = flink[q]
 		if r.err != "" {
 			failed = true
 			fmt.Fprintf(stderr, "[nexmark] %s: %s\n", q, r.err)
@@ -225,12 +235,22 @@ func runQuery(o *options, q string, log io.Writer) (r result) {
 			}
 		}()
 	}
-	rss := startRSS()
+	rss := startRSS(func() (int64, bool) {
+		jobs := s.Jobs()
+		if len(jobs) == 0 {
+			return 0, false
+		}
+		var sum int64
+		for _, st := range jobs[len(jobs)-1].StateSizes() {
+			sum += st.Bytes
+		}
+		return sum, true
+	})
 	c0, t0 := cpuTime(), time.Now()
 	_, err = s.Execute(last)
 	r.wallSec = time.Since(t0).Seconds()
 	r.cpuSec = (cpuTime() - c0).Seconds()
-	r.peakRSS = rss.done()
+	r.peakRSS, r.peakState = rss.done()
 	stopProfile()
 	if jobs := s.Jobs(); len(jobs) > 0 {
 		j := jobs[len(jobs)-1]

@@ -276,8 +276,9 @@ func TestAssemble(t *testing.T) {
 
 func TestReportFormats(t *testing.T) {
 	rs := []result{
-		{query: "q0", events: 1000, wallSec: 2, cpuSec: 4, peakRSS: 64 << 20, checkpoints: 3, ckptMeanMs: 12.4, ckptWritten: 1 << 19, ckptBytes: 3 << 19},
-		{query: "q3", events: 1000, err: "Joins are not supported yet | really"},
+		{query: "q0", events: 1000, wallSec: 2, cpuSec: 4, peakRSS: 64 << 20, peakState: -1, checkpoints: 3, ckptMeanMs: 12.4, ckptWritten: 1 << 19, ckptBytes: 3 << 19},
+		{query: "q3", events: 1000, flinkPerCore: 219000, err: "Joins are not supported yet | really"},
+		{query: "q5", events: 3000, wallSec: 1, cpuSec: 0.02, peakRSS: 32 << 20, peakState: 5 << 19, flinkPerCore: 75000},
 	}
 	cases := []struct {
 		name  string
@@ -285,14 +286,16 @@ func TestReportFormats(t *testing.T) {
 		want  string
 	}{
 		{"markdown", func(w *bytes.Buffer) error { return writeMarkdown(w, rs) },
-			"| query | events | wall s | events/s | CPU s | events/s/core | peak RSS MiB | checkpoints | ckpt ms (mean) | ckpt written MiB (mean) | last ckpt MiB | error |\n" +
-				"|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|\n" +
-				"| q0 | 1000 | 2.00 | 500 | 4.00 | 250 | 64 | 3 | 12 | 0.5 | 1.5 |  |\n" +
-				"| q3 | 1000 |  |  |  |  |  |  |  |  |  | Joins are not supported yet \\| really |\n"},
+			"| query | events | wall s | events/s | CPU s | events/s/core | Flink events/s/core | × Flink | peak RSS MiB | peak state MiB | checkpoints | ckpt ms (mean) | ckpt written MiB (mean) | last ckpt MiB | error |\n" +
+				"|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|\n" +
+				"| q0 | 1000 | 2.00 | 500 | 4.00 | 250 |  |  | 64 |  | 3 | 12 | 0.5 | 1.5 |  |\n" +
+				"| q3 | 1000 |  |  |  |  | 219000 |  |  |  |  |  |  |  | Joins are not supported yet \\| really |\n" +
+				"| q5 | 3000 | 1.00 | 3000 | 0.02 | 150000 | 75000 | 2.00 | 32 | 2.5 | 0 | 0 | 0.0 | 0.0 |  |\n"},
 		{"csv", func(w *bytes.Buffer) error { return writeCSV(w, rs) },
-			"query,events,wall s,events/s,CPU s,events/s/core,peak RSS MiB,checkpoints,ckpt ms (mean),ckpt written MiB (mean),last ckpt MiB,error\n" +
-				"q0,1000,2.00,500,4.00,250,64,3,12,0.5,1.5,\n" +
-				"q3,1000,,,,,,,,,,Joins are not supported yet | really\n"},
+			"query,events,wall s,events/s,CPU s,events/s/core,Flink events/s/core,× Flink,peak RSS MiB,peak state MiB,checkpoints,ckpt ms (mean),ckpt written MiB (mean),last ckpt MiB,error\n" +
+				"q0,1000,2.00,500,4.00,250,,,64,,3,12,0.5,1.5,\n" +
+				"q3,1000,,,,,219000,,,,,,,,Joins are not supported yet | really\n" +
+				"q5,3000,1.00,3000,0.02,150000,75000,2.00,32,2.5,0,0,0.0,0.0,\n"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -304,5 +307,26 @@ func TestReportFormats(t *testing.T) {
 				t.Fatalf("got\n%s\nwant\n%s", b.String(), c.want)
 			}
 		})
+	}
+}
+
+// TestFlinkPerCore checks the table of Flink's figures the harness prints
+// beside each query: the RocksDB per-core numbers.
+func TestFlinkPerCore(t *testing.T) {
+	m, err := loadFlinkPerCore(testDir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]float64{"q3": 219000, "q4": 28000, "q5": 75000, "q7": 23000, "q8": 162000, "q9": 14000, "q16": 45000, "q20": 18000}
+	if len(m) != len(want) {
+		t.Fatalf("got %v, want %v", m, want)
+	}
+	for q, v := range want {
+		if m[q] != v {
+			t.Errorf("%s: %v, want %v", q, m[q], v)
+		}
+	}
+	if m, err := loadFlinkPerCore(t.TempDir()); err != nil || len(m) != 0 {
+		t.Fatalf("missing file: %v %v", m, err)
 	}
 }

@@ -37,17 +37,20 @@ func rssBytes() int64 {
 }
 
 // rssSampler records the peak RSS while one query runs: the process-wide
-// maxrss cannot be reset between queries, so the harness samples.
+// maxrss cannot be reset between queries, so the harness samples. It also
+// samples the job's state size (stateFn; ok false while there is no job).
 type rssSampler struct {
-	stop chan struct{}
-	wg   sync.WaitGroup
-	peak int64
+	stop      chan struct{}
+	wg        sync.WaitGroup
+	peak      int64
+	stateFn   func() (int64, bool)
+	peakState int64 // -1 until stateFn reported a size
 }
 
 const sampleEvery = 20 * time.Millisecond
 
-func startRSS() *rssSampler {
-	s := &rssSampler{stop: make(chan struct{}), peak: rssBytes()}
+func startRSS(stateFn func() (int64, bool)) *rssSampler {
+	s := &rssSampler{stop: make(chan struct{}), peak: rssBytes(), stateFn: stateFn, peakState: -1}
 	s.wg.Add(1)
 	go func() {
 		defer s.wg.Done()
@@ -59,15 +62,27 @@ func startRSS() *rssSampler {
 				return
 			case <-t.C:
 				s.peak = max(s.peak, rssBytes())
+				s.sampleState()
 			}
 		}
 	}()
 	return s
 }
 
-// done stops sampling and returns the peak in bytes.
-func (s *rssSampler) done() int64 {
+func (s *rssSampler) sampleState() {
+	if s.stateFn == nil {
+		return
+	}
+	if b, ok := s.stateFn(); ok {
+		s.peakState = max(s.peakState, b)
+	}
+}
+
+// done stops sampling and returns the peak RSS and the peak state size in
+// bytes (-1 when no state size was seen).
+func (s *rssSampler) done() (rss, state int64) {
 	close(s.stop)
 	s.wg.Wait()
-	return max(s.peak, rssBytes())
+	s.sampleState()
+	return max(s.peak, rssBytes()), s.peakState
 }

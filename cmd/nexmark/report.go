@@ -1,8 +1,12 @@
 package main
 
 import (
+	"errors"
 	"fmt"
 	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"unicode/utf8"
@@ -23,7 +27,14 @@ type result struct {
 	ckptMeanMs  float64
 	ckptWritten float64
 	ckptBytes   int64
-	err        string // shortened; empty when the query ran
+	// flinkPerCore is Flink's published events/s per core for the query
+	// (flink-per-core.csv in -dir); 0 when there is none.
+	flinkPerCore float64
+	// peakState is the largest sum of the job's operator state sizes seen
+	// while it ran (runtime.Job.StateSizes: heap = approximate memory,
+	// Pebble = disk plus memtables), sampled with the RSS; -1 unknown.
+	peakState int64
+	err       string // shortened; empty when the query ran
 }
 
 func (r *result) eventsPerSec() float64 {
@@ -40,18 +51,38 @@ func (r *result) eventsPerCore() float64 {
 	return float64(r.events) / r.cpuSec
 }
 
-var header = []string{"query", "events", "wall s", "events/s", "CPU s", "events/s/core", "peak RSS MiB", "checkpoints", "ckpt ms (mean)", "ckpt written MiB (mean)", "last ckpt MiB", "error"}
+var header = []string{"query", "events", "wall s", "events/s", "CPU s", "events/s/core", "Flink events/s/core", "× Flink",
+	"peak RSS MiB", "peak state MiB", "checkpoints", "ckpt ms (mean)", "ckpt written MiB (mean)", "last ckpt MiB", "error"}
+
+// flinkCells are the Flink figure and the ratio to it (empty without one).
+func (r *result) flinkCells() (string, string) {
+	if r.flinkPerCore <= 0 {
+		return "", ""
+	}
+	ratio := ""
+	if r.err == "" && r.cpuSec > 0 {
+		ratio = strconv.FormatFloat(r.eventsPerCore()/r.flinkPerCore, 'f', 2, 64)
+	}
+	return strconv.FormatFloat(r.flinkPerCore, 'f', 0, 64), ratio
+}
 
 func (r *result) cells() []string {
+	flink, ratio := r.flinkCells()
 	if r.err != "" {
-		return []string{r.query, strconv.FormatInt(r.events, 10), "", "", "", "", "", "", "", "", "", r.err}
+		return []string{r.query, strconv.FormatInt(r.events, 10), "", "", "", "", flink, "", "", "", "", "", "", "", r.err}
+	}
+	state := ""
+	if r.peakState >= 0 {
+		state = strconv.FormatFloat(float64(r.peakState)/(1<<20), 'f', 1, 64)
 	}
 	return []string{r.query, strconv.FormatInt(r.events, 10),
 		strconv.FormatFloat(r.wallSec, 'f', 2, 64),
 		strconv.FormatFloat(r.eventsPerSec(), 'f', 0, 64),
 		strconv.FormatFloat(r.cpuSec, 'f', 2, 64),
 		strconv.FormatFloat(r.eventsPerCore(), 'f', 0, 64),
+		flink, ratio,
 		strconv.FormatFloat(float64(r.peakRSS)/(1<<20), 'f', 0, 64),
+		state,
 		strconv.FormatInt(r.checkpoints, 10),
 		strconv.FormatFloat(r.ckptMeanMs, 'f', 0, 64),
 		strconv.FormatFloat(r.ckptWritten/(1<<20), 'f', 1, 64),
@@ -105,6 +136,44 @@ func writeCSV(w io.Writer, rs []result) error {
 	}
 	_, err := io.WriteString(w, b.String())
 	return err
+}
+
+// flinkFile names the table of Flink's per-core figures in -dir.
+const flinkFile = "flink-per-core.csv"
+
+// loadFlinkPerCore reads dir/flink-per-core.csv: '#' comment lines, a
+// "query,events_per_core" header, then one query and figure per line. A
+// missing file is an empty table.
+func loadFlinkPerCore(dir string) (map[string]float64, error) {
+	text, err := os.ReadFile(filepath.Join(dir, flinkFile))
+	if errors.Is(err, fs.ErrNotExist) {
+		return map[string]float64{}, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	out := map[string]float64{}
+	header := false
+	for n, line := range strings.Split(string(text), "\n") {
+		line = strings.TrimSpace(line)
+		if line == "" || strings.HasPrefix(line, "#") {
+			continue
+		}
+		q, v, ok := strings.Cut(line, ",")
+		if !header {
+			if !ok || q != "query" || v != "events_per_core" {
+				return nil, fmt.Errorf("%s: header %q, want \"query,events_per_core\"", flinkFile, line)
+			}
+			header = true
+			continue
+		}
+		f, err := strconv.ParseFloat(strings.TrimSpace(v), 64)
+		if !ok || err != nil || f <= 0 {
+			return nil, fmt.Errorf("%s:%d: bad line %q", flinkFile, n+1, line)
+		}
+		out[strings.TrimSpace(q)] = f
+	}
+	return out, nil
 }
 
 // shorten makes an error fit one table cell: whitespace runs (newlines

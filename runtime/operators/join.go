@@ -109,6 +109,12 @@ type Join struct {
 	candAssoc []int64
 	candEnds  []int32
 	candArena []byte
+	// candMemo remembers, for the current input batch of an inner join,
+	// the other side's stored rows per key (loadCandidates): key hash →
+	// index in memoSpans.
+	candMemo  map[uint64]int32
+	memoSpans []memoSpan
+	memoArena []byte
 	match     []bool
 	evalBatch types.Batch
 	rowKey    []byte
@@ -151,7 +157,7 @@ func NewJoin(jt JoinType, leftKeys, rightKeys []int, leftTypes, rightTypes []*ty
 			}
 		}
 		j := &Join{jt: jt, keys: [2][]int{leftKeys, rightKeys}, types: [2][]*types.Type{leftTypes, rightTypes}, residual: residual, interval: interval,
-			wm: runtime.MinWatermark, cleaned: [2]map[string]*int64{{}, {}}}
+			wm: runtime.MinWatermark, cleaned: [2]map[string]*int64{{}, {}}, candMemo: map[uint64]int32{}}
 		copy(j.ttl[:], ttl)
 		j.outer = [2]bool{jt == LeftJoin || jt == FullJoin, jt == RightJoin || jt == FullJoin}
 		semi := jt == SemiJoin || jt == AntiJoin
@@ -284,6 +290,8 @@ func (j *Join) ProcessBatch(input int, b *types.Batch) error {
 	if input != 0 && input != 1 {
 		return fmt.Errorf("operators: join %s: input %d", j.ctx.OperatorID, input)
 	}
+	j.resetMemo()
+	defer j.resetMemo()
 	for r := 0; r < b.Len; r++ {
 		if err := j.processRow(input, b, r); err != nil {
 			return err
@@ -577,47 +585,130 @@ func (j *Join) cleanup(kg int, key []byte, wm int64) error {
 	return nil
 }
 
-// loadCandidates decodes side o's rows under the current key.
+// loadCandidates decodes side o's rows under the current key. An inner
+// join remembers them for the rest of the input batch (candMemo): a batch
+// comes from one input and an inner join changes only that side's rows, so
+// the other side's rows under a key stay what they were, and further rows
+// of the key (a hot key's) decode them from memory instead of iterating the
+// state again.
 func (j *Join) loadCandidates(o int) error {
 	for _, v := range j.cand[o] {
 		v.Reset()
 	}
 	j.candCount, j.candAssoc, j.candEnds, j.candArena = j.candCount[:0], j.candAssoc[:0], j.candEnds[:0], j.candArena[:0]
 	j.candTime = j.candTime[:0]
+	memo := j.jt == InnerJoin
+	var h uint64
+	if memo {
+		h = memoHash(j.curKey)
+		if i, ok := j.candMemo[h]; ok {
+			m := j.memoSpans[i]
+			if string(j.memoArena[m.key:m.entries]) == string(j.curKey) {
+				return j.replayCandidates(o, j.memoArena[m.entries:m.end])
+			}
+		}
+	}
 	var derr error
 	var from []byte
-	skip := 0
 	if j.interval != nil {
-		skip = 8
 		if t, ok := j.liveFrom(o, j.wm); ok {
 			j.fromBuf = appendTimeKey(j.fromBuf[:0], t)
 			from = j.fromBuf
 		}
 	}
+	start := len(j.memoArena)
+	if memo {
+		j.memoArena = append(j.memoArena, j.curKey...)
+	}
+	entries := len(j.memoArena)
 	err := j.rows[o].IterateFrom(from, func(k, v []byte) bool {
-		if len(v) != j.valLen() || len(k) < skip {
-			derr = fmt.Errorf("%w: join row entry of %d bytes", errCorruptState, len(v))
-			return false
+		if memo {
+			j.memoArena = binary.AppendUvarint(j.memoArena, uint64(len(k)))
+			j.memoArena = append(j.memoArena, k...)
+			j.memoArena = append(j.memoArena, v...) // valLen bytes
 		}
-		rest := k[skip:]
-		for _, vec := range j.cand[o] {
-			if rest, derr = decodeKeyValue(vec, rest); derr != nil {
-				return false
-			}
-		}
-		j.candCount = append(j.candCount, int64(binary.LittleEndian.Uint64(v)))
-		j.candAssoc = append(j.candAssoc, int64(binary.LittleEndian.Uint64(v[8:])))
-		if j.interval != nil {
-			j.candTime = append(j.candTime, int64(binary.LittleEndian.Uint64(v[16:])))
-		}
-		j.candArena = append(j.candArena, k...)
-		j.candEnds = append(j.candEnds, int32(len(j.candArena)))
-		return true
+		derr = j.addCandidate(o, k, v)
+		return derr == nil
 	})
 	if err == nil && derr != nil {
 		err = fmt.Errorf("operators: join %s: the state does not match the joined tables (or is corrupt): %w", j.ctx.OperatorID, derr)
 	}
+	switch {
+	case err != nil || !memo:
+	case len(j.memoArena)-start > maxMemoBytes:
+		j.memoArena = j.memoArena[:start] // too large to copy for every batch
+	default:
+		j.candMemo[h] = int32(len(j.memoSpans))
+		j.memoSpans = append(j.memoSpans, memoSpan{key: int32(start), entries: int32(entries), end: int32(len(j.memoArena))})
+	}
 	return err
+}
+
+// maxMemoBytes bounds the stored rows of one key that candMemo keeps.
+const maxMemoBytes = 64 << 10
+
+// memoSpan locates one key's remembered rows in memoArena: the key at
+// [key, entries), then { uvarint len(k), k, v }* up to end.
+type memoSpan struct{ key, entries, end int32 }
+
+// resetMemo forgets the candidates remembered for the previous batch.
+func (j *Join) resetMemo() {
+	clear(j.candMemo)
+	j.memoSpans, j.memoArena = j.memoSpans[:0], j.memoArena[:0]
+}
+
+// memoHash is FNV-1a over the encoded key.
+func memoHash(b []byte) uint64 {
+	h := uint64(14695981039346656037)
+	for _, c := range b {
+		h ^= uint64(c)
+		h *= 1099511628211
+	}
+	return h
+}
+
+// replayCandidates decodes remembered entries as loadCandidates does.
+func (j *Join) replayCandidates(o int, rest []byte) error {
+	n := j.valLen()
+	for len(rest) > 0 {
+		l, w := binary.Uvarint(rest)
+		if w <= 0 || uint64(len(rest)-w) < l+uint64(n) {
+			return fmt.Errorf("operators: join %s: %w: remembered candidates", j.ctx.OperatorID, errCorruptState)
+		}
+		k := rest[w : w+int(l)]
+		v := rest[w+int(l) : w+int(l)+n]
+		rest = rest[w+int(l)+n:]
+		if err := j.addCandidate(o, k, v); err != nil {
+			return fmt.Errorf("operators: join %s: the state does not match the joined tables (or is corrupt): %w", j.ctx.OperatorID, err)
+		}
+	}
+	return nil
+}
+
+// addCandidate decodes one stored row (k, v) of side o into the candidates.
+func (j *Join) addCandidate(o int, k, v []byte) error {
+	skip := 0
+	if j.interval != nil {
+		skip = 8
+	}
+	if len(v) != j.valLen() || len(k) < skip {
+		return fmt.Errorf("%w: join row entry of %d bytes", errCorruptState, len(v))
+	}
+	rest := k[skip:]
+	var err error
+	for _, vec := range j.cand[o] {
+		if rest, err = decodeKeyValue(vec, rest); err != nil {
+			return err
+		}
+	}
+	j.candCount = append(j.candCount, int64(binary.LittleEndian.Uint64(v)))
+	j.candAssoc = append(j.candAssoc, int64(binary.LittleEndian.Uint64(v[8:])))
+	if j.interval != nil {
+		j.candTime = append(j.candTime, int64(binary.LittleEndian.Uint64(v[16:])))
+	}
+	j.candArena = append(j.candArena, k...)
+	j.candEnds = append(j.candEnds, int32(len(j.candArena)))
+	return nil
 }
 
 // evalMatches sets j.match[c] for every candidate c of the other side.

@@ -53,6 +53,14 @@ func TestJoin(t *testing.T) {
 			{0, []row{del("a", 1)}, []string{"-D[a, 1, a, 2]"}},
 			{1, []row{ins("a", 3)}, []string{"+I[a, 1, a, 3]"}},
 		}},
+		{"inner join: rows of a key in one batch see the other side's rows", InnerJoin, nil, []joinStep{
+			{1, []row{ins("a", 10), ins("b", 20)}, nil},
+			{0, []row{ins("a", 1), ins("b", 2), ins("a", 3), ub("a", 1), ins("c", 4), ins("a", 1), ins("c", 5)},
+				[]string{"+I[a, 1, a, 10]", "+I[b, 2, b, 20]", "+I[a, 3, a, 10]", "-U[a, 1, a, 10]", "+I[a, 1, a, 10]"}},
+			{1, []row{ins("a", 11), del("a", 10), ins("c", 6), ins("a", 12)},
+				[]string{"+I[a, 1, a, 11]", "+I[a, 3, a, 11]", "-D[a, 1, a, 10]", "-D[a, 3, a, 10]",
+					"+I[c, 4, c, 6]", "+I[c, 5, c, 6]", "+I[a, 1, a, 12]", "+I[a, 3, a, 12]"}},
+		}},
 		{"left join pads and retracts the padding", LeftJoin, nil, []joinStep{
 			{0, []row{ins("a", 1), ins(nil, 9)}, []string{"+I[a, 1, NULL, NULL]", "+I[NULL, 9, NULL, NULL]"}},
 			{1, []row{ins("a", 10)}, []string{"-D[a, 1, NULL, NULL]", "+I[a, 1, a, 10]"}},

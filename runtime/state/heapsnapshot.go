@@ -3,6 +3,8 @@ package state
 import (
 	"encoding/binary"
 	"fmt"
+	"hash/crc32"
+	"math/bits"
 	"slices"
 	"sync"
 )
@@ -128,9 +130,9 @@ func (p *heapSnapshot) Write(w SnapshotWriter) (Handle, error) {
 	if wantsCanonical(w) {
 		name = canonicalName
 	}
-	var enc, enc2 blockEncoder
-	header, _ := canonicalHeader(p.start, p.end, p.canonStates(), func(i int) ([]byte, error) { return p.encodeBlock(&enc, i), nil })
-	f, err := writeCanonicalFile(w, name, header, p.end-p.start+1, func(i int) ([]byte, error) { return p.encodeBlock(&enc2, i), nil })
+	var enc blockEncoder
+	header := canonicalHeaderSized(p.start, p.end, p.canonStates(), p.blockSize)
+	f, err := writeCanonicalFile(w, name, header, p.end-p.start+1, func(i int) ([]byte, error) { return p.encodeBlock(&enc, i), nil })
 	if err != nil {
 		return Handle{}, fmt.Errorf("state: writing heap snapshot of checkpoint %d: %w", p.checkpointID, err)
 	}
@@ -150,76 +152,162 @@ func (p *heapSnapshot) canonStates() []canonState {
 	return out
 }
 
-// blockEncoder holds the buffers encodeBlock reuses from block to block.
+// blockEncoder holds the buffer encodeBlock reuses from block to block.
 type blockEncoder struct {
-	blk  []byte // the block being built
-	ents []byte // the entries of the state being encoded
+	blk []byte // the block being built
 }
 
 // encodeBlock encodes key group start+kgi of every state (without the
 // trailing CRC) into enc's buffer and returns it; it is valid until the
-// next call. Each state's map is iterated once.
+// next call. Each state's entries are counted first (the count precedes
+// them), then encoded straight into the block: no entry is copied twice.
 func (p *heapSnapshot) encodeBlock(enc *blockEncoder, kgi int) []byte {
 	b := enc.blk[:0]
-	for _, s := range p.states {
+	for i := range p.states {
+		s := &p.states[i]
 		km := s.groups[kgi]
 		if km == nil {
 			continue
 		}
 		count := 0
-		e2 := enc.ents[:0]
-		for k, e := range km.m {
-			if !p.keep(&s, *e) {
-				continue
-			}
-			count++
-			e2 = appendStr(e2, k)
-			switch s.kind {
-			case KindList:
-				n := 0
-				for _, x := range e.c.list {
-					if !expired(x.ts, s.ttl, p.now) {
-						n++
-					}
-				}
-				e2 = binary.AppendUvarint(e2, uint64(n))
-				for _, x := range e.c.list {
-					if !expired(x.ts, s.ttl, p.now) {
-						e2 = binary.AppendUvarint(e2, uint64(x.ts))
-						e2 = appendBytes(e2, x.v)
-					}
-				}
-			case KindMap:
-				n := 0
-				for _, x := range e.c.m {
-					if !expired(x.ts, s.ttl, p.now) {
-						n++
-					}
-				}
-				e2 = binary.AppendUvarint(e2, uint64(n))
-				for mk, x := range e.c.m {
-					if !expired(x.ts, s.ttl, p.now) {
-						e2 = appendStr(e2, mk)
-						e2 = binary.AppendUvarint(e2, uint64(x.ts))
-						e2 = appendBytes(e2, x.v)
-					}
-				}
-			default:
-				e2 = binary.AppendUvarint(e2, uint64(e.ts))
-				e2 = appendBytes(e2, e.v)
+		for _, e := range km.m {
+			if p.keep(s, *e) {
+				count++
 			}
 		}
-		enc.ents = e2
 		if count == 0 {
 			continue
 		}
 		b = binary.AppendUvarint(b, uint64(s.id)+1)
 		b = binary.AppendUvarint(b, uint64(count))
-		b = append(b, e2...)
+		for k, e := range km.m {
+			if !p.keep(s, *e) {
+				continue
+			}
+			b = appendStr(b, k)
+			switch s.kind {
+			case KindList:
+				b = binary.AppendUvarint(b, uint64(p.liveElems(s, e.c)))
+				for _, x := range e.c.list {
+					if !expired(x.ts, s.ttl, p.now) {
+						b = binary.AppendUvarint(b, uint64(x.ts))
+						b = appendBytes(b, x.v)
+					}
+				}
+			case KindMap:
+				b = binary.AppendUvarint(b, uint64(p.liveElems(s, e.c)))
+				for mk, x := range e.c.m {
+					if !expired(x.ts, s.ttl, p.now) {
+						b = appendStr(b, mk)
+						b = binary.AppendUvarint(b, uint64(x.ts))
+						b = appendBytes(b, x.v)
+					}
+				}
+			default:
+				b = binary.AppendUvarint(b, uint64(e.ts))
+				b = appendBytes(b, e.v)
+			}
+		}
 	}
 	b = binary.AppendUvarint(b, 0)
 	enc.blk = b
 	return b
+}
+
+// blockSize is len(encodeBlock(kgi)), computed without encoding: the
+// header's block offsets need every block's size before the first block is
+// written.
+func (p *heapSnapshot) blockSize(kgi int) int {
+	n := 0
+	for i := range p.states {
+		s := &p.states[i]
+		km := s.groups[kgi]
+		if km == nil {
+			continue
+		}
+		count, size := 0, 0
+		for k, e := range km.m {
+			if !p.keep(s, *e) {
+				continue
+			}
+			count++
+			size += bytesLen(len(k))
+			switch s.kind {
+			case KindList:
+				size += uvarintLen(uint64(p.liveElems(s, e.c)))
+				for _, x := range e.c.list {
+					if !expired(x.ts, s.ttl, p.now) {
+						size += uvarintLen(uint64(x.ts)) + bytesLen(len(x.v))
+					}
+				}
+			case KindMap:
+				size += uvarintLen(uint64(p.liveElems(s, e.c)))
+				for mk, x := range e.c.m {
+					if !expired(x.ts, s.ttl, p.now) {
+						size += bytesLen(len(mk)) + uvarintLen(uint64(x.ts)) + bytesLen(len(x.v))
+					}
+				}
+			default:
+				size += uvarintLen(uint64(e.ts)) + bytesLen(len(e.v))
+			}
+		}
+		if count > 0 {
+			n += uvarintLen(uint64(s.id)+1) + uvarintLen(uint64(count)) + size
+		}
+	}
+	return n + 1 // the terminating 0
+}
+
+// liveElems counts the non-expired elements of a list or map container.
+func (p *heapSnapshot) liveElems(s *frozenState, c *container) int {
+	if s.ttl == 0 {
+		return len(c.list) + len(c.m)
+	}
+	n := 0
+	for _, x := range c.list {
+		if !expired(x.ts, s.ttl, p.now) {
+			n++
+		}
+	}
+	for _, x := range c.m {
+		if !expired(x.ts, s.ttl, p.now) {
+			n++
+		}
+	}
+	return n
+}
+
+// uvarintLen is the length of x's uvarint encoding.
+func uvarintLen(x uint64) int { return (bits.Len64(x|1) + 6) / 7 }
+
+// bytesLen is the length of n bytes encoded with appendBytes.
+func bytesLen(n int) int { return uvarintLen(uint64(n)) + n }
+
+// canonicalHeaderSized is canonicalHeader (canonical.go) given the
+// blocks' sizes (without their CRCs) instead of the blocks, so the blocks
+// are encoded once, while the file is written.
+func canonicalHeaderSized(start, end int, states []canonState, size func(kgi int) int) []byte {
+	n := end - start + 1
+	h := binary.AppendUvarint(nil, uint64(start))
+	h = binary.AppendUvarint(h, uint64(end))
+	h = binary.AppendUvarint(h, uint64(len(states)))
+	for _, s := range states {
+		h = binary.AppendUvarint(h, s.id)
+		h = append(h, byte(s.kind))
+		h = binary.AppendUvarint(h, uint64(s.ttl))
+		h = appendBytes(h, []byte(s.name))
+	}
+	var off uint64
+	for i := 0; i <= n; i++ {
+		h = binary.BigEndian.AppendUint64(h, off)
+		if i < n {
+			off += uint64(size(i)) + 4
+		}
+	}
+	out := append([]byte(heapMagic), heapVersion)
+	out = binary.BigEndian.AppendUint32(out, uint32(len(h)))
+	out = append(out, h...)
+	return binary.BigEndian.AppendUint32(out, crc32.Checksum(h, castagnoli))
 }
 
 func (p *heapSnapshot) keep(s *frozenState, e entry) bool {

@@ -6,9 +6,12 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"math"
 	"os"
 	"path/filepath"
+	"runtime/debug"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/cockroachdb/pebble"
@@ -40,7 +43,9 @@ import (
 //
 // The database runs without a write-ahead log: durability comes from
 // checkpoints, and Snapshot flushes the memtable before it takes the Pebble
-// checkpoint.
+// checkpoint. Value state goes through a bounded write-back cache
+// (pebblecache.go) that Snapshot, Keys and the TTL sweep write back first.
+// Every database of the process shares one block cache (sharedCache).
 type PebbleBackend struct {
 	cfg        Config
 	start, end int
@@ -63,6 +68,12 @@ type PebbleBackend struct {
 	wbuf    []byte // scratch: encoded value to write
 	vbuf    []byte // returned values (valid until the next call)
 	keyBuf  []byte // Keys / Iterate callback argument
+
+	// vcache holds value state in front of the database (pebblecache.go);
+	// cacheSize approximates the bytes of its dirty entries (not in the
+	// database yet), for SizeBytes.
+	vcache    valueCache
+	cacheSize atomic.Int64
 
 	sweepCursor []byte // TTL sweep position
 	snapSeq     int
@@ -98,6 +109,12 @@ type pebbleState struct {
 	reduce     ReduceFunc
 	agg        AggregateFuncs
 	registered bool
+	// direct: a map state's point operations bypass the value cache. Set
+	// at its first scan (Iterate, IterateFrom, RemoveRange, Clear,
+	// IsEmpty): a state that is scanned (a join's rows) is read whole from
+	// Pebble, so it is never cached; one only read and written by map key
+	// (COUNT(DISTINCT)'s value counts) stays cached.
+	direct bool
 }
 
 const (
@@ -137,6 +154,7 @@ func NewPebbleBackend(cfg Config) (*PebbleBackend, error) {
 		confirmed: map[string]sharedSST{},
 		snapRefs:  map[int64]map[string]sharedSST{},
 	}
+	b.vcache.init()
 	if err := os.RemoveAll(cfg.Dir); err != nil {
 		return nil, fmt.Errorf("state: clearing %s: %w", cfg.Dir, err)
 	}
@@ -151,26 +169,44 @@ func NewPebbleBackend(cfg Config) (*PebbleBackend, error) {
 	return b, nil
 }
 
+// sharedCache is the block cache of every database of the process (each
+// backend its own cache would split memory into slices too small for the
+// larger states: a join's lookups then read most blocks with a syscall).
+var sharedCache = sync.OnceValue(func() *pebble.Cache {
+	return pebble.NewCache(blockCacheBytes(debug.SetMemoryLimit(-1)))
+})
+
+// blockCacheBytes sizes the shared block cache from the Go memory limit
+// (runtime.TuneGC sets it to 3/4 of the memory): a sixteenth of it,
+// between 64 MiB and 512 MiB; 256 MiB without a limit.
+func blockCacheBytes(memLimit int64) int64 {
+	if memLimit <= 0 || memLimit == math.MaxInt64 {
+		return 256 << 20
+	}
+	return min(max(memLimit/16, 64<<20), 512<<20)
+}
+
 // openPebble opens (or creates) a database with the backend's options.
 func openPebble(dir string, readOnly bool) (*pebble.DB, error) {
-	cache := pebble.NewCache(64 << 20)
-	defer cache.Unref()
 	// Point lookups dominate (a value per key per batch): bloom filters let
 	// a Get skip the files that cannot hold the key, and uncompressed
 	// blocks cost no decoding when read (the disk is local scratch space).
+	// The memtable is 64 MiB (as RocksDB's default write buffer): fewer,
+	// larger flushes and L0 files for every read to look at; Snapshot
+	// flushes it anyway.
 	levels := make([]pebble.LevelOptions, 7)
 	for i := range levels {
 		levels[i] = pebble.LevelOptions{FilterPolicy: bloom.FilterPolicy(10), Compression: pebble.NoCompression}
 	}
 	opts := &pebble.Options{
 		Levels:              levels,
-		Cache:               cache,
+		Cache:               sharedCache(),
 		DisableWAL:          true,
 		FormatMajorVersion:  pebble.FormatNewest,
 		Logger:              quietLogger{},
 		Merger:              pebble.DefaultMerger, // concatenation: list state
 		MaxManifestFileSize: 1 << 20,
-		MemTableSize:        16 << 20,
+		MemTableSize:        64 << 20,
 		ReadOnly:            readOnly,
 	}
 	if testPebbleOptions != nil {
@@ -201,7 +237,7 @@ func (b *PebbleBackend) Type() BackendType { return BackendPebble }
 func (b *PebbleBackend) KeyGroupRange() (int, int) { return b.start, b.end }
 
 // SizeBytes implements KeyedBackend: the database's disk usage plus its
-// memtables.
+// memtables and the value cache's entries not written back yet.
 func (b *PebbleBackend) SizeBytes() int64 {
 	b.closeMu.RLock()
 	defer b.closeMu.RUnlock()
@@ -214,7 +250,7 @@ func (b *PebbleBackend) SizeBytes() int64 {
 		m := b.db.Metrics()
 		b.sizeLast, b.sizeAt = int64(m.DiskSpaceUsage()+m.MemTable.Size), now
 	}
-	return b.sizeLast
+	return b.sizeLast + b.cacheSize.Load()
 }
 
 // sizeEvery bounds how often SizeBytes reads Pebble's metrics.
@@ -229,6 +265,7 @@ func (b *PebbleBackend) Close() error {
 	}
 	b.closed = true
 	b.kg = -1
+	b.dropValueCache()
 	var err error
 	if b.db != nil {
 		err = b.db.Close()
@@ -509,6 +546,9 @@ func (b *PebbleBackend) Keys(stateName string, fn func(keyGroup int, key []byte)
 	s := b.states[stateName]
 	if s == nil {
 		return fmt.Errorf("state: operator %s: no state named %q", b.cfg.OperatorID, stateName)
+	}
+	if err := b.flushValues(); err != nil {
+		return err
 	}
 	var now int64
 	if s.ttl > 0 {

@@ -3,10 +3,12 @@ package state
 import (
 	"bytes"
 	"fmt"
+	"maps"
 	"math/rand"
 	"sort"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/cockroachdb/pebble"
 )
@@ -255,4 +257,172 @@ func TestPebbleIncrementalWithCompactions(t *testing.T) {
 		}
 		b2.Close()
 	}
+}
+
+// TestPebbleValueCache runs the model operations with a value cache that
+// holds only a few entries, so reads, writes and clears cross write-backs
+// on overflow, Keys and snapshots; every snapshot must hold exactly the
+// model at its synchronous phase, also restored at another parallelism,
+// and TTL must expire cached values as stored ones.
+func TestPebbleValueCache(t *testing.T) {
+	defer func(n int64) { valueCacheBytes = n }(valueCacheBytes)
+	for _, limit := range []int64{1 << 10, 64 << 10} {
+		t.Run(fmt.Sprint(limit), func(t *testing.T) {
+			valueCacheBytes = limit
+			k := backendKind{"pebble", BackendPebble, false}
+			b := newTestBackend(t, k, 0, 1, nil)
+			st := registerTestStates(t, b)
+			m := newModel()
+			store := NewMemoryStore()
+			var h []byte
+			var want *model
+			for i := 0; i < 4000; i++ {
+				apply(t, b, st, m, i)
+				if i%997 == 996 {
+					h, want = snapshotTo(t, b, int64(i), store), m.clone()
+					b.NotifyCheckpointComplete(int64(i))
+					if d := diffModels(m, dump(t, b, st)); d != "" {
+						t.Fatalf("live state after %d ops: %s", i+1, d)
+					}
+				}
+			}
+			// Operations after the snapshot must not reach it.
+			for i := 4000; i < 4500; i++ {
+				apply(t, b, st, m, i)
+			}
+			for sub := range 2 {
+				b2 := newTestBackend(t, k, sub, 2, nil)
+				must(t, b2.Restore([][]byte{h}, store))
+				st2 := registerTestStates(t, b2)
+				part := newModel()
+				for key, v := range want.v {
+					if owns(b2, key) {
+						part.v[key] = v
+					}
+				}
+				for key, v := range want.l {
+					if owns(b2, key) {
+						part.l[key] = v
+					}
+				}
+				for key, v := range want.m {
+					if owns(b2, key) {
+						part.m[key] = v
+					}
+				}
+				if d := diffModels(part, dump(t, b2, st2)); d != "" {
+					t.Fatalf("subtask %d of 2: %s", sub, d)
+				}
+			}
+			if d := diffModels(m, dump(t, b, st)); d != "" {
+				t.Fatalf("live state: %s", d)
+			}
+		})
+	}
+	// Map state read and written by map key only is cached until its first
+	// scan, which switches it to direct access.
+	t.Run("map", func(t *testing.T) {
+		valueCacheBytes = 1 << 10
+		k := backendKind{"pebble", BackendPebble, false}
+		b := newTestBackend(t, k, 0, 1, nil)
+		ms, err := b.RegisterMap(Descriptor{Name: "m"})
+		must(t, err)
+		want := map[string]map[string]string{}
+		check := func(b KeyedBackend, ms MapState, want map[string]map[string]string, scan bool) {
+			t.Helper()
+			for i := range 50 {
+				key := fmt.Sprint("k", i)
+				setKey(b, key)
+				for j := range 8 {
+					mk := fmt.Sprint("m", j)
+					v, ok, err := ms.Get([]byte(mk))
+					must(t, err)
+					if w, wok := want[key][mk]; ok != wok || string(v) != w {
+						t.Fatalf("%s/%s: %q %v, want %q %v", key, mk, v, ok, w, wok)
+					}
+				}
+				if scan {
+					n := 0
+					must(t, ms.Iterate(func(mk, v []byte) bool {
+						n++
+						if want[key][string(mk)] != string(v) {
+							t.Fatalf("Iterate %s/%s: %q, want %q", key, mk, v, want[key][string(mk)])
+						}
+						return true
+					}))
+					if n != len(want[key]) {
+						t.Fatalf("Iterate %s: %d entries, want %d", key, n, len(want[key]))
+					}
+				}
+			}
+		}
+		store := NewMemoryStore()
+		var h []byte
+		var snapWant map[string]map[string]string
+		for i := 0; i < 3000; i++ {
+			key, mk := fmt.Sprint("k", (i*31)%50), fmt.Sprint("m", (i*7)%8)
+			setKey(b, key)
+			if want[key] == nil {
+				want[key] = map[string]string{}
+			}
+			if i%3 == 0 {
+				must(t, ms.Remove([]byte(mk)))
+				delete(want[key], mk)
+			} else {
+				v := fmt.Sprint("v", i)
+				must(t, ms.Put([]byte(mk), []byte(v)))
+				want[key][mk] = v
+			}
+			switch i {
+			case 1000:
+				h = snapshotTo(t, b, 1, store)
+				snapWant = map[string]map[string]string{}
+				for k, m := range want {
+					snapWant[k] = maps.Clone(m)
+				}
+				check(b, ms, want, false)
+			case 2000:
+				check(b, ms, want, true) // now direct
+			}
+		}
+		check(b, ms, want, true)
+		b2 := newTestBackend(t, k, 0, 1, nil)
+		must(t, b2.Restore([][]byte{h}, store))
+		ms2, err := b2.RegisterMap(Descriptor{Name: "m"})
+		must(t, err)
+		check(b2, ms2, snapWant, true)
+	})
+	t.Run("ttl", func(t *testing.T) {
+		valueCacheBytes = 1 << 10
+		clk := &fakeClock{t: 1000}
+		b := newTestBackend(t, backendKind{"pebble", BackendPebble, false}, 0, 1, func(c *Config) {
+			c.TTL = time.Second
+			c.Clock = clk.now
+		})
+		v, err := b.RegisterValue(Descriptor{Name: "v"})
+		must(t, err)
+		for i := range 100 {
+			setKey(b, fmt.Sprint("k", i))
+			must(t, v.Update([]byte("x")))
+		}
+		clk.advance(600 * time.Millisecond)
+		for i := 0; i < 100; i += 2 { // rewritten: live 1 s from now
+			setKey(b, fmt.Sprint("k", i))
+			must(t, v.Update([]byte("y")))
+		}
+		clk.advance(600 * time.Millisecond)
+		for i := range 100 {
+			setKey(b, fmt.Sprint("k", i))
+			got, ok, err := v.Value()
+			must(t, err)
+			if want := i%2 == 0; ok != want || (ok && string(got) != "y") {
+				t.Fatalf("k%d: %q %v, want present=%v", i, got, ok, want)
+			}
+		}
+		n := 0
+		must(t, b.Keys("v", func(int, []byte) bool { n++; return true }))
+		if n != 50 {
+			t.Fatalf("Keys: %d live keys, want 50", n)
+		}
+	})
 }

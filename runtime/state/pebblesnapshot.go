@@ -71,6 +71,9 @@ func (b *PebbleBackend) Snapshot(checkpointID int64) (Pending, error) {
 	if b.closed || b.db == nil {
 		return nil, errClosed
 	}
+	if err := b.flushValues(); err != nil {
+		return nil, err
+	}
 	if err := b.sweepExpired(); err != nil {
 		return nil, err
 	}

@@ -32,49 +32,40 @@ type pebbleValue struct {
 	s *pebbleState
 }
 
-// Value implements ValueState.
+// Value implements ValueState: through the value cache.
 func (h *pebbleValue) Value() ([]byte, bool, error) {
 	b := h.b
 	if b.kg < 0 {
 		return nil, false, b.keyErr()
 	}
-	k := b.dataKey(h.s.id, nil)
-	v, closer, err := b.db.Get(k)
-	if errNotFound(err) {
-		return nil, false, nil
+	return b.cachedValue(h.s, b.dataKey(h.s.id, nil))
+}
+
+// cachedValue reads the value of Pebble key k of state s through the value
+// cache (a value state's, or a cached map state's entry).
+func (b *PebbleBackend) cachedValue(s *pebbleState, k []byte) ([]byte, bool, error) {
+	e, err := b.cacheGet(s, k)
+	if err != nil || !e.present {
+		return nil, false, err
 	}
-	if err != nil {
-		return nil, false, b.wrap(h.s, err)
-	}
-	ts, val, ok := decodeTS(v)
+	ts, val, ok := decodeTS(e.val)
 	if !ok {
-		closer.Close()
-		return nil, false, b.wrap(h.s, fmt.Errorf("malformed value for key %x", k))
+		return nil, false, b.wrap(s, fmt.Errorf("malformed value for key %x", k))
 	}
-	if h.s.ttl > 0 && expired(ts, h.s.ttl, b.now()) {
-		closer.Close()
-		if err := b.db.Delete(k, pebble.NoSync); err != nil {
-			return nil, false, b.wrap(h.s, err)
-		}
-		return nil, false, nil
+	if s.ttl > 0 && expired(ts, s.ttl, b.now()) {
+		return nil, false, b.cacheClear(k)
 	}
 	b.vbuf = append(b.vbuf[:0], val...)
-	closer.Close()
 	return b.vbuf, true, nil
 }
 
-// Update implements ValueState.
+// Update implements ValueState: the value cache writes it back.
 func (h *pebbleValue) Update(v []byte) error {
 	b := h.b
 	if b.kg < 0 {
 		return b.keyErr()
 	}
-	b.wbuf = binary.AppendUvarint(b.wbuf[:0], uint64(b.stamp(h.s)))
-	b.wbuf = append(b.wbuf, v...)
-	if err := b.db.Set(b.dataKey(h.s.id, nil), b.wbuf, pebble.NoSync); err != nil {
-		return b.wrap(h.s, err)
-	}
-	return nil
+	return b.cacheSet(h.s, b.dataKey(h.s.id, nil), b.stamp(h.s), v)
 }
 
 // Clear implements ValueState.
@@ -83,10 +74,7 @@ func (h *pebbleValue) Clear() error {
 	if b.kg < 0 {
 		return b.keyErr()
 	}
-	if err := b.db.Delete(b.dataKey(h.s.id, nil), pebble.NoSync); err != nil {
-		return b.wrap(h.s, err)
-	}
-	return nil
+	return b.cacheClear(b.dataKey(h.s.id, nil))
 }
 
 // pebbleList implements ListState.
@@ -209,6 +197,9 @@ func (h *pebbleMap) Get(mk []byte) ([]byte, bool, error) {
 		return nil, false, b.keyErr()
 	}
 	k := b.dataKey(h.s.id, mk)
+	if !h.s.direct {
+		return b.cachedValue(h.s, k)
+	}
 	v, closer, err := b.db.Get(k)
 	if errNotFound(err) {
 		return nil, false, nil
@@ -240,6 +231,9 @@ func (h *pebbleMap) Put(mk, v []byte) error {
 	if b.kg < 0 {
 		return b.keyErr()
 	}
+	if !h.s.direct {
+		return b.cacheSet(h.s, b.dataKey(h.s.id, mk), b.stamp(h.s), v)
+	}
 	b.wbuf = binary.AppendUvarint(b.wbuf[:0], uint64(b.stamp(h.s)))
 	b.wbuf = append(b.wbuf, v...)
 	if err := b.db.Set(b.dataKey(h.s.id, mk), b.wbuf, pebble.NoSync); err != nil {
@@ -253,6 +247,9 @@ func (h *pebbleMap) Remove(mk []byte) error {
 	b := h.b
 	if b.kg < 0 {
 		return b.keyErr()
+	}
+	if !h.s.direct {
+		return b.cacheClear(b.dataKey(h.s.id, mk))
 	}
 	if err := b.db.Delete(b.dataKey(h.s.id, mk), pebble.NoSync); err != nil {
 		return b.wrap(h.s, err)
@@ -269,6 +266,11 @@ func (h *pebbleMap) scan(fn func(mk, v []byte) bool) error {
 // and < to (nil: no bound).
 func (h *pebbleMap) scanRange(from, to []byte, fn func(mk, v []byte) bool) error {
 	b := h.b
+	if !h.s.direct {
+		if err := b.makeDirect(h.s); err != nil {
+			return err
+		}
+	}
 	lo := append([]byte(nil), b.dataKey(h.s.id, nil)...)
 	opts := pebble.IterOptions{LowerBound: lo, UpperBound: prefixEnd(lo)}
 	if len(from) > 0 {

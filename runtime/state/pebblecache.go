@@ -1,0 +1,223 @@
+package state
+
+import (
+	"encoding/binary"
+	"fmt"
+
+	"github.com/cockroachdb/pebble"
+)
+
+// valueCache is the Pebble backend's write-back cache of value state
+// (value, reducing and aggregating states: one Pebble key per key) and of
+// the entries of map states that are only accessed by map key (see
+// pebbleState.direct), in front of the database for the keys an operator touches again and again
+// (a window's or group's accumulator is read and written once per batch
+// that has its key; a point read goes through the memtables and every
+// level, a write through Pebble's commit pipeline).
+//
+// Entries are keyed by the full data key and hold the stored encoding
+// (uvarint write time | value), or "no value". A read that misses loads the
+// entry from Pebble (also "no value"); writes only change the entry and mark
+// it dirty. Dirty entries are written back in one batch (Set, or Delete
+// where Pebble may hold a value) by flush, which runs before anything reads
+// value state out of Pebble other than through the cache: Snapshot (so the
+// Pebble checkpoint holds exactly the state at the barrier), Keys and the
+// TTL sweep. When the cache outgrows its limit it is flushed and emptied.
+// TTL is checked on the cached encoding exactly as on Pebble's.
+type valueCache struct {
+	m      map[string]*cacheEntry
+	bytes  int64 // accounted size of m's keys, values and overheads
+	dirty  int   // entries to write back
+	maxLen int64 // limit of bytes; a write past it flushes and empties
+	kbuf   []byte
+}
+
+// cacheEntry is one key's value state.
+type cacheEntry struct {
+	val     []byte // stored encoding; meaningful when present
+	present bool   // the key has a value
+	dirty   bool   // differs from Pebble
+	inDB    bool   // Pebble may hold a value for the key (a Delete is needed)
+}
+
+// cacheEntryOverhead approximates the map slot, entry and headers per key.
+const cacheEntryOverhead = 96
+
+// valueCacheBytes is the default limit of a backend's value cache; tests
+// lower it to exercise the write-back on overflow.
+var valueCacheBytes int64 = 64 << 20
+
+func (c *valueCache) init() {
+	c.m = map[string]*cacheEntry{}
+	c.maxLen = valueCacheBytes
+}
+
+// cacheGet returns the entry of k, loading it from Pebble on a miss. A value found
+// expired in Pebble is deleted there and cached as absent.
+func (b *PebbleBackend) cacheGet(s *pebbleState, k []byte) (*cacheEntry, error) {
+	c := &b.vcache
+	if e := c.m[string(k)]; e != nil {
+		return e, nil
+	}
+	v, closer, err := b.db.Get(k)
+	e := &cacheEntry{}
+	switch {
+	case errNotFound(err):
+	case err != nil:
+		return nil, b.wrap(s, err)
+	default:
+		ts, _, ok := decodeTS(v)
+		if !ok {
+			closer.Close()
+			return nil, b.wrap(s, fmt.Errorf("malformed value for key %x", k))
+		}
+		if s.ttl > 0 && expired(ts, s.ttl, b.now()) {
+			closer.Close()
+			if err := b.db.Delete(k, pebble.NoSync); err != nil {
+				return nil, b.wrap(s, err)
+			}
+		} else {
+			e.val = append(make([]byte, 0, len(v)), v...)
+			e.present, e.inDB = true, true
+			closer.Close()
+		}
+	}
+	if err := b.cacheMakeRoom(int64(len(k)+cap(e.val)) + cacheEntryOverhead); err != nil {
+		return nil, err
+	}
+	c.m[string(k)] = e
+	return e, nil
+}
+
+// cacheMakeRoom accounts n more bytes, first writing back and dropping the
+// whole cache when they would not fit.
+func (b *PebbleBackend) cacheMakeRoom(n int64) error {
+	c := &b.vcache
+	if c.bytes+n > c.maxLen && len(c.m) > 0 {
+		if err := b.flushValues(); err != nil {
+			return err
+		}
+		clear(c.m)
+		c.bytes = 0
+	}
+	c.bytes += n
+	return nil
+}
+
+// cacheSet stores v, written at ts, as the value of k (encoded as Pebble
+// stores it: uvarint ts | v).
+func (b *PebbleBackend) cacheSet(s *pebbleState, k []byte, ts int64, v []byte) error {
+	c := &b.vcache
+	e := c.m[string(k)]
+	if e == nil {
+		e = &cacheEntry{inDB: true} // unknown: Pebble may hold one
+		if err := b.cacheMakeRoom(int64(len(k)+binary.MaxVarintLen64+len(v)) + cacheEntryOverhead); err != nil {
+			return err
+		}
+		c.m[string(k)] = e
+		e.val = make([]byte, 0, binary.MaxVarintLen64+len(v))
+	} else {
+		old := cap(e.val)
+		e.val = e.val[:0]
+		if need := binary.MaxVarintLen64 + len(v); need > old {
+			e.val = make([]byte, 0, need)
+			c.bytes += int64(need - old)
+		}
+	}
+	e.val = binary.AppendUvarint(e.val, uint64(ts))
+	e.val = append(e.val, v...)
+	e.present = true
+	if !e.dirty {
+		e.dirty = true
+		c.dirty++
+		b.cacheSize.Add(int64(len(k) + len(e.val)))
+	}
+	return nil
+}
+
+// cacheClear removes the value of k.
+func (b *PebbleBackend) cacheClear(k []byte) error {
+	c := &b.vcache
+	e := c.m[string(k)]
+	if e == nil {
+		e = &cacheEntry{inDB: true}
+		if err := b.cacheMakeRoom(int64(len(k)) + cacheEntryOverhead); err != nil {
+			return err
+		}
+		c.m[string(k)] = e
+	}
+	if !e.present && !e.inDB {
+		return nil // nothing here nor in Pebble
+	}
+	e.present = false
+	if !e.dirty {
+		e.dirty = true
+		c.dirty++
+		b.cacheSize.Add(int64(len(k)))
+	}
+	return nil
+}
+
+// flushValues writes every dirty entry back to Pebble in one batch; the
+// entries stay cached, clean.
+func (b *PebbleBackend) flushValues() error {
+	c := &b.vcache
+	if c.dirty == 0 {
+		return nil
+	}
+	batch := b.db.NewBatch()
+	defer batch.Close()
+	for k, e := range c.m {
+		if !e.dirty {
+			continue
+		}
+		c.kbuf = append(c.kbuf[:0], k...) // the batch copies it
+		var err error
+		switch {
+		case e.present:
+			err = batch.Set(c.kbuf, e.val, nil)
+		case e.inDB:
+			err = batch.Delete(c.kbuf, nil)
+		}
+		if err != nil {
+			return fmt.Errorf("state: operator %s: writing back cached state: %w", b.cfg.OperatorID, err)
+		}
+	}
+	if err := batch.Commit(pebble.NoSync); err != nil {
+		return fmt.Errorf("state: operator %s: writing back cached state: %w", b.cfg.OperatorID, err)
+	}
+	for _, e := range c.m {
+		if e.dirty {
+			e.dirty = false
+			e.inDB = e.present
+		}
+	}
+	c.dirty = 0
+	b.cacheSize.Store(0)
+	return nil
+}
+
+// makeDirect switches map state s to direct access before its first scan:
+// the cache is written back and s's entries leave it, so the scan and
+// every later access see Pebble only.
+func (b *PebbleBackend) makeDirect(s *pebbleState) error {
+	if err := b.flushValues(); err != nil {
+		return err
+	}
+	c := &b.vcache
+	for k, e := range c.m {
+		if len(k) >= 4 && uint16(k[2])<<8|uint16(k[3]) == s.id {
+			c.bytes -= int64(len(k)+cap(e.val)) + cacheEntryOverhead
+			delete(c.m, k)
+		}
+	}
+	s.direct = true
+	return nil
+}
+
+// dropValueCache forgets the cache without writing it back (Close).
+func (b *PebbleBackend) dropValueCache() {
+	b.vcache.m = map[string]*cacheEntry{}
+	b.vcache.bytes, b.vcache.dirty = 0, 0
+	b.cacheSize.Store(0)
+}
