@@ -670,8 +670,11 @@ func (e *Execution) persistOne(r persistReq) {
 	if r.savepoint == "" {
 		err = e.ensureJobDir(r.id)
 	}
-	if err == nil && (e.cfg.Distribute == nil || r.savepoint != "") {
-		err = PrepareCheckpointDir(e.cfg.Storage, dir) // (distributed: at the trigger)
+	if err == nil && e.cfg.Distribute == nil {
+		// Distributed: the remote subtasks wrote their keyed state into
+		// dir already (checkpoints prepared it at the trigger; a
+		// savepoint's directory is new).
+		err = PrepareCheckpointDir(e.cfg.Storage, dir)
 	}
 	if err != nil {
 		r.states.Release()

@@ -15,9 +15,11 @@
 // TaskManagers (cmd/taskmanager) register on jobmanager.rpc.port (default
 // 6123, bound to jobmanager.bind-host or else jobmanager.rpc.address,
 // default localhost) and heartbeat; one silent for heartbeat.timeout
-// (default 50 s) is removed. /taskmanagers and /overview show them. Jobs
-// still run in this process (task deployment to TaskManagers is the next
-// step of issue 15).
+// (default 50 s) is removed. /taskmanagers and /overview show them. While
+// at least one TaskManager is registered, INSERT jobs run on the
+// TaskManagers' slots (planner/session/clusterexec; slot.request.timeout,
+// default 300 s, bounds the wait for free slots); otherwise, and for
+// SELECT queries, in this process.
 package main
 
 import (
@@ -37,6 +39,7 @@ import (
 	"github.com/flinkgo/engine/planner"
 	"github.com/flinkgo/engine/planner/flinkconf"
 	"github.com/flinkgo/engine/planner/session"
+	"github.com/flinkgo/engine/planner/session/clusterexec"
 	"github.com/flinkgo/engine/planner/session/flinkrest"
 	"github.com/flinkgo/engine/planner/session/promreporter"
 	"github.com/flinkgo/engine/planner/session/sqlgateway"
@@ -53,7 +56,9 @@ rest.bind-address:rest.port (default 127.0.0.1:8081; rest.port=0 picks a
 free port). TaskManagers register on jobmanager.rpc.port (default 6123;
 0 picks a free port, as does rest.port=0 when jobmanager.rpc.port is not
 set), bound to jobmanager.bind-host (default: jobmanager.rpc.address,
-default localhost). Stop it with SIGTERM or Ctrl-C.
+default localhost); while any is registered, INSERT jobs run on their slots
+(waiting up to slot.request.timeout, 300 s, for enough free ones). Stop it
+with SIGTERM or Ctrl-C.
 
   -D key=value     a configuration option (repeatable); FLINK_CONF_DIR's
                    config.yaml (or flink-conf.yaml) is read under them
@@ -139,6 +144,19 @@ func run(args []string, stdout, stderr io.Writer, stop <-chan struct{}) int {
 	}
 	members := cluster.NewRegistry(cluster.RegistryOptions{HeartbeatTimeout: timeout, Log: log})
 	rpc := cluster.NewServer(members)
+	// Jobs go to the TaskManagers once any registered (clusterexec).
+	slotTimeout, err := host.Config().Duration("slot.request.timeout", clusterexec.DefaultSlotRequestTimeout)
+	if err == nil && slotTimeout <= 0 {
+		err = fmt.Errorf("Invalid 'slot.request.timeout' %s: expected a positive duration.", host.Config().String("slot.request.timeout", ""))
+	}
+	if err != nil {
+		rpcLn.Close()
+		fmt.Fprintf(stderr, "[ERROR] %v\n", err)
+		return 1
+	}
+	dist := clusterexec.NewDistributor(clusterexec.Options{Registry: members, SlotRequestTimeout: slotTimeout, Log: log})
+	rpc.SetReportHandler(dist.HandleReport)
+	jobs.SetDistributor(dist)
 	rpc.Serve(rpcLn)
 	sweepCtx, stopSweeping := context.WithCancel(context.Background())
 	swept := make(chan struct{})
@@ -200,11 +218,13 @@ func run(args []string, stdout, stderr io.Writer, stop <-chan struct{}) int {
 		prom.Close()
 	}
 	gateway.Close()
-	rpc.Close()
 	if running > 0 {
 		fmt.Fprintf(stdout, "[INFO] Cancelling %d running job(s); restore them from their checkpoints or savepoints.\n", running)
 	}
+	// Jobs first: their attempts on TaskManagers are told to cancel over
+	// the RPC endpoint, which closes after.
 	jobs.Close()
+	rpc.Close()
 	host.Close()
 	fmt.Fprintln(stdout, "[INFO] JobManager stopped.")
 	return 0
@@ -217,9 +237,12 @@ func run(args []string, stdout, stderr io.Writer, stop <-chan struct{}) int {
 // listener, the address TaskManagers are to use (jobmanager.rpc.address
 // and the bound port) and heartbeat.timeout.
 func listenRPC(c *planner.Config, defaultPort int) (net.Listener, string, time.Duration, error) {
-	port, err := c.Int("jobmanager.rpc.port", defaultPort)
+	port, err := c.Int("jobmanager.rpc.port", 6123)
 	if err != nil {
 		return nil, "", 0, err
+	}
+	if _, set := c.Lookup("jobmanager.rpc.port"); !set {
+		port = defaultPort
 	}
 	if port < 0 || port > 65535 {
 		return nil, "", 0, fmt.Errorf("Invalid 'jobmanager.rpc.port' %d: expected 0 (a free port) or a port up to 65535.", port)

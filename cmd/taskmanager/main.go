@@ -12,8 +12,9 @@
 // foreground until SIGTERM or SIGINT; then it tells the JobManager it
 // leaves and exits.
 //
-// Jobs do not run on TaskManagers yet (issue 15: task deployment is the
-// next step); they still run inside the JobManager's process.
+// The JobManager deploys the subtasks of INSERT jobs to its slots
+// (planner/session/clusterexec): it plans the job's statements as the
+// JobManager did, runs its share and prints a line per deployed subtask.
 package main
 
 import (
@@ -33,8 +34,10 @@ import (
 
 	"github.com/flinkgo/engine/planner"
 	"github.com/flinkgo/engine/planner/flinkconf"
+	"github.com/flinkgo/engine/planner/session/clusterexec"
 	"github.com/flinkgo/engine/runtime"
 	"github.com/flinkgo/engine/runtime/cluster"
+	pb "github.com/flinkgo/engine/runtime/cluster/clusterpb"
 	"github.com/flinkgo/engine/runtime/netexchange"
 	"github.com/flinkgo/engine/sql"
 )
@@ -54,6 +57,7 @@ Ctrl-C.
 Keys: taskmanager.numberOfTaskSlots (1), taskmanager.host (the address
 that reaches the JobManager), taskmanager.bind-host (0.0.0.0),
 taskmanager.data.port (0), taskmanager.resource-id (host:port-<6 hex>),
+io.tmp.dirs (local working state of the subtasks run here),
 heartbeat.interval (10 s), heartbeat.timeout (50 s),
 cluster.registration.initial-timeout (100 ms), .max-timeout (30 s),
 .error-delay (10 s), .refused-registration-delay (30 s).
@@ -72,6 +76,7 @@ type settings struct {
 	bindHost   string
 	dataPort   int
 	resourceID string // "" = host:port-<6 hex>
+	scratchDir string // io.tmp.dirs' first entry; "" = the system's
 	member     cluster.MemberOptions
 }
 
@@ -106,6 +111,11 @@ func readSettings(conf map[string]string) (settings, error) {
 		return s, fmt.Errorf("Invalid 'taskmanager.data.port' %d: expected 0 (a free port) or a port up to 65535.", s.dataPort)
 	}
 	s.resourceID = strings.TrimSpace(c.String("taskmanager.resource-id", ""))
+	if dirs := c.String("io.tmp.dirs", ""); dirs != "" {
+		if parts := strings.FieldsFunc(dirs, func(r rune) bool { return r == ',' || r == ':' }); len(parts) > 0 {
+			s.scratchDir = parts[0]
+		}
+	}
 	m := &s.member
 	for _, d := range []struct {
 		key string
@@ -185,8 +195,7 @@ func run(args []string, stdout, stderr io.Writer, stop <-chan struct{}) int {
 		cancel()
 	}()
 
-	// The data exchange's port: other TaskManagers send records here once
-	// jobs run on TaskManagers; nothing is routed to it yet.
+	// The data exchange's port: other TaskManagers send records here.
 	data, err := netexchange.Listen(net.JoinHostPort(s.bindHost, strconv.Itoa(s.dataPort)), netexchange.ReceiverOptions{})
 	if err != nil {
 		fmt.Fprintf(stderr, "[ERROR] Could not listen for the data exchange on %s (taskmanager.bind-host, taskmanager.data.port): %v\n", net.JoinHostPort(s.bindHost, strconv.Itoa(s.dataPort)), err)
@@ -211,12 +220,22 @@ func run(args []string, stdout, stderr io.Writer, stop <-chan struct{}) int {
 	opts.Registration = cluster.Registration{ResourceID: id, Host: host, DataPort: dataPort, Slots: s.slots, Hardware: hardware(), Version: version()}
 	opts.Log = log
 	opts.Memory = memory
+	var member *cluster.Member
+	worker := clusterexec.NewWorker(clusterexec.WorkerOptions{ResourceID: id, Receiver: data, Log: stdout, ScratchDir: s.scratchDir,
+		Report: func(ctx context.Context, regID string, req *pb.ReportRequest) error {
+			return member.Report(ctx, regID, req)
+		}})
+	defer worker.Close()
+	opts.OnCommand = worker.Handle
+	opts.OnLost = worker.Lost
 	opts.OnRegistered = func(jmID, regID string) {
+		worker.Registered(regID)
 		fmt.Fprintf(stdout, "[INFO] TaskManager %s registered at the JobManager %s (JobManager %s, registration %s): %d slots, data port %s.\n",
 			id, s.jobManager, jmID, regID, s.slots, net.JoinHostPort(host, strconv.Itoa(dataPort)))
 	}
 	fmt.Fprintf(stderr, "[INFO] TaskManager %s starting: %d slots, data exchange on %s, registering at the JobManager %s.\n", id, s.slots, data.Addr(), s.jobManager)
-	if err := cluster.NewMember(opts).Run(ctx); err != nil {
+	member = cluster.NewMember(opts)
+	if err := member.Run(ctx); err != nil {
 		fmt.Fprintf(stderr, "[ERROR] %v\n", err)
 		return 1
 	}

@@ -29,11 +29,12 @@ func TestReadSettings(t *testing.T) {
 		"jobmanager.rpc.address": "flink-jobmanager", "jobmanager.rpc.port": "7000",
 		"taskmanager.numberOfTaskSlots": "4", "taskmanager.host": "10.1.2.3", "taskmanager.data.port": "6121",
 		"taskmanager.resource-id": "tm-x", "heartbeat.interval": "2000", "heartbeat.timeout": "1 min",
+		"io.tmp.dirs": "/data/tmp1,/data/tmp2",
 	})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if s.jobManager != "flink-jobmanager:7000" || s.slots != 4 || s.host != "10.1.2.3" || s.dataPort != 6121 || s.resourceID != "tm-x" ||
+	if s.jobManager != "flink-jobmanager:7000" || s.slots != 4 || s.host != "10.1.2.3" || s.dataPort != 6121 || s.resourceID != "tm-x" || s.scratchDir != "/data/tmp1" ||
 		s.member.HeartbeatInterval != 2*time.Second || s.member.HeartbeatTimeout != time.Minute {
 		t.Fatalf("got %+v", s)
 	}

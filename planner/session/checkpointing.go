@@ -11,6 +11,7 @@ import (
 	"github.com/flinkgo/engine/planner"
 	"github.com/flinkgo/engine/runtime"
 	"github.com/flinkgo/engine/runtime/state"
+	"github.com/flinkgo/engine/sql"
 )
 
 // checkpointConfig reads the execution.checkpointing.*, state.* and
@@ -316,4 +317,29 @@ func (s *Session) logf(format string, args ...any) {
 	if s.log != nil {
 		fmt.Fprintln(s.log, checkpoint.DisplayPaths(fmt.Sprintf(format, args...)))
 	}
+}
+
+// DeploymentCheckpointConfig is the checkpoint configuration of the job d
+// describes as the JobManager derived it (checkpoint.Config, with the
+// storage: local paths to o.Storage, s3:// to an S3 store built from the
+// deployment's s3.* keys): what a TaskManager runs its share of the job
+// with (state backend, EXACTLY_ONCE, final checkpoint) and writes its
+// keyed state through. Only SET and RESET among d.Setup matter here.
+func DeploymentCheckpointConfig(d Deployment, o Options) (checkpoint.Config, error) {
+	o.Config, o.Jobs = d.Config, nil
+	s := New(o)
+	defer s.Close()
+	for i, text := range d.Setup {
+		st, err := parseOne(text)
+		if err != nil {
+			return checkpoint.Config{}, fmt.Errorf("deployment setup statement %d: %w", i+1, err)
+		}
+		switch st.(type) {
+		case *sql.Set, *sql.Reset:
+			if _, err := s.execute(st); err != nil {
+				return checkpoint.Config{}, fmt.Errorf("deployment setup statement %d: %w", i+1, err)
+			}
+		}
+	}
+	return s.checkpointConfig()
 }

@@ -66,13 +66,20 @@
 // only the Registry. A Member is used by one goroutine (Run); its Status
 // may be read from any goroutine.
 //
-// # Not here yet
+// # Jobs
 //
-// Slots are offered but not yet allocated: jobs still run inside the
-// JobManager's process, so a registered TaskManager's free slots equal its
-// slots. The messages for deployment, cancellation and checkpoint
-// coordination are defined in cluster.proto and reserved; only
-// AcknowledgeCheckpoint is in the service, and it answers UNIMPLEMENTED.
+// After registering, a Member opens the Commands stream of its
+// registration and hands each command to MemberOptions.OnCommand, in
+// order; it reopens a broken stream while the registration lasts. The
+// JobManager queues commands with Registry.Send (never blocking; a
+// registration that ended refuses with ErrUnknownTaskManager) and
+// TaskManagers answer with Member.Report, which the Server passes to its
+// ReportHandler (a report of a registration that is not current, or that
+// the handler calls stale, is FAILED_PRECONDITION). Slots are allocated
+// to owners (AllocateSlots, ReleaseSlots), and Registry.OnRemoved tells
+// the JobManager's job executor of every registration that ended, so the
+// attempts using it fail. planner/session/clusterexec builds job
+// deployment on these.
 package cluster
 
 import (

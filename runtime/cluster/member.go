@@ -55,6 +55,15 @@ type MemberOptions struct {
 	// Memory reports the process's memory for heartbeats (default: the Go
 	// runtime's figures).
 	Memory func() Memory
+	// OnCommand, if set, receives the JobManager's commands for each
+	// registration in order (on one goroutine per registration; the
+	// stream opens after registering and reopens while the registration
+	// lasts).
+	OnCommand func(registrationID string, cmd *pb.Command)
+	// OnLost, if set, is called (on Run's goroutine) when a registration
+	// ends: the JobManager does not know it any more, has not answered
+	// for heartbeat.timeout, or Run returns. Work done for it is orphaned.
+	OnLost func(registrationID string)
 }
 
 // Member is a TaskManager's membership in a cluster: Run registers and
@@ -65,6 +74,7 @@ type Member struct {
 	mu             sync.Mutex
 	registrationID string
 	jobManagerID   string
+	jm             pb.JobManagerClient // set by Run
 }
 
 // NewMember returns a member; nothing happens until Run.
@@ -129,6 +139,11 @@ func (m *Member) Run(ctx context.Context) error {
 	}
 	defer conn.Close()
 	jm := pb.NewJobManagerClient(conn)
+	m.mu.Lock()
+	m.jm = jm
+	m.mu.Unlock()
+	var receivers sync.WaitGroup
+	defer receivers.Wait()
 	for ctx.Err() == nil {
 		regID, err := m.register(ctx, jm)
 		if err != nil {
@@ -137,7 +152,16 @@ func (m *Member) Run(ctx context.Context) error {
 		if regID == "" {
 			break // ctx ended
 		}
+		rctx, stopReceiving := context.WithCancel(ctx)
+		if m.opts.OnCommand != nil {
+			receivers.Add(1)
+			go func() { defer receivers.Done(); m.receive(rctx, jm, regID) }()
+		}
 		m.heartbeat(ctx, jm, regID)
+		stopReceiving()
+		if m.opts.OnLost != nil {
+			m.opts.OnLost(regID)
+		}
 	}
 	if regID, _, ok := m.Registered(); ok {
 		dctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
@@ -250,6 +274,46 @@ func (m *Member) heartbeat(ctx context.Context, jm pb.JobManagerClient, regID st
 			return
 		}
 	}
+}
+
+// receive reads the registration's commands until ctx ends or the
+// JobManager says the registration ended (NOT_FOUND); a broken stream is
+// opened again.
+func (m *Member) receive(ctx context.Context, jm pb.JobManagerClient, regID string) {
+	req := &pb.CommandsRequest{ResourceId: m.opts.Registration.ResourceID, RegistrationId: regID}
+	delay := 50 * time.Millisecond
+	for ctx.Err() == nil {
+		stream, err := jm.Commands(ctx, req, grpc.WaitForReady(true))
+		for err == nil {
+			var c *pb.Command
+			if c, err = stream.Recv(); err == nil {
+				delay = 50 * time.Millisecond
+				m.opts.OnCommand(regID, c)
+			}
+		}
+		if ctx.Err() != nil || status.Code(err) == codes.NotFound {
+			return
+		}
+		if !sleep(ctx, delay) {
+			return
+		}
+		delay = min(2*delay, time.Second)
+	}
+}
+
+// Report sends a report of the current registration (its resource and
+// registration ids are filled in). An error with gRPC FAILED_PRECONDITION
+// means the JobManager refused it as stale.
+func (m *Member) Report(ctx context.Context, regID string, req *pb.ReportRequest) error {
+	m.mu.Lock()
+	jm := m.jm
+	m.mu.Unlock()
+	if jm == nil {
+		return status.Error(codes.Unavailable, "not connected to the JobManager")
+	}
+	req.ResourceId, req.RegistrationId = m.opts.Registration.ResourceID, regID
+	_, err := jm.Report(ctx, req, grpc.WaitForReady(true))
+	return err
 }
 
 // sleep waits d or until ctx ends; false if ctx ended.

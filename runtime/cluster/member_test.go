@@ -222,7 +222,7 @@ func TestMemberInvalidRegistration(t *testing.T) {
 	}
 }
 
-func TestReservedCallsAreUnimplemented(t *testing.T) {
+func TestUnknownRegistrationCalls(t *testing.T) {
 	jm := startJobManager(t, "127.0.0.1:0", time.Minute)
 	conn, err := grpc.NewClient("passthrough:///"+jm.addr(), grpc.WithTransportCredentials(insecure.NewCredentials()))
 	if err != nil {
@@ -231,9 +231,17 @@ func TestReservedCallsAreUnimplemented(t *testing.T) {
 	defer conn.Close()
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
-	_, err = pb.NewJobManagerClient(conn).AcknowledgeCheckpoint(ctx, &pb.AcknowledgeCheckpointRequest{JobId: "j"})
-	if status.Code(err) != codes.Unimplemented || !strings.Contains(err.Error(), "task deployment") {
-		t.Fatalf("AcknowledgeCheckpoint = %v, want UNIMPLEMENTED naming what is missing", err)
+	// A report or a command stream of a registration never made: refused.
+	_, err = pb.NewJobManagerClient(conn).Report(ctx, &pb.ReportRequest{ResourceId: "x", RegistrationId: "y", JobId: "j"})
+	if status.Code(err) != codes.FailedPrecondition {
+		t.Fatalf("Report = %v, want FAILED_PRECONDITION", err)
+	}
+	stream, err := pb.NewJobManagerClient(conn).Commands(ctx, &pb.CommandsRequest{ResourceId: "x", RegistrationId: "y"})
+	if err == nil {
+		_, err = stream.Recv()
+	}
+	if status.Code(err) != codes.NotFound {
+		t.Fatalf("Commands = %v, want NOT_FOUND", err)
 	}
 	// Heartbeat of a registration never made: UNKNOWN, not an error.
 	resp, err := pb.NewJobManagerClient(conn).Heartbeat(ctx, &pb.HeartbeatRequest{ResourceId: "x", RegistrationId: "y"})

@@ -20,15 +20,20 @@ type Server struct {
 	reg  *Registry
 	grpc *grpc.Server
 
-	mu sync.Mutex
-	ln net.Listener
+	mu      sync.Mutex
+	ln      net.Listener
+	reports ReportHandler
+	// stopping ends the Commands streams, which would otherwise hold
+	// Close's graceful stop until its deadline.
+	stopping  chan struct{}
+	closeOnce sync.Once
 }
 
 var _ pb.JobManagerServer = (*Server)(nil)
 
 // NewServer returns a server for reg; nothing listens until Serve.
 func NewServer(reg *Registry) *Server {
-	s := &Server{reg: reg, grpc: grpc.NewServer()}
+	s := &Server{reg: reg, grpc: grpc.NewServer(), stopping: make(chan struct{})}
 	pb.RegisterJobManagerServer(s.grpc, s)
 	return s
 }
@@ -54,6 +59,7 @@ func (s *Server) Addr() net.Addr {
 // Close stops serving: calls in flight get up to two seconds. Safe to
 // call more than once.
 func (s *Server) Close() {
+	s.closeOnce.Do(func() { close(s.stopping) })
 	done := make(chan struct{})
 	go func() { s.grpc.GracefulStop(); close(done) }()
 	select {
@@ -112,7 +118,74 @@ func (s *Server) Disconnect(ctx context.Context, req *pb.DisconnectRequest) (*pb
 	return &pb.DisconnectResponse{}, nil
 }
 
-// AcknowledgeCheckpoint is reserved: tasks do not run on TaskManagers yet.
-func (s *Server) AcknowledgeCheckpoint(ctx context.Context, req *pb.AcknowledgeCheckpointRequest) (*pb.AcknowledgeCheckpointResponse, error) {
-	return nil, status.Error(codes.Unimplemented, "AcknowledgeCheckpoint is not implemented yet: jobs still run inside the JobManager process until task deployment to TaskManagers lands (issue 15)")
+// ErrStale refuses a report of an attempt the JobManager no longer runs,
+// or of a subtask the reporting TaskManager does not run (gRPC
+// FAILED_PRECONDITION): the TaskManager cancels that attempt.
+var ErrStale = errors.New("cluster: stale attempt")
+
+// ReportHandler receives the reports of a current registration tm (the
+// JobManager's job executor); an error wrapping ErrStale refuses it.
+type ReportHandler func(tm TaskManager, req *pb.ReportRequest) error
+
+// SetReportHandler routes TaskManagers' reports to h; without one they
+// are UNIMPLEMENTED.
+func (s *Server) SetReportHandler(h ReportHandler) {
+	s.mu.Lock()
+	s.reports = h
+	s.mu.Unlock()
+}
+
+// Commands implements pb.JobManagerServer: the registration's commands,
+// in order, until it ends or the TaskManager goes away.
+func (s *Server) Commands(req *pb.CommandsRequest, stream grpc.ServerStreamingServer[pb.Command]) error {
+	ob := s.reg.outbox(req.GetResourceId(), req.GetRegistrationId())
+	if ob == nil {
+		return status.Errorf(codes.NotFound, "TaskManager %s has no registration %s here: register again", req.GetResourceId(), req.GetRegistrationId())
+	}
+	ctx, cancel := context.WithCancel(stream.Context())
+	defer cancel()
+	go func() {
+		select {
+		case <-s.stopping:
+			cancel()
+		case <-ctx.Done():
+		}
+	}()
+	for {
+		c, err := ob.next(ctx)
+		if err != nil {
+			if errors.Is(err, errOutboxClosed) {
+				return status.Error(codes.NotFound, "the registration ended: register again")
+			}
+			if stream.Context().Err() == nil {
+				return status.Error(codes.Unavailable, "the JobManager is shutting down")
+			}
+			return status.FromContextError(err).Err()
+		}
+		if err := stream.Send(c); err != nil {
+			ob.requeue(c) // the TaskManager opens the stream again
+			return err
+		}
+	}
+}
+
+// Report implements pb.JobManagerServer.
+func (s *Server) Report(ctx context.Context, req *pb.ReportRequest) (*pb.ReportResponse, error) {
+	tm, ok := s.reg.Current(req.GetResourceId(), req.GetRegistrationId())
+	if !ok {
+		return nil, status.Errorf(codes.FailedPrecondition, "%v: TaskManager %s has no registration %s here", ErrStale, req.GetResourceId(), req.GetRegistrationId())
+	}
+	s.mu.Lock()
+	h := s.reports
+	s.mu.Unlock()
+	if h == nil {
+		return nil, status.Error(codes.Unimplemented, "this JobManager runs no jobs on TaskManagers")
+	}
+	if err := h(tm, req); err != nil {
+		if errors.Is(err, ErrStale) {
+			return nil, status.Error(codes.FailedPrecondition, err.Error())
+		}
+		return nil, status.Error(codes.Internal, err.Error())
+	}
+	return &pb.ReportResponse{}, nil
 }

@@ -602,35 +602,28 @@ func (*DisconnectResponse) Descriptor() ([]byte, []int) {
 	return file_cluster_proto_rawDescGZIP(), []int{7}
 }
 
-// DeployTaskRequest (JobManager → TaskManager, reserved): run one subtask
-// of a job attempt in a slot.
-type DeployTaskRequest struct {
-	state    protoimpl.MessageState `protogen:"open.v1"`
-	JobId    string                 `protobuf:"bytes,1,opt,name=job_id,json=jobId,proto3" json:"job_id,omitempty"`
-	Attempt  int64                  `protobuf:"varint,2,opt,name=attempt,proto3" json:"attempt,omitempty"`
-	VertexId string                 `protobuf:"bytes,3,opt,name=vertex_id,json=vertexId,proto3" json:"vertex_id,omitempty"`
-	Subtask  int32                  `protobuf:"varint,4,opt,name=subtask,proto3" json:"subtask,omitempty"`
-	Slot     int32                  `protobuf:"varint,5,opt,name=slot,proto3" json:"slot,omitempty"`
-	// task is the serialized task description (format not fixed yet).
-	Task          []byte `protobuf:"bytes,6,opt,name=task,proto3" json:"task,omitempty"`
-	unknownFields protoimpl.UnknownFields
-	sizeCache     protoimpl.SizeCache
+type CommandsRequest struct {
+	state          protoimpl.MessageState `protogen:"open.v1"`
+	ResourceId     string                 `protobuf:"bytes,1,opt,name=resource_id,json=resourceId,proto3" json:"resource_id,omitempty"`
+	RegistrationId string                 `protobuf:"bytes,2,opt,name=registration_id,json=registrationId,proto3" json:"registration_id,omitempty"`
+	unknownFields  protoimpl.UnknownFields
+	sizeCache      protoimpl.SizeCache
 }
 
-func (x *DeployTaskRequest) Reset() {
-	*x = DeployTaskRequest{}
+func (x *CommandsRequest) Reset() {
+	*x = CommandsRequest{}
 	mi := &file_cluster_proto_msgTypes[8]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
 
-func (x *DeployTaskRequest) String() string {
+func (x *CommandsRequest) String() string {
 	return protoimpl.X.MessageStringOf(x)
 }
 
-func (*DeployTaskRequest) ProtoMessage() {}
+func (*CommandsRequest) ProtoMessage() {}
 
-func (x *DeployTaskRequest) ProtoReflect() protoreflect.Message {
+func (x *CommandsRequest) ProtoReflect() protoreflect.Message {
 	mi := &file_cluster_proto_msgTypes[8]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
@@ -642,315 +635,460 @@ func (x *DeployTaskRequest) ProtoReflect() protoreflect.Message {
 	return mi.MessageOf(x)
 }
 
-// Deprecated: Use DeployTaskRequest.ProtoReflect.Descriptor instead.
-func (*DeployTaskRequest) Descriptor() ([]byte, []int) {
+// Deprecated: Use CommandsRequest.ProtoReflect.Descriptor instead.
+func (*CommandsRequest) Descriptor() ([]byte, []int) {
 	return file_cluster_proto_rawDescGZIP(), []int{8}
 }
 
-func (x *DeployTaskRequest) GetJobId() string {
+func (x *CommandsRequest) GetResourceId() string {
 	if x != nil {
-		return x.JobId
+		return x.ResourceId
 	}
 	return ""
 }
 
-func (x *DeployTaskRequest) GetAttempt() int64 {
-	if x != nil {
-		return x.Attempt
-	}
-	return 0
-}
-
-func (x *DeployTaskRequest) GetVertexId() string {
-	if x != nil {
-		return x.VertexId
-	}
-	return ""
-}
-
-func (x *DeployTaskRequest) GetSubtask() int32 {
-	if x != nil {
-		return x.Subtask
-	}
-	return 0
-}
-
-func (x *DeployTaskRequest) GetSlot() int32 {
-	if x != nil {
-		return x.Slot
-	}
-	return 0
-}
-
-func (x *DeployTaskRequest) GetTask() []byte {
-	if x != nil {
-		return x.Task
-	}
-	return nil
-}
-
-// CancelTaskRequest (JobManager → TaskManager, reserved).
-type CancelTaskRequest struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	JobId         string                 `protobuf:"bytes,1,opt,name=job_id,json=jobId,proto3" json:"job_id,omitempty"`
-	Attempt       int64                  `protobuf:"varint,2,opt,name=attempt,proto3" json:"attempt,omitempty"`
-	VertexId      string                 `protobuf:"bytes,3,opt,name=vertex_id,json=vertexId,proto3" json:"vertex_id,omitempty"`
-	Subtask       int32                  `protobuf:"varint,4,opt,name=subtask,proto3" json:"subtask,omitempty"`
-	unknownFields protoimpl.UnknownFields
-	sizeCache     protoimpl.SizeCache
-}
-
-func (x *CancelTaskRequest) Reset() {
-	*x = CancelTaskRequest{}
-	mi := &file_cluster_proto_msgTypes[9]
-	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
-	ms.StoreMessageInfo(mi)
-}
-
-func (x *CancelTaskRequest) String() string {
-	return protoimpl.X.MessageStringOf(x)
-}
-
-func (*CancelTaskRequest) ProtoMessage() {}
-
-func (x *CancelTaskRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_cluster_proto_msgTypes[9]
-	if x != nil {
-		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
-		if ms.LoadMessageInfo() == nil {
-			ms.StoreMessageInfo(mi)
-		}
-		return ms
-	}
-	return mi.MessageOf(x)
-}
-
-// Deprecated: Use CancelTaskRequest.ProtoReflect.Descriptor instead.
-func (*CancelTaskRequest) Descriptor() ([]byte, []int) {
-	return file_cluster_proto_rawDescGZIP(), []int{9}
-}
-
-func (x *CancelTaskRequest) GetJobId() string {
-	if x != nil {
-		return x.JobId
-	}
-	return ""
-}
-
-func (x *CancelTaskRequest) GetAttempt() int64 {
-	if x != nil {
-		return x.Attempt
-	}
-	return 0
-}
-
-func (x *CancelTaskRequest) GetVertexId() string {
-	if x != nil {
-		return x.VertexId
-	}
-	return ""
-}
-
-func (x *CancelTaskRequest) GetSubtask() int32 {
-	if x != nil {
-		return x.Subtask
-	}
-	return 0
-}
-
-// TriggerCheckpointRequest (JobManager → TaskManager, reserved): inject a
-// barrier into the TaskManager's source subtasks of the attempt.
-type TriggerCheckpointRequest struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	JobId         string                 `protobuf:"bytes,1,opt,name=job_id,json=jobId,proto3" json:"job_id,omitempty"`
-	Attempt       int64                  `protobuf:"varint,2,opt,name=attempt,proto3" json:"attempt,omitempty"`
-	CheckpointId  int64                  `protobuf:"varint,3,opt,name=checkpoint_id,json=checkpointId,proto3" json:"checkpoint_id,omitempty"`
-	TimestampMs   int64                  `protobuf:"varint,4,opt,name=timestamp_ms,json=timestampMs,proto3" json:"timestamp_ms,omitempty"`
-	Savepoint     bool                   `protobuf:"varint,5,opt,name=savepoint,proto3" json:"savepoint,omitempty"`
-	unknownFields protoimpl.UnknownFields
-	sizeCache     protoimpl.SizeCache
-}
-
-func (x *TriggerCheckpointRequest) Reset() {
-	*x = TriggerCheckpointRequest{}
-	mi := &file_cluster_proto_msgTypes[10]
-	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
-	ms.StoreMessageInfo(mi)
-}
-
-func (x *TriggerCheckpointRequest) String() string {
-	return protoimpl.X.MessageStringOf(x)
-}
-
-func (*TriggerCheckpointRequest) ProtoMessage() {}
-
-func (x *TriggerCheckpointRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_cluster_proto_msgTypes[10]
-	if x != nil {
-		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
-		if ms.LoadMessageInfo() == nil {
-			ms.StoreMessageInfo(mi)
-		}
-		return ms
-	}
-	return mi.MessageOf(x)
-}
-
-// Deprecated: Use TriggerCheckpointRequest.ProtoReflect.Descriptor instead.
-func (*TriggerCheckpointRequest) Descriptor() ([]byte, []int) {
-	return file_cluster_proto_rawDescGZIP(), []int{10}
-}
-
-func (x *TriggerCheckpointRequest) GetJobId() string {
-	if x != nil {
-		return x.JobId
-	}
-	return ""
-}
-
-func (x *TriggerCheckpointRequest) GetAttempt() int64 {
-	if x != nil {
-		return x.Attempt
-	}
-	return 0
-}
-
-func (x *TriggerCheckpointRequest) GetCheckpointId() int64 {
-	if x != nil {
-		return x.CheckpointId
-	}
-	return 0
-}
-
-func (x *TriggerCheckpointRequest) GetTimestampMs() int64 {
-	if x != nil {
-		return x.TimestampMs
-	}
-	return 0
-}
-
-func (x *TriggerCheckpointRequest) GetSavepoint() bool {
-	if x != nil {
-		return x.Savepoint
-	}
-	return false
-}
-
-// AcknowledgeCheckpointRequest (TaskManager → JobManager, reserved).
-type AcknowledgeCheckpointRequest struct {
-	state          protoimpl.MessageState `protogen:"open.v1"`
-	RegistrationId string                 `protobuf:"bytes,1,opt,name=registration_id,json=registrationId,proto3" json:"registration_id,omitempty"`
-	JobId          string                 `protobuf:"bytes,2,opt,name=job_id,json=jobId,proto3" json:"job_id,omitempty"`
-	Attempt        int64                  `protobuf:"varint,3,opt,name=attempt,proto3" json:"attempt,omitempty"`
-	CheckpointId   int64                  `protobuf:"varint,4,opt,name=checkpoint_id,json=checkpointId,proto3" json:"checkpoint_id,omitempty"`
-	VertexId       string                 `protobuf:"bytes,5,opt,name=vertex_id,json=vertexId,proto3" json:"vertex_id,omitempty"`
-	Subtask        int32                  `protobuf:"varint,6,opt,name=subtask,proto3" json:"subtask,omitempty"`
-	// state is the subtask's serialized state handles (format not fixed yet).
-	State         []byte `protobuf:"bytes,7,opt,name=state,proto3" json:"state,omitempty"`
-	unknownFields protoimpl.UnknownFields
-	sizeCache     protoimpl.SizeCache
-}
-
-func (x *AcknowledgeCheckpointRequest) Reset() {
-	*x = AcknowledgeCheckpointRequest{}
-	mi := &file_cluster_proto_msgTypes[11]
-	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
-	ms.StoreMessageInfo(mi)
-}
-
-func (x *AcknowledgeCheckpointRequest) String() string {
-	return protoimpl.X.MessageStringOf(x)
-}
-
-func (*AcknowledgeCheckpointRequest) ProtoMessage() {}
-
-func (x *AcknowledgeCheckpointRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_cluster_proto_msgTypes[11]
-	if x != nil {
-		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
-		if ms.LoadMessageInfo() == nil {
-			ms.StoreMessageInfo(mi)
-		}
-		return ms
-	}
-	return mi.MessageOf(x)
-}
-
-// Deprecated: Use AcknowledgeCheckpointRequest.ProtoReflect.Descriptor instead.
-func (*AcknowledgeCheckpointRequest) Descriptor() ([]byte, []int) {
-	return file_cluster_proto_rawDescGZIP(), []int{11}
-}
-
-func (x *AcknowledgeCheckpointRequest) GetRegistrationId() string {
+func (x *CommandsRequest) GetRegistrationId() string {
 	if x != nil {
 		return x.RegistrationId
 	}
 	return ""
 }
 
-func (x *AcknowledgeCheckpointRequest) GetJobId() string {
+// Command is one JobManager → TaskManager message.
+type Command struct {
+	state   protoimpl.MessageState `protogen:"open.v1"`
+	JobId   string                 `protobuf:"bytes,1,opt,name=job_id,json=jobId,proto3" json:"job_id,omitempty"`
+	Attempt int64                  `protobuf:"varint,2,opt,name=attempt,proto3" json:"attempt,omitempty"`
+	// Types that are valid to be assigned to Kind:
+	//
+	//	*Command_Deploy
+	//	*Command_Trigger
+	//	*Command_Notify
+	//	*Command_Cancel
+	Kind          isCommand_Kind `protobuf_oneof:"kind"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *Command) Reset() {
+	*x = Command{}
+	mi := &file_cluster_proto_msgTypes[9]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *Command) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*Command) ProtoMessage() {}
+
+func (x *Command) ProtoReflect() protoreflect.Message {
+	mi := &file_cluster_proto_msgTypes[9]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use Command.ProtoReflect.Descriptor instead.
+func (*Command) Descriptor() ([]byte, []int) {
+	return file_cluster_proto_rawDescGZIP(), []int{9}
+}
+
+func (x *Command) GetJobId() string {
 	if x != nil {
 		return x.JobId
 	}
 	return ""
 }
 
-func (x *AcknowledgeCheckpointRequest) GetAttempt() int64 {
+func (x *Command) GetAttempt() int64 {
 	if x != nil {
 		return x.Attempt
 	}
 	return 0
 }
 
-func (x *AcknowledgeCheckpointRequest) GetCheckpointId() int64 {
+func (x *Command) GetKind() isCommand_Kind {
 	if x != nil {
-		return x.CheckpointId
+		return x.Kind
+	}
+	return nil
+}
+
+func (x *Command) GetDeploy() *Deploy {
+	if x != nil {
+		if x, ok := x.Kind.(*Command_Deploy); ok {
+			return x.Deploy
+		}
+	}
+	return nil
+}
+
+func (x *Command) GetTrigger() *Trigger {
+	if x != nil {
+		if x, ok := x.Kind.(*Command_Trigger); ok {
+			return x.Trigger
+		}
+	}
+	return nil
+}
+
+func (x *Command) GetNotify() *NotifyCheckpointComplete {
+	if x != nil {
+		if x, ok := x.Kind.(*Command_Notify); ok {
+			return x.Notify
+		}
+	}
+	return nil
+}
+
+func (x *Command) GetCancel() *Cancel {
+	if x != nil {
+		if x, ok := x.Kind.(*Command_Cancel); ok {
+			return x.Cancel
+		}
+	}
+	return nil
+}
+
+type isCommand_Kind interface {
+	isCommand_Kind()
+}
+
+type Command_Deploy struct {
+	Deploy *Deploy `protobuf:"bytes,3,opt,name=deploy,proto3,oneof"`
+}
+
+type Command_Trigger struct {
+	Trigger *Trigger `protobuf:"bytes,4,opt,name=trigger,proto3,oneof"`
+}
+
+type Command_Notify struct {
+	Notify *NotifyCheckpointComplete `protobuf:"bytes,5,opt,name=notify,proto3,oneof"`
+}
+
+type Command_Cancel struct {
+	Cancel *Cancel `protobuf:"bytes,6,opt,name=cancel,proto3,oneof"`
+}
+
+func (*Command_Deploy) isCommand_Kind() {}
+
+func (*Command_Trigger) isCommand_Kind() {}
+
+func (*Command_Notify) isCommand_Kind() {}
+
+func (*Command_Cancel) isCommand_Kind() {}
+
+// Deployment is planner/session.Deployment: the TaskManager plans the
+// same statements into the same graph. Setup statements and config carry
+// secrets (connector passwords, s3.secret-key): the RPC has no TLS yet.
+type Deployment struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Config        map[string]string      `protobuf:"bytes,1,rep,name=config,proto3" json:"config,omitempty" protobuf_key:"bytes,1,opt,name=key" protobuf_val:"bytes,2,opt,name=value"`
+	Setup         []string               `protobuf:"bytes,2,rep,name=setup,proto3" json:"setup,omitempty"`
+	Inserts       []string               `protobuf:"bytes,3,rep,name=inserts,proto3" json:"inserts,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *Deployment) Reset() {
+	*x = Deployment{}
+	mi := &file_cluster_proto_msgTypes[10]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *Deployment) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*Deployment) ProtoMessage() {}
+
+func (x *Deployment) ProtoReflect() protoreflect.Message {
+	mi := &file_cluster_proto_msgTypes[10]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use Deployment.ProtoReflect.Descriptor instead.
+func (*Deployment) Descriptor() ([]byte, []int) {
+	return file_cluster_proto_rawDescGZIP(), []int{10}
+}
+
+func (x *Deployment) GetConfig() map[string]string {
+	if x != nil {
+		return x.Config
+	}
+	return nil
+}
+
+func (x *Deployment) GetSetup() []string {
+	if x != nil {
+		return x.Setup
+	}
+	return nil
+}
+
+func (x *Deployment) GetInserts() []string {
+	if x != nil {
+		return x.Inserts
+	}
+	return nil
+}
+
+// Subtasks is the (old) subtasks' blobs of one operator, index = subtask;
+// an empty blob is none.
+type Subtasks struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Blobs         [][]byte               `protobuf:"bytes,1,rep,name=blobs,proto3" json:"blobs,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *Subtasks) Reset() {
+	*x = Subtasks{}
+	mi := &file_cluster_proto_msgTypes[11]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *Subtasks) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*Subtasks) ProtoMessage() {}
+
+func (x *Subtasks) ProtoReflect() protoreflect.Message {
+	mi := &file_cluster_proto_msgTypes[11]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use Subtasks.ProtoReflect.Descriptor instead.
+func (*Subtasks) Descriptor() ([]byte, []int) {
+	return file_cluster_proto_rawDescGZIP(), []int{11}
+}
+
+func (x *Subtasks) GetBlobs() [][]byte {
+	if x != nil {
+		return x.Blobs
+	}
+	return nil
+}
+
+// Assignment places one subtask of one vertex on a TaskManager.
+type Assignment struct {
+	state      protoimpl.MessageState `protogen:"open.v1"`
+	Vertex     int32                  `protobuf:"varint,1,opt,name=vertex,proto3" json:"vertex,omitempty"`
+	Subtask    int32                  `protobuf:"varint,2,opt,name=subtask,proto3" json:"subtask,omitempty"`
+	ResourceId string                 `protobuf:"bytes,3,opt,name=resource_id,json=resourceId,proto3" json:"resource_id,omitempty"`
+	// data_address is host:port of that TaskManager's data exchange.
+	DataAddress   string `protobuf:"bytes,4,opt,name=data_address,json=dataAddress,proto3" json:"data_address,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *Assignment) Reset() {
+	*x = Assignment{}
+	mi := &file_cluster_proto_msgTypes[12]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *Assignment) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*Assignment) ProtoMessage() {}
+
+func (x *Assignment) ProtoReflect() protoreflect.Message {
+	mi := &file_cluster_proto_msgTypes[12]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use Assignment.ProtoReflect.Descriptor instead.
+func (*Assignment) Descriptor() ([]byte, []int) {
+	return file_cluster_proto_rawDescGZIP(), []int{12}
+}
+
+func (x *Assignment) GetVertex() int32 {
+	if x != nil {
+		return x.Vertex
 	}
 	return 0
 }
 
-func (x *AcknowledgeCheckpointRequest) GetVertexId() string {
-	if x != nil {
-		return x.VertexId
-	}
-	return ""
-}
-
-func (x *AcknowledgeCheckpointRequest) GetSubtask() int32 {
+func (x *Assignment) GetSubtask() int32 {
 	if x != nil {
 		return x.Subtask
 	}
 	return 0
 }
 
-func (x *AcknowledgeCheckpointRequest) GetState() []byte {
+func (x *Assignment) GetResourceId() string {
 	if x != nil {
-		return x.State
+		return x.ResourceId
+	}
+	return ""
+}
+
+func (x *Assignment) GetDataAddress() string {
+	if x != nil {
+		return x.DataAddress
+	}
+	return ""
+}
+
+// Deploy starts the TaskManager's share of an attempt: the subtasks
+// assigned to it; the rest of assignments says where its peers are.
+type Deploy struct {
+	state      protoimpl.MessageState `protogen:"open.v1"`
+	Deployment *Deployment            `protobuf:"bytes,1,opt,name=deployment,proto3" json:"deployment,omitempty"`
+	// fingerprint is the JobManager's JobGraph.Fingerprint(); the
+	// TaskManager refuses a graph that plans differently.
+	Fingerprint string        `protobuf:"bytes,2,opt,name=fingerprint,proto3" json:"fingerprint,omitempty"`
+	Assignments []*Assignment `protobuf:"bytes,3,rep,name=assignments,proto3" json:"assignments,omitempty"`
+	// restore_dir is the checkpoint or savepoint the attempt restores from
+	// ("" for none), with the operator states and keyed handles of every old
+	// subtask by operator id.
+	RestoreDir    string               `protobuf:"bytes,4,opt,name=restore_dir,json=restoreDir,proto3" json:"restore_dir,omitempty"`
+	Restore       map[string]*Subtasks `protobuf:"bytes,5,rep,name=restore,proto3" json:"restore,omitempty" protobuf_key:"bytes,1,opt,name=key" protobuf_val:"bytes,2,opt,name=value"`
+	RestoreKeyed  map[string]*Subtasks `protobuf:"bytes,6,rep,name=restore_keyed,json=restoreKeyed,proto3" json:"restore_keyed,omitempty" protobuf_key:"bytes,1,opt,name=key" protobuf_val:"bytes,2,opt,name=value"`
+	Restored      bool                 `protobuf:"varint,7,opt,name=restored,proto3" json:"restored,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *Deploy) Reset() {
+	*x = Deploy{}
+	mi := &file_cluster_proto_msgTypes[13]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *Deploy) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*Deploy) ProtoMessage() {}
+
+func (x *Deploy) ProtoReflect() protoreflect.Message {
+	mi := &file_cluster_proto_msgTypes[13]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use Deploy.ProtoReflect.Descriptor instead.
+func (*Deploy) Descriptor() ([]byte, []int) {
+	return file_cluster_proto_rawDescGZIP(), []int{13}
+}
+
+func (x *Deploy) GetDeployment() *Deployment {
+	if x != nil {
+		return x.Deployment
 	}
 	return nil
 }
 
-type AcknowledgeCheckpointResponse struct {
+func (x *Deploy) GetFingerprint() string {
+	if x != nil {
+		return x.Fingerprint
+	}
+	return ""
+}
+
+func (x *Deploy) GetAssignments() []*Assignment {
+	if x != nil {
+		return x.Assignments
+	}
+	return nil
+}
+
+func (x *Deploy) GetRestoreDir() string {
+	if x != nil {
+		return x.RestoreDir
+	}
+	return ""
+}
+
+func (x *Deploy) GetRestore() map[string]*Subtasks {
+	if x != nil {
+		return x.Restore
+	}
+	return nil
+}
+
+func (x *Deploy) GetRestoreKeyed() map[string]*Subtasks {
+	if x != nil {
+		return x.RestoreKeyed
+	}
+	return nil
+}
+
+func (x *Deploy) GetRestored() bool {
+	if x != nil {
+		return x.Restored
+	}
+	return false
+}
+
+// KeyedTarget is checkpoint.KeyedTarget: where a checkpoint's keyed state
+// files go.
+type KeyedTarget struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
+	Dir           string                 `protobuf:"bytes,1,opt,name=dir,proto3" json:"dir,omitempty"`
+	SharedDir     string                 `protobuf:"bytes,2,opt,name=shared_dir,json=sharedDir,proto3" json:"shared_dir,omitempty"`
+	Canonical     bool                   `protobuf:"varint,3,opt,name=canonical,proto3" json:"canonical,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
 
-func (x *AcknowledgeCheckpointResponse) Reset() {
-	*x = AcknowledgeCheckpointResponse{}
-	mi := &file_cluster_proto_msgTypes[12]
+func (x *KeyedTarget) Reset() {
+	*x = KeyedTarget{}
+	mi := &file_cluster_proto_msgTypes[14]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
 
-func (x *AcknowledgeCheckpointResponse) String() string {
+func (x *KeyedTarget) String() string {
 	return protoimpl.X.MessageStringOf(x)
 }
 
-func (*AcknowledgeCheckpointResponse) ProtoMessage() {}
+func (*KeyedTarget) ProtoMessage() {}
 
-func (x *AcknowledgeCheckpointResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_cluster_proto_msgTypes[12]
+func (x *KeyedTarget) ProtoReflect() protoreflect.Message {
+	mi := &file_cluster_proto_msgTypes[14]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -961,36 +1099,60 @@ func (x *AcknowledgeCheckpointResponse) ProtoReflect() protoreflect.Message {
 	return mi.MessageOf(x)
 }
 
-// Deprecated: Use AcknowledgeCheckpointResponse.ProtoReflect.Descriptor instead.
-func (*AcknowledgeCheckpointResponse) Descriptor() ([]byte, []int) {
-	return file_cluster_proto_rawDescGZIP(), []int{12}
+// Deprecated: Use KeyedTarget.ProtoReflect.Descriptor instead.
+func (*KeyedTarget) Descriptor() ([]byte, []int) {
+	return file_cluster_proto_rawDescGZIP(), []int{14}
 }
 
-// NotifyCheckpointCompleteRequest (JobManager → TaskManager, reserved).
-type NotifyCheckpointCompleteRequest struct {
+func (x *KeyedTarget) GetDir() string {
+	if x != nil {
+		return x.Dir
+	}
+	return ""
+}
+
+func (x *KeyedTarget) GetSharedDir() string {
+	if x != nil {
+		return x.SharedDir
+	}
+	return ""
+}
+
+func (x *KeyedTarget) GetCanonical() bool {
+	if x != nil {
+		return x.Canonical
+	}
+	return false
+}
+
+// Trigger injects a barrier into the TaskManager's sources of the
+// attempt (and its finished tasks waiting for a final checkpoint).
+type Trigger struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
-	JobId         string                 `protobuf:"bytes,1,opt,name=job_id,json=jobId,proto3" json:"job_id,omitempty"`
-	Attempt       int64                  `protobuf:"varint,2,opt,name=attempt,proto3" json:"attempt,omitempty"`
-	CheckpointId  int64                  `protobuf:"varint,3,opt,name=checkpoint_id,json=checkpointId,proto3" json:"checkpoint_id,omitempty"`
+	CheckpointId  int64                  `protobuf:"varint,1,opt,name=checkpoint_id,json=checkpointId,proto3" json:"checkpoint_id,omitempty"`
+	TimestampMs   int64                  `protobuf:"varint,2,opt,name=timestamp_ms,json=timestampMs,proto3" json:"timestamp_ms,omitempty"`
+	Savepoint     bool                   `protobuf:"varint,3,opt,name=savepoint,proto3" json:"savepoint,omitempty"`
+	Drain         bool                   `protobuf:"varint,4,opt,name=drain,proto3" json:"drain,omitempty"`
+	Target        *KeyedTarget           `protobuf:"bytes,5,opt,name=target,proto3" json:"target,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
 
-func (x *NotifyCheckpointCompleteRequest) Reset() {
-	*x = NotifyCheckpointCompleteRequest{}
-	mi := &file_cluster_proto_msgTypes[13]
+func (x *Trigger) Reset() {
+	*x = Trigger{}
+	mi := &file_cluster_proto_msgTypes[15]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
 
-func (x *NotifyCheckpointCompleteRequest) String() string {
+func (x *Trigger) String() string {
 	return protoimpl.X.MessageStringOf(x)
 }
 
-func (*NotifyCheckpointCompleteRequest) ProtoMessage() {}
+func (*Trigger) ProtoMessage() {}
 
-func (x *NotifyCheckpointCompleteRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_cluster_proto_msgTypes[13]
+func (x *Trigger) ProtoReflect() protoreflect.Message {
+	mi := &file_cluster_proto_msgTypes[15]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1001,30 +1163,562 @@ func (x *NotifyCheckpointCompleteRequest) ProtoReflect() protoreflect.Message {
 	return mi.MessageOf(x)
 }
 
-// Deprecated: Use NotifyCheckpointCompleteRequest.ProtoReflect.Descriptor instead.
-func (*NotifyCheckpointCompleteRequest) Descriptor() ([]byte, []int) {
-	return file_cluster_proto_rawDescGZIP(), []int{13}
+// Deprecated: Use Trigger.ProtoReflect.Descriptor instead.
+func (*Trigger) Descriptor() ([]byte, []int) {
+	return file_cluster_proto_rawDescGZIP(), []int{15}
 }
 
-func (x *NotifyCheckpointCompleteRequest) GetJobId() string {
+func (x *Trigger) GetCheckpointId() int64 {
+	if x != nil {
+		return x.CheckpointId
+	}
+	return 0
+}
+
+func (x *Trigger) GetTimestampMs() int64 {
+	if x != nil {
+		return x.TimestampMs
+	}
+	return 0
+}
+
+func (x *Trigger) GetSavepoint() bool {
+	if x != nil {
+		return x.Savepoint
+	}
+	return false
+}
+
+func (x *Trigger) GetDrain() bool {
+	if x != nil {
+		return x.Drain
+	}
+	return false
+}
+
+func (x *Trigger) GetTarget() *KeyedTarget {
+	if x != nil {
+		return x.Target
+	}
+	return nil
+}
+
+type NotifyCheckpointComplete struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	CheckpointId  int64                  `protobuf:"varint,1,opt,name=checkpoint_id,json=checkpointId,proto3" json:"checkpoint_id,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *NotifyCheckpointComplete) Reset() {
+	*x = NotifyCheckpointComplete{}
+	mi := &file_cluster_proto_msgTypes[16]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *NotifyCheckpointComplete) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*NotifyCheckpointComplete) ProtoMessage() {}
+
+func (x *NotifyCheckpointComplete) ProtoReflect() protoreflect.Message {
+	mi := &file_cluster_proto_msgTypes[16]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use NotifyCheckpointComplete.ProtoReflect.Descriptor instead.
+func (*NotifyCheckpointComplete) Descriptor() ([]byte, []int) {
+	return file_cluster_proto_rawDescGZIP(), []int{16}
+}
+
+func (x *NotifyCheckpointComplete) GetCheckpointId() int64 {
+	if x != nil {
+		return x.CheckpointId
+	}
+	return 0
+}
+
+// Cancel ends the attempt's subtasks on the TaskManager.
+type Cancel struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Reason        string                 `protobuf:"bytes,1,opt,name=reason,proto3" json:"reason,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *Cancel) Reset() {
+	*x = Cancel{}
+	mi := &file_cluster_proto_msgTypes[17]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *Cancel) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*Cancel) ProtoMessage() {}
+
+func (x *Cancel) ProtoReflect() protoreflect.Message {
+	mi := &file_cluster_proto_msgTypes[17]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use Cancel.ProtoReflect.Descriptor instead.
+func (*Cancel) Descriptor() ([]byte, []int) {
+	return file_cluster_proto_rawDescGZIP(), []int{17}
+}
+
+func (x *Cancel) GetReason() string {
+	if x != nil {
+		return x.Reason
+	}
+	return ""
+}
+
+type ReportRequest struct {
+	state          protoimpl.MessageState `protogen:"open.v1"`
+	ResourceId     string                 `protobuf:"bytes,1,opt,name=resource_id,json=resourceId,proto3" json:"resource_id,omitempty"`
+	RegistrationId string                 `protobuf:"bytes,2,opt,name=registration_id,json=registrationId,proto3" json:"registration_id,omitempty"`
+	JobId          string                 `protobuf:"bytes,3,opt,name=job_id,json=jobId,proto3" json:"job_id,omitempty"`
+	Attempt        int64                  `protobuf:"varint,4,opt,name=attempt,proto3" json:"attempt,omitempty"`
+	// Types that are valid to be assigned to Kind:
+	//
+	//	*ReportRequest_Acknowledge
+	//	*ReportRequest_Finished
+	//	*ReportRequest_Exited
+	//	*ReportRequest_Failed
+	Kind          isReportRequest_Kind `protobuf_oneof:"kind"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ReportRequest) Reset() {
+	*x = ReportRequest{}
+	mi := &file_cluster_proto_msgTypes[18]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ReportRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ReportRequest) ProtoMessage() {}
+
+func (x *ReportRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_cluster_proto_msgTypes[18]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ReportRequest.ProtoReflect.Descriptor instead.
+func (*ReportRequest) Descriptor() ([]byte, []int) {
+	return file_cluster_proto_rawDescGZIP(), []int{18}
+}
+
+func (x *ReportRequest) GetResourceId() string {
+	if x != nil {
+		return x.ResourceId
+	}
+	return ""
+}
+
+func (x *ReportRequest) GetRegistrationId() string {
+	if x != nil {
+		return x.RegistrationId
+	}
+	return ""
+}
+
+func (x *ReportRequest) GetJobId() string {
 	if x != nil {
 		return x.JobId
 	}
 	return ""
 }
 
-func (x *NotifyCheckpointCompleteRequest) GetAttempt() int64 {
+func (x *ReportRequest) GetAttempt() int64 {
 	if x != nil {
 		return x.Attempt
 	}
 	return 0
 }
 
-func (x *NotifyCheckpointCompleteRequest) GetCheckpointId() int64 {
+func (x *ReportRequest) GetKind() isReportRequest_Kind {
+	if x != nil {
+		return x.Kind
+	}
+	return nil
+}
+
+func (x *ReportRequest) GetAcknowledge() *Acknowledge {
+	if x != nil {
+		if x, ok := x.Kind.(*ReportRequest_Acknowledge); ok {
+			return x.Acknowledge
+		}
+	}
+	return nil
+}
+
+func (x *ReportRequest) GetFinished() *TaskFinished {
+	if x != nil {
+		if x, ok := x.Kind.(*ReportRequest_Finished); ok {
+			return x.Finished
+		}
+	}
+	return nil
+}
+
+func (x *ReportRequest) GetExited() *TaskExited {
+	if x != nil {
+		if x, ok := x.Kind.(*ReportRequest_Exited); ok {
+			return x.Exited
+		}
+	}
+	return nil
+}
+
+func (x *ReportRequest) GetFailed() *AttemptFailed {
+	if x != nil {
+		if x, ok := x.Kind.(*ReportRequest_Failed); ok {
+			return x.Failed
+		}
+	}
+	return nil
+}
+
+type isReportRequest_Kind interface {
+	isReportRequest_Kind()
+}
+
+type ReportRequest_Acknowledge struct {
+	Acknowledge *Acknowledge `protobuf:"bytes,5,opt,name=acknowledge,proto3,oneof"`
+}
+
+type ReportRequest_Finished struct {
+	Finished *TaskFinished `protobuf:"bytes,6,opt,name=finished,proto3,oneof"`
+}
+
+type ReportRequest_Exited struct {
+	Exited *TaskExited `protobuf:"bytes,7,opt,name=exited,proto3,oneof"`
+}
+
+type ReportRequest_Failed struct {
+	Failed *AttemptFailed `protobuf:"bytes,8,opt,name=failed,proto3,oneof"`
+}
+
+func (*ReportRequest_Acknowledge) isReportRequest_Kind() {}
+
+func (*ReportRequest_Finished) isReportRequest_Kind() {}
+
+func (*ReportRequest_Exited) isReportRequest_Kind() {}
+
+func (*ReportRequest_Failed) isReportRequest_Kind() {}
+
+type ReportResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ReportResponse) Reset() {
+	*x = ReportResponse{}
+	mi := &file_cluster_proto_msgTypes[19]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ReportResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ReportResponse) ProtoMessage() {}
+
+func (x *ReportResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_cluster_proto_msgTypes[19]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ReportResponse.ProtoReflect.Descriptor instead.
+func (*ReportResponse) Descriptor() ([]byte, []int) {
+	return file_cluster_proto_rawDescGZIP(), []int{19}
+}
+
+// Acknowledge is one subtask's snapshot of a checkpoint: its operators'
+// states and the marshalled handles of the keyed state files the
+// TaskManager wrote to the Trigger's KeyedTarget, by operator id.
+type Acknowledge struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	CheckpointId  int64                  `protobuf:"varint,1,opt,name=checkpoint_id,json=checkpointId,proto3" json:"checkpoint_id,omitempty"`
+	Vertex        int32                  `protobuf:"varint,2,opt,name=vertex,proto3" json:"vertex,omitempty"`
+	Subtask       int32                  `protobuf:"varint,3,opt,name=subtask,proto3" json:"subtask,omitempty"`
+	States        map[string][]byte      `protobuf:"bytes,4,rep,name=states,proto3" json:"states,omitempty" protobuf_key:"bytes,1,opt,name=key" protobuf_val:"bytes,2,opt,name=value"`
+	Keyed         map[string][]byte      `protobuf:"bytes,5,rep,name=keyed,proto3" json:"keyed,omitempty" protobuf_key:"bytes,1,opt,name=key" protobuf_val:"bytes,2,opt,name=value"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *Acknowledge) Reset() {
+	*x = Acknowledge{}
+	mi := &file_cluster_proto_msgTypes[20]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *Acknowledge) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*Acknowledge) ProtoMessage() {}
+
+func (x *Acknowledge) ProtoReflect() protoreflect.Message {
+	mi := &file_cluster_proto_msgTypes[20]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use Acknowledge.ProtoReflect.Descriptor instead.
+func (*Acknowledge) Descriptor() ([]byte, []int) {
+	return file_cluster_proto_rawDescGZIP(), []int{20}
+}
+
+func (x *Acknowledge) GetCheckpointId() int64 {
 	if x != nil {
 		return x.CheckpointId
 	}
 	return 0
+}
+
+func (x *Acknowledge) GetVertex() int32 {
+	if x != nil {
+		return x.Vertex
+	}
+	return 0
+}
+
+func (x *Acknowledge) GetSubtask() int32 {
+	if x != nil {
+		return x.Subtask
+	}
+	return 0
+}
+
+func (x *Acknowledge) GetStates() map[string][]byte {
+	if x != nil {
+		return x.States
+	}
+	return nil
+}
+
+func (x *Acknowledge) GetKeyed() map[string][]byte {
+	if x != nil {
+		return x.Keyed
+	}
+	return nil
+}
+
+// TaskFinished: a subtask reached its end, with its final states (none
+// when it waits for a final checkpoint).
+type TaskFinished struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Vertex        int32                  `protobuf:"varint,1,opt,name=vertex,proto3" json:"vertex,omitempty"`
+	Subtask       int32                  `protobuf:"varint,2,opt,name=subtask,proto3" json:"subtask,omitempty"`
+	States        map[string][]byte      `protobuf:"bytes,3,rep,name=states,proto3" json:"states,omitempty" protobuf_key:"bytes,1,opt,name=key" protobuf_val:"bytes,2,opt,name=value"`
+	HasStates     bool                   `protobuf:"varint,4,opt,name=has_states,json=hasStates,proto3" json:"has_states,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *TaskFinished) Reset() {
+	*x = TaskFinished{}
+	mi := &file_cluster_proto_msgTypes[21]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *TaskFinished) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*TaskFinished) ProtoMessage() {}
+
+func (x *TaskFinished) ProtoReflect() protoreflect.Message {
+	mi := &file_cluster_proto_msgTypes[21]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use TaskFinished.ProtoReflect.Descriptor instead.
+func (*TaskFinished) Descriptor() ([]byte, []int) {
+	return file_cluster_proto_rawDescGZIP(), []int{21}
+}
+
+func (x *TaskFinished) GetVertex() int32 {
+	if x != nil {
+		return x.Vertex
+	}
+	return 0
+}
+
+func (x *TaskFinished) GetSubtask() int32 {
+	if x != nil {
+		return x.Subtask
+	}
+	return 0
+}
+
+func (x *TaskFinished) GetStates() map[string][]byte {
+	if x != nil {
+		return x.States
+	}
+	return nil
+}
+
+func (x *TaskFinished) GetHasStates() bool {
+	if x != nil {
+		return x.HasStates
+	}
+	return false
+}
+
+// TaskExited: a subtask's task ended for good.
+type TaskExited struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Vertex        int32                  `protobuf:"varint,1,opt,name=vertex,proto3" json:"vertex,omitempty"`
+	Subtask       int32                  `protobuf:"varint,2,opt,name=subtask,proto3" json:"subtask,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *TaskExited) Reset() {
+	*x = TaskExited{}
+	mi := &file_cluster_proto_msgTypes[22]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *TaskExited) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*TaskExited) ProtoMessage() {}
+
+func (x *TaskExited) ProtoReflect() protoreflect.Message {
+	mi := &file_cluster_proto_msgTypes[22]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use TaskExited.ProtoReflect.Descriptor instead.
+func (*TaskExited) Descriptor() ([]byte, []int) {
+	return file_cluster_proto_rawDescGZIP(), []int{22}
+}
+
+func (x *TaskExited) GetVertex() int32 {
+	if x != nil {
+		return x.Vertex
+	}
+	return 0
+}
+
+func (x *TaskExited) GetSubtask() int32 {
+	if x != nil {
+		return x.Subtask
+	}
+	return 0
+}
+
+// AttemptFailed: the TaskManager's share of the attempt failed.
+type AttemptFailed struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Error         string                 `protobuf:"bytes,1,opt,name=error,proto3" json:"error,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *AttemptFailed) Reset() {
+	*x = AttemptFailed{}
+	mi := &file_cluster_proto_msgTypes[23]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *AttemptFailed) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*AttemptFailed) ProtoMessage() {}
+
+func (x *AttemptFailed) ProtoReflect() protoreflect.Message {
+	mi := &file_cluster_proto_msgTypes[23]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use AttemptFailed.ProtoReflect.Descriptor instead.
+func (*AttemptFailed) Descriptor() ([]byte, []int) {
+	return file_cluster_proto_rawDescGZIP(), []int{23}
+}
+
+func (x *AttemptFailed) GetError() string {
+	if x != nil {
+		return x.Error
+	}
+	return ""
 }
 
 var File_cluster_proto protoreflect.FileDescriptor
@@ -1075,45 +1769,116 @@ const file_cluster_proto_rawDesc = "" +
 	"resourceId\x12'\n" +
 	"\x0fregistration_id\x18\x02 \x01(\tR\x0eregistrationId\x12\x16\n" +
 	"\x06reason\x18\x03 \x01(\tR\x06reason\"\x14\n" +
-	"\x12DisconnectResponse\"\xa3\x01\n" +
-	"\x11DeployTaskRequest\x12\x15\n" +
+	"\x12DisconnectResponse\"[\n" +
+	"\x0fCommandsRequest\x12\x1f\n" +
+	"\vresource_id\x18\x01 \x01(\tR\n" +
+	"resourceId\x12'\n" +
+	"\x0fregistration_id\x18\x02 \x01(\tR\x0eregistrationId\"\xaf\x02\n" +
+	"\aCommand\x12\x15\n" +
 	"\x06job_id\x18\x01 \x01(\tR\x05jobId\x12\x18\n" +
-	"\aattempt\x18\x02 \x01(\x03R\aattempt\x12\x1b\n" +
-	"\tvertex_id\x18\x03 \x01(\tR\bvertexId\x12\x18\n" +
-	"\asubtask\x18\x04 \x01(\x05R\asubtask\x12\x12\n" +
-	"\x04slot\x18\x05 \x01(\x05R\x04slot\x12\x12\n" +
-	"\x04task\x18\x06 \x01(\fR\x04task\"{\n" +
-	"\x11CancelTaskRequest\x12\x15\n" +
-	"\x06job_id\x18\x01 \x01(\tR\x05jobId\x12\x18\n" +
-	"\aattempt\x18\x02 \x01(\x03R\aattempt\x12\x1b\n" +
-	"\tvertex_id\x18\x03 \x01(\tR\bvertexId\x12\x18\n" +
-	"\asubtask\x18\x04 \x01(\x05R\asubtask\"\xb1\x01\n" +
-	"\x18TriggerCheckpointRequest\x12\x15\n" +
-	"\x06job_id\x18\x01 \x01(\tR\x05jobId\x12\x18\n" +
-	"\aattempt\x18\x02 \x01(\x03R\aattempt\x12#\n" +
-	"\rcheckpoint_id\x18\x03 \x01(\x03R\fcheckpointId\x12!\n" +
-	"\ftimestamp_ms\x18\x04 \x01(\x03R\vtimestampMs\x12\x1c\n" +
-	"\tsavepoint\x18\x05 \x01(\bR\tsavepoint\"\xea\x01\n" +
-	"\x1cAcknowledgeCheckpointRequest\x12'\n" +
-	"\x0fregistration_id\x18\x01 \x01(\tR\x0eregistrationId\x12\x15\n" +
-	"\x06job_id\x18\x02 \x01(\tR\x05jobId\x12\x18\n" +
-	"\aattempt\x18\x03 \x01(\x03R\aattempt\x12#\n" +
-	"\rcheckpoint_id\x18\x04 \x01(\x03R\fcheckpointId\x12\x1b\n" +
-	"\tvertex_id\x18\x05 \x01(\tR\bvertexId\x12\x18\n" +
-	"\asubtask\x18\x06 \x01(\x05R\asubtask\x12\x14\n" +
-	"\x05state\x18\a \x01(\fR\x05state\"\x1f\n" +
-	"\x1dAcknowledgeCheckpointResponse\"w\n" +
-	"\x1fNotifyCheckpointCompleteRequest\x12\x15\n" +
-	"\x06job_id\x18\x01 \x01(\tR\x05jobId\x12\x18\n" +
-	"\aattempt\x18\x02 \x01(\x03R\aattempt\x12#\n" +
-	"\rcheckpoint_id\x18\x03 \x01(\x03R\fcheckpointId2\x98\x03\n" +
+	"\aattempt\x18\x02 \x01(\x03R\aattempt\x124\n" +
+	"\x06deploy\x18\x03 \x01(\v2\x1a.flinkgo.cluster.v1.DeployH\x00R\x06deploy\x127\n" +
+	"\atrigger\x18\x04 \x01(\v2\x1b.flinkgo.cluster.v1.TriggerH\x00R\atrigger\x12F\n" +
+	"\x06notify\x18\x05 \x01(\v2,.flinkgo.cluster.v1.NotifyCheckpointCompleteH\x00R\x06notify\x124\n" +
+	"\x06cancel\x18\x06 \x01(\v2\x1a.flinkgo.cluster.v1.CancelH\x00R\x06cancelB\x06\n" +
+	"\x04kind\"\xbb\x01\n" +
+	"\n" +
+	"Deployment\x12B\n" +
+	"\x06config\x18\x01 \x03(\v2*.flinkgo.cluster.v1.Deployment.ConfigEntryR\x06config\x12\x14\n" +
+	"\x05setup\x18\x02 \x03(\tR\x05setup\x12\x18\n" +
+	"\ainserts\x18\x03 \x03(\tR\ainserts\x1a9\n" +
+	"\vConfigEntry\x12\x10\n" +
+	"\x03key\x18\x01 \x01(\tR\x03key\x12\x14\n" +
+	"\x05value\x18\x02 \x01(\tR\x05value:\x028\x01\" \n" +
+	"\bSubtasks\x12\x14\n" +
+	"\x05blobs\x18\x01 \x03(\fR\x05blobs\"\x82\x01\n" +
+	"\n" +
+	"Assignment\x12\x16\n" +
+	"\x06vertex\x18\x01 \x01(\x05R\x06vertex\x12\x18\n" +
+	"\asubtask\x18\x02 \x01(\x05R\asubtask\x12\x1f\n" +
+	"\vresource_id\x18\x03 \x01(\tR\n" +
+	"resourceId\x12!\n" +
+	"\fdata_address\x18\x04 \x01(\tR\vdataAddress\"\xb8\x04\n" +
+	"\x06Deploy\x12>\n" +
+	"\n" +
+	"deployment\x18\x01 \x01(\v2\x1e.flinkgo.cluster.v1.DeploymentR\n" +
+	"deployment\x12 \n" +
+	"\vfingerprint\x18\x02 \x01(\tR\vfingerprint\x12@\n" +
+	"\vassignments\x18\x03 \x03(\v2\x1e.flinkgo.cluster.v1.AssignmentR\vassignments\x12\x1f\n" +
+	"\vrestore_dir\x18\x04 \x01(\tR\n" +
+	"restoreDir\x12A\n" +
+	"\arestore\x18\x05 \x03(\v2'.flinkgo.cluster.v1.Deploy.RestoreEntryR\arestore\x12Q\n" +
+	"\rrestore_keyed\x18\x06 \x03(\v2,.flinkgo.cluster.v1.Deploy.RestoreKeyedEntryR\frestoreKeyed\x12\x1a\n" +
+	"\brestored\x18\a \x01(\bR\brestored\x1aX\n" +
+	"\fRestoreEntry\x12\x10\n" +
+	"\x03key\x18\x01 \x01(\tR\x03key\x122\n" +
+	"\x05value\x18\x02 \x01(\v2\x1c.flinkgo.cluster.v1.SubtasksR\x05value:\x028\x01\x1a]\n" +
+	"\x11RestoreKeyedEntry\x12\x10\n" +
+	"\x03key\x18\x01 \x01(\tR\x03key\x122\n" +
+	"\x05value\x18\x02 \x01(\v2\x1c.flinkgo.cluster.v1.SubtasksR\x05value:\x028\x01\"\\\n" +
+	"\vKeyedTarget\x12\x10\n" +
+	"\x03dir\x18\x01 \x01(\tR\x03dir\x12\x1d\n" +
+	"\n" +
+	"shared_dir\x18\x02 \x01(\tR\tsharedDir\x12\x1c\n" +
+	"\tcanonical\x18\x03 \x01(\bR\tcanonical\"\xbe\x01\n" +
+	"\aTrigger\x12#\n" +
+	"\rcheckpoint_id\x18\x01 \x01(\x03R\fcheckpointId\x12!\n" +
+	"\ftimestamp_ms\x18\x02 \x01(\x03R\vtimestampMs\x12\x1c\n" +
+	"\tsavepoint\x18\x03 \x01(\bR\tsavepoint\x12\x14\n" +
+	"\x05drain\x18\x04 \x01(\bR\x05drain\x127\n" +
+	"\x06target\x18\x05 \x01(\v2\x1f.flinkgo.cluster.v1.KeyedTargetR\x06target\"?\n" +
+	"\x18NotifyCheckpointComplete\x12#\n" +
+	"\rcheckpoint_id\x18\x01 \x01(\x03R\fcheckpointId\" \n" +
+	"\x06Cancel\x12\x16\n" +
+	"\x06reason\x18\x01 \x01(\tR\x06reason\"\x8e\x03\n" +
+	"\rReportRequest\x12\x1f\n" +
+	"\vresource_id\x18\x01 \x01(\tR\n" +
+	"resourceId\x12'\n" +
+	"\x0fregistration_id\x18\x02 \x01(\tR\x0eregistrationId\x12\x15\n" +
+	"\x06job_id\x18\x03 \x01(\tR\x05jobId\x12\x18\n" +
+	"\aattempt\x18\x04 \x01(\x03R\aattempt\x12C\n" +
+	"\vacknowledge\x18\x05 \x01(\v2\x1f.flinkgo.cluster.v1.AcknowledgeH\x00R\vacknowledge\x12>\n" +
+	"\bfinished\x18\x06 \x01(\v2 .flinkgo.cluster.v1.TaskFinishedH\x00R\bfinished\x128\n" +
+	"\x06exited\x18\a \x01(\v2\x1e.flinkgo.cluster.v1.TaskExitedH\x00R\x06exited\x12;\n" +
+	"\x06failed\x18\b \x01(\v2!.flinkgo.cluster.v1.AttemptFailedH\x00R\x06failedB\x06\n" +
+	"\x04kind\"\x10\n" +
+	"\x0eReportResponse\"\xe0\x02\n" +
+	"\vAcknowledge\x12#\n" +
+	"\rcheckpoint_id\x18\x01 \x01(\x03R\fcheckpointId\x12\x16\n" +
+	"\x06vertex\x18\x02 \x01(\x05R\x06vertex\x12\x18\n" +
+	"\asubtask\x18\x03 \x01(\x05R\asubtask\x12C\n" +
+	"\x06states\x18\x04 \x03(\v2+.flinkgo.cluster.v1.Acknowledge.StatesEntryR\x06states\x12@\n" +
+	"\x05keyed\x18\x05 \x03(\v2*.flinkgo.cluster.v1.Acknowledge.KeyedEntryR\x05keyed\x1a9\n" +
+	"\vStatesEntry\x12\x10\n" +
+	"\x03key\x18\x01 \x01(\tR\x03key\x12\x14\n" +
+	"\x05value\x18\x02 \x01(\fR\x05value:\x028\x01\x1a8\n" +
+	"\n" +
+	"KeyedEntry\x12\x10\n" +
+	"\x03key\x18\x01 \x01(\tR\x03key\x12\x14\n" +
+	"\x05value\x18\x02 \x01(\fR\x05value:\x028\x01\"\xe0\x01\n" +
+	"\fTaskFinished\x12\x16\n" +
+	"\x06vertex\x18\x01 \x01(\x05R\x06vertex\x12\x18\n" +
+	"\asubtask\x18\x02 \x01(\x05R\asubtask\x12D\n" +
+	"\x06states\x18\x03 \x03(\v2,.flinkgo.cluster.v1.TaskFinished.StatesEntryR\x06states\x12\x1d\n" +
+	"\n" +
+	"has_states\x18\x04 \x01(\bR\thasStates\x1a9\n" +
+	"\vStatesEntry\x12\x10\n" +
+	"\x03key\x18\x01 \x01(\tR\x03key\x12\x14\n" +
+	"\x05value\x18\x02 \x01(\fR\x05value:\x028\x01\">\n" +
+	"\n" +
+	"TaskExited\x12\x16\n" +
+	"\x06vertex\x18\x01 \x01(\x05R\x06vertex\x12\x18\n" +
+	"\asubtask\x18\x02 \x01(\x05R\asubtask\"%\n" +
+	"\rAttemptFailed\x12\x14\n" +
+	"\x05error\x18\x01 \x01(\tR\x05error2\xbb\x03\n" +
 	"\n" +
 	"JobManager\x12U\n" +
 	"\bRegister\x12#.flinkgo.cluster.v1.RegisterRequest\x1a$.flinkgo.cluster.v1.RegisterResponse\x12X\n" +
 	"\tHeartbeat\x12$.flinkgo.cluster.v1.HeartbeatRequest\x1a%.flinkgo.cluster.v1.HeartbeatResponse\x12[\n" +
 	"\n" +
-	"Disconnect\x12%.flinkgo.cluster.v1.DisconnectRequest\x1a&.flinkgo.cluster.v1.DisconnectResponse\x12|\n" +
-	"\x15AcknowledgeCheckpoint\x120.flinkgo.cluster.v1.AcknowledgeCheckpointRequest\x1a1.flinkgo.cluster.v1.AcknowledgeCheckpointResponseB5Z3github.com/flinkgo/engine/runtime/cluster/clusterpbb\x06proto3"
+	"Disconnect\x12%.flinkgo.cluster.v1.DisconnectRequest\x1a&.flinkgo.cluster.v1.DisconnectResponse\x12N\n" +
+	"\bCommands\x12#.flinkgo.cluster.v1.CommandsRequest\x1a\x1b.flinkgo.cluster.v1.Command0\x01\x12O\n" +
+	"\x06Report\x12!.flinkgo.cluster.v1.ReportRequest\x1a\".flinkgo.cluster.v1.ReportResponseB5Z3github.com/flinkgo/engine/runtime/cluster/clusterpbb\x06proto3"
 
 var (
 	file_cluster_proto_rawDescOnce sync.Once
@@ -1128,41 +1893,78 @@ func file_cluster_proto_rawDescGZIP() []byte {
 }
 
 var file_cluster_proto_enumTypes = make([]protoimpl.EnumInfo, 1)
-var file_cluster_proto_msgTypes = make([]protoimpl.MessageInfo, 14)
+var file_cluster_proto_msgTypes = make([]protoimpl.MessageInfo, 30)
 var file_cluster_proto_goTypes = []any{
-	(HeartbeatResponse_Status)(0),           // 0: flinkgo.cluster.v1.HeartbeatResponse.Status
-	(*Hardware)(nil),                        // 1: flinkgo.cluster.v1.Hardware
-	(*RegisterRequest)(nil),                 // 2: flinkgo.cluster.v1.RegisterRequest
-	(*RegisterResponse)(nil),                // 3: flinkgo.cluster.v1.RegisterResponse
-	(*Memory)(nil),                          // 4: flinkgo.cluster.v1.Memory
-	(*HeartbeatRequest)(nil),                // 5: flinkgo.cluster.v1.HeartbeatRequest
-	(*HeartbeatResponse)(nil),               // 6: flinkgo.cluster.v1.HeartbeatResponse
-	(*DisconnectRequest)(nil),               // 7: flinkgo.cluster.v1.DisconnectRequest
-	(*DisconnectResponse)(nil),              // 8: flinkgo.cluster.v1.DisconnectResponse
-	(*DeployTaskRequest)(nil),               // 9: flinkgo.cluster.v1.DeployTaskRequest
-	(*CancelTaskRequest)(nil),               // 10: flinkgo.cluster.v1.CancelTaskRequest
-	(*TriggerCheckpointRequest)(nil),        // 11: flinkgo.cluster.v1.TriggerCheckpointRequest
-	(*AcknowledgeCheckpointRequest)(nil),    // 12: flinkgo.cluster.v1.AcknowledgeCheckpointRequest
-	(*AcknowledgeCheckpointResponse)(nil),   // 13: flinkgo.cluster.v1.AcknowledgeCheckpointResponse
-	(*NotifyCheckpointCompleteRequest)(nil), // 14: flinkgo.cluster.v1.NotifyCheckpointCompleteRequest
+	(HeartbeatResponse_Status)(0),    // 0: flinkgo.cluster.v1.HeartbeatResponse.Status
+	(*Hardware)(nil),                 // 1: flinkgo.cluster.v1.Hardware
+	(*RegisterRequest)(nil),          // 2: flinkgo.cluster.v1.RegisterRequest
+	(*RegisterResponse)(nil),         // 3: flinkgo.cluster.v1.RegisterResponse
+	(*Memory)(nil),                   // 4: flinkgo.cluster.v1.Memory
+	(*HeartbeatRequest)(nil),         // 5: flinkgo.cluster.v1.HeartbeatRequest
+	(*HeartbeatResponse)(nil),        // 6: flinkgo.cluster.v1.HeartbeatResponse
+	(*DisconnectRequest)(nil),        // 7: flinkgo.cluster.v1.DisconnectRequest
+	(*DisconnectResponse)(nil),       // 8: flinkgo.cluster.v1.DisconnectResponse
+	(*CommandsRequest)(nil),          // 9: flinkgo.cluster.v1.CommandsRequest
+	(*Command)(nil),                  // 10: flinkgo.cluster.v1.Command
+	(*Deployment)(nil),               // 11: flinkgo.cluster.v1.Deployment
+	(*Subtasks)(nil),                 // 12: flinkgo.cluster.v1.Subtasks
+	(*Assignment)(nil),               // 13: flinkgo.cluster.v1.Assignment
+	(*Deploy)(nil),                   // 14: flinkgo.cluster.v1.Deploy
+	(*KeyedTarget)(nil),              // 15: flinkgo.cluster.v1.KeyedTarget
+	(*Trigger)(nil),                  // 16: flinkgo.cluster.v1.Trigger
+	(*NotifyCheckpointComplete)(nil), // 17: flinkgo.cluster.v1.NotifyCheckpointComplete
+	(*Cancel)(nil),                   // 18: flinkgo.cluster.v1.Cancel
+	(*ReportRequest)(nil),            // 19: flinkgo.cluster.v1.ReportRequest
+	(*ReportResponse)(nil),           // 20: flinkgo.cluster.v1.ReportResponse
+	(*Acknowledge)(nil),              // 21: flinkgo.cluster.v1.Acknowledge
+	(*TaskFinished)(nil),             // 22: flinkgo.cluster.v1.TaskFinished
+	(*TaskExited)(nil),               // 23: flinkgo.cluster.v1.TaskExited
+	(*AttemptFailed)(nil),            // 24: flinkgo.cluster.v1.AttemptFailed
+	nil,                              // 25: flinkgo.cluster.v1.Deployment.ConfigEntry
+	nil,                              // 26: flinkgo.cluster.v1.Deploy.RestoreEntry
+	nil,                              // 27: flinkgo.cluster.v1.Deploy.RestoreKeyedEntry
+	nil,                              // 28: flinkgo.cluster.v1.Acknowledge.StatesEntry
+	nil,                              // 29: flinkgo.cluster.v1.Acknowledge.KeyedEntry
+	nil,                              // 30: flinkgo.cluster.v1.TaskFinished.StatesEntry
 }
 var file_cluster_proto_depIdxs = []int32{
 	1,  // 0: flinkgo.cluster.v1.RegisterRequest.hardware:type_name -> flinkgo.cluster.v1.Hardware
 	4,  // 1: flinkgo.cluster.v1.HeartbeatRequest.memory:type_name -> flinkgo.cluster.v1.Memory
 	0,  // 2: flinkgo.cluster.v1.HeartbeatResponse.status:type_name -> flinkgo.cluster.v1.HeartbeatResponse.Status
-	2,  // 3: flinkgo.cluster.v1.JobManager.Register:input_type -> flinkgo.cluster.v1.RegisterRequest
-	5,  // 4: flinkgo.cluster.v1.JobManager.Heartbeat:input_type -> flinkgo.cluster.v1.HeartbeatRequest
-	7,  // 5: flinkgo.cluster.v1.JobManager.Disconnect:input_type -> flinkgo.cluster.v1.DisconnectRequest
-	12, // 6: flinkgo.cluster.v1.JobManager.AcknowledgeCheckpoint:input_type -> flinkgo.cluster.v1.AcknowledgeCheckpointRequest
-	3,  // 7: flinkgo.cluster.v1.JobManager.Register:output_type -> flinkgo.cluster.v1.RegisterResponse
-	6,  // 8: flinkgo.cluster.v1.JobManager.Heartbeat:output_type -> flinkgo.cluster.v1.HeartbeatResponse
-	8,  // 9: flinkgo.cluster.v1.JobManager.Disconnect:output_type -> flinkgo.cluster.v1.DisconnectResponse
-	13, // 10: flinkgo.cluster.v1.JobManager.AcknowledgeCheckpoint:output_type -> flinkgo.cluster.v1.AcknowledgeCheckpointResponse
-	7,  // [7:11] is the sub-list for method output_type
-	3,  // [3:7] is the sub-list for method input_type
-	3,  // [3:3] is the sub-list for extension type_name
-	3,  // [3:3] is the sub-list for extension extendee
-	0,  // [0:3] is the sub-list for field type_name
+	14, // 3: flinkgo.cluster.v1.Command.deploy:type_name -> flinkgo.cluster.v1.Deploy
+	16, // 4: flinkgo.cluster.v1.Command.trigger:type_name -> flinkgo.cluster.v1.Trigger
+	17, // 5: flinkgo.cluster.v1.Command.notify:type_name -> flinkgo.cluster.v1.NotifyCheckpointComplete
+	18, // 6: flinkgo.cluster.v1.Command.cancel:type_name -> flinkgo.cluster.v1.Cancel
+	25, // 7: flinkgo.cluster.v1.Deployment.config:type_name -> flinkgo.cluster.v1.Deployment.ConfigEntry
+	11, // 8: flinkgo.cluster.v1.Deploy.deployment:type_name -> flinkgo.cluster.v1.Deployment
+	13, // 9: flinkgo.cluster.v1.Deploy.assignments:type_name -> flinkgo.cluster.v1.Assignment
+	26, // 10: flinkgo.cluster.v1.Deploy.restore:type_name -> flinkgo.cluster.v1.Deploy.RestoreEntry
+	27, // 11: flinkgo.cluster.v1.Deploy.restore_keyed:type_name -> flinkgo.cluster.v1.Deploy.RestoreKeyedEntry
+	15, // 12: flinkgo.cluster.v1.Trigger.target:type_name -> flinkgo.cluster.v1.KeyedTarget
+	21, // 13: flinkgo.cluster.v1.ReportRequest.acknowledge:type_name -> flinkgo.cluster.v1.Acknowledge
+	22, // 14: flinkgo.cluster.v1.ReportRequest.finished:type_name -> flinkgo.cluster.v1.TaskFinished
+	23, // 15: flinkgo.cluster.v1.ReportRequest.exited:type_name -> flinkgo.cluster.v1.TaskExited
+	24, // 16: flinkgo.cluster.v1.ReportRequest.failed:type_name -> flinkgo.cluster.v1.AttemptFailed
+	28, // 17: flinkgo.cluster.v1.Acknowledge.states:type_name -> flinkgo.cluster.v1.Acknowledge.StatesEntry
+	29, // 18: flinkgo.cluster.v1.Acknowledge.keyed:type_name -> flinkgo.cluster.v1.Acknowledge.KeyedEntry
+	30, // 19: flinkgo.cluster.v1.TaskFinished.states:type_name -> flinkgo.cluster.v1.TaskFinished.StatesEntry
+	12, // 20: flinkgo.cluster.v1.Deploy.RestoreEntry.value:type_name -> flinkgo.cluster.v1.Subtasks
+	12, // 21: flinkgo.cluster.v1.Deploy.RestoreKeyedEntry.value:type_name -> flinkgo.cluster.v1.Subtasks
+	2,  // 22: flinkgo.cluster.v1.JobManager.Register:input_type -> flinkgo.cluster.v1.RegisterRequest
+	5,  // 23: flinkgo.cluster.v1.JobManager.Heartbeat:input_type -> flinkgo.cluster.v1.HeartbeatRequest
+	7,  // 24: flinkgo.cluster.v1.JobManager.Disconnect:input_type -> flinkgo.cluster.v1.DisconnectRequest
+	9,  // 25: flinkgo.cluster.v1.JobManager.Commands:input_type -> flinkgo.cluster.v1.CommandsRequest
+	19, // 26: flinkgo.cluster.v1.JobManager.Report:input_type -> flinkgo.cluster.v1.ReportRequest
+	3,  // 27: flinkgo.cluster.v1.JobManager.Register:output_type -> flinkgo.cluster.v1.RegisterResponse
+	6,  // 28: flinkgo.cluster.v1.JobManager.Heartbeat:output_type -> flinkgo.cluster.v1.HeartbeatResponse
+	8,  // 29: flinkgo.cluster.v1.JobManager.Disconnect:output_type -> flinkgo.cluster.v1.DisconnectResponse
+	10, // 30: flinkgo.cluster.v1.JobManager.Commands:output_type -> flinkgo.cluster.v1.Command
+	20, // 31: flinkgo.cluster.v1.JobManager.Report:output_type -> flinkgo.cluster.v1.ReportResponse
+	27, // [27:32] is the sub-list for method output_type
+	22, // [22:27] is the sub-list for method input_type
+	22, // [22:22] is the sub-list for extension type_name
+	22, // [22:22] is the sub-list for extension extendee
+	0,  // [0:22] is the sub-list for field type_name
 }
 
 func init() { file_cluster_proto_init() }
@@ -1170,13 +1972,25 @@ func file_cluster_proto_init() {
 	if File_cluster_proto != nil {
 		return
 	}
+	file_cluster_proto_msgTypes[9].OneofWrappers = []any{
+		(*Command_Deploy)(nil),
+		(*Command_Trigger)(nil),
+		(*Command_Notify)(nil),
+		(*Command_Cancel)(nil),
+	}
+	file_cluster_proto_msgTypes[18].OneofWrappers = []any{
+		(*ReportRequest_Acknowledge)(nil),
+		(*ReportRequest_Finished)(nil),
+		(*ReportRequest_Exited)(nil),
+		(*ReportRequest_Failed)(nil),
+	}
 	type x struct{}
 	out := protoimpl.TypeBuilder{
 		File: protoimpl.DescBuilder{
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_cluster_proto_rawDesc), len(file_cluster_proto_rawDesc)),
 			NumEnums:      1,
-			NumMessages:   14,
+			NumMessages:   30,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

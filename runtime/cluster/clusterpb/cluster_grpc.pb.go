@@ -27,10 +27,11 @@ import (
 const _ = grpc.SupportPackageIsVersion9
 
 const (
-	JobManager_Register_FullMethodName              = "/flinkgo.cluster.v1.JobManager/Register"
-	JobManager_Heartbeat_FullMethodName             = "/flinkgo.cluster.v1.JobManager/Heartbeat"
-	JobManager_Disconnect_FullMethodName            = "/flinkgo.cluster.v1.JobManager/Disconnect"
-	JobManager_AcknowledgeCheckpoint_FullMethodName = "/flinkgo.cluster.v1.JobManager/AcknowledgeCheckpoint"
+	JobManager_Register_FullMethodName   = "/flinkgo.cluster.v1.JobManager/Register"
+	JobManager_Heartbeat_FullMethodName  = "/flinkgo.cluster.v1.JobManager/Heartbeat"
+	JobManager_Disconnect_FullMethodName = "/flinkgo.cluster.v1.JobManager/Disconnect"
+	JobManager_Commands_FullMethodName   = "/flinkgo.cluster.v1.JobManager/Commands"
+	JobManager_Report_FullMethodName     = "/flinkgo.cluster.v1.JobManager/Report"
 )
 
 // JobManagerClient is the client API for JobManager service.
@@ -54,9 +55,19 @@ type JobManagerClient interface {
 	// Disconnect removes a registration at once (a TaskManager shutting
 	// down cleanly), instead of after heartbeat.timeout.
 	Disconnect(ctx context.Context, in *DisconnectRequest, opts ...grpc.CallOption) (*DisconnectResponse, error)
-	// AcknowledgeCheckpoint is reserved for checkpoints across TaskManagers;
-	// it answers UNIMPLEMENTED until tasks are deployed to TaskManagers.
-	AcknowledgeCheckpoint(ctx context.Context, in *AcknowledgeCheckpointRequest, opts ...grpc.CallOption) (*AcknowledgeCheckpointResponse, error)
+	// Commands is opened by a TaskManager once registered: the JobManager
+	// streams its commands (Deploy, Trigger, NotifyCheckpointComplete,
+	// Cancel) for that registration, in order. A registration that is not
+	// the current one is NOT_FOUND; the stream ends when the registration
+	// does (replaced, timed out, disconnected).
+	Commands(ctx context.Context, in *CommandsRequest, opts ...grpc.CallOption) (grpc.ServerStreamingClient[Command], error)
+	// Report is how a TaskManager tells the JobManager what the subtasks of
+	// an attempt did (Acknowledge, TaskFinished, TaskExited,
+	// AttemptFailed), in order per attempt. A report of an attempt the
+	// JobManager no longer runs (stale: a newer attempt replaced it, or it
+	// ended) or of a subtask not assigned to the reporting TaskManager is
+	// FAILED_PRECONDITION: the TaskManager then cancels that attempt.
+	Report(ctx context.Context, in *ReportRequest, opts ...grpc.CallOption) (*ReportResponse, error)
 }
 
 type jobManagerClient struct {
@@ -97,10 +108,29 @@ func (c *jobManagerClient) Disconnect(ctx context.Context, in *DisconnectRequest
 	return out, nil
 }
 
-func (c *jobManagerClient) AcknowledgeCheckpoint(ctx context.Context, in *AcknowledgeCheckpointRequest, opts ...grpc.CallOption) (*AcknowledgeCheckpointResponse, error) {
+func (c *jobManagerClient) Commands(ctx context.Context, in *CommandsRequest, opts ...grpc.CallOption) (grpc.ServerStreamingClient[Command], error) {
 	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
-	out := new(AcknowledgeCheckpointResponse)
-	err := c.cc.Invoke(ctx, JobManager_AcknowledgeCheckpoint_FullMethodName, in, out, cOpts...)
+	stream, err := c.cc.NewStream(ctx, &JobManager_ServiceDesc.Streams[0], JobManager_Commands_FullMethodName, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	x := &grpc.GenericClientStream[CommandsRequest, Command]{ClientStream: stream}
+	if err := x.ClientStream.SendMsg(in); err != nil {
+		return nil, err
+	}
+	if err := x.ClientStream.CloseSend(); err != nil {
+		return nil, err
+	}
+	return x, nil
+}
+
+// This type alias is provided for backwards compatibility with existing code that references the prior non-generic stream type by name.
+type JobManager_CommandsClient = grpc.ServerStreamingClient[Command]
+
+func (c *jobManagerClient) Report(ctx context.Context, in *ReportRequest, opts ...grpc.CallOption) (*ReportResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(ReportResponse)
+	err := c.cc.Invoke(ctx, JobManager_Report_FullMethodName, in, out, cOpts...)
 	if err != nil {
 		return nil, err
 	}
@@ -128,9 +158,19 @@ type JobManagerServer interface {
 	// Disconnect removes a registration at once (a TaskManager shutting
 	// down cleanly), instead of after heartbeat.timeout.
 	Disconnect(context.Context, *DisconnectRequest) (*DisconnectResponse, error)
-	// AcknowledgeCheckpoint is reserved for checkpoints across TaskManagers;
-	// it answers UNIMPLEMENTED until tasks are deployed to TaskManagers.
-	AcknowledgeCheckpoint(context.Context, *AcknowledgeCheckpointRequest) (*AcknowledgeCheckpointResponse, error)
+	// Commands is opened by a TaskManager once registered: the JobManager
+	// streams its commands (Deploy, Trigger, NotifyCheckpointComplete,
+	// Cancel) for that registration, in order. A registration that is not
+	// the current one is NOT_FOUND; the stream ends when the registration
+	// does (replaced, timed out, disconnected).
+	Commands(*CommandsRequest, grpc.ServerStreamingServer[Command]) error
+	// Report is how a TaskManager tells the JobManager what the subtasks of
+	// an attempt did (Acknowledge, TaskFinished, TaskExited,
+	// AttemptFailed), in order per attempt. A report of an attempt the
+	// JobManager no longer runs (stale: a newer attempt replaced it, or it
+	// ended) or of a subtask not assigned to the reporting TaskManager is
+	// FAILED_PRECONDITION: the TaskManager then cancels that attempt.
+	Report(context.Context, *ReportRequest) (*ReportResponse, error)
 	mustEmbedUnimplementedJobManagerServer()
 }
 
@@ -150,8 +190,11 @@ func (UnimplementedJobManagerServer) Heartbeat(context.Context, *HeartbeatReques
 func (UnimplementedJobManagerServer) Disconnect(context.Context, *DisconnectRequest) (*DisconnectResponse, error) {
 	return nil, status.Error(codes.Unimplemented, "method Disconnect not implemented")
 }
-func (UnimplementedJobManagerServer) AcknowledgeCheckpoint(context.Context, *AcknowledgeCheckpointRequest) (*AcknowledgeCheckpointResponse, error) {
-	return nil, status.Error(codes.Unimplemented, "method AcknowledgeCheckpoint not implemented")
+func (UnimplementedJobManagerServer) Commands(*CommandsRequest, grpc.ServerStreamingServer[Command]) error {
+	return status.Error(codes.Unimplemented, "method Commands not implemented")
+}
+func (UnimplementedJobManagerServer) Report(context.Context, *ReportRequest) (*ReportResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method Report not implemented")
 }
 func (UnimplementedJobManagerServer) mustEmbedUnimplementedJobManagerServer() {}
 func (UnimplementedJobManagerServer) testEmbeddedByValue()                    {}
@@ -228,20 +271,31 @@ func _JobManager_Disconnect_Handler(srv interface{}, ctx context.Context, dec fu
 	return interceptor(ctx, in, info, handler)
 }
 
-func _JobManager_AcknowledgeCheckpoint_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
-	in := new(AcknowledgeCheckpointRequest)
+func _JobManager_Commands_Handler(srv interface{}, stream grpc.ServerStream) error {
+	m := new(CommandsRequest)
+	if err := stream.RecvMsg(m); err != nil {
+		return err
+	}
+	return srv.(JobManagerServer).Commands(m, &grpc.GenericServerStream[CommandsRequest, Command]{ServerStream: stream})
+}
+
+// This type alias is provided for backwards compatibility with existing code that references the prior non-generic stream type by name.
+type JobManager_CommandsServer = grpc.ServerStreamingServer[Command]
+
+func _JobManager_Report_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(ReportRequest)
 	if err := dec(in); err != nil {
 		return nil, err
 	}
 	if interceptor == nil {
-		return srv.(JobManagerServer).AcknowledgeCheckpoint(ctx, in)
+		return srv.(JobManagerServer).Report(ctx, in)
 	}
 	info := &grpc.UnaryServerInfo{
 		Server:     srv,
-		FullMethod: JobManager_AcknowledgeCheckpoint_FullMethodName,
+		FullMethod: JobManager_Report_FullMethodName,
 	}
 	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
-		return srv.(JobManagerServer).AcknowledgeCheckpoint(ctx, req.(*AcknowledgeCheckpointRequest))
+		return srv.(JobManagerServer).Report(ctx, req.(*ReportRequest))
 	}
 	return interceptor(ctx, in, info, handler)
 }
@@ -266,10 +320,16 @@ var JobManager_ServiceDesc = grpc.ServiceDesc{
 			Handler:    _JobManager_Disconnect_Handler,
 		},
 		{
-			MethodName: "AcknowledgeCheckpoint",
-			Handler:    _JobManager_AcknowledgeCheckpoint_Handler,
+			MethodName: "Report",
+			Handler:    _JobManager_Report_Handler,
 		},
 	},
-	Streams:  []grpc.StreamDesc{},
+	Streams: []grpc.StreamDesc{
+		{
+			StreamName:    "Commands",
+			Handler:       _JobManager_Commands_Handler,
+			ServerStreams: true,
+		},
+	},
 	Metadata: "cluster.proto",
 }
