@@ -24,7 +24,6 @@ package main
 
 import (
 	"context"
-	"flag"
 	"fmt"
 	"io"
 	"net"
@@ -75,28 +74,9 @@ func main() {
 // run starts the cluster and serves until a signal arrives (or stop is
 // closed, for tests); it returns the exit code.
 func run(args []string, stdout, stderr io.Writer, stop <-chan struct{}) int {
-	fs := flag.NewFlagSet("jobmanager", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	fs.Usage = func() { fmt.Fprint(stderr, usageText) }
-	conf := flinkconf.Dynamic{}
-	var help bool
-	fs.Var(conf, "D", "configuration key=value")
-	fs.BoolVar(&help, "h", false, "help")
-	fs.BoolVar(&help, "help", false, "help")
-	if err := fs.Parse(args); err != nil {
-		return 1
-	}
-	if help {
-		fmt.Fprint(stdout, usageText)
-		return 0
-	}
-	if fs.NArg() > 0 {
-		fmt.Fprintf(stderr, "Unknown argument %q.\n\n%s", fs.Arg(0), usageText)
-		return 1
-	}
-	if err := flinkconf.Resolve(os.Getenv("FLINK_CONF_DIR"), conf, stderr); err != nil {
-		fmt.Fprintf(stderr, "[ERROR] %v\n", err)
-		return 1
+	conf, code, exit := flinkconf.ParseProcessArgs("jobmanager", usageText, args, stdout, stderr)
+	if exit {
+		return code
 	}
 	secrets := &sql.SecretSet{}
 	for k, v := range conf {

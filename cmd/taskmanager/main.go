@@ -21,7 +21,6 @@ import (
 	"context"
 	crand "crypto/rand"
 	"encoding/hex"
-	"flag"
 	"fmt"
 	"io"
 	"net"
@@ -145,28 +144,9 @@ func readSettings(conf map[string]string) (settings, error) {
 // run starts the TaskManager and runs until a signal arrives (or stop is
 // closed, for tests); it returns the exit code.
 func run(args []string, stdout, stderr io.Writer, stop <-chan struct{}) int {
-	fs := flag.NewFlagSet("taskmanager", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	fs.Usage = func() { fmt.Fprint(stderr, usageText) }
-	conf := flinkconf.Dynamic{}
-	var help bool
-	fs.Var(conf, "D", "configuration key=value")
-	fs.BoolVar(&help, "h", false, "help")
-	fs.BoolVar(&help, "help", false, "help")
-	if err := fs.Parse(args); err != nil {
-		return 1
-	}
-	if help {
-		fmt.Fprint(stdout, usageText)
-		return 0
-	}
-	if fs.NArg() > 0 {
-		fmt.Fprintf(stderr, "Unknown argument %q.\n\n%s", fs.Arg(0), usageText)
-		return 1
-	}
-	if err := flinkconf.Resolve(os.Getenv("FLINK_CONF_DIR"), conf, stderr); err != nil {
-		fmt.Fprintf(stderr, "[ERROR] %v\n", err)
-		return 1
+	conf, code, exit := flinkconf.ParseProcessArgs("taskmanager", usageText, args, stdout, stderr)
+	if exit {
+		return code
 	}
 	secrets := &sql.SecretSet{}
 	for k, v := range conf {

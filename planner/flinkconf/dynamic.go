@@ -1,8 +1,10 @@
 package flinkconf
 
 import (
+	"flag"
 	"fmt"
 	"io"
+	"os"
 	"strings"
 )
 
@@ -41,4 +43,36 @@ func Resolve(dir string, d Dynamic, stderr io.Writer) error {
 		}
 	}
 	return nil
+}
+
+// ParseProcessArgs parses the command line of a cluster process
+// (jobmanager, taskmanager): -D key=value options and -h/--help, then
+// merges the FLINK_CONF_DIR configuration file under them (Resolve). When
+// exit is true the process ends with code (help printed to stdout, or an
+// error with the usage to stderr).
+func ParseProcessArgs(name, usage string, args []string, stdout, stderr io.Writer) (conf Dynamic, code int, exit bool) {
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.Usage = func() { fmt.Fprint(stderr, usage) }
+	conf = Dynamic{}
+	var help bool
+	fs.Var(conf, "D", "configuration key=value")
+	fs.BoolVar(&help, "h", false, "help")
+	fs.BoolVar(&help, "help", false, "help")
+	if err := fs.Parse(args); err != nil {
+		return nil, 1, true
+	}
+	if help {
+		fmt.Fprint(stdout, usage)
+		return nil, 0, true
+	}
+	if fs.NArg() > 0 {
+		fmt.Fprintf(stderr, "Unknown argument %q.\n\n%s", fs.Arg(0), usage)
+		return nil, 1, true
+	}
+	if err := Resolve(os.Getenv("FLINK_CONF_DIR"), conf, stderr); err != nil {
+		fmt.Fprintf(stderr, "[ERROR] %v\n", err)
+		return nil, 1, true
+	}
+	return conf, 0, false
 }

@@ -102,31 +102,22 @@ type canonState struct {
 // block offsets (computed by encoding every block once without keeping
 // it), header CRC.
 func canonicalHeader(start, end int, states []canonState, block func(kgi int) ([]byte, error)) ([]byte, error) {
-	n := end - start + 1
-	h := binary.AppendUvarint(nil, uint64(start))
-	h = binary.AppendUvarint(h, uint64(end))
-	h = binary.AppendUvarint(h, uint64(len(states)))
-	for _, s := range states {
-		h = binary.AppendUvarint(h, s.id)
-		h = append(h, byte(s.kind))
-		h = binary.AppendUvarint(h, uint64(s.ttl))
-		h = appendBytes(h, []byte(s.name))
-	}
-	var off uint64
-	for i := 0; i <= n; i++ {
-		h = binary.BigEndian.AppendUint64(h, off)
-		if i < n {
-			blk, err := block(i)
-			if err != nil {
-				return nil, err
-			}
-			off += uint64(len(blk)) + 4
+	var err error
+	h := canonicalHeaderSized(start, end, states, func(i int) int {
+		if err != nil {
+			return 0
 		}
+		blk, e := block(i)
+		if e != nil {
+			err = e
+			return 0
+		}
+		return len(blk)
+	})
+	if err != nil {
+		return nil, err
 	}
-	out := append([]byte(heapMagic), heapVersion)
-	out = binary.BigEndian.AppendUint32(out, uint32(len(h)))
-	out = append(out, h...)
-	return binary.BigEndian.AppendUint32(out, crc32.Checksum(h, castagnoli)), nil
+	return h, nil
 }
 
 // writeCanonicalFile streams header and blocks 0..n-1 (each followed by its
@@ -559,4 +550,32 @@ func (b *PebbleBackend) loadCanonical(f FileRef, r SnapshotReader) error {
 		return err
 	}
 	return batch.Commit(pebble.NoSync)
+}
+
+// canonicalHeaderSized is canonicalHeader given the blocks' sizes
+// (without their CRCs) instead of the blocks, so a writer that can size a
+// block without encoding it (the heap snapshot) encodes each block once,
+// while the file is written.
+func canonicalHeaderSized(start, end int, states []canonState, size func(kgi int) int) []byte {
+	n := end - start + 1
+	h := binary.AppendUvarint(nil, uint64(start))
+	h = binary.AppendUvarint(h, uint64(end))
+	h = binary.AppendUvarint(h, uint64(len(states)))
+	for _, s := range states {
+		h = binary.AppendUvarint(h, s.id)
+		h = append(h, byte(s.kind))
+		h = binary.AppendUvarint(h, uint64(s.ttl))
+		h = appendBytes(h, []byte(s.name))
+	}
+	var off uint64
+	for i := 0; i <= n; i++ {
+		h = binary.BigEndian.AppendUint64(h, off)
+		if i < n {
+			off += uint64(size(i)) + 4
+		}
+	}
+	out := append([]byte(heapMagic), heapVersion)
+	out = binary.BigEndian.AppendUint32(out, uint32(len(h)))
+	out = append(out, h...)
+	return binary.BigEndian.AppendUint32(out, crc32.Checksum(h, castagnoli))
 }

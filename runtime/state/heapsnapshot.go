@@ -3,7 +3,6 @@ package state
 import (
 	"encoding/binary"
 	"fmt"
-	"hash/crc32"
 	"math/bits"
 	"slices"
 	"sync"
@@ -282,33 +281,6 @@ func uvarintLen(x uint64) int { return (bits.Len64(x|1) + 6) / 7 }
 
 // bytesLen is the length of n bytes encoded with appendBytes.
 func bytesLen(n int) int { return uvarintLen(uint64(n)) + n }
-
-// canonicalHeaderSized is canonicalHeader (canonical.go) given the
-// blocks' sizes (without their CRCs) instead of the blocks, so the blocks
-// are encoded once, while the file is written.
-func canonicalHeaderSized(start, end int, states []canonState, size func(kgi int) int) []byte {
-	n := end - start + 1
-	h := binary.AppendUvarint(nil, uint64(start))
-	h = binary.AppendUvarint(h, uint64(end))
-	h = binary.AppendUvarint(h, uint64(len(states)))
-	for _, s := range states {
-		h = binary.AppendUvarint(h, s.id)
-		h = append(h, byte(s.kind))
-		h = binary.AppendUvarint(h, uint64(s.ttl))
-		h = appendBytes(h, []byte(s.name))
-	}
-	var off uint64
-	for i := 0; i <= n; i++ {
-		h = binary.BigEndian.AppendUint64(h, off)
-		if i < n {
-			off += uint64(size(i)) + 4
-		}
-	}
-	out := append([]byte(heapMagic), heapVersion)
-	out = binary.BigEndian.AppendUint32(out, uint32(len(h)))
-	out = append(out, h...)
-	return binary.BigEndian.AppendUint32(out, crc32.Checksum(h, castagnoli))
-}
 
 func (p *heapSnapshot) keep(s *frozenState, e entry) bool {
 	hs := heapState{kind: s.kind, ttl: s.ttl}
