@@ -11,6 +11,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
+	"sync/atomic"
 	"syscall"
 	"testing"
 	"time"
@@ -18,6 +19,9 @@ import (
 
 // jobmanagerBinary is the session cluster, built by TestMain.
 var jobmanagerBinary string
+
+// taskmanagerBinary is built by TestMain for TestSQLCorpusOnTaskManagers.
+var taskmanagerBinary string
 
 // cluster is a jobmanager process started by a test.
 type cluster struct {
@@ -243,7 +247,31 @@ func TestRemoteClientErrors(t *testing.T) {
 // them, and by the cluster's log in remote mode (the client has returned):
 // for those files only the transcript up to the failure and the cluster's
 // failure report are compared.
-func TestSQLCorpusRemote(t *testing.T) {
+func TestSQLCorpusRemote(t *testing.T) { corpusOnCluster(t, false) }
+
+// TestSQLCorpusOnTaskManagers: every corpus file against a session cluster
+// with a TaskManager, which runs the INSERT jobs (re-planned from their
+// deployment; the print sinks print there), gives the embedded results.
+func TestSQLCorpusOnTaskManagers(t *testing.T) { corpusOnCluster(t, true) }
+
+// taskManagerPrefix is how a job failure on a TaskManager names it.
+var taskManagerPrefix = regexp.MustCompile(`TaskManager [0-9.:]+-[0-9a-f]+: `)
+
+// rpcEndpoint is the jobmanager's line naming its TaskManager endpoint.
+var rpcEndpoint = regexp.MustCompile(`RPC endpoint for TaskManagers at ([^\s]+) `)
+
+func corpusOnCluster(t *testing.T, withTaskManager bool) {
+	var deployed atomic.Int64 // files whose jobs ran on the TaskManager
+	if withTaskManager {
+		t.Cleanup(func() {
+			// Most files run an INSERT; the rest only query or fail early.
+			n := deployed.Load()
+			t.Logf("%d corpus files ran a job on the TaskManager", n)
+			if n < 20 {
+				t.Errorf("only %d corpus files ran a job on the TaskManager", n)
+			}
+		})
+	}
 	forEachCorpusFile(t, func(t *testing.T, name, abs string) {
 		want, err := os.ReadFile(strings.TrimSuffix(abs, ".sql") + ".out")
 		if err != nil {
@@ -252,6 +280,10 @@ func TestSQLCorpusRemote(t *testing.T) {
 		work := t.TempDir()
 		copyDir(t, "../../testdata/sql/data", filepath.Join(work, "data"))
 		c := startCluster(t, work, "parallelism.default=1")
+		var tmOut *syncBuffer
+		if withTaskManager {
+			tmOut = startTaskManager(t, c, work)
+		}
 		out, code := runClient(t, work, append(c.remoteArgs(), "-f", abs)...)
 		c.waitFor("every job of the cluster to end", func() bool {
 			for _, st := range c.jobStates() {
@@ -271,12 +303,22 @@ func TestSQLCorpusRemote(t *testing.T) {
 			}
 		}
 		var printed []string
-		for _, l := range strings.Split(c.out.String(), "\n") {
+		procOut := c.out.String()
+		if tmOut != nil {
+			procOut += "\n" + tmOut.String()
+			if strings.Contains(tmOut.String(), "[INFO] Deploying ") {
+				deployed.Add(1)
+			}
+		}
+		for _, l := range strings.Split(procOut, "\n") {
 			if printLine.MatchString(l) || subtaskOnly.MatchString(l) {
 				printed = append(printed, l)
 			}
 		}
 		tr, state := corpusResult(strings.Join(append(printed, lines...), "\n"))
+		// A failure on a TaskManager names it; the rest of the message is
+		// the embedded one.
+		tr = taskManagerPrefix.ReplaceAllString(tr, "")
 		got := "exit code: " + itoa(code) + "\n" + tr + "\n==== print sink state ====\n" + state + "\n"
 		if string(want) == got {
 			return
@@ -291,8 +333,47 @@ func TestSQLCorpusRemote(t *testing.T) {
 				return
 			}
 		}
-		t.Errorf("remote run differs from %s\n--- got ---\n%s\n--- want ---\n%s\n--- jobmanager ---\n%s", filepath.Base(abs), got, want, c.out.String())
+		t.Errorf("remote run differs from %s\n--- got ---\n%s\n--- want ---\n%s\n--- jobmanager (and taskmanager) ---\n%s", filepath.Base(abs), got, want, procOut)
 	})
+}
+
+// startTaskManager starts a taskmanager with 4 slots in dir (relative
+// paths of the scripts resolve as for the jobmanager), registered with c,
+// and returns its output; it is killed at the end of the test.
+func startTaskManager(t *testing.T, c *cluster, dir string) *syncBuffer {
+	t.Helper()
+	var rpc string
+	c.waitFor("the jobmanager's RPC endpoint", func() bool {
+		m := rpcEndpoint.FindStringSubmatch(c.out.String())
+		if m != nil {
+			rpc = m[1]
+		}
+		return m != nil
+	})
+	host, port := rpc[:strings.LastIndex(rpc, ":")], rpc[strings.LastIndex(rpc, ":")+1:]
+	cmd := exec.Command(taskmanagerBinary, "-D", "jobmanager.rpc.address="+host, "-D", "jobmanager.rpc.port="+port,
+		"-D", "taskmanager.numberOfTaskSlots=4", "-D", "taskmanager.host=127.0.0.1", "-D", "taskmanager.data.port=0")
+	cmd.Dir = dir
+	out := &syncBuffer{}
+	cmd.Stdout, cmd.Stderr = out, out
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan struct{})
+	go func() { cmd.Wait(); close(done) }()
+	t.Cleanup(func() {
+		cmd.Process.Signal(syscall.SIGTERM)
+		select {
+		case <-done:
+		case <-time.After(30 * time.Second):
+			cmd.Process.Kill()
+			<-done
+		}
+	})
+	c.waitFor("the taskmanager to register", func() bool {
+		return strings.Contains(out.String(), "registered at the JobManager")
+	})
+	return out
 }
 
 // TestRemoteREPL: the REPL in gateway mode on a terminal. An INSERT

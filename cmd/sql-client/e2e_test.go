@@ -42,6 +42,12 @@ func TestMain(m *testing.M) {
 		os.Stderr.Write(out)
 		panic(err)
 	}
+	taskmanagerBinary = filepath.Join(dir, "taskmanager")
+	out, err = exec.Command("go", "build", "-o", taskmanagerBinary, "../taskmanager").CombinedOutput()
+	if err != nil {
+		os.Stderr.Write(out)
+		panic(err)
+	}
 	code := m.Run()
 	os.RemoveAll(dir)
 	os.Exit(code)
