@@ -59,6 +59,9 @@ type alignment struct {
 	buffered int
 	// inputsEnded is set when every channel ended and the chain finished.
 	inputsEnded bool
+	// start is monoNow when the first barrier of the aligning checkpoint
+	// arrived.
+	start int64
 }
 
 // blocked reports whether c's messages must wait: exactly-once alignment
@@ -165,6 +168,9 @@ func (t *task) onBarrier(c *inputChannel, b Barrier) error {
 	if c.barrier == id {
 		return fmt.Errorf("internal error: %s received the barrier of checkpoint %d twice on one channel", t.name(), id)
 	}
+	if t.align.barrier.CheckpointID == 0 {
+		t.align.start = monoNow() // the first barrier of this checkpoint
+	}
 	t.align.barrier = b
 	c.barrier = id
 	return t.maybeAligned()
@@ -180,6 +186,8 @@ func (t *task) maybeAligned() error {
 			return nil
 		}
 	}
+	t.io.alignment.Store(monoNow() - t.align.start)
+	t.io.alignedCheckpoint.Store(b.CheckpointID)
 	t.release(b.CheckpointID)
 	return t.snapshot(b)
 }

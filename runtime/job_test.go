@@ -291,9 +291,14 @@ func TestBarrierAlignmentHoldsBackBlockedChannel(t *testing.T) {
 		if !exactly && len(c.values[0]) != 2 {
 			t.Fatalf("at-least-once: data was held back: %v", c.values[0])
 		}
+		before := tk.io.alignedCheckpoint.Load()
 		must(1, Message{Kind: MsgBarrier, Barrier: Barrier{CheckpointID: 1}})
 		if c.snapshots != 1 || tk.job.lastDone != 1 {
 			t.Fatalf("snapshots %d, completed %d", c.snapshots, tk.job.lastDone)
+		}
+		// The alignment time is measured once every barrier arrived.
+		if before != 0 || tk.io.alignedCheckpoint.Load() != 1 || tk.io.alignment.Load() < 0 {
+			t.Fatalf("aligned checkpoint %d -> %d, alignment %d ns", before, tk.io.alignedCheckpoint.Load(), tk.io.alignment.Load())
 		}
 		if len(c.values[0]) != 2 {
 			t.Fatalf("held-back data not replayed: %v", c.values[0])

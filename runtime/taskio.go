@@ -84,6 +84,10 @@ type taskIO struct {
 	// the chain; outputWatermark the last one the chain emitted.
 	inputWatermark  atomic.Int64
 	outputWatermark atomic.Int64
+	// alignment is how long the newest checkpoint this task aligned
+	// (alignedCheckpoint) waited from its first barrier to its last (ns).
+	alignment         atomic.Int64
+	alignedCheckpoint atomic.Int64
 }
 
 // init sets the watermarks to MinWatermark; call before the task runs.

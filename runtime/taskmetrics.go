@@ -39,6 +39,11 @@ type TaskMetrics struct {
 	// the chain, OutputWatermark the last one the chain emitted
 	// downstream; MinWatermark until there is one.
 	InputWatermark, OutputWatermark int64
+	// AlignmentNs is Flink's checkpointAlignmentTime: how long the newest
+	// checkpoint the task aligned (AlignedCheckpoint; 0 if none) waited
+	// from its first barrier to its last. A task with one input channel,
+	// or a source, aligns in no time.
+	AlignmentNs, AlignedCheckpoint int64
 	// The task's running time so far, split as Flink splits it: idle is
 	// waiting for input (an empty inbox, a source poll that found
 	// nothing), backpressured is blocked sending to a full downstream
@@ -65,7 +70,8 @@ func (j *Job) TaskMetrics() []TaskMetrics {
 			Parallelism: t.vertex.Parallelism, At: now - j.epoch,
 			RecordsIn: t.metrics.RecordsIn.Load(), RecordsOut: t.metrics.RecordsOut.Load(),
 			BytesIn: t.io.bytesIn.Load(), BytesOut: t.io.bytesOut.Load(),
-			InputWatermark: t.io.inputWatermark.Load(), OutputWatermark: t.io.outputWatermark.Load()}
+			InputWatermark: t.io.inputWatermark.Load(), OutputWatermark: t.io.outputWatermark.Load(),
+			AlignmentNs: t.io.alignment.Load(), AlignedCheckpoint: t.io.alignedCheckpoint.Load()}
 		m.BusyNs, m.BackPressuredNs, m.IdleNs, m.Running = t.io.times(now)
 		m.PendingRecords = -1
 		if pr, ok := t.source.(PendingRecordsAware); ok {

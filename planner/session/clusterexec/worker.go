@@ -554,6 +554,30 @@ func (a *tmAttempt) checkpointed(st checkpoint.Storage, g *runtime.JobGraph, loc
 				CheckpointId: id, Vertex: int32(v.Index), Subtask: int32(s), States: states, Keyed: keyed}}})
 		}
 	}
+	a.logAlignment(id)
+}
+
+// logAlignment says how long this TaskManager's subtasks aligned the
+// barriers of checkpoint id (the longest; Flink's checkpointAlignmentTime).
+func (a *tmAttempt) logAlignment(id int64) {
+	a.mu.Lock()
+	job := a.job
+	a.mu.Unlock()
+	if job == nil {
+		return
+	}
+	var longest int64
+	n := 0
+	for _, m := range job.TaskMetrics() {
+		if m.AlignedCheckpoint == id {
+			n++
+			longest = max(longest, m.AlignmentNs)
+		}
+	}
+	if n > 0 {
+		a.logf("[INFO] Checkpoint %d of job %s attempt %d: %d subtasks here aligned its barriers, the longest in %s.\n",
+			id, a.key.job, a.key.attempt, n, time.Duration(longest).Round(time.Microsecond))
+	}
 }
 
 func opOf(v *runtime.Vertex, op string) bool {
