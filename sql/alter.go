@@ -102,30 +102,7 @@ func (p *parser) schemaComponents(st *AlterTable) {
 }
 
 func (p *parser) schemaComponent(st *AlterTable) {
-	t := p.cur()
-	switch {
-	case t.Is("WATERMARK") && p.peek(1).Is("FOR"):
-		if st.Watermark != nil {
-			p.failMsg(t.Pos, ClassSqlValidateException, msgMultipleWatermarks)
-		}
-		p.i += 2
-		col, ct := p.ident()
-		p.expect("AS")
-		st.Watermark = &Watermark{Column: col, Pos: ct.Pos, Expr: p.exprUntil(false)}
-	case t.Is("PRIMARY") && p.peek(1).Is("KEY"), t.Is("CONSTRAINT"):
-		pk := &PrimaryKey{Pos: t.Pos}
-		if p.accept("CONSTRAINT") {
-			pk.Name, _ = p.ident()
-		}
-		p.expect("PRIMARY")
-		p.expect("KEY")
-		pk.Columns = p.identList()
-		p.notEnforced(t)
-		if st.PrimaryKey != nil {
-			p.failMsg(t.Pos, ClassSqlValidateException, msgDuplicatePK)
-		}
-		st.PrimaryKey = pk
-	default:
+	if !p.constraintElement(&st.Watermark, &st.PrimaryKey) {
 		scratch := &CreateTable{PrimaryKey: st.PrimaryKey}
 		c := p.column(scratch)
 		st.PrimaryKey = scratch.PrimaryKey

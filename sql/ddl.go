@@ -181,30 +181,7 @@ func (p *parser) replaceTable(start int, orCreate bool) Statement {
 func (p *parser) tableElements(st *CreateTable) {
 	p.expectOp("(")
 	for {
-		t := p.cur()
-		switch {
-		case t.Is("WATERMARK") && p.peek(1).Is("FOR"):
-			if st.Watermark != nil {
-				p.failMsg(t.Pos, ClassSqlValidateException, msgMultipleWatermarks)
-			}
-			p.i += 2
-			col, ct := p.ident()
-			p.expect("AS")
-			st.Watermark = &Watermark{Column: col, Pos: ct.Pos, Expr: p.exprUntil(false)}
-		case t.Is("PRIMARY") && p.peek(1).Is("KEY"), t.Is("CONSTRAINT"):
-			pk := &PrimaryKey{Pos: t.Pos}
-			if p.accept("CONSTRAINT") {
-				pk.Name, _ = p.ident()
-			}
-			p.expect("PRIMARY")
-			p.expect("KEY")
-			pk.Columns = p.identList()
-			p.notEnforced(t)
-			if st.PrimaryKey != nil {
-				p.failMsg(t.Pos, ClassSqlValidateException, msgDuplicatePK)
-			}
-			st.PrimaryKey = pk
-		default:
+		if !p.constraintElement(&st.Watermark, &st.PrimaryKey) {
 			st.Columns = append(st.Columns, p.column(st))
 		}
 		if p.acceptOp(")") {
@@ -458,4 +435,38 @@ func (p *parser) drop() Statement {
 	p.expectEOF()
 	setBase(st, p.base(start))
 	return st
+}
+
+// constraintElement parses a table element that is not a column —
+// WATERMARK FOR col AS expr, or [CONSTRAINT name] PRIMARY KEY (cols) NOT
+// ENFORCED — into *wm or *pk (a second one of either is Flink's error).
+// It reports false, consuming nothing, when the element is a column.
+func (p *parser) constraintElement(wm **Watermark, pk **PrimaryKey) bool {
+	t := p.cur()
+	switch {
+	case t.Is("WATERMARK") && p.peek(1).Is("FOR"):
+		if *wm != nil {
+			p.failMsg(t.Pos, ClassSqlValidateException, msgMultipleWatermarks)
+		}
+		p.i += 2
+		col, ct := p.ident()
+		p.expect("AS")
+		*wm = &Watermark{Column: col, Pos: ct.Pos, Expr: p.exprUntil(false)}
+		return true
+	case t.Is("PRIMARY") && p.peek(1).Is("KEY"), t.Is("CONSTRAINT"):
+		k := &PrimaryKey{Pos: t.Pos}
+		if p.accept("CONSTRAINT") {
+			k.Name, _ = p.ident()
+		}
+		p.expect("PRIMARY")
+		p.expect("KEY")
+		k.Columns = p.identList()
+		p.notEnforced(t)
+		if *pk != nil {
+			p.failMsg(t.Pos, ClassSqlValidateException, msgDuplicatePK)
+		}
+		*pk = k
+		return true
+	}
+	return false
 }

@@ -207,36 +207,7 @@ func (f *BatchFinal) Finish() error {
 
 // appendSortKey appends the order-preserving key of row i (as Rank's).
 func (f *BatchFinal) appendSortKey(buf []byte, b *types.Batch, i int) ([]byte, error) {
-	for _, k := range f.sort {
-		start := len(buf)
-		v := b.Cols[k.Col]
-		if v.IsNull(i) {
-			buf = append(buf, 0)
-		} else {
-			buf = append(buf, 1)
-			if v.Type.Kind.Physical() == types.PhysBytes {
-				for _, c := range v.Bytes(i) {
-					if c == 0 {
-						buf = append(buf, 0, 0xFF)
-					} else {
-						buf = append(buf, c)
-					}
-				}
-				buf = append(buf, 0, 0)
-			} else {
-				var err error
-				if buf, err = appendOrdered(buf, v, i, &f.tmp); err != nil {
-					return nil, err
-				}
-			}
-		}
-		if k.Desc {
-			for j := start; j < len(buf); j++ {
-				buf[j] = ^buf[j]
-			}
-		}
-	}
-	return buf, nil
+	return appendSortKey(buf, f.sort, b, i, &f.tmp)
 }
 
 // Close drops the table.

@@ -193,7 +193,15 @@ func (r *Rank) endOf(key []byte) (int64, error) {
 // terminated by 0x00 0x00 so that column boundaries keep the order; the
 // bytes of a descending column are inverted.
 func (r *Rank) appendSortKey(buf []byte, b *types.Batch, i int) ([]byte, error) {
-	for _, k := range r.sortKeys {
+	return appendSortKey(buf, r.sortKeys, b, i, &r.tmp)
+}
+
+// appendSortKey appends the order-preserving key of row i of b under keys:
+// per key a null flag, then the value (bytes escaped and terminated, other
+// types as appendOrdered encodes them), inverted for DESC, so the bytes
+// compare as the rows sort.
+func appendSortKey(buf []byte, keys []SortKey, b *types.Batch, i int, tmp *apd.Decimal) ([]byte, error) {
+	for _, k := range keys {
 		start := len(buf)
 		v := b.Cols[k.Col]
 		if v.IsNull(i) {
@@ -211,7 +219,7 @@ func (r *Rank) appendSortKey(buf []byte, b *types.Batch, i int) ([]byte, error) 
 				buf = append(buf, 0, 0)
 			} else {
 				var err error
-				if buf, err = appendOrdered(buf, v, i, &r.tmp); err != nil {
+				if buf, err = appendOrdered(buf, v, i, tmp); err != nil {
 					return nil, err
 				}
 			}
