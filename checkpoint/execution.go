@@ -506,12 +506,12 @@ func (e *Execution) drive(job *runtime.Job) error {
 	}
 }
 
-// triggerCheckpoint starts checkpoint id on job. With remote subtasks
-// (Config.Distribute), which write their keyed state into chk-<id>/ before
-// the checkpoint is persisted here, leftovers of a crashed attempt are
-// cleared from that directory now rather than at persisting.
+// triggerCheckpoint starts checkpoint id on job, after clearing leftovers
+// of a crashed attempt from chk-<id>/: before anything is written there
+// (remote subtasks write their keyed state into it before the checkpoint
+// is persisted here).
 func (e *Execution) triggerCheckpoint(job *runtime.Job, id int64) {
-	if e.cfg.Distribute != nil && e.root != "" {
+	if e.root != "" {
 		if err := PrepareCheckpointDir(e.cfg.Storage, CheckpointDir(e.root, e.ID, id)); err != nil {
 			e.abort(job, id, err)
 			return
@@ -670,12 +670,8 @@ func (e *Execution) persistOne(r persistReq) {
 	if r.savepoint == "" {
 		err = e.ensureJobDir(r.id)
 	}
-	if err == nil && e.cfg.Distribute == nil {
-		// Distributed: the remote subtasks wrote their keyed state into
-		// dir already (checkpoints prepared it at the trigger; a
-		// savepoint's directory is new).
-		err = PrepareCheckpointDir(e.cfg.Storage, dir)
-	}
+	// chk-<id>/ was cleared at the trigger (triggerCheckpoint); a
+	// savepoint's directory is new.
 	if err != nil {
 		r.states.Release()
 		if errors.Is(err, ErrSuperseded) {

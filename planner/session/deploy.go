@@ -49,24 +49,6 @@ func (r *JobRegistry) getDistributor() Distributor {
 	return r.distributor
 }
 
-// Execute runs one statement. See the package documentation.
-func (s *Session) Execute(st sql.Statement) (*Result, error) {
-	res, err := s.execute(st)
-	if err == nil && !s.inSet {
-		switch x := st.(type) {
-		case *sql.CreateTable:
-			if x.AsQuery != nil {
-				// Its table exists here only: later jobs are not replayable.
-				s.setupBroken = true
-			}
-		}
-		if sql.ConfiguresSession(st) {
-			s.setup = append(s.setup, st.SQL())
-		}
-	}
-	return res, err
-}
-
 // deployment describes a job of inserts for TaskManagers; ok is false when
 // the session's catalog cannot be rebuilt elsewhere.
 func (s *Session) deployment(inserts []*sql.Insert) (Deployment, bool) {

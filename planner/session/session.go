@@ -93,7 +93,23 @@ func (e *ExecutionError) FlinkClass() string {
 
 func ok() *Result { return &Result{Kind: ResultOK} }
 
-// Execute runs one statement.
+// Execute runs one statement. See the package documentation. The
+// configuring statements are kept for deployments (deploy.go).
+func (s *Session) Execute(st sql.Statement) (*Result, error) {
+	res, err := s.execute(st)
+	if err == nil && !s.inSet {
+		if x, ok := st.(*sql.CreateTable); ok && x.AsQuery != nil {
+			// Its table exists here only: later jobs are not replayable.
+			s.setupBroken = true
+		}
+		if sql.ConfiguresSession(st) {
+			s.setup = append(s.setup, st.SQL())
+		}
+	}
+	return res, err
+}
+
+// execute runs one statement (Execute records it for deployments).
 func (s *Session) execute(st sql.Statement) (*Result, error) {
 	if s.inSet {
 		switch x := st.(type) {

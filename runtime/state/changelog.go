@@ -131,7 +131,7 @@ type ChangelogBackend struct {
 	touched    bool
 	seq        int
 	log        changelogLog
-	logBytes   atomic.Int64 // bytes held by log (SizeBytes)
+	logBytes   atomic.Int64 // memory the log holds (SizeBytes), updated per chunk
 
 	mu        sync.Mutex // guards what Pending.Write and Notify share
 	confirmed lineage    // the state as of the last completed checkpoint
@@ -168,8 +168,9 @@ type lineage struct {
 }
 
 // NewChangelogBackend wraps inner (a new, not yet restored heap or Pebble
-// backend created with cfg; its Clock must be ChangelogClock's result) in a
-// changelog backend. The changelog backend owns inner: Close closes it.
+// backend created with cfg) in a changelog backend; NewChangelogOver also
+// gives inner the clock a replay controls (TTL times of replayed changes).
+// The changelog backend owns inner: Close closes it.
 func NewChangelogBackend(inner KeyedBackend, cfg Config, opts ChangelogOptions) (*ChangelogBackend, error) {
 	if opts.MaterializeInterval <= 0 {
 		opts.MaterializeInterval = DefaultMaterializeInterval
@@ -210,10 +211,10 @@ func fileSafe(s string) string {
 	return string(out)
 }
 
-// ChangelogClock returns the clock to give the wrapped backend's Config:
-// the real clock, except while a restore replays logged changes, when it
-// is the time the change was made. Set the returned setter's target with
-// (*ChangelogBackend).bindClock.
+// changelogClock is the wrapped backend's clock (NewChangelogOver): the
+// real clock, except while a restore replays logged changes, when it is
+// the time the change was made, and never below the restored checkpoint's
+// time.
 type changelogClock struct {
 	b    atomic.Pointer[ChangelogBackend]
 	real func() int64
@@ -414,11 +415,12 @@ func (b *ChangelogBackend) begin(s *clState, op byte) {
 }
 
 func (b *ChangelogBackend) end() {
-	b.log.append(b.rec)
+	if b.log.append(b.rec) {
+		b.logBytes.Store(b.log.held) // on a new chunk only: not per change
+	}
 	if b.log.end-b.log.first > b.opts.MaxLogBytes {
 		b.dropLog()
 	}
-	b.logBytes.Store(b.log.end - b.log.first)
 }
 
 // dropLog gives up the log when it outgrew MaxLogBytes (checkpoints are
@@ -430,6 +432,7 @@ func (b *ChangelogBackend) dropLog() {
 	b.needMaterialize = true
 	b.mu.Unlock()
 	b.log.trim(b.log.end)
+	b.logBytes.Store(b.log.held)
 }
 
 func (b *ChangelogBackend) logBytesOp(s *clState, op byte, v []byte) {
@@ -471,13 +474,17 @@ type changelogLog struct {
 	starts []int64 // absolute offset of each chunk
 	first  int64   // absolute offset of chunks[0]
 	end    int64   // absolute end
+	held   int64   // the chunks' capacity: the memory the log holds
 }
 
 const changelogChunk = 1 << 20
 
-func (l *changelogLog) append(rec []byte) {
+// append adds rec; it reports whether it started a chunk.
+func (l *changelogLog) append(rec []byte) bool {
 	n := len(l.chunks)
+	grew := false
 	if n == 0 || len(l.chunks[n-1])+len(rec) > cap(l.chunks[n-1]) {
+		grew = true
 		c := changelogChunk
 		if l.chunk > 0 {
 			c = l.chunk
@@ -487,10 +494,12 @@ func (l *changelogLog) append(rec []byte) {
 		}
 		l.chunks = append(l.chunks, make([]byte, 0, c))
 		l.starts = append(l.starts, l.end)
+		l.held += int64(c)
 		n++
 	}
 	l.chunks[n-1] = append(l.chunks[n-1], rec...)
 	l.end += int64(len(rec))
+	return grew
 }
 
 // view returns the bytes [from, to) as slices of the chunks (from must not
@@ -521,6 +530,10 @@ func (l *changelogLog) trim(off int64) {
 	l.chunks = append(l.chunks[:0:0], l.chunks[k:]...)
 	l.starts = append(l.starts[:0:0], l.starts[k:]...)
 	l.first = l.starts[0]
+	l.held = 0
+	for _, c := range l.chunks {
+		l.held += int64(cap(c))
+	}
 }
 
 // The state handles: each change goes to the wrapped backend first, and

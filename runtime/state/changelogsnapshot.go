@@ -112,7 +112,7 @@ func (b *ChangelogBackend) snapshot(id int64, savepoint bool) (Pending, error) {
 		// No log-only checkpoint extends an older lineage until a
 		// materialization completes: the log before this one is not needed.
 		b.log.trim(end)
-		b.logBytes.Store(b.log.end - b.log.first)
+		b.logBytes.Store(b.log.held)
 	}
 	// A lineage based on this snapshot replays the log from here: state
 	// declarations, key and time are logged again before the next change.
@@ -289,7 +289,7 @@ func (b *ChangelogBackend) NotifyCheckpointComplete(checkpointID int64) {
 	b.mu.Unlock()
 	if trim >= 0 {
 		b.log.trim(trim)
-		b.logBytes.Store(b.log.end - b.log.first)
+		b.logBytes.Store(b.log.held)
 	}
 	if forward > 0 {
 		b.inner.NotifyCheckpointComplete(forward)
@@ -786,7 +786,7 @@ func (b *ChangelogBackend) apply(s *clState, op byte, d *decoder, vals *[][]byte
 // backend to restore it).
 func HasChangelogHandle(handles [][]byte) bool {
 	for _, raw := range handles {
-		if len(raw) >= 3 && raw[0] == handleVersionFormat && raw[2] == 2 {
+		if len(raw) >= 3 && raw[0] == handleVersionFormat && raw[2] == formatChangelog {
 			return true
 		}
 	}

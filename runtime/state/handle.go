@@ -59,14 +59,21 @@ const (
 	handleVersionFormat = 2
 )
 
+// The format byte of a version 2 handle.
+const (
+	formatNative    = 0
+	formatCanonical = 1
+	formatChangelog = 2
+)
+
 // MarshalHandle encodes h in the compact, versioned binary form.
 func MarshalHandle(h Handle) []byte {
 	b := make([]byte, 0, 32+len(h.Files)*64)
 	switch {
 	case h.Canonical:
-		b = append(b, handleVersionFormat, byte(h.Backend), 1)
+		b = append(b, handleVersionFormat, byte(h.Backend), formatCanonical)
 	case h.Changelog:
-		b = append(b, handleVersionFormat, byte(h.Backend), 2)
+		b = append(b, handleVersionFormat, byte(h.Backend), formatChangelog)
 	default:
 		b = append(b, handleVersion, byte(h.Backend))
 	}
@@ -113,11 +120,11 @@ func UnmarshalHandle(data []byte) (Handle, error) {
 	if data[0] == handleVersionFormat {
 		switch f := d.byte(); {
 		case d.err != nil:
-		case f > 2:
+		case f > formatChangelog:
 			return Handle{}, fmt.Errorf("state: corrupt state handle: unknown format %d", f)
 		default:
-			h.Canonical = f == 1
-			h.Changelog = f == 2
+			h.Canonical = f == formatCanonical
+			h.Changelog = f == formatChangelog
 		}
 	}
 	h.CheckpointID = d.varint()
