@@ -242,6 +242,7 @@ func (b *graphBuilder) build(n Node) (*runtime.Vertex, error) {
 			// One bundle for the whole input (up to batchBundleRows rows
 			// buffered), folded at end of input: one final row per key.
 			opts.PerRow, opts.MiniBatchSize, opts.MiniBatchLatency = false, batchBundleRows, 0
+			opts.EmptyInputRow = len(x.Keys) == 0
 		}
 		return b.keyedVertex(in, x.Input, x.Keys, runtime.OperatorSpec{ID: id, Name: "GroupAggregate",
 			New: operators.NewGroupAggregate(x.Keys, calls, columnTypes(x.Input.Schema()), columnTypes(x.Schema()), opts)}), nil

@@ -285,5 +285,6 @@ func (b *graphBuilder) buildGlobalAggregate(x *GlobalAggregate, id string) (*run
 	return b.keyedVertex(in, x.Input, keys, runtime.OperatorSpec{ID: id, Name: "GlobalGroupAggregate",
 		New: operators.NewGroupAggregate(keys, calls, columnTypes(x.Input.Schema()), columnTypes(x.Schema()),
 			operators.AggOptions{InsertOnlyInput: true, StateTTL: x.StateTTL, PerRow: !b.opts.MiniBatch,
-				MiniBatchSize: b.opts.MiniBatchSize, MiniBatchLatency: b.opts.MiniBatchLatency})}), nil
+				MiniBatchSize: b.opts.MiniBatchSize, MiniBatchLatency: b.opts.MiniBatchLatency,
+				EmptyInputRow: b.opts.Batch && x.NumKeys == 0})}), nil
 }

@@ -43,6 +43,11 @@ type AggOptions struct {
 	// every input batch is one mini-batch.
 	MiniBatchSize    int
 	MiniBatchLatency time.Duration
+	// EmptyInputRow makes a global aggregation (no group keys) emit the
+	// row of its calls over no rows at end of input when its input was
+	// empty, as SQL and Flink's batch mode do (COUNT(*) = 0, SUM = NULL).
+	// A streaming aggregation emits nothing until a row arrives.
+	EmptyInputRow bool
 }
 
 // GroupAggregate is Flink's GroupAggregate over a changelog. With
@@ -762,8 +767,34 @@ func (g *GroupAggregate) SnapshotState(int64) ([]byte, error) { return nil, g.fl
 // NotifyCheckpointComplete does nothing (the runtime notifies the backend).
 func (g *GroupAggregate) NotifyCheckpointComplete(int64) error { return nil }
 
-// Finish folds what is still buffered.
-func (g *GroupAggregate) Finish() error { return g.flush() }
+// Finish folds what is still buffered and, with AggOptions.EmptyInputRow,
+// emits the result over no rows of a global aggregation that saw none.
+func (g *GroupAggregate) Finish() error {
+	if err := g.flush(); err != nil {
+		return err
+	}
+	if !g.opts.EmptyInputRow || len(g.keyCols) > 0 {
+		return nil
+	}
+	if lo, hi := runtime.KeyGroupRange(g.ctx.Subtask, g.maxPar, max(g.ctx.Parallelism, 1)); lo > 0 || hi <= 0 {
+		return nil // another subtask owns the global group
+	}
+	g.backend.SetCurrentKey(0, nil)
+	if _, existed, err := g.accState.Value(); err != nil || existed {
+		return err
+	}
+	g.resetAcc()
+	for _, v := range g.vals {
+		v.Reset()
+	}
+	g.nvals = 0
+	g.keyRows, g.valPos, g.kinds = g.keyRows[:0], g.valPos[:0], g.kinds[:0]
+	if err := g.appendResults(); err != nil {
+		return err
+	}
+	g.emitRow(0, 0, types.Insert)
+	return g.out.Emit(g.buildOutput(&types.Batch{}, 0, 1))
+}
 
 // Close closes the backend when Open created it; the runtime closes its own.
 func (g *GroupAggregate) Close() error {

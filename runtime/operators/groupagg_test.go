@@ -981,3 +981,41 @@ func TestGroupAggregateStateTTL(t *testing.T) {
 	}
 	eqRows(t, "pebble vs heap", outs[1], outs[0]...)
 }
+
+// TestGroupAggregateEmptyInputRow: with AggOptions.EmptyInputRow (batch
+// mode) a global aggregation over no rows emits its calls over no rows at
+// end of input; over some rows, or grouped, or without the option, only
+// what the rows gave.
+func TestGroupAggregateEmptyInputRow(t *testing.T) {
+	calls := []AggCall{{Kind: AggCountStar, Arg: -1, Type: bigint}, {Kind: AggSum, Arg: 1, Type: bigint}}
+	global := []*types.Type{bigint, bigint}
+	cases := []struct {
+		name  string
+		keys  []int
+		out   []*types.Type
+		opts  AggOptions
+		input []row
+		want  []string
+	}{
+		{"empty", nil, global, AggOptions{EmptyInputRow: true}, nil, []string{"+I[0, NULL]"}},
+		{"rows", nil, global, AggOptions{EmptyInputRow: true}, []row{ins("a", 2), ins("b", 3)}, []string{"+I[2, 5]"}},
+		{"streaming", nil, global, AggOptions{}, nil, nil},
+		{"grouped", []int{0}, []*types.Type{types.String, bigint, bigint}, AggOptions{EmptyInputRow: true}, nil, nil},
+	}
+	for _, c := range cases {
+		for _, kind := range allBackends {
+			h := openAgg(t, NewGroupAggregate(c.keys, calls, kvTypes, c.out, c.opts), kind, 0, 1, nil)
+			var got []string
+			if len(c.input) > 0 {
+				got = h.feed(t, mkBatch(kvTypes, c.input...))
+			}
+			if err := h.op.Finish(); err != nil {
+				t.Fatal(err)
+			}
+			got = append(got, h.out.take()...)
+			if fmt.Sprint(got) != fmt.Sprint(c.want) {
+				t.Errorf("%s on %s: got %v, want %v", c.name, kind, got, c.want)
+			}
+		}
+	}
+}
