@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"context"
 	"flag"
 	"fmt"
 	"os"
@@ -9,6 +10,9 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
+
+	"github.com/flinkgo/engine/sql"
 )
 
 // Transcript tests in the format of Flink's own SQL client tests
@@ -30,6 +34,9 @@ import (
 // -rewrite rewrites their outputs. -qdir runs the .q files of another
 // directory instead (such as a local copy of Flink's own) and reports,
 // without failing, how many statements print what the file expects.
+
+// qFileTimeout bounds one .q file's run.
+const qFileTimeout = 4 * time.Minute
 
 var qDir = flag.String("qdir", "", "run the .q transcripts of this directory and report conformance instead of testdata/qfiles")
 
@@ -98,29 +105,46 @@ func parseQFile(text string) ([]qBlock, error) {
 func runQFile(t *testing.T, blocks []qBlock) []string {
 	t.Helper()
 	var in strings.Builder
-	var stmts [][]string
+	var echoes [][]string // per statement: the client's echo of each of its segments
 	for _, b := range blocks {
 		if len(b.stmt) == 0 {
 			continue
 		}
-		stmts = append(stmts, b.stmt)
-		in.WriteString(strings.Join(b.stmt, "\n"))
+		text := strings.Join(b.stmt, "\n")
+		var echo []string
+		for _, seg := range sql.SplitScript(text) {
+			echo = append(echo, prompt+sql.MaskText(seg.Text)+";")
+		}
+		echoes = append(echoes, echo)
+		in.WriteString(text)
 		in.WriteString("\n")
 	}
 	work := t.TempDir()
 	copyDir(t, "../../testdata/sql/data", filepath.Join(work, "data"))
-	cmd := exec.Command(binary, "-D", "sql-client.display.print-time-cost=false")
+	// A statement that never ends (a streaming query over an unbounded
+	// source) must not hang the test: the client is killed after
+	// qFileTimeout and the test names the last statement it echoed.
+	ctx, cancel := context.WithTimeout(context.Background(), qFileTimeout)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, binary, "-D", "sql-client.display.print-time-cost=false")
 	cmd.Dir = work
 	cmd.Stdin = strings.NewReader(in.String())
 	var out bytes.Buffer
 	cmd.Stdout = &out
 	cmd.Stderr = &out
 	if err := cmd.Run(); err != nil {
+		if ctx.Err() != nil {
+			last := out.String()
+			if i := strings.LastIndex(last, prompt); i >= 0 {
+				last = last[i:]
+			}
+			t.Fatalf("the client did not finish within %v; it was running:\n%s", qFileTimeout, last)
+		}
 		if _, ok := err.(*exec.ExitError); !ok {
 			t.Fatal(err)
 		}
 	}
-	outputs, err := splitTranscript(out.String(), stmts)
+	outputs, err := splitTranscript(out.String(), echoes)
 	if err != nil {
 		t.Fatalf("%v\n--- client output ---\n%s", err, out.String())
 	}
@@ -128,17 +152,17 @@ func runQFile(t *testing.T, blocks []qBlock) []string {
 }
 
 // splitTranscript cuts the client's output into the output of each
-// statement: the client echoes every statement after its prompt.
-func splitTranscript(out string, stmts [][]string) ([]string, error) {
+// statement: the client echoes every statement (each segment of it, as
+// sql.SplitScript cuts it: comments around it dropped) after its prompt.
+// A statement without segments (only a comment) has no output.
+func splitTranscript(out string, echoes [][]string) ([]string, error) {
 	lines := strings.Split(out, "\n")
-	echoAt := func(from int, stmt []string) int {
-		for i := from; i+len(stmt) <= len(lines); i++ {
-			if lines[i] != prompt+stmt[0] {
-				continue
-			}
+	echoAt := func(from int, echo string) int {
+		want := strings.Split(echo, "\n")
+		for i := from; i+len(want) <= len(lines); i++ {
 			match := true
-			for j := 1; j < len(stmt); j++ {
-				if lines[i+j] != stmt[j] {
+			for j, w := range want {
+				if lines[i+j] != w {
 					match = false
 					break
 				}
@@ -149,20 +173,25 @@ func splitTranscript(out string, stmts [][]string) ([]string, error) {
 		}
 		return -1
 	}
-	outputs := make([]string, len(stmts))
-	at := echoAt(0, stmts[0])
-	if at < 0 {
-		return nil, fmt.Errorf("the client did not echo the first statement")
-	}
-	for i, stmt := range stmts {
-		start := at + len(stmt)
-		end := len(lines)
-		if i+1 < len(stmts) {
-			next := echoAt(start, stmts[i+1])
-			if next < 0 {
-				return nil, fmt.Errorf("the client did not echo statement %d (%q): it stopped early", i+2, stmts[i+1][0])
+	type segAt struct{ stmt, line, echoLines int }
+	var segs []segAt
+	at := 0
+	for i, echo := range echoes {
+		for _, e := range echo {
+			n := echoAt(at, e)
+			if n < 0 {
+				return nil, fmt.Errorf("the client did not echo statement %d (%q): it stopped early", i+1, e)
 			}
-			end, at = next, next
+			segs = append(segs, segAt{i, n, strings.Count(e, "\n") + 1})
+			at = n + 1
+		}
+	}
+	outputs := make([]string, len(echoes))
+	for k, sg := range segs {
+		start := sg.line + sg.echoLines
+		end := len(lines)
+		if k+1 < len(segs) {
+			end = segs[k+1].line
 		} else {
 			for j := start; j < len(lines); j++ {
 				if lines[j] == "Shutting down the session..." {
@@ -171,7 +200,11 @@ func splitTranscript(out string, stmts [][]string) ([]string, error) {
 				}
 			}
 		}
-		outputs[i] = strings.TrimRight(strings.Join(lines[start:end], "\n"), "\n ")
+		text := strings.TrimRight(strings.Join(lines[start:end], "\n"), "\n ")
+		if outputs[sg.stmt] != "" {
+			text = outputs[sg.stmt] + "\n\n" + text
+		}
+		outputs[sg.stmt] = text
 	}
 	return outputs, nil
 }
@@ -293,8 +326,8 @@ func TestParseQFile(t *testing.T) {
 		}
 	}
 	outs, err := splitTranscript("Flink SQL> show\n  catalogs;\n| a |\n\nFlink SQL> use nope;\n[ERROR] no\n\nShutting down the session...\ndone.",
-		[][]string{{"show", "  catalogs;"}, {"use nope;"}})
-	if err != nil || len(outs) != 2 || outs[0] != "| a |" || outs[1] != "[ERROR] no" {
+		[][]string{{"Flink SQL> show\n  catalogs;"}, nil, {"Flink SQL> use nope;"}})
+	if err != nil || len(outs) != 3 || outs[0] != "| a |" || outs[1] != "" || outs[2] != "[ERROR] no" {
 		t.Fatalf("split %q %v", outs, err)
 	}
 }
