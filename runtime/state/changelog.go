@@ -16,7 +16,8 @@ import (
 // ChangelogBackend wraps a heap or Pebble backend. Every state change the
 // task makes is applied to the wrapped backend and also appended to an
 // in-memory log. A checkpoint then uploads only the log written since the
-// last completed checkpoint (one small "segment" file in shared/) and
+// last completed checkpoint (one small "segment" file in shared/, without
+// the changes later ones in it make redundant: changelogcompact.go) and
 // references the earlier segments and a materialized base: a native
 // snapshot of the wrapped backend taken at an earlier checkpoint, stored in
 // shared/ too. Checkpoints stay fast and small whatever the size of the

@@ -212,8 +212,9 @@ func (w *baseWriter) WriteExclusive(data io.Reader) (string, int64, error) {
 	return w.SnapshotWriter.WriteShared(fmt.Sprintf("%s%d", w.prefix, w.n.Add(1)), data)
 }
 
-// writeSegment uploads the log since the lineage's end as one segment and
-// returns the lineage extended by it.
+// writeSegment uploads the log since the lineage's end as one segment,
+// without the changes later ones in it make redundant (changelogcompact.go),
+// and returns the lineage extended by it.
 func (p *clPending) writeSegment(w SnapshotWriter) (lineage, error) {
 	lin := p.base
 	for _, f := range append(lin.base[:len(lin.base):len(lin.base)], lin.segs...) {
@@ -229,11 +230,15 @@ func (p *clPending) writeSegment(w SnapshotWriter) (lineage, error) {
 		return lineage{}, fmt.Errorf("state: snapshot %d was released before it was written", p.id)
 	}
 	if p.logEnd > lin.logEnd {
-		rs := make([]io.Reader, 0, len(p.view)+1)
+		recs := p.view
+		if compacted, dropped := compactView(p.view); dropped {
+			recs = [][]byte{compacted}
+		}
+		rs := make([]io.Reader, 0, len(recs)+1)
 		hdr := append([]byte(changelogMagic), changelogVersion)
 		hdr = binary.AppendUvarint(hdr, uint64(max(p.now, 0)))
 		rs = append(rs, bytes.NewReader(hdr))
-		for _, v := range p.view {
+		for _, v := range recs {
 			rs = append(rs, bytes.NewReader(v))
 		}
 		cr := newChecksumReader(io.MultiReader(rs...))
