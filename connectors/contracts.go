@@ -35,7 +35,10 @@ type Table struct {
 	Name       string
 	Columns    []Column
 	PrimaryKey []int // indexes into Columns; nil if none
-	Options    map[string]string
+	// PartitionKeys are the PARTITIONED BY columns, in that order
+	// (indexes into Columns); nil if none.
+	PartitionKeys []int
+	Options       map[string]string
 	// Config is the session configuration (SET keys) at planning time.
 	Config map[string]string
 }

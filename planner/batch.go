@@ -140,92 +140,6 @@ func unboundedScan(n Node) *Scan {
 	return nil
 }
 
-// orderedSelect binds a SELECT with ORDER BY and/or LIMIT: in batch mode
-// a sort of its result at end of input (ORDER BY names output columns, by
-// name, alias or 1-based position); in streaming mode Flink's errors.
-func (qb *queryBinder) orderedSelect(s *ast.SelectStmt) (Node, *scope, error) {
-	mode, err := RuntimeModeFrom(qb.p.Config)
-	if err != nil {
-		return nil, nil, err
-	}
-	if mode != BatchMode {
-		if s.OrderBy != nil {
-			return nil, nil, qb.errAt("ORDER", "ORDER BY is not supported yet on unbounded streams; use a Top-N query (ROW_NUMBER() OVER (...)) instead")
-		}
-		return nil, nil, qb.errAt("LIMIT", "LIMIT is not supported yet")
-	}
-	order, limit := s.OrderBy, s.Limit
-	s.OrderBy, s.Limit = nil, nil
-	in, _, err := qb.selectStmt(s)
-	s.OrderBy, s.Limit = order, limit
-	if err != nil {
-		return nil, nil, err
-	}
-	f := &BatchFinal{Input: in, Limit: -1}
-	if order != nil {
-		out := in.Schema()
-		eb := qb.exprBinder(scopeOf("", out))
-		for _, it := range order.Items {
-			if pe, ok := it.Expr.(*ast.PositionExpr); ok && pe.P == nil {
-				if pe.N < 1 || pe.N > len(out) {
-					return nil, nil, qb.errAt("ORDER", "Ordinal out of range: ORDER BY %d, the query has %d columns", pe.N, len(out))
-				}
-				f.OrderBy = append(f.OrderBy, operators.SortKey{Col: pe.N - 1, Desc: it.Desc})
-				continue
-			}
-			if cn, ok := it.Expr.(*ast.ColumnNameExpr); ok && cn.Name.Table.O != "" {
-				// t.col: the output column the SELECT list took from it.
-				col := -1
-				for i, c := range out {
-					if c.Name == cn.Name.Name.O {
-						if col >= 0 {
-							col = -2
-							break
-						}
-						col = i
-					}
-				}
-				if col >= 0 {
-					f.OrderBy = append(f.OrderBy, operators.SortKey{Col: col, Desc: it.Desc})
-					continue
-				}
-			}
-			e, err := eb.bind(it.Expr)
-			if err != nil {
-				return nil, nil, err
-			}
-			col := -1
-			switch x := e.(type) {
-			case *expr.ColumnRef:
-				col = x.Index
-			case *expr.Literal:
-				if x.T.IsInteger() && !x.Value.IsNull(0) {
-					if pos := x.Value.Ints[0]; pos >= 1 && pos <= int64(len(out)) {
-						col = int(pos - 1)
-					} else {
-						return nil, nil, qb.errAt("ORDER", "Ordinal out of range: ORDER BY %d, the query has %d columns", pos, len(out))
-					}
-				}
-			}
-			if col < 0 {
-				return nil, nil, qb.errAt("ORDER", "ORDER BY supports columns of the SELECT list (by name, alias or position) only, not %s", e)
-			}
-			f.OrderBy = append(f.OrderBy, operators.SortKey{Col: col, Desc: it.Desc})
-		}
-	}
-	if limit != nil {
-		if f.Limit, err = qb.constantInt(limit.Count, "LIMIT"); err != nil {
-			return nil, nil, err
-		}
-		if limit.Offset != nil {
-			if f.Offset, err = qb.constantInt(limit.Offset, "OFFSET"); err != nil {
-				return nil, nil, err
-			}
-		}
-	}
-	return f, scopeOf("", f.Schema()), nil
-}
-
 // constantInt binds a non-negative integer literal (LIMIT, OFFSET).
 func (qb *queryBinder) constantInt(n ast.ExprNode, what string) (int64, error) {
 	e, err := qb.exprBinder(&scope{}).bind(n)
@@ -268,7 +182,7 @@ func (p *Planner) checkOverwrite(ins *sql.Insert) error {
 }
 
 // insertSink applies INSERT OVERWRITE and a static PARTITION clause to the
-// sink of table t.
+// sink of table t (checkStaticPartition: insert_partition.go).
 func (p *Planner) insertSink(ins *sql.Insert, t *Table, s connectors.Sink) (connectors.Sink, error) {
 	if err := checkStaticPartition(ins, t); err != nil {
 		return nil, err
@@ -281,29 +195,4 @@ func (p *Planner) insertSink(ins *sql.Insert, t *Table, s connectors.Sink) (conn
 		return nil, &ValidationError{Msg: fmt.Sprintf("INSERT OVERWRITE requires that the underlying DynamicTableSink of table '%s' implements the SupportsOverwrite interface.", t.Name)}
 	}
 	return o.WithOverwrite()
-}
-
-// checkStaticPartition validates a PARTITION (k = 'v', ...) clause: its
-// columns must be partition keys of the table (Flink's message); writing
-// partitions is not supported yet.
-func checkStaticPartition(ins *sql.Insert, t *Table) error {
-	if len(ins.Partition) > 0 {
-		var keys []string
-		if t.Def != nil {
-			keys = t.Def.PartitionedBy
-		}
-		for _, o := range ins.Partition {
-			found := false
-			for _, k := range keys {
-				found = found || k == o.Key
-			}
-			if !found {
-				return &ValidationError{Msg: fmt.Sprintf("Static partition column '%s' should be in the partition keys list [%s] for table '%s'.",
-					o.Key, strings.Join(keys, ", "), t.Name)}
-			}
-		}
-		return &TableError{Msg: fmt.Sprintf("Static partitions (INSERT INTO ... PARTITION (...)) are not supported yet: the '%s' connector of table '%s' writes no partition directories.",
-			t.Options["connector"], t.Name)}
-	}
-	return nil
 }

@@ -30,11 +30,14 @@ type queryBinder struct {
 	// at the end), so a view's stored query binds again at its next use.
 	undo []func()
 	zone *time.Location // table.local-time-zone
+	// sub: the query is a view's, part of a larger one (orderby.go drops
+	// its ORDER BY without a fetch, as Calcite).
+	sub bool
 }
 
 // PlanQuery binds a query into a logical plan (without a sink).
 func (p *Planner) PlanQuery(q *sql.Query) (Node, error) {
-	n, err := p.planQuery(q)
+	n, err := p.planQuery(q, false)
 	if err != nil {
 		return nil, err
 	}
@@ -44,13 +47,13 @@ func (p *Planner) PlanQuery(q *sql.Query) (Node, error) {
 	return p.finishQuery(n) // batch.go: the runtime mode
 }
 
-// planQuery binds a query that may be part of a larger one (a view).
-func (p *Planner) planQuery(q *sql.Query) (Node, error) {
+// planQuery binds a query; sub: as part of a larger one (a view).
+func (p *Planner) planQuery(q *sql.Query, sub bool) (Node, error) {
 	zone, err := p.SessionZone()
 	if err != nil {
 		return nil, err
 	}
-	qb := &queryBinder{p: p, q: q, rw: q.Rewrites, zone: zone}
+	qb := &queryBinder{p: p, q: q, rw: q.Rewrites, zone: zone, sub: sub}
 	defer func() {
 		for i := len(qb.undo) - 1; i >= 0; i-- {
 			qb.undo[i]()
@@ -79,8 +82,11 @@ func (qb *queryBinder) resultSet(n ast.ResultSetNode) (Node, *scope, error) {
 }
 
 func (qb *queryBinder) setOpr(x *ast.SetOprStmt) (Node, *scope, error) {
-	if x.OrderBy != nil || x.Limit != nil || x.With != nil {
-		return nil, nil, qb.errAt("UNION", "ORDER BY, LIMIT and WITH on set operations are not supported yet")
+	if x.With != nil {
+		return nil, nil, qb.errAt("UNION", "WITH on set operations is not supported yet")
+	}
+	if x.OrderBy != nil || x.Limit != nil {
+		return qb.orderedSetOpr(x) // orderby.go
 	}
 	var ins []Node
 	var first *scope
@@ -175,7 +181,7 @@ func (qb *queryBinder) selectStmt(s *ast.SelectStmt) (Node, *scope, error) {
 		return qb.values(s.Lists)
 	}
 	if s.OrderBy != nil || s.Limit != nil {
-		return qb.orderedSelect(s) // batch.go
+		return qb.orderedSelect(s) // orderby.go
 	}
 	var in Node
 	var sc *scope
@@ -755,7 +761,7 @@ func (qb *queryBinder) namedTable(n sql.ObjectName, hintOptions []sql.Option, al
 		if v.Catalog != "" {
 			restore = qb.p.Catalog.SetCurrent(v.Catalog, v.Database)
 		}
-		node, err := qb.p.planQuery(q)
+		node, err := qb.p.planQuery(q, true)
 		restore()
 		if err != nil {
 			return nil, nil, err
@@ -889,5 +895,6 @@ func (p *Planner) connectorTable(t *Table) *connectors.Table {
 	for _, k := range t.PrimaryKey {
 		ct.PrimaryKey = append(ct.PrimaryKey, t.Columns[t.ColumnIndex(k)].Connector)
 	}
+	ct.PartitionKeys = partitionKeyIndexes(t) // insert_partition.go
 	return ct
 }

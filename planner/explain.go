@@ -25,37 +25,11 @@ func Explain(n Node) string {
 	return b.String()
 }
 
-// ExplainTree renders a plan tree as Flink's EXPLAIN sections do. With
-// changelogMode (EXPLAIN CHANGELOG_MODE) every node carries the changes it
-// emits inside its parentheses, as Flink prints them: [I] for insert-only,
-// [I,UB,UA,D] for an updating stream, [NONE] for a sink (it emits nothing).
-// advice numbers nodes that get an advice (PLAN_ADVICE): "advice=[n]"
-// becomes their first attribute.
-func ExplainTree(n Node, changelogMode bool, advice map[Node]int) string {
-	var b strings.Builder
-	explainTo(&b, n, "", true, true, func(n Node) string {
-		line := n.Describe()
-		if k, ok := advice[n]; ok {
-			if i := strings.IndexByte(line, '('); i > 0 {
-				sep := ", "
-				if strings.HasPrefix(line[i+1:], ")") {
-					sep = ""
-				}
-				line = line[:i+1] + "advice=[" + strconv.Itoa(k) + "]" + sep + line[i+1:]
-			}
-		}
-		if changelogMode {
-			line = withAttribute(line, "changelogMode=["+ChangelogModeText(n)+"]")
-		}
-		return line
-	})
-	return b.String()
-}
-
 // ChangelogModeText is the changelog mode Flink's EXPLAIN CHANGELOG_MODE
 // prints for a node.
 func ChangelogModeText(n Node) string {
-	if _, ok := n.(*Sink); ok {
+	switch n.(type) {
+	case *Sink, *materializingSink:
 		return "NONE"
 	}
 	if n.Changelog() == Updating {
@@ -135,7 +109,9 @@ func PlanAdvice(roots []*Sink, c *Config) (map[Node]int, []string) {
 }
 
 // ExplainGraph renders the physical stream graph: tasks (chains of
-// operators) with their parallelism and the exchanges between them.
+// operators) with their parallelism and the exchanges between them. Flink's
+// EXPLAIN has no such section (its StreamGraph JSON shows the operators
+// and exchanges, not the chains); tests use it to check chaining.
 func ExplainGraph(g *runtime.JobGraph, keyNames func(e *runtime.Edge) []string) string {
 	var b strings.Builder
 	for _, v := range g.Vertices {

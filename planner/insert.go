@@ -37,14 +37,15 @@ func (p *Planner) PlanInsert(ins *sql.Insert) (*Sink, error) {
 		}
 		return nil, p.Catalog.NotFound(ins.Table, ins.Table.Pos)
 	}
-	if err := checkStaticPartition(ins, t); err != nil { // batch.go
+	target := SinkColumns(t)
+	static, err := p.staticPartitions(ins, t, target) // insert_partition.go
+	if err != nil {
 		return nil, err
 	}
 	q, err := p.PlanQuery(ins.Query)
 	if err != nil {
 		return nil, err
 	}
-	target := SinkColumns(t)
 	in := q.Schema()
 	// Map query columns onto the sink's columns.
 	src := make([]int, len(target)) // sink column -> query column, -1 = NULL
@@ -67,13 +68,30 @@ func (p *Planner) PlanInsert(ins *sql.Insert) (*Sink, error) {
 				return nil, validationf(ins.Pos, "Unknown target column '%s'", cn)
 			}
 		}
-	} else {
-		if len(in) != len(target) {
-			return nil, validationf(ins.Pos, "Column types of query result and sink for '%s' do not match.\nCause: Different number of columns.\n\nQuery schema: %s\nSink schema:  %s",
-				t.Name, schemaString(in), sinkSchemaString(t, target))
+		for si := range src {
+			if static != nil && static[si] != nil && src[si] >= 0 {
+				return nil, validationf(ins.Pos, "Target column '%s' is assigned more than once", t.Columns[target[si]].Name)
+			}
 		}
+	} else {
+		nstatic := 0
+		for _, e := range static {
+			if e != nil {
+				nstatic++
+			}
+		}
+		if len(in)+nstatic != len(target) {
+			return nil, validationf(ins.Pos, "Column types of query result and sink for '%s' do not match.\nCause: Different number of columns.\n\nQuery schema: %s\nSink schema:  %s",
+				t.Name, schemaString(staticQuerySchema(in, static)), sinkSchemaString(t, target))
+		}
+		qi := 0
 		for i := range src {
-			src[i] = i
+			if static != nil && static[i] != nil {
+				src[i] = -1
+				continue
+			}
+			src[i] = qi
+			qi++
 		}
 	}
 	exprs := make([]expr.Expr, len(target))
@@ -81,6 +99,10 @@ func (p *Planner) PlanInsert(ins *sql.Insert) (*Sink, error) {
 	for si, ti := range target {
 		col := t.Columns[ti]
 		nms[si] = col.Name
+		if static != nil && static[si] != nil {
+			exprs[si] = static[si]
+			continue
+		}
 		if src[si] < 0 {
 			if !col.Type.Nullable() {
 				return nil, validationf(ins.Pos, "Column '%s' is NOT NULL, however, a null value is being written into it.", col.Name)

@@ -45,7 +45,9 @@ func newRank(in Node, part []int, order []operators.SortKey, pos sql.Pos) *Rank 
 func (r *Rank) Schema() []Column { return r.schema }
 func (r *Rank) Inputs() []Node   { return []Node{r.Input} }
 func (r *Rank) Changelog() Changelog {
-	if r.WindowEnd >= 0 {
+	if r.WindowEnd >= 0 || len(r.OrderBy) == 0 && r.Input.Changelog() == AppendOnly {
+		// Without ORDER BY (LIMIT n) rows enter in arrival order and never
+		// leave: Flink's Limit is insert-only over an insert-only input.
 		return AppendOnly
 	}
 	return Updating
@@ -188,11 +190,12 @@ func (qb *queryBinder) rowNumber(s *ast.SelectStmt, in Node, sc *scope) (Node, *
 	}
 	var order []operators.SortKey
 	for _, it := range w.Spec.OrderBy.Items {
-		c, err := column(it.Expr)
+		e, nulls := orderItem(it) // orderby.go: NULLS FIRST | LAST
+		c, err := column(e)
 		if err != nil {
 			return nil, nil, err
 		}
-		order = append(order, operators.SortKey{Col: c, Desc: it.Desc})
+		order = append(order, operators.SortKey{Col: c, Desc: it.Desc, Nulls: nulls})
 	}
 	r := newRank(cc.input(in), part, order, pos)
 	nsc := &scope{cols: append([]scopeColumn{}, sc.cols...)}

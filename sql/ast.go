@@ -409,10 +409,13 @@ type Describe struct {
 	Name ObjectName
 }
 
+// ShowCreate is SHOW CREATE TABLE | VIEW name, or SHOW CREATE CATALOG
+// name (Catalog; Name is then one part).
 type ShowCreate struct {
 	StmtBase
-	Name ObjectName
-	View bool
+	Name    ObjectName
+	View    bool
+	Catalog bool
 }
 
 // Explain is EXPLAIN [PLAN FOR] <query | insert | statement set>.
@@ -435,6 +438,9 @@ type Insert struct {
 	// Partition is the static partition spec PARTITION (k = 'v', ...), in
 	// written order; values are as written (string contents unquoted).
 	Partition []Option
+	// PartitionLiterals are the literal tokens of Partition's values (a
+	// string, a number, TRUE, FALSE or NULL), in the same order.
+	PartitionLiterals []Token
 	// Options are the dynamic table options of a hint after the table name:
 	// INSERT INTO t /*+ OPTIONS('k' = 'v') */ ...
 	Options []Option

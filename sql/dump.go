@@ -229,6 +229,8 @@ func (d *dumper) stmt(st Statement, n int) {
 		kind := "TABLE"
 		if s.View {
 			kind = "VIEW"
+		} else if s.Catalog {
+			kind = "CATALOG"
 		}
 		d.line(n, "ShowCreate %s %s %s", pos, kind, s.Name)
 	case *Explain:

@@ -563,10 +563,17 @@ func (p *parser) show() Statement {
 		case p.accept("TABLE"):
 		case p.accept("VIEW"):
 			sc.View = true
+		case p.accept("CATALOG"):
+			sc.Catalog = true
 		default:
-			p.fail("TABLE", "VIEW")
+			p.fail("CATALOG", "TABLE", "VIEW")
 		}
-		sc.Name = p.name()
+		if sc.Catalog {
+			name, t := p.ident()
+			sc.Name = ObjectName{Parts: []string{name}, Pos: t.Pos}
+		} else {
+			sc.Name = p.name()
+		}
 		st = sc
 	default:
 		if p.cur().Is("USER") {
@@ -711,6 +718,7 @@ func (p *parser) insert() Statement {
 			}
 			p.i++
 			st.Partition = append(st.Partition, Option{Key: k, Value: v.Value(), Pos: kt.Pos})
+			st.PartitionLiterals = append(st.PartitionLiterals, v)
 			if p.acceptOp(")") {
 				break
 			}

@@ -262,6 +262,14 @@ func (r *rewriter) step(k, j int) int {
 		return r.cast(k, j)
 	case word == "INTERVAL":
 		return r.interval(k, j)
+	case word == "ORDER" && next.Is("BY"):
+		if e := r.orderBy(k, j); e >= 0 {
+			return e
+		}
+	case word == "LIMIT" || word == "OFFSET" && isCount(next) || word == "FETCH" && (next.Is("FIRST") || next.Is("NEXT")):
+		if e := r.limitTail(k, j); e >= 0 {
+			return e
+		}
 	case (word == "ARRAY" || word == "MAP") && next.IsOp("["):
 		m := r.mustMatch(k+1, j)
 		r.replace(k, k+2, "__"+strings.ToLower(word)+"(")

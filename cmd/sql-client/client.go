@@ -45,6 +45,9 @@ type client struct {
 	// interactive is set for the REPL and statements piped on standard
 	// input (Flink's interactive execution); -f scripts are not.
 	interactive bool
+	// screen is set in the REPL, where TABLE and CHANGELOG results show
+	// in Flink's full-screen views on a terminal (resultview_show.go).
+	screen bool
 }
 
 func newClient(s *session.Session, stdout, stderr io.Writer, secrets *secretValues) *client {
@@ -130,6 +133,9 @@ func (c *client) runSegment(seg sql.Segment, echo bool) (quit, failed bool) {
 // resultMode) until the job ends or the user interrupts it.
 func (c *client) showQuery(q *session.Query) error {
 	mode, _ := c.resultMode()
+	if in, out, ok := c.fullScreen(mode); ok {
+		return c.showFullScreen(q, mode, in, out)
+	}
 	v := c.newResultView(q.Columns, mode)
 	v.t.zone, _ = planner.ParseZone(c.s.Config().String("table.local-time-zone", "default"))
 	terminated := false
@@ -148,11 +154,29 @@ func (c *client) showQuery(q *session.Query) error {
 		}
 	}
 	err := q.Job.Wait()
-	v.end(terminated)
-	if err != nil && !terminated {
+	failed := err != nil && !terminated
+	if failed {
+		// The error is printed now, as the statement's: not again as a
+		// failed background job.
+		c.markReported(q.Job.ID)
+	}
+	if !failed || v.table == nil {
+		// A materialized result (TABLE mode, batch) of a failed query is
+		// not shown: Flink prints only the error.
+		v.end(terminated)
+	}
+	if failed {
 		return &session.JobError{JobID: q.Job.ID, Err: err}
 	}
 	return nil
+}
+
+// markReported records that a job's failure was printed.
+func (c *client) markReported(id string) {
+	if c.reported == nil {
+		c.reported = map[string]bool{}
+	}
+	c.reported[id] = true
 }
 
 // waitJobs waits for every started job, printing a status line now and
@@ -209,8 +233,11 @@ func (c *client) waitJobs() int {
 	}
 	for _, j := range jobs {
 		if err := j.Wait(); err != nil {
-			fmt.Fprint(c.stdout, c.secrets.Mask(fmt.Sprintf("[ERROR] Job %s (%s) failed. Reason:\n%s\n\n", j.ID, j.Name, errorText(err))))
 			code = 1
+			if c.reported[j.ID] {
+				continue
+			}
+			fmt.Fprint(c.stdout, c.secrets.Mask(fmt.Sprintf("[ERROR] Job %s (%s) failed. Reason:\n%s\n\n", j.ID, j.Name, errorText(err))))
 		}
 	}
 	return code
@@ -248,6 +275,7 @@ func (c *client) repl(historyPath string) int {
 	}
 	defer hist.close()
 	c.interactive = true
+	c.screen = true
 	// While a statement runs, Ctrl-C must reach the query, not readline.
 	signal.Stop(c.signals)
 	if c.remote != nil {
@@ -320,10 +348,7 @@ func (c *client) reportFailedJobs() {
 		if j.Status() != runtime.JobFailed || c.reported[j.ID] {
 			continue
 		}
-		if c.reported == nil {
-			c.reported = map[string]bool{}
-		}
-		c.reported[j.ID] = true
+		c.markReported(j.ID)
 		fmt.Fprint(c.stdout, c.secrets.Mask(fmt.Sprintf("[ERROR] Job %s (%s) failed in the background. Reason:\n%s\n\n", j.ID, j.Name, errorText(j.Wait()))))
 	}
 }

@@ -154,7 +154,8 @@ func runQFile(t *testing.T, blocks []qBlock) []string {
 // splitTranscript cuts the client's output into the output of each
 // statement: the client echoes every statement (each segment of it, as
 // sql.SplitScript cuts it: comments around it dropped) after its prompt.
-// A statement without segments (only a comment) has no output.
+// A statement without segments (only a comment) has no output. Job ids
+// (32 hex digits) read <job-id>.
 func splitTranscript(out string, echoes [][]string) ([]string, error) {
 	lines := strings.Split(out, "\n")
 	echoAt := func(from int, echo string) int {
@@ -201,6 +202,7 @@ func splitTranscript(out string, echoes [][]string) ([]string, error) {
 			}
 		}
 		text := strings.TrimRight(strings.Join(lines[start:end], "\n"), "\n ")
+		text = jobIDLine.ReplaceAllString(text, "<job-id>")
 		if outputs[sg.stmt] != "" {
 			text = outputs[sg.stmt] + "\n\n" + text
 		}

@@ -180,6 +180,9 @@ func (c *client) showRemoteQuery(ctx context.Context, op string, page *sqlgatewa
 		return err
 	}
 	mode, _ := c.resultMode()
+	if in, out, ok := c.fullScreen(mode); ok {
+		return c.showRemoteFullScreen(ctx, op, page, cols, mode, in, out)
+	}
 	v := c.newResultView(cols, mode)
 	terminated := false
 	for token := int64(0); page.ResultType != sqlgateway.ResultEOS; {

@@ -251,6 +251,32 @@ type tableau struct {
 	buf    []byte
 	cells  []string
 	zone   *time.Location // TIMESTAMP_LTZ values show in table.local-time-zone
+	// since is when the query started, for the time its footer reports
+	// (sql-client.display.print-time-cost); zero: no time reported.
+	since time.Time
+}
+
+// printTimeCostKey is Flink's SqlClientOptions.DISPLAY_QUERY_TIME_COST
+// (1.19+): the footers of a query's result ("Received a total of 3 rows",
+// "3 rows in set", "Empty set") end with the query's wall time, " (0.52
+// seconds)". On by default, as in Flink; results of other statements
+// (SHOW, DESCRIBE, ...) never show it.
+const printTimeCostKey = "sql-client.display.print-time-cost"
+
+// printTimeCost reads sql-client.display.print-time-cost (default true;
+// an invalid value counts as the default).
+func (c *client) printTimeCost() bool {
+	on, err := c.s.Config().Bool(printTimeCostKey, true)
+	return on || err != nil
+}
+
+// timeCost is the suffix of a query result's footer: " (N.NN seconds)"
+// since the query started, or "" when the time is not shown.
+func (t *tableau) timeCost() string {
+	if t.since.IsZero() {
+		return ""
+	}
+	return fmt.Sprintf(" (%.2f seconds)", time.Since(t.since).Seconds())
 }
 
 func newTableau(w io.Writer, cols []planner.Column, maxWidth int) *tableau {
@@ -317,8 +343,8 @@ func (t *tableau) footer(terminated bool) {
 		unit = "row"
 	}
 	if terminated {
-		fmt.Fprintf(t.w, "Query terminated, received a total of %d %s\n", t.count, unit)
+		fmt.Fprintf(t.w, "Query terminated, received a total of %d %s%s\n", t.count, unit, t.timeCost())
 		return
 	}
-	fmt.Fprintf(t.w, "Received a total of %d %s\n", t.count, unit)
+	fmt.Fprintf(t.w, "Received a total of %d %s%s\n", t.count, unit, t.timeCost())
 }

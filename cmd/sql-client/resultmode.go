@@ -3,6 +3,7 @@ package main
 import (
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/flinkgo/engine/planner"
 	"github.com/flinkgo/engine/runtime/types"
@@ -33,10 +34,11 @@ func (e *clientError) FlinkClass() string { return e.class }
 //
 // Unset, it is TABLEAU. (Flink's default is TABLE, which would make every
 // SELECT of a -f script fail; this client has always printed tableau
-// there, and its REPL shows TABLE only when asked for.) In the REPL and
-// for piped statements CHANGELOG prints the changes with their op column
-// in tableau form, and TABLE the materialized table when the query ends or
-// is interrupted: Flink's full-screen views are not implemented.
+// there, and its REPL shows TABLE only when asked for.) In the REPL on a
+// terminal TABLE and CHANGELOG show in Flink's full-screen views
+// (resultview*.go). For piped statements CHANGELOG prints the changes
+// with their op column in tableau form, and TABLE the materialized table
+// when the query ends or is interrupted.
 func (c *client) resultMode() (string, error) {
 	v, ok := c.s.Config().Lookup("sql-client.execution.result-mode")
 	if !ok {
@@ -88,6 +90,9 @@ type resultView struct {
 
 func (c *client) newResultView(cols []planner.Column, mode string) *resultView {
 	v := &resultView{c: c, t: newTableau(c.stdout, cols, c.maxColumnWidth())}
+	if c.printTimeCost() { // render.go
+		v.t.since = time.Now()
+	}
 	if mode == modeTable || c.batchMode() {
 		v.table = &materialized{}
 		return v
@@ -160,7 +165,7 @@ func (v *resultView) end(terminated bool) {
 	}
 	w := v.c.stdout
 	if len(v.table.rows) == 0 {
-		fmt.Fprintln(w, "Empty set")
+		fmt.Fprintln(w, "Empty set"+v.t.timeCost())
 	} else {
 		fmt.Fprintln(w, tableBorder(widths))
 		fmt.Fprintln(w, tableRow(names, widths))
@@ -170,9 +175,9 @@ func (v *resultView) end(terminated bool) {
 		}
 		fmt.Fprintln(w, tableBorder(widths))
 		if len(v.table.rows) == 1 {
-			fmt.Fprintln(w, "1 row in set")
+			fmt.Fprintln(w, "1 row in set"+v.t.timeCost())
 		} else {
-			fmt.Fprintf(w, "%d rows in set\n", len(v.table.rows))
+			fmt.Fprintf(w, "%d rows in set%s\n", len(v.table.rows), v.t.timeCost())
 		}
 	}
 	if terminated {

@@ -13,7 +13,7 @@ import (
 // unknown mode fails the query with Flink's enum error and the client goes
 // on. A -f script accepts only tableau (result_modes.sql in the corpus).
 func TestResultModesInteractive(t *testing.T) {
-	cmd := exec.Command(binary)
+	cmd := exec.Command(binary, "-D", "sql-client.display.print-time-cost=false")
 	cmd.Dir = t.TempDir()
 	cmd.Stdin = strings.NewReader(`CREATE TABLE t (id INT, k STRING) WITH ('connector' = 'datagen', 'fields.id.kind' = 'sequence', 'fields.id.start' = '1', 'fields.id.end' = '4', 'fields.k.length' = '1');
 SET 'sql-client.execution.result-mode' = 'changelog';
@@ -53,7 +53,7 @@ SELECT id FROM t WHERE id = 2;
 // final rows only, no op column, widths from the content up to the
 // maximum column width, "N rows in set"; CHANGELOG mode is refused.
 func TestBatchResultDisplay(t *testing.T) {
-	cmd := exec.Command(binary, "-f", writeFile(t, t.TempDir(), "batch.sql", `CREATE TABLE t (id INT) WITH ('connector' = 'datagen', 'fields.id.kind' = 'sequence', 'fields.id.start' = '1', 'fields.id.end' = '4');
+	cmd := exec.Command(binary, "-D", "sql-client.display.print-time-cost=false", "-f", writeFile(t, t.TempDir(), "batch.sql", `CREATE TABLE t (id INT) WITH ('connector' = 'datagen', 'fields.id.kind' = 'sequence', 'fields.id.start' = '1', 'fields.id.end' = '4');
 SET 'execution.runtime-mode' = 'batch';
 SET 'table.display.max-column-width' = '8';
 SELECT COUNT(*) AS n, 'a long text' AS a_long_column_name FROM t;

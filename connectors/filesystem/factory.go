@@ -57,14 +57,23 @@ var metadataKeys = []struct {
 
 // table is what the source and the sink share: the validated options.
 type table struct {
-	name     string
-	path     string // local directory
-	format   formats.Format
-	fmtOpts  map[string]string
-	fields   []types.Field // physical columns, in table order
-	physical []int         // index in Table.Columns of each physical column
-	columns  []connectors.Column
-	fs       FS
+	name    string
+	path    string // local directory
+	format  formats.Format
+	fmtOpts map[string]string
+	// fields are the columns the files hold: the physical columns but
+	// the partition columns, in table order.
+	fields   []types.Field
+	physical []int // index in Table.Columns of each field
+	physPos  []int // position among the physical columns of each field
+	// partKeys are the partition columns (PARTITIONED BY order), partPos
+	// their positions among the physical columns; nil when unpartitioned.
+	partKeys    []partKey
+	partPos     []int
+	nPhysical   int
+	defaultPart string // partition.default-name
+	columns     []connectors.Column
+	fs          FS
 }
 
 func newTable(t *connectors.Table) (*table, error) {
@@ -82,12 +91,34 @@ func newTable(t *connectors.Table) (*table, error) {
 	if formats.IsChangelog(f) {
 		return nil, connectors.Errorf("The filesystem connector does not support the changelog format '%s' yet; use it with the kafka connector", id)
 	}
-	tb := &table{name: t.Name, path: p, format: f, fmtOpts: formats.ScopedOptions(o, id, ""), columns: t.Columns, fs: DefaultFS}
+	tb := &table{name: t.Name, path: p, format: f, fmtOpts: formats.ScopedOptions(o, id, ""), columns: t.Columns, fs: DefaultFS,
+		defaultPart: DefaultPartitionName}
+	if v, ok := o["partition.default-name"]; ok {
+		tb.defaultPart = v
+	}
+	if tb.partKeys, err = partitionKeys(t); err != nil {
+		return nil, err
+	}
+	tb.partPos = make([]int, len(tb.partKeys))
 	for i, c := range t.Columns {
-		if !c.Metadata {
+		if c.Metadata {
+			continue
+		}
+		part := false
+		for j, k := range tb.partKeys {
+			if k.col == i {
+				tb.partPos[j], part = tb.nPhysical, true
+			}
+		}
+		if !part {
 			tb.fields = append(tb.fields, types.Field{Name: c.Name, Type: c.Type})
 			tb.physical = append(tb.physical, i)
+			tb.physPos = append(tb.physPos, tb.nPhysical)
 		}
+		tb.nPhysical++
+	}
+	if len(tb.partKeys) > 0 && len(tb.fields) == 0 {
+		return nil, connectors.Errorf("Table '%s' has only partition columns: the filesystem connector writes the other columns into its files, so at least one column must not be a partition column.", t.Name)
 	}
 	if err := validateCommon(o); err != nil {
 		return nil, err
@@ -220,6 +251,9 @@ func (Factory) CreateSink(t *connectors.Table) (connectors.Sink, error) {
 		return nil, err
 	}
 	if s.parallelism, err = opts.Parallelism(o, "sink.parallelism"); err != nil {
+		return nil, err
+	}
+	if s.commit, err = newCommitPolicy(t, isBatch(t.Config), len(tb.partKeys) > 0); err != nil {
 		return nil, err
 	}
 	if _, err := tb.format.NewEncoder(tb.fields, tb.fmtOpts); err != nil {

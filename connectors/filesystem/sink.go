@@ -43,7 +43,9 @@ type sink struct {
 	// overwrite: INSERT OVERWRITE removes the overwritten files (visible
 	// when planned) at end of input (overwrite.go).
 	overwrite   bool
-	overwritten []string
+	overwritten map[string][]string // partition directory ("" unpartitioned) → files
+	// commit is the partition commit policy (commit.go).
+	commit commitPolicy
 
 	// prefix ("part-<uuid>") is shared by the writers of one run of the
 	// job. A run creates one writer per subtask; when a subtask's writer
@@ -83,13 +85,16 @@ func (s *sink) NewWriter(subtask, parallelism int) (runtime.Operator, error) {
 		return nil, err
 	}
 	return &writer{sink: s, subtask: subtask, par: parallelism, prefix: s.runPrefix(subtask, parallelism),
-		exactlyOnce: s.exactlyOnce, enc: enc, cols: make([]*types.Vector, len(s.fields))}, nil
+		exactlyOnce: s.exactlyOnce, enc: enc, cols: make([]*types.Vector, len(s.fields)),
+		partVecs: make([]*types.Vector, len(s.partKeys)), buckets: map[string]*bucket{},
+		part: newPartitioner(s.partKeys, s.defaultPart)}, nil
 }
 
-// partFile is a part file not yet visible: its hidden in-progress name and
-// the final name it gets on commit (base names in the sink directory).
+// partFile is a part file not yet visible: its partition directory
+// (relative to the table path, "" when unpartitioned), its hidden
+// in-progress name and the final name it gets on commit (base names).
 type partFile struct {
-	tmp, final string
+	dir, tmp, final string
 }
 
 // committable is the pending files closed for one checkpoint.
@@ -98,9 +103,23 @@ type committable struct {
 	files      []partFile
 }
 
-// writer writes one subtask's part files. Each is written as a hidden
+// bucket is one partition directory's in-progress file ("" for an
+// unpartitioned table), as Flink's bucket writer has one per partition.
+type bucket struct {
+	dir      string
+	file     io.WriteCloser
+	cur      partFile // the in-progress file, when file != nil
+	size     int64
+	openedMs int64
+	lastMs   int64 // last write
+	buf      []byte
+	pending  bool // in writer.dirty: rows of the current batch not written
+}
+
+// writer writes one subtask's part files, one in-progress file per
+// partition directory (bucket). Each is written as a hidden
 // ".part-<uuid>-<subtask>-<n>.inprogress.<uuid>" file and made visible by
-// renaming it to "part-<uuid>-<subtask>-<n>".
+// renaming it to "part-<uuid>-<subtask>-<n>" in the same directory.
 //
 // Without checkpointing a file is renamed when it rolls (size, rollover or
 // inactivity interval) and at Finish. With checkpointing (exactly-once) a
@@ -111,7 +130,8 @@ type committable struct {
 // of every checkpoint ≤ id. A restore re-commits the files recorded in the
 // restored state; what the failed run wrote after that checkpoint stays
 // hidden. Finish (end of a bounded input) commits everything. Close without
-// Finish (cancel, failure) makes nothing visible.
+// Finish (cancel, failure) makes nothing visible. The partitions whose
+// files were committed are then committed by the commit policy (commit.go).
 type writer struct {
 	sink        *sink
 	subtask     int
@@ -122,21 +142,22 @@ type writer struct {
 	// commits the last files; Finish then only closes them.
 	finalCheckpoint bool
 	enc             formats.Encoder
-	cols            []*types.Vector
+	cols            []*types.Vector // the file's columns of the batch
+	partVecs        []*types.Vector // the partition columns of the batch
 	out             runtime.Output
 	clock           runtime.Clock
 	metrics         *runtime.OperatorMetrics
 
-	counter  int64 // next part number
-	file     io.WriteCloser
-	cur      partFile // the in-progress file, when file != nil
-	size     int64
-	openedMs int64
-	lastMs   int64 // last write
-	buf      []byte
+	counter int64 // next part number
+	part    partitioner
+	dirBuf  []byte
+	buckets map[string]*bucket
+	order   []*bucket // buckets in creation order
+	dirty   []*bucket // buckets with rows of the current batch
 
 	rolled  []partFile    // exactly-once: pending, not yet in a checkpoint
 	commits []committable // exactly-once: pending per checkpoint, ascending
+	parts   partitionCommits
 }
 
 func (w *writer) Open(ctx *runtime.OperatorContext, out runtime.Output) error {
@@ -161,7 +182,7 @@ func (w *writer) Open(ctx *runtime.OperatorContext, out runtime.Output) error {
 // writer (old subtask i goes to new subtask i % parallelism, so each is
 // committed by exactly one writer) and continues the part counter.
 func (w *writer) restore(states [][]byte, sub, par int) error {
-	committed := false
+	var committed []partFile
 	for i, st := range states {
 		if i%par != sub || len(st) == 0 {
 			continue
@@ -176,14 +197,18 @@ func (w *writer) restore(states [][]byte, sub, par int) error {
 				if err := w.commit(f, c.checkpoint, true); err != nil {
 					return err
 				}
-				committed = true
+				committed = append(committed, f)
 			}
 		}
 	}
-	if committed {
-		return w.syncDir()
+	if len(committed) == 0 {
+		return nil
 	}
-	return nil
+	if err := w.syncDirs(committed); err != nil {
+		return err
+	}
+	w.parts.add(committed, w.clock.NowMillis())
+	return w.commitPartitions(false)
 }
 
 func (w *writer) ProcessBatch(_ int, b *types.Batch) error {
@@ -198,108 +223,162 @@ func (w *writer) ProcessBatch(_ int, b *types.Batch) error {
 		}
 	}
 	// Batches hold the physical columns, or every column (metadata too).
-	if len(b.Cols) == len(w.sink.columns) && len(b.Cols) != len(w.sink.fields) {
-		for i, ci := range w.sink.physical {
-			w.cols[i] = b.Cols[ci]
+	byColumn := len(b.Cols) == len(w.sink.columns) && len(b.Cols) != w.sink.nPhysical
+	for i := range w.cols {
+		if byColumn {
+			w.cols[i] = b.Cols[w.sink.physical[i]]
+		} else {
+			w.cols[i] = b.Cols[w.sink.physPos[i]]
 		}
-	} else {
-		copy(w.cols, b.Cols)
+	}
+	for j, k := range w.sink.partKeys {
+		if byColumn {
+			w.partVecs[j] = b.Cols[k.col]
+		} else {
+			w.partVecs[j] = b.Cols[w.sink.partPos[j]]
+		}
 	}
 	now := w.clock.NowMillis()
 	if err := w.rollIfDue(now); err != nil {
 		return err
 	}
-	buf := w.buf[:0]
 	for i := 0; i < b.Len; i++ {
+		bk := w.bucketOf(i)
 		var err error
-		if buf, err = w.enc.Encode(buf, w.cols, i); err != nil {
+		if bk.buf, err = w.enc.Encode(bk.buf, w.cols, i); err != nil {
 			return err
 		}
-		buf = append(buf, '\n')
-		if w.size+int64(len(buf)) >= w.sink.fileSize {
-			if err := w.write(buf, now); err != nil {
+		bk.buf = append(bk.buf, '\n')
+		if !bk.pending {
+			bk.pending = true
+			w.dirty = append(w.dirty, bk)
+		}
+		if bk.size+int64(len(bk.buf)) >= w.sink.fileSize {
+			if err := w.write(bk, now); err != nil {
 				return err
 			}
-			buf = buf[:0]
-			if err := w.roll(); err != nil {
+			if err := w.roll(bk); err != nil {
 				return err
 			}
 		}
 	}
-	if err := w.write(buf, now); err != nil {
-		return err
+	for _, bk := range w.dirty {
+		if err := w.write(bk, now); err != nil {
+			return err
+		}
+		bk.pending = false
 	}
-	w.buf = buf[:0]
+	w.dirty = w.dirty[:0]
 	if w.metrics != nil {
 		w.metrics.RecordsOut.Add(int64(b.Len))
 	}
 	return nil
 }
 
-func (w *writer) path(name string) string { return filepath.Join(w.sink.path, name) }
+// bucketOf returns the bucket of row i of the current batch, creating it
+// on the partition's first row. Looking up an existing bucket allocates
+// nothing.
+func (w *writer) bucketOf(i int) *bucket {
+	if len(w.sink.partKeys) > 0 {
+		w.dirBuf = w.part.appendDir(w.dirBuf[:0], w.partVecs, i)
+	}
+	if bk := w.buckets[string(w.dirBuf)]; bk != nil {
+		return bk
+	}
+	bk := &bucket{dir: string(w.dirBuf)}
+	w.buckets[bk.dir] = bk
+	w.order = append(w.order, bk)
+	return bk
+}
 
-// write appends p to the in-progress file, opening one if needed.
-func (w *writer) write(p []byte, now int64) error {
+func (w *writer) path(f partFile, name string) string { return filepath.Join(w.sink.path, f.dir, name) }
+
+// write appends the bucket's encoded rows to its in-progress file, opening
+// one if needed.
+func (w *writer) write(bk *bucket, now int64) error {
+	p := bk.buf
 	if len(p) == 0 {
 		return nil
 	}
-	if w.file == nil {
+	if bk.file == nil {
 		name := w.prefix + "-" + strconv.Itoa(w.subtask) + "-" + strconv.FormatInt(w.counter, 10)
 		w.counter++
-		w.cur = partFile{tmp: "." + name + ".inprogress." + NewUUID(), final: name}
-		f, err := w.sink.fs.Create(w.path(w.cur.tmp))
+		bk.cur = partFile{dir: bk.dir, tmp: "." + name + ".inprogress." + NewUUID(), final: name}
+		if bk.dir != "" {
+			if err := w.sink.fs.MkdirAll(filepath.Join(w.sink.path, bk.dir)); err != nil {
+				return fmt.Errorf("cannot create partition directory %s of table %s: %w", filepath.Join(w.sink.path, bk.dir), w.sink.name, err)
+			}
+		}
+		f, err := w.sink.fs.Create(w.path(bk.cur, bk.cur.tmp))
 		if err != nil {
 			return fmt.Errorf("cannot create part file of table %s: %w", w.sink.name, err)
 		}
-		w.file, w.size, w.openedMs = f, 0, now
+		bk.file, bk.size, bk.openedMs = f, 0, now
 	}
-	if _, err := w.file.Write(p); err != nil {
-		return fmt.Errorf("cannot write part file %s: %w", w.path(w.cur.tmp), err)
+	if _, err := bk.file.Write(p); err != nil {
+		return fmt.Errorf("cannot write part file %s: %w", w.path(bk.cur, bk.cur.tmp), err)
 	}
-	w.size += int64(len(p))
-	w.lastMs = now
+	bk.size += int64(len(p))
+	bk.lastMs = now
+	bk.buf = p[:0]
 	return nil
 }
 
-// rollIfDue rolls the in-progress file when it is older than the rollover
-// interval or inactive for longer than the inactivity interval.
+// rollIfDue rolls the in-progress files older than the rollover interval
+// or inactive for longer than the inactivity interval.
 func (w *writer) rollIfDue(now int64) error {
-	if w.file == nil {
-		return nil
-	}
-	if now-w.openedMs >= w.sink.rollover.Milliseconds() ||
-		w.sink.inactivity > 0 && now-w.lastMs >= w.sink.inactivity.Milliseconds() {
-		return w.roll()
+	for _, bk := range w.order {
+		if bk.file == nil {
+			continue
+		}
+		if now-bk.openedMs >= w.sink.rollover.Milliseconds() ||
+			w.sink.inactivity > 0 && now-bk.lastMs >= w.sink.inactivity.Milliseconds() {
+			if err := w.roll(bk); err != nil {
+				return err
+			}
+		}
 	}
 	return nil
 }
 
-// roll closes the in-progress file: without checkpointing it moves to its
-// final name; in exactly-once mode it is fsynced and becomes pending.
-func (w *writer) roll() error {
-	if w.file == nil {
+// rollAll rolls every bucket's in-progress file.
+func (w *writer) rollAll() error {
+	for _, bk := range w.order {
+		if err := w.roll(bk); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// roll closes the bucket's in-progress file: without checkpointing it
+// moves to its final name; in exactly-once mode it is fsynced and becomes
+// pending.
+func (w *writer) roll(bk *bucket) error {
+	if bk.file == nil {
 		return nil
 	}
-	f, pf := w.file, w.cur
-	w.file, w.size = nil, 0
+	f, pf := bk.file, bk.cur
+	bk.file, bk.size = nil, 0
 	if w.exactlyOnce {
 		if s, ok := f.(interface{ Sync() error }); ok {
 			if err := s.Sync(); err != nil {
 				f.Close()
-				return fmt.Errorf("cannot sync part file %s: %w", w.path(pf.tmp), err)
+				return fmt.Errorf("cannot sync part file %s: %w", w.path(pf, pf.tmp), err)
 			}
 		}
 	}
 	if err := f.Close(); err != nil {
-		return fmt.Errorf("cannot close part file %s: %w", w.path(pf.tmp), err)
+		return fmt.Errorf("cannot close part file %s: %w", w.path(pf, pf.tmp), err)
 	}
 	if w.exactlyOnce {
 		w.rolled = append(w.rolled, pf)
 		return nil
 	}
-	if err := w.sink.fs.Rename(w.path(pf.tmp), w.path(pf.final)); err != nil {
-		return fmt.Errorf("cannot commit part file %s: %w", w.path(pf.final), err)
+	if err := w.sink.fs.Rename(w.path(pf, pf.tmp), w.path(pf, pf.final)); err != nil {
+		return fmt.Errorf("cannot commit part file %s: %w", w.path(pf, pf.final), err)
 	}
+	w.parts.add([]partFile{pf}, w.clock.NowMillis())
 	return nil
 }
 
@@ -308,7 +387,7 @@ func (w *writer) roll() error {
 // happened before the failure); a pending file that is gone is fine when
 // its final file exists, and an error otherwise.
 func (w *writer) commit(f partFile, checkpoint int64, recheck bool) error {
-	tmp, final := w.path(f.tmp), w.path(f.final)
+	tmp, final := w.path(f, f.tmp), w.path(f, f.final)
 	if recheck {
 		if _, err := w.sink.fs.Stat(final); err == nil {
 			return nil
@@ -328,11 +407,24 @@ func (w *writer) commit(f partFile, checkpoint int64, recheck bool) error {
 	return fmt.Errorf("filesystem sink of table %s: cannot commit part file %s of checkpoint %d: %w", w.sink.name, final, checkpoint, err)
 }
 
-// syncDir makes renames and new files in the sink directory durable.
-func (w *writer) syncDir() error {
-	if d, ok := w.sink.fs.(DirSyncer); ok {
-		if err := d.SyncDir(w.sink.path); err != nil {
-			return fmt.Errorf("cannot sync directory %s of table %s: %w", w.sink.path, w.sink.name, err)
+// syncDirs makes renames and new files in the directories of files
+// durable (each directory once).
+func (w *writer) syncDirs(files []partFile) error {
+	d, ok := w.sink.fs.(DirSyncer)
+	if !ok {
+		return nil
+	}
+	for i, f := range files {
+		seen := false
+		for _, g := range files[:i] {
+			seen = seen || g.dir == f.dir
+		}
+		if seen {
+			continue
+		}
+		dir := filepath.Join(w.sink.path, f.dir)
+		if err := d.SyncDir(dir); err != nil {
+			return fmt.Errorf("cannot sync directory %s of table %s: %w", dir, w.sink.name, err)
 		}
 	}
 	return nil
@@ -348,79 +440,100 @@ func (w *writer) ProcessWatermark(wm int64) error {
 	return nil
 }
 
-// SnapshotState, in exactly-once mode, closes the in-progress file and
+// SnapshotState, in exactly-once mode, closes the in-progress files and
 // records every pending file not yet committed under its checkpoint. See
 // encodeSinkState for the layout.
 func (w *writer) SnapshotState(checkpointID int64) ([]byte, error) {
 	if w.exactlyOnce {
-		if err := w.roll(); err != nil {
+		if err := w.rollAll(); err != nil {
 			return nil, err
 		}
 		if len(w.rolled) > 0 {
 			w.commits = append(w.commits, committable{checkpoint: checkpointID, files: w.rolled})
-			w.rolled = nil
-			if err := w.syncDir(); err != nil {
+			if err := w.syncDirs(w.rolled); err != nil {
 				return nil, err
 			}
+			w.rolled = nil
 		}
 	}
 	return encodeSinkState(&sinkState{prefix: w.prefix, subtask: w.subtask, counter: w.counter, commits: w.commits}), nil
 }
 
 // NotifyCheckpointComplete commits the pending files of every checkpoint
-// up to id.
+// up to id, then the partitions they went to that are due.
 func (w *writer) NotifyCheckpointComplete(id int64) error {
 	n := 0
+	var done []partFile
 	for n < len(w.commits) && w.commits[n].checkpoint <= id {
 		for _, f := range w.commits[n].files {
 			if err := w.commit(f, w.commits[n].checkpoint, false); err != nil {
 				return err
 			}
 		}
+		done = append(done, w.commits[n].files...)
 		n++
 	}
-	if n == 0 {
-		return nil
+	if n > 0 {
+		w.commits = append(w.commits[:0], w.commits[n:]...)
+		if err := w.syncDirs(done); err != nil {
+			return err
+		}
+		w.parts.add(done, w.clock.NowMillis())
 	}
-	w.commits = append(w.commits[:0], w.commits[n:]...)
-	return w.syncDir()
+	return w.commitPartitions(false)
 }
 
-// Finish (end of input) closes the in-progress file. Without checkpoints
-// that makes it visible; in exactly-once mode the final checkpoint commits
-// it (or, when the runtime takes none, Finish commits everything).
+// Finish (end of input) closes the in-progress files. Without checkpoints
+// that makes them visible; in exactly-once mode the final checkpoint
+// commits them (or, when the runtime takes none, Finish commits
+// everything). Every partition written is committed at the end.
 func (w *writer) Finish() error {
-	if err := w.roll(); err != nil {
+	if err := w.rollAll(); err != nil {
 		return err
 	}
 	if err := w.removeOverwritten(); err != nil {
 		return err
 	}
-	if !w.exactlyOnce || w.finalCheckpoint {
+	if !w.exactlyOnce {
+		return w.commitPartitions(true)
+	}
+	if w.finalCheckpoint {
+		w.parts.endOfInput = true
 		return nil
 	}
+	var done []partFile
 	for _, c := range w.commits {
 		for _, f := range c.files {
 			if err := w.commit(f, c.checkpoint, false); err != nil {
 				return err
 			}
 		}
+		done = append(done, c.files...)
 	}
 	for _, f := range w.rolled {
 		if err := w.commit(f, 0, false); err != nil {
 			return err
 		}
 	}
+	done = append(done, w.rolled...)
 	w.commits, w.rolled = nil, nil
-	return w.syncDir()
-}
-
-// Close releases the in-progress file; it stays hidden.
-func (w *writer) Close() error {
-	if w.file != nil {
-		err := w.file.Close()
-		w.file = nil
+	if err := w.syncDirs(done); err != nil {
 		return err
 	}
-	return nil
+	w.parts.add(done, w.clock.NowMillis())
+	return w.commitPartitions(true)
+}
+
+// Close releases the in-progress files; they stay hidden.
+func (w *writer) Close() error {
+	var first error
+	for _, bk := range w.order {
+		if bk.file != nil {
+			if err := bk.file.Close(); err != nil && first == nil {
+				first = err
+			}
+			bk.file = nil
+		}
+	}
+	return first
 }

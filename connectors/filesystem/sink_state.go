@@ -3,11 +3,12 @@ package filesystem
 import (
 	"encoding/binary"
 	"fmt"
+	"strings"
 )
 
-// Sink state layout (encoding/binary varints), format 2:
+// Sink state layout (encoding/binary varints), format 3:
 //
-//	byte     0x02                   format version
+//	byte     0x03                   format version
 //	string   prefix                 "part-<uuid>" of the run that wrote it
 //	uvarint  subtask                the writer's subtask index
 //	uvarint  counter                next part number of that subtask
@@ -16,15 +17,21 @@ import (
 //	  varint   checkpoint           checkpoint id
 //	  uvarint  nfiles
 //	  nfiles × {
+//	    string dir                  partition directory relative to the
+//	                                sink's path ("k=v/k2=v2"; "" if none)
 //	    string pending              hidden name ".part-…-<n>.inprogress.<uuid>"
 //	    string final                visible name "part-<uuid>-<subtask>-<n>"
 //	  }
 //	}
 //
-// A string is a uvarint length and the bytes; names are relative to the
-// sink's path. Without checkpointing ncommit is always 0. (The unversioned
+// A string is a uvarint length and the bytes; file names are base names in
+// dir. Without checkpointing ncommit is always 0. Format 2 is format 3
+// without dir (unpartitioned tables) and is still read. (The unversioned
 // state before format 2, a bare part counter, is not read.)
-const sinkStateV2 = 2
+const (
+	sinkStateV2 = 2
+	sinkStateV3 = 3
+)
 
 type sinkState struct {
 	prefix  string
@@ -35,7 +42,7 @@ type sinkState struct {
 
 func encodeSinkState(s *sinkState) []byte {
 	b := make([]byte, 0, 64)
-	b = append(b, sinkStateV2)
+	b = append(b, sinkStateV3)
 	b = appendString(b, s.prefix)
 	b = binary.AppendUvarint(b, uint64(s.subtask))
 	b = binary.AppendUvarint(b, uint64(s.counter))
@@ -44,6 +51,7 @@ func encodeSinkState(s *sinkState) []byte {
 		b = binary.AppendVarint(b, c.checkpoint)
 		b = binary.AppendUvarint(b, uint64(len(c.files)))
 		for _, f := range c.files {
+			b = appendString(b, f.dir)
 			b = appendString(b, f.tmp)
 			b = appendString(b, f.final)
 		}
@@ -53,7 +61,8 @@ func encodeSinkState(s *sinkState) []byte {
 
 func decodeSinkState(st []byte) (*sinkState, error) {
 	d := decoder{b: st}
-	if v := d.byte(); d.err == nil && v != sinkStateV2 {
+	v := d.byte()
+	if d.err == nil && v != sinkStateV2 && v != sinkStateV3 {
 		return nil, fmt.Errorf("unknown state format %d", v)
 	}
 	s := &sinkState{prefix: d.string(), subtask: int(d.uvarint()), counter: int64(d.uvarint())}
@@ -68,7 +77,12 @@ func decodeSinkState(st []byte) (*sinkState, error) {
 			d.err = errCorrupt
 		}
 		for j := uint64(0); j < m && d.err == nil; j++ {
-			c.files = append(c.files, partFile{tmp: d.string(), final: d.string()})
+			var f partFile
+			if v == sinkStateV3 {
+				f.dir = d.string()
+			}
+			f.tmp, f.final = d.string(), d.string()
+			c.files = append(c.files, f)
 		}
 		s.commits = append(s.commits, c)
 	}
@@ -80,7 +94,7 @@ func decodeSinkState(st []byte) (*sinkState, error) {
 	}
 	for _, c := range s.commits {
 		for _, f := range c.files {
-			if !validName(f.tmp) || !validName(f.final) {
+			if !validName(f.tmp) || !validName(f.final) || !validDir(f.dir) {
 				return nil, fmt.Errorf("invalid part file name in state: %q", f.final)
 			}
 		}
@@ -95,6 +109,19 @@ func validName(n string) bool {
 	}
 	for i := 0; i < len(n); i++ {
 		if n[i] == '/' || n[i] == '\\' || n[i] == 0 {
+			return false
+		}
+	}
+	return true
+}
+
+// validDir accepts "" or a relative path of plain names joined by '/'.
+func validDir(d string) bool {
+	if d == "" {
+		return true
+	}
+	for _, c := range strings.Split(d, "/") {
+		if !validName(c) {
 			return false
 		}
 	}

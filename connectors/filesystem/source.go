@@ -64,7 +64,13 @@ func (s *source) NewReader(subtask, parallelism int, projection []int) (runtime.
 				r.fieldPos[fi] = pos
 			}
 		}
+		for j, k := range s.partKeys {
+			if k.col == ci {
+				r.parts = append(r.parts, partCol{pos: pos, key: j})
+			}
+		}
 	}
+	r.partVals = make([]*types.Vector, len(s.partKeys))
 	r.trackedSplit = func(data []byte, atEOF bool) (int, []byte, error) {
 		adv, tok, err := r.split(data, atEOF)
 		if adv > 0 { // summed until the record is consumed (Poll)
@@ -106,6 +112,12 @@ type metaCol struct {
 	key string
 }
 
+// partCol is a partition column the reader fills from the directory.
+type partCol struct {
+	pos int // batch column
+	key int // index in table.partKeys
+}
+
 // fileInfo is one file to read.
 type fileInfo struct {
 	path string
@@ -142,6 +154,8 @@ type reader struct {
 	fieldPos []int           // batch column of each format field, -1 if not read
 	out      []*types.Vector // per format field, for Decode
 	meta     []metaCol
+	parts    []partCol
+	partVals []*types.Vector // per partition key: the open file's value (1 row)
 
 	clock   runtime.Clock
 	metrics *runtime.OperatorMetrics
@@ -219,8 +233,35 @@ func (r *reader) list() ([]fileInfo, error) {
 	} else {
 		files = append(files, fileInfo{path: root, size: st.Size(), mod: st.ModTime().UnixMilli() * 1000})
 	}
+	if len(r.src.partKeys) > 0 && st.IsDir() {
+		n := 0
+		for _, f := range files {
+			if _, ok := r.src.partitionOf(f.path); ok {
+				files[n] = f
+				n++
+			}
+		}
+		files = files[:n]
+	}
 	sort.Slice(files, func(i, j int) bool { return files[i].path < files[j].path })
 	return files, nil
+}
+
+// partitionOf returns the raw partition values of a file of a partitioned
+// table: its first directories below the table path, one "k=v" per key
+// (files deeper below a partition directory belong to it). ok is false for
+// a file outside the partition directories, which a partitioned table does
+// not read, as in Flink.
+func (t *table) partitionOf(p string) ([]string, bool) {
+	rel, err := filepath.Rel(t.path, filepath.Dir(p))
+	if err != nil || rel == "." {
+		return nil, false
+	}
+	comps := strings.Split(filepath.ToSlash(rel), "/")
+	if len(comps) < len(t.partKeys) {
+		return nil, false
+	}
+	return partitionSpec(t.partKeys, strings.Join(comps[:len(t.partKeys)], "/"))
 }
 
 // scan lists the directory tree and queues this subtask's new files.
@@ -296,6 +337,12 @@ func (r *reader) openNext() error {
 	if err != nil {
 		return fmt.Errorf("cannot open file %s: %w", f.path, err)
 	}
+	if len(r.src.partKeys) > 0 {
+		if err := r.partitionValues(f.path); err != nil {
+			rc.Close()
+			return err
+		}
+	}
 	of := &openFile{fileEntry: f, name: path.Base(filepath.ToSlash(f.path)), rc: rc}
 	if f.offset > 0 {
 		if err := skipTo(r.src.fs, f.path, rc, f.offset); err != nil {
@@ -308,6 +355,22 @@ func (r *reader) openNext() error {
 	of.sc.Buffer(r.buf, maxRecordSize)
 	of.sc.Split(r.trackedSplit)
 	r.cur = of
+	return nil
+}
+
+// partitionValues sets the partition column values of the file at p.
+func (r *reader) partitionValues(p string) error {
+	vals, ok := r.src.partitionOf(p)
+	if !ok {
+		return fmt.Errorf("file %s of partitioned table %s is not in a partition directory", p, r.src.name)
+	}
+	for j, k := range r.src.partKeys {
+		v, err := partitionValue(k, vals[j], r.src.defaultPart)
+		if err != nil {
+			return fmt.Errorf("cannot read the partition of file %s of table %s: %w", p, r.src.name, err)
+		}
+		r.partVals[j] = v
+	}
 	return nil
 }
 
@@ -410,6 +473,9 @@ func (r *reader) decode(b *types.Batch, f *openFile, rec []byte, offset, line in
 			return nil
 		}
 		return fmt.Errorf("Malformed record in file %s at line %d (offset %d): %w", f.path, line, offset, err)
+	}
+	for _, pc := range r.parts {
+		b.Cols[pc.pos].AppendFrom(r.partVals[pc.key], 0)
 	}
 	for _, m := range r.meta {
 		v := b.Cols[m.pos]

@@ -5,17 +5,18 @@ import (
 	"strings"
 
 	"github.com/flinkgo/engine/planner"
-	"github.com/flinkgo/engine/runtime"
 	"github.com/flinkgo/engine/runtime/types"
 )
 
 // explainText renders EXPLAIN [details] of planned sinks in Flink's
 // sections: the plan as written (== Abstract Syntax Tree ==), the
-// optimized plan (== Optimized Physical Plan ==, with the changelog mode
-// of every node under CHANGELOG_MODE; "... With Advice ==" and the advice
-// under PLAN_ADVICE), the job graph (== Optimized Execution Plan ==: its
-// tasks, chains and exchanges) and under JSON_EXECUTION_PLAN the job
-// graph as Flink's StreamGraph JSON (== Physical Execution Plan ==).
+// optimized plan with its exchanges and prefix expressions (== Optimized
+// Physical Plan ==, with the changelog mode of every node under
+// CHANGELOG_MODE; "... With Advice ==" and the advice under PLAN_ADVICE),
+// the same tree with infix expressions as Flink's ExecNodes print
+// (== Optimized Execution Plan ==), and under JSON_EXECUTION_PLAN the job
+// graph — its operators, chains and exchanges — as Flink's StreamGraph
+// JSON (== Physical Execution Plan ==). A SELECT shows no sink, as in Flink.
 // ESTIMATED_COST is refused: the planner keeps no statistics or costs.
 func (s *Session) explainText(roots []*planner.Sink, details []string) (*Result, error) {
 	var changelog, advice, json bool
@@ -38,8 +39,11 @@ func (s *Session) explainText(roots []*planner.Sink, details []string) (*Result,
 	}
 	var b strings.Builder
 	b.WriteString("== Abstract Syntax Tree ==\n")
-	for _, r := range roots {
-		b.WriteString(planner.ExplainTree(r, false, nil))
+	for i, r := range roots {
+		if i > 0 {
+			b.WriteString("\n")
+		}
+		b.WriteString(planner.ExplainAST(r))
 	}
 	var opt []*planner.Sink
 	for _, r := range roots {
@@ -53,8 +57,11 @@ func (s *Session) explainText(roots []*planner.Sink, details []string) (*Result,
 	} else {
 		b.WriteString("\n== Optimized Physical Plan ==\n")
 	}
-	for _, o := range opt {
-		b.WriteString(planner.ExplainTree(o, changelog, marks))
+	for i, o := range opt {
+		if i > 0 {
+			b.WriteString("\n")
+		}
+		b.WriteString(planner.ExplainOptimized(o, false, changelog, marks, planner.QueryFields(roots[i])))
 	}
 	if advice {
 		b.WriteString("\n")
@@ -65,17 +72,25 @@ func (s *Session) explainText(roots []*planner.Sink, details []string) (*Result,
 			b.WriteString("advice[" + strconv.Itoa(i+1) + "]: " + t + "\n")
 		}
 	}
+	// The job graph is built although only the JSON plan shows it: what
+	// cannot run (an operator without translation) fails EXPLAIN as it
+	// would fail the statement.
 	opts, err := planner.PhysicalOptionsFrom(s.cfg)
 	if err != nil {
 		return nil, &planner.ValidationError{Msg: err.Error()}
 	}
 	opts.Collect = make(chan *types.Batch)
-	g, keys, err := planner.BuildGraph("explain", opt, opts)
+	g, _, err := planner.BuildGraph("explain", opt, opts)
 	if err != nil {
 		return nil, err
 	}
 	b.WriteString("\n== Optimized Execution Plan ==\n")
-	b.WriteString(planner.ExplainGraph(g, func(e *runtime.Edge) []string { return keys[e] }))
+	for i, o := range opt {
+		if i > 0 {
+			b.WriteString("\n")
+		}
+		b.WriteString(planner.ExplainOptimized(o, true, false, nil, planner.QueryFields(roots[i])))
+	}
 	if json {
 		b.WriteString("\n== Physical Execution Plan ==\n")
 		b.WriteString(planner.ExplainJSON(g, planner.OperatorDescriptions(opt, g)))

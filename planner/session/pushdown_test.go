@@ -112,7 +112,7 @@ SELECT id FROM f WHERE tag = 'even' AND id > 4;`)
 		t.Fatal(err)
 	}
 	plan := r.Text[strings.Index(r.Text, "== Optimized Physical Plan =="):]
-	if !strings.Contains(plan, "filter=[(tag = 'even')]") || !strings.Contains(plan, "where=[(id > 4)]") {
+	if !strings.Contains(plan, "filter=[=(tag, _UTF-16LE'even')]") || !strings.Contains(plan, "where=[>(id, 4)]") {
 		t.Fatalf("tag = 'even' not pushed into the scan, or id > 4 lost:\n%s", r.Text)
 	}
 	r, err = s.Execute(stmts[2])

@@ -12,11 +12,14 @@ import (
 	"github.com/flinkgo/engine/sql"
 )
 
-// showCreate is SHOW CREATE TABLE | VIEW in the form Flink's ShowCreateUtil
+// showCreate is SHOW CREATE TABLE | VIEW | CATALOG in the form Flink's ShowCreateUtil
 // prints: quoted identifiers, types in their serializable form, computed
 // columns and the watermark normalized, the primary key with its
 // constraint name, options sorted by key.
 func (s *Session) showCreate(x *sql.ShowCreate) (*Result, error) {
+	if x.Catalog {
+		return s.showCreateCatalog(x.Name.Name())
+	}
 	t, v, name, err := s.lookupTableOrView(x.Name)
 	if err != nil {
 		return nil, err
@@ -38,6 +41,39 @@ func (s *Session) showCreate(x *sql.ShowCreate) (*Result, error) {
 		return nil, &planner.ValidationError{Msg: fmt.Sprintf("Could not execute SHOW CREATE TABLE. Table with identifier %s does not exist.", qname)}
 	}
 	return &Result{Kind: ResultText, Text: showCreateTable(t, qname)}, nil
+}
+
+// showCreateCatalog is SHOW CREATE CATALOG as Flink 1.20's
+// ShowCreateUtil.buildShowCreateCatalogRow: the name quoted, the comment,
+// and the catalog's options ('type' included) sorted, secrets masked. As
+// DESCRIBE CATALOG, the built-in default_catalog has no descriptor.
+func (s *Session) showCreateCatalog(name string) (*Result, error) {
+	ci, ok := s.cat.CatalogInfo(name)
+	if !ok || ci.Builtin() {
+		return nil, &planner.ValidationError{Msg: fmt.Sprintf("Cannot obtain metadata information from Catalog %s.", name)}
+	}
+	var b strings.Builder
+	fmt.Fprintf(&b, "CREATE CATALOG %s\n", quoteIdent(ci.Name))
+	if ci.Comment != "" {
+		fmt.Fprintf(&b, "COMMENT %s\n", quoteString(ci.Comment))
+	}
+	opts := map[string]string{}
+	for _, o := range ci.Options {
+		opts[o.Key] = o.Value
+	}
+	if len(opts) > 0 {
+		lines := make([]string, 0, len(opts))
+		for k, v := range opts {
+			v = connectors.MaskValue(k, v)
+			if planner.IsSecretKey(k) {
+				v = connectors.Masked
+			}
+			lines = append(lines, fmt.Sprintf("  %s = %s", quoteString(k), quoteString(v)))
+		}
+		sort.Strings(lines) // Flink sorts the formatted lines
+		fmt.Fprintf(&b, "WITH (\n%s\n)\n", strings.Join(lines, ",\n"))
+	}
+	return &Result{Kind: ResultText, Text: b.String()}, nil
 }
 
 func quotedPath(name string) string {

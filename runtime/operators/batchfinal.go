@@ -16,8 +16,9 @@ import (
 // BatchFinal ends a bounded query in batch mode (execution.runtime-mode =
 // batch): it applies its input's changelog to the table it describes and,
 // at end of input, emits that final table once, insert-only — optionally
-// sorted (ORDER BY, with ASC NULLS FIRST / DESC NULLS LAST as Flink's
-// default collation) and cut to Offset and Limit rows. So aggregations,
+// sorted (ORDER BY, NULLS FIRST | LAST as asked, else ASC NULLS FIRST /
+// DESC NULLS LAST as Flink's default collation) and cut to Offset and
+// Limit rows. So aggregations,
 // joins and Top-N whose streaming operators emit updates leave only their
 // final rows, as Flink's batch operators do, and ORDER BY / LIMIT work on
 // any column.
@@ -203,6 +204,34 @@ func (f *BatchFinal) Finish() error {
 		order = order[n:]
 	}
 	return nil
+}
+
+// NullOrder is where an ORDER BY key puts NULLs.
+type NullOrder uint8
+
+const (
+	// NullsDefault is Flink's default null collation (FlinkPlannerImpl's
+	// NullCollation.LOW): NULLs first ascending, last descending.
+	NullsDefault NullOrder = iota
+	// NullsFirst is NULLS FIRST.
+	NullsFirst
+	// NullsLast is NULLS LAST.
+	NullsLast
+)
+
+// NullsFirst reports whether the key sorts NULLs before the values.
+func (k SortKey) NullsFirst() bool {
+	return k.Nulls == NullsFirst || k.Nulls == NullsDefault && !k.Desc
+}
+
+// nullByte is the byte a NULL of the key encodes as in appendSortKey,
+// before a DESC key's bytes are inverted: values start with 1, so 0 sorts
+// a NULL low and 2 high.
+func (k SortKey) nullByte() byte {
+	if k.NullsFirst() != k.Desc {
+		return 0
+	}
+	return 2
 }
 
 // appendSortKey appends the order-preserving key of row i (as Rank's).

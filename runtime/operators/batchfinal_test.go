@@ -41,3 +41,28 @@ func TestBatchFinalSortLimit(t *testing.T) {
 	h.feed(t, rows)
 	eqRows(t, "limit 0", finish(t, h))
 }
+
+// TestBatchFinalNullOrder: NULLS FIRST | LAST in both directions, and the
+// default (first ascending, last descending) for strings and numbers.
+func TestBatchFinalNullOrder(t *testing.T) {
+	in := []*types.Type{types.String, types.BigInt}
+	rows := mkBatch(in, ins("b", 2), ins(nil, nil), ins("a", 1), ins("c", nil))
+	cases := []struct {
+		name string
+		key  SortKey
+		want []string
+	}{
+		{"asc default", SortKey{Col: 1}, []string{"+I[NULL, NULL]", "+I[c, NULL]", "+I[a, 1]", "+I[b, 2]"}},
+		{"desc default", SortKey{Col: 1, Desc: true}, []string{"+I[b, 2]", "+I[a, 1]", "+I[NULL, NULL]", "+I[c, NULL]"}},
+		{"asc nulls last", SortKey{Col: 1, Nulls: NullsLast}, []string{"+I[a, 1]", "+I[b, 2]", "+I[NULL, NULL]", "+I[c, NULL]"}},
+		{"desc nulls first", SortKey{Col: 1, Desc: true, Nulls: NullsFirst}, []string{"+I[NULL, NULL]", "+I[c, NULL]", "+I[b, 2]", "+I[a, 1]"}},
+		{"asc nulls first", SortKey{Col: 0, Nulls: NullsFirst}, []string{"+I[NULL, NULL]", "+I[a, 1]", "+I[b, 2]", "+I[c, NULL]"}},
+		{"desc nulls last", SortKey{Col: 0, Desc: true, Nulls: NullsLast}, []string{"+I[c, NULL]", "+I[b, 2]", "+I[a, 1]", "+I[NULL, NULL]"}},
+		{"string desc nulls first", SortKey{Col: 0, Desc: true, Nulls: NullsFirst}, []string{"+I[NULL, NULL]", "+I[c, NULL]", "+I[b, 2]", "+I[a, 1]"}},
+	}
+	for _, c := range cases {
+		h := openOp(t, NewBatchFinal(in, []SortKey{c.key}, 0, -1), nil)
+		h.feed(t, rows)
+		eqRows(t, c.name, finish(t, h), c.want...)
+	}
+}

@@ -17,6 +17,9 @@ import (
 type SortKey struct {
 	Col  int
 	Desc bool
+	// Nulls is where NULLs sort (NULLS FIRST | LAST); the zero value is
+	// Flink's default (batchfinal.go).
+	Nulls NullOrder
 }
 
 // Rank is Flink's append-only Top-N (AppendOnlyTopNFunction) with the row
@@ -205,7 +208,7 @@ func appendSortKey(buf []byte, keys []SortKey, b *types.Batch, i int, tmp *apd.D
 		start := len(buf)
 		v := b.Cols[k.Col]
 		if v.IsNull(i) {
-			buf = append(buf, 0)
+			buf = append(buf, k.nullByte())
 		} else {
 			buf = append(buf, 1)
 			if v.Type.Kind.Physical() == types.PhysBytes {

@@ -61,6 +61,21 @@ SELECT COUNT(*) FROM orders WHERE amount > 1000;
 1 row in set
 !ok
 
+# A failing query prints its error once, and no result.
+SELECT 10 / (id - 3) FROM orders;
+[ERROR] Could not execute SQL statement. Reason:
+org.apache.flink.runtime.client.JobExecutionException: Job <job-id> failed: Recovery is suppressed by NoRestartBackoffTimeStrategy: Source: orders -> Calc -> Sink: collect (1/1): Division by zero
+!error
+
+SELECT id FROM orders WHERE id = 3;
++----+
+| id |
++----+
+|  3 |
++----+
+1 row in set
+!ok
+
 SET 'sql-client.execution.result-mode' = 'changelog';
 [INFO] Execute statement succeeded.
 !info
