@@ -14,9 +14,8 @@ import (
 )
 
 // Batch mode (execution.runtime-mode), as Flink's RuntimeExecutionMode:
-// STREAMING (the default), BATCH, or AUTOMATIC (accepted, and run as
-// STREAMING for now: Flink picks batch when every source is bounded, which
-// needs the checkpoint settings to follow the plan). In batch mode a query must read bounded sources
+// STREAMING (the default) or BATCH. AUTOMATIC is a valid value that Flink's
+// Table API planner refuses, and so does this one. In batch mode a query must read bounded sources
 // only, and its result is its final table: PlanQuery ends an updating
 // query with a BatchFinal, which applies the changelog and emits the final
 // rows once at end of input, and ORDER BY / LIMIT become a BatchFinal that
@@ -32,7 +31,8 @@ const (
 	StreamingMode RuntimeMode = iota
 	// BatchMode is Flink's BATCH: bounded inputs, final results.
 	BatchMode
-	// AutomaticMode is accepted and runs as StreamingMode for now.
+	// AutomaticMode is a valid value no statement can be planned in
+	// (RuntimeModeFrom returns it with Flink's error).
 	AutomaticMode
 )
 
@@ -55,7 +55,9 @@ func RuntimeModeFrom(c *Config) (RuntimeMode, error) {
 	case "BATCH":
 		return BatchMode, nil
 	case "AUTOMATIC":
-		return AutomaticMode, nil
+		// Flink's planner factory refuses it: the SQL client plans every
+		// statement with an explicit mode.
+		return AutomaticMode, &TableError{Msg: fmt.Sprintf("Unsupported mode '%s' for '%s'. Only an explicit BATCH or STREAMING mode is supported in Table API.", "AUTOMATIC", RuntimeModeKey)}
 	}
 	return StreamingMode, &ValidationError{Msg: fmt.Sprintf("Could not parse value '%s' for key '%s'.\nExpected one of: STREAMING, BATCH, AUTOMATIC.", v, RuntimeModeKey)}
 }

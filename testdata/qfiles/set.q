@@ -25,6 +25,15 @@ RESET 'table.local-time-zone';
 [INFO] Execute statement succeeded.
 !info
 
+SET 'execution.runtime-mode' = 'automatic';
+[INFO] Execute statement succeeded.
+!info
+
+SELECT 1;
+[ERROR] Could not execute SQL statement. Reason:
+org.apache.flink.table.api.TableException: Unsupported mode 'AUTOMATIC' for 'execution.runtime-mode'. Only an explicit BATCH or STREAMING mode is supported in Table API.
+!error
+
 SET 'execution.runtime-mode' = 'streamingx';
 [INFO] Execute statement succeeded.
 !info
