@@ -28,7 +28,16 @@ func startREPL(t *testing.T, dir, home string, args ...string) *replTerm {
 	cmd := exec.Command(binary, args...)
 	cmd.Dir = dir
 	cmd.Env = append(os.Environ(), "HOME="+home, "TERM=dumb")
-	f, err := pty.Start(cmd)
+	return startTerm(t, cmd, nil)
+}
+
+// startTerm starts cmd in a pseudo terminal (of size ws; nil: the
+// default), copies what it prints into the returned replTerm and waits for
+// the first prompt. A machine without pseudo terminals fails the test under
+// CI=true and skips it otherwise.
+func startTerm(t *testing.T, cmd *exec.Cmd, ws *pty.Winsize) *replTerm {
+	t.Helper()
+	f, err := pty.StartWithSize(cmd, ws)
 	if err != nil {
 		if os.Getenv("CI") == "true" {
 			t.Fatalf("no pseudo terminal: %v", err)

@@ -17,28 +17,7 @@ func startSizedREPL(t *testing.T, rows, cols uint16, args ...string) *replTerm {
 	cmd := exec.Command(binary, args...)
 	cmd.Dir = t.TempDir()
 	cmd.Env = append(os.Environ(), "HOME="+t.TempDir(), "TERM=xterm")
-	f, err := pty.StartWithSize(cmd, &pty.Winsize{Rows: rows, Cols: cols})
-	if err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatalf("no pseudo terminal: %v", err)
-		}
-		t.Skipf("no pseudo terminal here: %v", err)
-	}
-	r := &replTerm{t: t, cmd: cmd, f: f, out: &syncBuffer{}, done: make(chan struct{})}
-	t.Cleanup(func() { f.Close(); cmd.Process.Kill() })
-	go func() {
-		buf := make([]byte, 4096)
-		for {
-			n, err := f.Read(buf)
-			r.out.Write(buf[:n])
-			if err != nil {
-				close(r.done)
-				return
-			}
-		}
-	}()
-	r.waitFor("Flink SQL> ", 1)
-	return r
+	return startTerm(t, cmd, &pty.Winsize{Rows: rows, Cols: cols})
 }
 
 // viewCase is a query shown in a full-screen view.
