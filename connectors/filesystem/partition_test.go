@@ -7,6 +7,7 @@ import (
 	"sort"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/flinkgo/engine/connectors"
 	"github.com/flinkgo/engine/runtime"
@@ -321,6 +322,59 @@ func TestPartitionCommitDelay(t *testing.T) {
 	}
 }
 
+// TestPartitionTimeCommit: with the 'partition-time' trigger a partition
+// is committed at the first checkpoint commit whose checkpoint saw a
+// watermark past the partition's time (from the timestamp pattern, in the
+// watermark time zone) plus the delay — not by processing time; a value
+// the pattern cannot parse fails with the partition and the pattern named.
+func TestPartitionTimeCommit(t *testing.T) {
+	dir := t.TempDir()
+	tb := partTable(dir, map[string]string{"sink.partition-commit.policy.kind": "success-file",
+		"sink.partition-commit.trigger": "partition-time", "sink.partition-commit.delay": "1 h",
+		"partition.time-extractor.timestamp-pattern": "$dt 0$h:00:00",
+		"sink.partition-commit.watermark-time-zone":  "Asia/Shanghai"})
+	tb.Config = map[string]string{CheckpointIntervalKey: "10 s"}
+	s, err := Factory{}.CreateSink(tb)
+	must(t, err)
+	w, err := s.NewWriter(0, 1)
+	must(t, err)
+	clock := &fakeClock{}
+	must(t, w.Open(&runtime.OperatorContext{Clock: clock}, nil))
+	// dt=2024-01-02/h=3 is 2024-01-02 03:00 in Shanghai = 2024-01-01 19:00 UTC.
+	partTime := time.Date(2024, 1, 1, 19, 0, 0, 0, time.UTC).UnixMilli()
+	success := filepath.Join(dir, "dt=2024-01-02", "h=3", "_SUCCESS")
+	must(t, w.ProcessBatch(0, partBatch([4]string{"1", "a", "2024-01-02", "3"})))
+	checkpoint := func(id, wm int64) {
+		t.Helper()
+		must(t, w.ProcessWatermark(wm))
+		_, err := w.SnapshotState(id)
+		must(t, err)
+	}
+	checkpoint(1, partTime+time.Hour.Milliseconds()) // not past time + delay
+	clock.ms = 1 << 40                               // processing time plays no part
+	must(t, w.NotifyCheckpointComplete(1))
+	if _, err := os.Stat(success); err == nil {
+		t.Fatal("partition committed before the watermark passed its time plus the delay")
+	}
+	checkpoint(2, partTime+time.Hour.Milliseconds()+1)
+	must(t, w.ProcessWatermark(partTime+2*time.Hour.Milliseconds())) // after the barrier: not this checkpoint's
+	if _, err := os.Stat(success); err == nil {
+		t.Fatal("partition committed before a checkpoint completed")
+	}
+	must(t, w.NotifyCheckpointComplete(2))
+	if _, err := os.Stat(success); err != nil {
+		t.Fatalf("partition not committed once the watermark passed: %v", err)
+	}
+	// A partition value the pattern cannot parse.
+	must(t, w.ProcessBatch(0, partBatch([4]string{"2", "b", "yesterday", "1"})))
+	_, err = w.SnapshotState(3)
+	must(t, err)
+	err = w.NotifyCheckpointComplete(3)
+	if err == nil || !strings.Contains(err.Error(), "dt=yesterday") || !strings.Contains(err.Error(), "timestamp-pattern") {
+		t.Fatalf("unparsable partition time: %v", err)
+	}
+}
+
 func TestPartitionedOverwrite(t *testing.T) {
 	dir := t.TempDir()
 	write := func(overwrite bool, rows ...[4]string) {
@@ -395,8 +449,8 @@ func TestPartitionOptionErrors(t *testing.T) {
 		msg string
 	}{
 		{map[string]string{"sink.partition-commit.policy.kind": "custom"}, nil, "needs a Java class"},
-		{map[string]string{"sink.partition-commit.policy.kind": "success-file", "sink.partition-commit.trigger": "partition-time"},
-			nil, "'partition-time'"},
+		{map[string]string{"sink.partition-commit.policy.kind": "success-file", "sink.partition-commit.trigger": "partition-time",
+			"sink.partition-commit.watermark-time-zone": "Mars/Olympus"}, nil, "'Mars/Olympus' is not a time zone id"},
 		{map[string]string{"sink.partition-commit.policy.kind": "success-file", "sink.partition-commit.success-file.name": "a/b"},
 			nil, "is not a file name"},
 	} {

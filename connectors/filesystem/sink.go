@@ -87,7 +87,8 @@ func (s *sink) NewWriter(subtask, parallelism int) (runtime.Operator, error) {
 	return &writer{sink: s, subtask: subtask, par: parallelism, prefix: s.runPrefix(subtask, parallelism),
 		exactlyOnce: s.exactlyOnce, enc: enc, cols: make([]*types.Vector, len(s.fields)),
 		partVecs: make([]*types.Vector, len(s.partKeys)), buckets: map[string]*bucket{},
-		part: newPartitioner(s.partKeys, s.defaultPart)}, nil
+		part: newPartitioner(s.partKeys, s.defaultPart),
+		wm:   runtime.MinWatermark, parts: partitionCommits{wm: runtime.MinWatermark}}, nil
 }
 
 // partFile is a part file not yet visible: its partition directory
@@ -158,6 +159,7 @@ type writer struct {
 	rolled  []partFile    // exactly-once: pending, not yet in a checkpoint
 	commits []committable // exactly-once: pending per checkpoint, ascending
 	parts   partitionCommits
+	wm      int64 // the latest watermark (partition-time commits)
 }
 
 func (w *writer) Open(ctx *runtime.OperatorContext, out runtime.Output) error {
@@ -207,7 +209,9 @@ func (w *writer) restore(states [][]byte, sub, par int) error {
 	if err := w.syncDirs(committed); err != nil {
 		return err
 	}
-	w.parts.add(committed, w.clock.NowMillis())
+	if err := w.addPartitions(committed, w.clock.NowMillis()); err != nil {
+		return err
+	}
 	return w.commitPartitions(false)
 }
 
@@ -378,8 +382,7 @@ func (w *writer) roll(bk *bucket) error {
 	if err := w.sink.fs.Rename(w.path(pf, pf.tmp), w.path(pf, pf.final)); err != nil {
 		return fmt.Errorf("cannot commit part file %s: %w", w.path(pf, pf.final), err)
 	}
-	w.parts.add([]partFile{pf}, w.clock.NowMillis())
-	return nil
+	return w.addPartitions([]partFile{pf}, w.clock.NowMillis())
 }
 
 // commit renames a pending file to its final name. On a restore (recheck)
@@ -431,6 +434,7 @@ func (w *writer) syncDirs(files []partFile) error {
 }
 
 func (w *writer) ProcessWatermark(wm int64) error {
+	w.wm = wm
 	if err := w.rollIfDue(w.clock.NowMillis()); err != nil {
 		return err
 	}
@@ -456,6 +460,9 @@ func (w *writer) SnapshotState(checkpointID int64) ([]byte, error) {
 			w.rolled = nil
 		}
 	}
+	if w.sink.commit.partitionTime {
+		w.parts.checkpointed(checkpointID, w.wm)
+	}
 	return encodeSinkState(&sinkState{prefix: w.prefix, subtask: w.subtask, counter: w.counter, commits: w.commits}), nil
 }
 
@@ -478,8 +485,11 @@ func (w *writer) NotifyCheckpointComplete(id int64) error {
 		if err := w.syncDirs(done); err != nil {
 			return err
 		}
-		w.parts.add(done, w.clock.NowMillis())
+		if err := w.addPartitions(done, w.clock.NowMillis()); err != nil {
+			return err
+		}
 	}
+	w.parts.completed(id)
 	return w.commitPartitions(false)
 }
 
@@ -520,7 +530,9 @@ func (w *writer) Finish() error {
 	if err := w.syncDirs(done); err != nil {
 		return err
 	}
-	w.parts.add(done, w.clock.NowMillis())
+	if err := w.addPartitions(done, w.clock.NowMillis()); err != nil {
+		return err
+	}
 	return w.commitPartitions(true)
 }
 

@@ -285,6 +285,14 @@ func isNumericField(f dfField) bool {
 	return true
 }
 
+// ParseDateTime reads all of s with a Java date-time pattern (the letters
+// DATE_FORMAT and TO_TIMESTAMP take) into µs since 1970-01-01 00:00:00 of
+// the wall-clock time it names; missing fields default to 1970-01-01
+// 00:00:00. It reports false when s does not match.
+func ParseDateTime(pattern, s string) (int64, bool) {
+	return compileDateFormat([]byte(pattern)).parse([]byte(s))
+}
+
 // parse reads all of s with the pattern into µs since epoch (UTC), like
 // DateTimeFormatter. Missing fields default to 1970-01-01 00:00:00.
 func (f *dateFormat) parse(s []byte) (int64, bool) { return f.parseText(s, false) }
