@@ -23,9 +23,10 @@
 // subtask). Two implementations exist, chosen by `state.backend.type` (old
 // name `state.backend`; see ParseBackendType):
 //
-//   - heap (`hashmap`, and the old `jobmanager`, `filesystem`): Go maps per
-//     state and key group, copy-on-write snapshots. Fast; state must fit in
-//     memory.
+//   - heap (`hashmap`, and the old `jobmanager`, `filesystem`): per state
+//     and key group a byte slab of records with an open-addressing index
+//     (heaptable.go), copy-on-write snapshots. Fast and compact; state must
+//     fit in memory.
 //   - Pebble (`rocksdb`): an LSM tree on local disk
 //     (github.com/cockroachdb/pebble), for state larger than memory, with
 //     incremental checkpoints that upload each immutable SST file once into

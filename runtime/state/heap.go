@@ -1,32 +1,39 @@
 package state
 
 import (
+	"encoding/binary"
 	"errors"
 	"fmt"
-	"maps"
 	"slices"
 	"sync"
 	"sync/atomic"
 )
 
-// HeapBackend keeps keyed state in Go maps: per state, one map per key
-// group from the key to an entry. Snapshots are copy-on-write at key-group
-// granularity:
+// HeapBackend keeps keyed state in memory: per state, one compact table
+// per key group (slabTable, heaptable.go: the keys' records in one byte
+// slab, an open-addressing index of 64-bit slots beside it). Value,
+// reducing and aggregating state keep the value in the record; list and map
+// state keep a container per key, the record holding its index (a list's
+// elements in one byte slice, heaplist.go; a map's entries in a slabTable
+// of their own). Snapshots
+// are copy-on-write at key-group granularity:
 //
-//   - every map (a key group's map, and the container of a list or map
-//     state entry) carries the generation it was created in;
+//   - every key-group map and every container carries the generation it
+//     was created in;
 //   - Snapshot records the current maps of every state and key group (a
 //     slice of pointers per state, no copying of entries) under generation g
 //     and starts generation g+1;
 //   - a write to a map whose generation is <= the newest generation a live
-//     (not yet written or released) snapshot holds first clones the map, so
-//     the snapshot's map is never modified; when no snapshot is live maps are
+//     (not yet written or released) snapshot holds first clones the map
+//     (its slots, container pointers and generation marks; the slab is
+//     shared and only appended to beyond what the snapshot sees), so the
+//     snapshot's map is never modified; when no snapshot is live maps are
 //     modified in place.
 //
-// Values are never modified in place: an update stores a new slice, so the
-// snapshot writer can read them while the task goes on. List elements are
-// only ever appended beyond the length any snapshot saw, or the list is
-// replaced by a new slice.
+// A record is overwritten in place only when no live snapshot can see it
+// (it was written after every live snapshot); otherwise an update appends a
+// new record. List elements are only ever appended beyond the length any
+// snapshot saw, or the list is replaced by a new slice.
 type HeapBackend struct {
 	cfg        Config
 	start, end int
@@ -43,8 +50,11 @@ type HeapBackend struct {
 	keySeq  uint64 // bumped by SetCurrentKey: invalidates cached entries
 	badKG   int    // the rejected key group when kgi is -1
 	key     []byte
-	keyBuf  []byte // scratch for Keys
-	iterBuf []byte // scratch for MapState.Iterate
+	keyHash uint32   // keyHash(key)
+	keyBuf  []byte   // scratch for Keys
+	iterBuf []byte   // scratch for MapState.Iterate
+	slotBuf []uint64 // scratch for Keys and the TTL sweep
+	idxBuf  [4]byte  // scratch: a container index
 
 	gen     uint64        // current generation (>= 1)
 	maxLive atomic.Uint64 // newest generation held by a live snapshot (0: none)
@@ -74,44 +84,42 @@ type heapState struct {
 // kgMap is one state's map for one key group.
 type kgMap struct {
 	gen uint64
-	m   map[string]*entry
+	t   slabTable
+	// List and map kinds: the containers, by the index a record holds (4
+	// bytes little endian); free lists unused indexes.
+	conts []*container
+	free  []uint32
+	// epoch changes whenever a record is appended or deleted: an offset
+	// found earlier is valid while it is unchanged.
+	epoch uint64
 }
 
-// entry is the state of one key. Value kinds use ts and v; list and map
-// state use c.
-type entry struct {
-	ts int64
-	v  []byte
-	c  *container
-	// gen is the generation the entry was created in: an entry of a frozen
-	// generation may be shared with a live snapshot and is never modified
-	// in place; a newer one is (so steady updates do not allocate).
-	gen uint64
+// footprint is the memory the map holds, containers aside.
+func (km *kgMap) footprint() int64 {
+	return km.t.footprint() + 8*int64(cap(km.conts)) + 4*int64(cap(km.free))
+}
+
+// contIndex is the container index stored in the record at off.
+func (km *kgMap) contIndex(off int) uint32 {
+	_, v := km.t.value(off)
+	return binary.LittleEndian.Uint32(v)
 }
 
 // container holds a list or a map for one key; copied on write like kgMap.
 type container struct {
-	gen  uint64
-	list []listElem
-	m    map[string]*mapVal
+	gen uint64
+	// list, head, n: a list state's elements (heaplist.go).
+	list []byte
+	head int
+	n    int
+	// m is a map state's entries: records [map key][write time][value]
+	// (also the snapshot file's encoding of a map entry).
+	m *slabTable
 }
 
-type listElem struct {
-	ts int64
-	v  []byte
-}
-
-type mapVal struct {
-	gen uint64 // generation it was written in: frozen ones are never modified in place
-	ts  int64
-	v   []byte
-}
-
-// Approximate per-entry overheads for SizeBytes.
-const (
-	entryOverhead = 64
-	elemOverhead  = 32
-)
+// containerOverhead approximates a container's own memory for SizeBytes
+// (its elements count as the bytes their arrays hold).
+const containerOverhead = 64
 
 // NewHeapBackend creates a heap backend for one subtask.
 func NewHeapBackend(cfg Config) (*HeapBackend, error) {
@@ -160,6 +168,7 @@ func (b *HeapBackend) SetCurrentKey(keyGroup int, key []byte) {
 	}
 	b.kgi = keyGroup - b.start
 	b.key = append(b.key[:0], key...)
+	b.keyHash = keyHash(key)
 	b.keySeq++
 }
 
@@ -266,157 +275,168 @@ func (b *HeapBackend) RegisterAggregating(d Descriptor, agg AggregateFuncs) (Agg
 // snapshot, so it must be copied before it is modified.
 func (b *HeapBackend) frozen(gen uint64) bool { return gen <= b.maxLive.Load() }
 
-// lookup returns the current key's entry in s.
-func (b *HeapBackend) lookup(s *heapState) (entry, bool) {
-	km := s.groups[b.kgi]
+// find looks the current key up in s: its key-group map (nil if none), its
+// slot and record offset.
+func (b *HeapBackend) find(s *heapState) (km *kgMap, slot, off int, ok bool) {
+	km = s.groups[b.kgi]
 	if km == nil {
-		return entry{}, false
+		return nil, -1, 0, false
 	}
-	e, ok := km.m[string(b.key)]
+	slot, off, ok = km.t.find(b.keyHash, b.key)
+	return km, slot, off, ok
+}
+
+// lookupContainer returns the current key's container in a list or map
+// state.
+func (b *HeapBackend) lookupContainer(s *heapState) (*container, bool) {
+	km, _, off, ok := b.find(s)
 	if !ok {
-		return entry{}, false
+		return nil, false
 	}
-	return *e, true
+	return km.conts[km.contIndex(off)], true
 }
 
 // writable returns the current key group's map of s, ready to modify.
-func (b *HeapBackend) writable(s *heapState) map[string]*entry {
+func (b *HeapBackend) writable(s *heapState) *kgMap {
 	km := s.groups[b.kgi]
 	switch {
 	case km == nil:
-		km = &kgMap{gen: b.gen, m: map[string]*entry{}}
+		km = &kgMap{gen: b.gen}
 		s.groups[b.kgi] = km
 	case b.frozen(km.gen):
-		km = &kgMap{gen: b.gen, m: maps.Clone(km.m)}
+		old := km
+		km = &kgMap{gen: b.gen, t: old.t.clone(), conts: slices.Clone(old.conts), free: slices.Clone(old.free), epoch: old.epoch + 1}
 		s.groups[b.kgi] = km
+		b.size.Add(km.footprint() - old.footprint())
 	}
-	return km.m
+	return km
 }
 
-// put stores e for the current key.
-func (b *HeapBackend) put(s *heapState, e entry) {
-	m := b.writable(s)
-	e.gen = b.gen
-	old, had := m[string(b.key)]
-	if had {
-		b.size.Add(e.approxSize() - old.approxSize())
-		if !b.frozen(old.gen) {
-			*old = e // owned by the live map only: no new key, no new entry
-			return
-		}
+// updateValue stores v for the current key of a value state, in place when
+// no snapshot can see the old record and v fits.
+func (b *HeapBackend) updateValue(s *heapState, ts int64, v []byte) {
+	km := b.writable(s)
+	before := km.footprint()
+	if km.t.put(b.gen, b.maxLive.Load(), b.keyHash, b.key, ts, v) {
+		km.epoch++
+		b.size.Add(km.footprint() - before)
+	}
+}
+
+// setContainer makes c the current key's container in a list or map state
+// and accounts delta bytes (the change of the elements' size from the
+// stored container, or c's size for a new key).
+func (b *HeapBackend) setContainer(s *heapState, c *container, delta int64) {
+	km := b.writable(s)
+	slot, off, ok := km.t.find(b.keyHash, b.key)
+	if ok {
+		km.conts[km.contIndex(off)] = c
+		b.size.Add(delta)
+		return
+	}
+	before := km.footprint()
+	var idx uint32
+	if n := len(km.free); n > 0 {
+		idx = km.free[n-1]
+		km.free = km.free[:n-1]
+		km.conts[idx] = c
 	} else {
-		b.size.Add(int64(len(b.key)) + entryOverhead + e.approxSize())
+		idx = uint32(len(km.conts))
+		km.conts = append(km.conts, c)
 	}
-	m[string(b.key)] = &e
-}
-
-// updateValue stores v for the current key of a value state, reusing the
-// entry and its buffer when no snapshot can see them; cached is the entry
-// a Value call just found for this key (or nil), saving the lookup.
-func (b *HeapBackend) updateValue(s *heapState, ts int64, v []byte, cached *entry) {
-	if km := s.groups[b.kgi]; km != nil && !b.frozen(km.gen) {
-		old, had := cached, cached != nil
-		if !had {
-			old, had = km.m[string(b.key)]
-		}
-		if had && old.c == nil && !b.frozen(old.gen) {
-			b.size.Add(int64(len(v) - len(old.v)))
-			old.ts = ts
-			old.v = append(old.v[:0], v...)
-			return
-		}
-	}
-	b.put(s, entry{ts: ts, v: slices.Clone(nonNil(v))})
+	binary.LittleEndian.PutUint32(b.idxBuf[:], idx)
+	n := km.t.appendRec(b.gen, b.maxLive.Load(), b.key, 0, b.idxBuf[:])
+	km.t.insert(slot, b.keyHash, n)
+	km.epoch++
+	b.size.Add(km.footprint() - before + containerOverhead + delta)
 }
 
 // remove deletes the current key from s.
 func (b *HeapBackend) remove(s *heapState) {
-	km := s.groups[b.kgi]
-	if km == nil {
+	km, slot, off, ok := b.find(s)
+	if !ok {
 		return
 	}
-	old, had := km.m[string(b.key)]
-	if !had {
-		return
+	km = b.writable(s)
+	before := km.footprint()
+	var delta int64
+	if s.kind == KindList || s.kind == KindMap {
+		idx := km.contIndex(off)
+		delta = -(containerOverhead + km.conts[idx].approxSize())
+		km.conts[idx] = nil
+		km.free = append(km.free, idx)
+		if km.t.n == 1 {
+			km.conts, km.free = nil, nil
+		}
 	}
-	m := b.writable(s)
-	delete(m, string(b.key))
-	b.size.Add(-(int64(len(b.key)) + entryOverhead + old.approxSize()))
+	km.t.delete(slot)
+	km.epoch++
+	b.size.Add(km.footprint() - before + delta)
 }
 
 // mutableContainer returns a container for the current key's list or map
 // that may be modified in place, copying a frozen one; the caller stores it
-// back with put when it differs from e.c.
-func (b *HeapBackend) mutableContainer(e entry) *container {
-	c := e.c
+// back with setContainer.
+func (b *HeapBackend) mutableContainer(c *container) *container {
 	switch {
 	case c == nil:
 		return &container{gen: b.gen}
 	case b.frozen(c.gen):
-		// The list array is shared: appends land beyond the length any
-		// snapshot saw, and in-place edits never happen.
-		return &container{gen: b.gen, list: c.list, m: maps.Clone(c.m)}
+		// The list's array and the map's slab are shared: appends land
+		// beyond the length any snapshot saw, and only records no
+		// snapshot can see are overwritten in place.
+		return &container{gen: b.gen, list: c.list, head: c.head, n: c.n, m: cloneTable(c.m)}
 	}
 	return c
 }
 
-// storeContainer makes c the current key's container when it is not the
-// stored one (old) and accounts delta bytes; existed says whether the key
-// had an entry. A container modified in place always sits in a writable
-// key-group map (its generation is newer than any live snapshot, and so is
-// the map's), so nothing else needs copying.
-func (b *HeapBackend) storeContainer(s *heapState, existed bool, old, c *container, delta int64) {
-	if c != old || !existed {
-		m := b.writable(s)
-		m[string(b.key)] = &entry{c: c, gen: b.gen}
+// approxSize is the accounted size of a container's elements.
+func (c *container) approxSize() int64 {
+	if c == nil {
+		return 0
 	}
-	if !existed {
-		delta += int64(len(b.key)) + entryOverhead
-	}
-	b.size.Add(delta)
-}
-
-func (e entry) approxSize() int64 {
-	n := int64(len(e.v))
-	if e.c != nil {
-		for _, x := range e.c.list {
-			n += int64(len(x.v)) + elemOverhead
-		}
-		for k, x := range e.c.m {
-			n += int64(len(k)+len(x.v)) + elemOverhead
-		}
+	n := int64(cap(c.list))
+	if c.m != nil {
+		n += c.m.footprint()
 	}
 	return n
 }
 
-// live reports whether an entry has any non-expired content.
-func (s *heapState) live(e entry, now int64) bool {
-	switch s.kind {
-	case KindList:
-		if e.c == nil {
-			return false
-		}
-		for _, x := range e.c.list {
-			if !expired(x.ts, s.ttl, now) {
-				return true
-			}
-		}
-		return false
-	case KindMap:
-		if e.c == nil {
-			return false
-		}
-		for _, x := range e.c.m {
-			if !expired(x.ts, s.ttl, now) {
-				return true
-			}
-		}
-		return false
+// mapLen is the number of entries of a map container.
+func (c *container) mapLen() int {
+	if c == nil || c.m == nil {
+		return 0
 	}
-	return !expired(e.ts, s.ttl, now)
+	return c.m.n
 }
 
-// Keys implements KeyedBackend.
+// liveAt reports whether the record at off of km has any non-expired
+// content.
+func (s *heapState) liveAt(km *kgMap, off int, now int64) bool {
+	switch s.kind {
+	case KindList, KindMap:
+		return s.containerLive(km.conts[km.contIndex(off)], now)
+	}
+	if s.ttl == 0 {
+		return true
+	}
+	ts, _ := km.t.value(off)
+	return !expired(ts, s.ttl, now)
+}
+
+// containerLive reports whether c has any non-expired element.
+func (s *heapState) containerLive(c *container, now int64) bool {
+	if c == nil {
+		return false
+	}
+	if s.ttl == 0 {
+		return c.n+c.mapLen() > 0
+	}
+	return c.listExpired(s.ttl, now, false) || c.m.anyExpired(s.ttl, now, false)
+}
+
+// Keys implements KeyedBackend. Each key group's keys are listed before fn
+// runs (fn may modify the state); a key removed meanwhile is skipped.
 func (b *HeapBackend) Keys(stateName string, fn func(keyGroup int, key []byte) bool) error {
 	if b.closed {
 		return errClosed
@@ -429,22 +449,47 @@ func (b *HeapBackend) Keys(stateName string, fn func(keyGroup int, key []byte) b
 	if s.ttl > 0 {
 		now = b.now()
 	}
-	for i, km := range s.groups {
+	for i := range s.groups {
+		km := s.groups[i]
 		if km == nil {
 			continue
 		}
-		for k, e := range km.m {
-			if !s.live(*e, now) {
+		// The slab's bytes below its length never change (only values are
+		// overwritten in place), so keys read from it stay valid.
+		slab := km.t.slab
+		slots := b.listSlots(km)
+		for _, sl := range slots {
+			key, _ := recKey(slab, int(uint32(sl))-1)
+			cur := s.groups[i]
+			if cur == nil {
+				break
+			}
+			_, off, ok := cur.t.find(uint32(sl>>32), key)
+			if !ok || !s.liveAt(cur, off, now) {
 				continue
 			}
-			b.keyBuf = append(b.keyBuf[:0], k...)
+			b.keyBuf = append(b.keyBuf[:0], key...)
 			if !fn(b.start+i, b.keyBuf) {
+				b.slotBuf = slots[:0]
 				return nil
 			}
 		}
-		// fn may have replaced the slice element; s.groups itself is stable.
+		b.slotBuf = slots[:0]
 	}
 	return nil
+}
+
+// listSlots copies km's occupied slots into a scratch slice, which a
+// nested call may reuse: the caller owns the returned slice.
+func (b *HeapBackend) listSlots(km *kgMap) []uint64 {
+	buf := b.slotBuf[:0]
+	b.slotBuf = nil // a callback calling Keys again gets its own
+	for _, sl := range km.t.slots {
+		if sl != 0 {
+			buf = append(buf, sl)
+		}
+	}
+	return buf
 }
 
 // NotifyCheckpointComplete implements KeyedBackend; the heap backend keeps
@@ -464,8 +509,9 @@ func (b *HeapBackend) sweepExpired() {
 	nGroups := b.end - b.start + 1
 	total := len(b.byID) * nGroups
 	visited := 0
-	savedKGI, savedKey := b.kgi, b.key
+	savedKGI, savedKey, savedHash := b.kgi, b.key, b.keyHash
 	b.key = nil
+	dead := b.slotBuf[:0]
 	for steps := 0; steps < total && visited < sweepBudget; steps++ {
 		if b.sweepState >= len(b.byID) {
 			b.sweepState = 0
@@ -484,67 +530,87 @@ func (b *HeapBackend) sweepExpired() {
 		if s.ttl == 0 || km == nil {
 			continue
 		}
-		visited += len(km.m)
-		var dead []string
-		for k, e := range km.m {
-			if s.hasExpired(*e, now) {
-				dead = append(dead, k)
+		visited += km.t.n
+		dead = dead[:0]
+		for _, sl := range km.t.slots {
+			if sl != 0 && s.hasExpired(km, int(uint32(sl))-1, now) {
+				dead = append(dead, sl)
 			}
 		}
+		slab := km.t.slab // keys below its length never change
 		b.kgi = kgi
-		for _, k := range dead {
-			b.key = append(b.key[:0], k...)
-			e, _ := b.lookup(s)
-			b.compact(s, e, now)
+		for _, sl := range dead {
+			key, _ := recKey(slab, int(uint32(sl))-1)
+			b.key = append(b.key[:0], key...)
+			b.keyHash = uint32(sl >> 32)
+			b.compact(s, now)
 		}
 	}
-	b.kgi, b.key = savedKGI, savedKey
+	b.kgi, b.key, b.keyHash = savedKGI, savedKey, savedHash
+	b.slotBuf = dead[:0]
 }
 
-// hasExpired reports whether any part of e has expired.
-func (s *heapState) hasExpired(e entry, now int64) bool {
-	if e.c == nil {
-		return expired(e.ts, s.ttl, now)
+// hasExpired reports whether any part of the record at off has expired.
+func (s *heapState) hasExpired(km *kgMap, off int, now int64) bool {
+	if s.kind != KindList && s.kind != KindMap {
+		ts, _ := km.t.value(off)
+		return expired(ts, s.ttl, now)
 	}
-	for _, x := range e.c.list {
-		if expired(x.ts, s.ttl, now) {
-			return true
-		}
-	}
-	for _, x := range e.c.m {
-		if expired(x.ts, s.ttl, now) {
-			return true
-		}
-	}
-	return false
+	c := km.conts[km.contIndex(off)]
+	return c.listExpired(s.ttl, now, true) || c.m.anyExpired(s.ttl, now, true)
 }
 
 // compact rewrites the current key's entry without its expired parts (or
 // removes it).
-func (b *HeapBackend) compact(s *heapState, e entry, now int64) {
-	if e.c == nil {
-		if expired(e.ts, s.ttl, now) {
+func (b *HeapBackend) compact(s *heapState, now int64) {
+	km, _, off, ok := b.find(s)
+	if !ok {
+		return
+	}
+	if s.kind != KindList && s.kind != KindMap {
+		if ts, _ := km.t.value(off); expired(ts, s.ttl, now) {
 			b.remove(s)
 		}
 		return
 	}
+	old := km.conts[km.contIndex(off)]
 	c := &container{gen: b.gen}
-	for _, x := range e.c.list {
-		if !expired(x.ts, s.ttl, now) {
-			c.list = append(c.list, x)
+	for p := old.head; p < len(old.list); {
+		ts, v, next := listRec(old.list, p)
+		if !expired(ts, s.ttl, now) {
+			c.appendElem(ts, v)
 		}
+		p = next
 	}
-	if e.c.m != nil {
-		c.m = make(map[string]*mapVal, len(e.c.m))
-		for k, x := range e.c.m {
-			if !expired(x.ts, s.ttl, now) {
-				c.m[k] = x
+	if old.m != nil {
+		c.m = &slabTable{}
+		for _, sl := range old.m.slots {
+			if sl == 0 {
+				continue
+			}
+			off := slotOff(sl)
+			if ts, v := old.m.value(off); !expired(ts, s.ttl, now) {
+				k, _ := recKey(old.m.slab, off)
+				c.m.put(b.gen, 0, uint32(sl>>32), k, ts, v)
 			}
 		}
 	}
-	if len(c.list) == 0 && len(c.m) == 0 {
+	if c.n == 0 && c.mapLen() == 0 {
 		b.remove(s)
 		return
 	}
-	b.put(s, entry{c: c})
+	b.setContainer(s, c, c.approxSize()-old.approxSize())
+}
+
+// storeContainer stores c, a modified old (or a copy of it), for the
+// current key, accounting delta bytes. A container modified in place
+// (c == old) always sits in a writable key-group map (its generation is
+// newer than any live snapshot, and so is the map's), so nothing needs
+// copying then.
+func (b *HeapBackend) storeContainer(s *heapState, old, c *container, delta int64) {
+	if c != old || old == nil {
+		b.setContainer(s, c, delta)
+		return
+	}
+	b.size.Add(delta)
 }

@@ -1,6 +1,7 @@
 package state
 
 import (
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"io"
@@ -91,9 +92,11 @@ func (b *HeapBackend) restoredState(name string, kind Kind) (*heapState, error) 
 	return s, nil
 }
 
-// decodeBlock inserts one key group's entries.
+// decodeBlock inserts one key group's entries; a key already present (from
+// another old subtask's file) is replaced.
 func (b *HeapBackend) decodeBlock(body []byte, kg int, old map[uint64]*heapState) error {
 	d := decoder{b: body}
+	var idx [4]byte
 	for d.err == nil {
 		sid := d.uvarint()
 		if sid == 0 {
@@ -105,13 +108,20 @@ func (b *HeapBackend) decodeBlock(body []byte, kg int, old map[uint64]*heapState
 		}
 		km := s.groups[kg-b.start]
 		if km == nil {
-			km = &kgMap{gen: b.gen, m: map[string]*entry{}}
+			km = &kgMap{gen: b.gen}
 			s.groups[kg-b.start] = km
 		}
+		before := km.footprint()
+		var conts int64
 		count := d.uvarint()
+		if count <= uint64(len(d.b)) {
+			km.t.reserve(int(count))
+		}
 		for i := uint64(0); i < count && d.err == nil; i++ {
-			key := string(d.bytes())
-			var e entry
+			key := d.bytes()
+			var c *container
+			var ts int64
+			var v []byte
 			switch s.kind {
 			case KindList:
 				n := d.uvarint()
@@ -119,10 +129,13 @@ func (b *HeapBackend) decodeBlock(body []byte, kg int, old map[uint64]*heapState
 					d.fail(errHandleTruncated)
 					break
 				}
-				e.c = &container{gen: b.gen, list: make([]listElem, 0, n)}
+				c = &container{gen: b.gen}
 				for j := uint64(0); j < n && d.err == nil; j++ {
 					ts := int64(d.uvarint())
-					e.c.list = append(e.c.list, listElem{ts: ts, v: d.bytes()})
+					v := d.bytes()
+					if d.err == nil {
+						c.appendElem(ts, v)
+					}
 				}
 			case KindMap:
 				n := d.uvarint()
@@ -130,26 +143,49 @@ func (b *HeapBackend) decodeBlock(body []byte, kg int, old map[uint64]*heapState
 					d.fail(errHandleTruncated)
 					break
 				}
-				e.c = &container{gen: b.gen, m: make(map[string]*mapVal, n)}
+				c = &container{gen: b.gen, m: &slabTable{}}
+				c.m.reserve(int(n))
 				for j := uint64(0); j < n && d.err == nil; j++ {
-					mk := string(d.bytes())
+					mk := d.bytes()
 					ts := int64(d.uvarint())
-					e.c.m[mk] = &mapVal{ts: ts, v: d.bytes(), gen: b.gen}
+					v := d.bytes()
+					if d.err == nil {
+						c.m.put(b.gen, 0, keyHash(mk), mk, ts, v)
+					}
 				}
 			default:
-				e.ts = int64(d.uvarint())
-				e.v = d.bytes()
+				ts = int64(d.uvarint())
+				v = d.bytes()
 			}
 			if d.err != nil {
 				break
 			}
-			if prev, dup := km.m[key]; dup {
-				b.size.Add(-(int64(len(key)) + entryOverhead + prev.approxSize()))
+			h := keyHash(key)
+			slot, off, dup := km.t.find(h, key)
+			if c != nil {
+				conts += containerOverhead + c.approxSize()
+				if dup {
+					ci := km.contIndex(off)
+					conts -= containerOverhead + km.conts[ci].approxSize()
+					km.conts[ci] = c
+					continue
+				}
+				binary.LittleEndian.PutUint32(idx[:], uint32(len(km.conts)))
+				km.conts = append(km.conts, c)
+				v = idx[:]
 			}
-			e.gen = b.gen
-			km.m[key] = &e
-			b.size.Add(int64(len(key)) + entryOverhead + e.approxSize())
+			oldLen := 0
+			if dup {
+				oldLen = recEnd(km.t.slab, off) - off
+			}
+			n := km.t.appendRec(b.gen, 0, key, ts, v)
+			if dup {
+				km.t.setOff(slot, n, oldLen)
+			} else {
+				km.t.insert(slot, h, n)
+			}
 		}
+		b.size.Add(km.footprint() - before + conts)
 	}
 	if d.err == nil && len(d.b) != 0 {
 		return fmt.Errorf("%d trailing bytes", len(d.b))

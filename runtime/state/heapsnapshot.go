@@ -159,7 +159,8 @@ type blockEncoder struct {
 // encodeBlock encodes key group start+kgi of every state (without the
 // trailing CRC) into enc's buffer and returns it; it is valid until the
 // next call. Each state's entries are counted first (the count precedes
-// them), then encoded straight into the block: no entry is copied twice.
+// them), then encoded straight into the block: a value kind's record is
+// copied as it is (the slab's record is the file's entry).
 func (p *heapSnapshot) encodeBlock(enc *blockEncoder, kgi int) []byte {
 	b := enc.blk[:0]
 	for i := range p.states {
@@ -169,8 +170,8 @@ func (p *heapSnapshot) encodeBlock(enc *blockEncoder, kgi int) []byte {
 			continue
 		}
 		count := 0
-		for _, e := range km.m {
-			if p.keep(s, *e) {
+		for _, sl := range km.t.slots {
+			if sl != 0 && p.keep(s, km, slotOff(sl)) {
 				count++
 			}
 		}
@@ -179,32 +180,49 @@ func (p *heapSnapshot) encodeBlock(enc *blockEncoder, kgi int) []byte {
 		}
 		b = binary.AppendUvarint(b, uint64(s.id)+1)
 		b = binary.AppendUvarint(b, uint64(count))
-		for k, e := range km.m {
-			if !p.keep(s, *e) {
+		slab := km.t.slab
+		for _, sl := range km.t.slots {
+			if sl == 0 {
 				continue
 			}
-			b = appendStr(b, k)
+			off := slotOff(sl)
+			if !p.keep(s, km, off) {
+				continue
+			}
 			switch s.kind {
 			case KindList:
-				b = binary.AppendUvarint(b, uint64(p.liveElems(s, e.c)))
-				for _, x := range e.c.list {
-					if !expired(x.ts, s.ttl, p.now) {
-						b = binary.AppendUvarint(b, uint64(x.ts))
-						b = appendBytes(b, x.v)
+				key, _ := recKey(slab, off)
+				c := km.conts[km.contIndex(off)]
+				b = appendBytes(b, key)
+				b = binary.AppendUvarint(b, uint64(p.liveElems(s, c)))
+				if s.ttl == 0 {
+					b = append(b, c.list[c.head:]...) // the file's encoding
+					break
+				}
+				for q := c.head; q < len(c.list); {
+					ts, _, next := listRec(c.list, q)
+					if !expired(ts, s.ttl, p.now) {
+						b = append(b, c.list[q:next]...)
 					}
+					q = next
 				}
 			case KindMap:
-				b = binary.AppendUvarint(b, uint64(p.liveElems(s, e.c)))
-				for mk, x := range e.c.m {
-					if !expired(x.ts, s.ttl, p.now) {
-						b = appendStr(b, mk)
-						b = binary.AppendUvarint(b, uint64(x.ts))
-						b = appendBytes(b, x.v)
+				key, _ := recKey(slab, off)
+				c := km.conts[km.contIndex(off)]
+				b = appendBytes(b, key)
+				b = binary.AppendUvarint(b, uint64(p.liveElems(s, c)))
+				if t := c.m; t != nil {
+					for _, ml := range t.slots {
+						if ml == 0 {
+							continue
+						}
+						if mo := slotOff(ml); p.keepElem(s, t, mo) {
+							b = append(b, t.slab[mo:recEnd(t.slab, mo)]...)
+						}
 					}
 				}
 			default:
-				b = binary.AppendUvarint(b, uint64(e.ts))
-				b = appendBytes(b, e.v)
+				b = append(b, slab[off:recEnd(slab, off)]...)
 			}
 		}
 	}
@@ -212,6 +230,9 @@ func (p *heapSnapshot) encodeBlock(enc *blockEncoder, kgi int) []byte {
 	enc.blk = b
 	return b
 }
+
+// slotOff is the record offset a table slot holds.
+func slotOff(sl uint64) int { return int(uint32(sl)) - 1 }
 
 // blockSize is len(encodeBlock(kgi)), computed without encoding: the
 // header's block offsets need every block's size before the first block is
@@ -225,29 +246,50 @@ func (p *heapSnapshot) blockSize(kgi int) int {
 			continue
 		}
 		count, size := 0, 0
-		for k, e := range km.m {
-			if !p.keep(s, *e) {
+		slab := km.t.slab
+		for _, sl := range km.t.slots {
+			if sl == 0 {
+				continue
+			}
+			off := slotOff(sl)
+			if !p.keep(s, km, off) {
 				continue
 			}
 			count++
-			size += bytesLen(len(k))
 			switch s.kind {
 			case KindList:
-				size += uvarintLen(uint64(p.liveElems(s, e.c)))
-				for _, x := range e.c.list {
-					if !expired(x.ts, s.ttl, p.now) {
-						size += uvarintLen(uint64(x.ts)) + bytesLen(len(x.v))
+				key, _ := recKey(slab, off)
+				c := km.conts[km.contIndex(off)]
+				size += bytesLen(len(key))
+				size += uvarintLen(uint64(p.liveElems(s, c)))
+				if s.ttl == 0 {
+					size += len(c.list) - c.head
+					break
+				}
+				for q := c.head; q < len(c.list); {
+					ts, _, next := listRec(c.list, q)
+					if !expired(ts, s.ttl, p.now) {
+						size += next - q
 					}
+					q = next
 				}
 			case KindMap:
-				size += uvarintLen(uint64(p.liveElems(s, e.c)))
-				for mk, x := range e.c.m {
-					if !expired(x.ts, s.ttl, p.now) {
-						size += bytesLen(len(mk)) + uvarintLen(uint64(x.ts)) + bytesLen(len(x.v))
+				key, _ := recKey(slab, off)
+				c := km.conts[km.contIndex(off)]
+				size += bytesLen(len(key))
+				size += uvarintLen(uint64(p.liveElems(s, c)))
+				if t := c.m; t != nil {
+					for _, ml := range t.slots {
+						if ml == 0 {
+							continue
+						}
+						if mo := slotOff(ml); p.keepElem(s, t, mo) {
+							size += recEnd(t.slab, mo) - mo
+						}
 					}
 				}
 			default:
-				size += uvarintLen(uint64(e.ts)) + bytesLen(len(e.v))
+				size += recEnd(slab, off) - off
 			}
 		}
 		if count > 0 {
@@ -260,20 +302,26 @@ func (p *heapSnapshot) blockSize(kgi int) int {
 // liveElems counts the non-expired elements of a list or map container.
 func (p *heapSnapshot) liveElems(s *frozenState, c *container) int {
 	if s.ttl == 0 {
-		return len(c.list) + len(c.m)
+		return c.n + c.mapLen()
 	}
-	n := 0
-	for _, x := range c.list {
-		if !expired(x.ts, s.ttl, p.now) {
-			n++
-		}
-	}
-	for _, x := range c.m {
-		if !expired(x.ts, s.ttl, p.now) {
-			n++
+	n := c.liveList(s.ttl, p.now)
+	if t := c.m; t != nil {
+		for _, ml := range t.slots {
+			if ml != 0 && p.keepElem(s, t, slotOff(ml)) {
+				n++
+			}
 		}
 	}
 	return n
+}
+
+// keepElem reports whether the map entry at off of t has not expired.
+func (p *heapSnapshot) keepElem(s *frozenState, t *slabTable, off int) bool {
+	if s.ttl == 0 {
+		return true
+	}
+	ts, _ := t.value(off)
+	return !expired(ts, s.ttl, p.now)
 }
 
 // uvarintLen is the length of x's uvarint encoding.
@@ -282,9 +330,11 @@ func uvarintLen(x uint64) int { return (bits.Len64(x|1) + 6) / 7 }
 // bytesLen is the length of n bytes encoded with appendBytes.
 func bytesLen(n int) int { return uvarintLen(uint64(n)) + n }
 
-func (p *heapSnapshot) keep(s *frozenState, e entry) bool {
+// keep reports whether the record at off of km goes into the snapshot
+// (it has non-expired content).
+func (p *heapSnapshot) keep(s *frozenState, km *kgMap, off int) bool {
 	hs := heapState{kind: s.kind, ttl: s.ttl}
-	return hs.live(e, p.now)
+	return hs.liveAt(km, off, p.now)
 }
 
 // appendStr appends s as a uvarint length and its bytes.

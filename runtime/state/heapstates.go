@@ -2,7 +2,6 @@ package state
 
 import (
 	"bytes"
-	"slices"
 )
 
 // State handles of the heap backend. Each method checks the current key,
@@ -12,11 +11,13 @@ import (
 type heapValue struct {
 	b *HeapBackend
 	s *heapState
-	// The entry the last Value call found, for an Update of the same key
-	// (seq = the backend's keySeq then, km the map it was found in).
-	seq    uint64
-	km     *kgMap
-	cached *entry
+	// Where the last Value call found the current key's record, for an
+	// Update of the same key: valid while the backend's keySeq, the map
+	// and its epoch are those of then.
+	seq   uint64
+	km    *kgMap
+	epoch uint64
+	off   int
 }
 
 var (
@@ -35,27 +36,24 @@ func (h *heapValue) now() int64 {
 // stamp is the write time stored with new data (0 without TTL).
 func (h *heapValue) stamp() int64 { return h.now() }
 
-// Value implements ValueState.
+// Value implements ValueState. The value is the record's bytes in the
+// slab: read-only, valid until the next call.
 func (h *heapValue) Value() ([]byte, bool, error) {
 	if h.b.kgi < 0 {
 		return nil, false, h.b.keyErr()
 	}
-	h.cached = nil
-	km := h.s.groups[h.b.kgi]
-	if km == nil {
-		return nil, false, nil
-	}
-	p, ok := km.m[string(h.b.key)]
+	h.km = nil
+	km, _, off, ok := h.b.find(h.s)
 	if !ok {
 		return nil, false, nil
 	}
-	e := *p
-	if h.s.ttl > 0 && expired(e.ts, h.s.ttl, h.b.now()) {
+	ts, v := km.t.value(off)
+	if h.s.ttl > 0 && expired(ts, h.s.ttl, h.b.now()) {
 		h.dropIfUnfrozen()
 		return nil, false, nil
 	}
-	h.seq, h.km, h.cached = h.b.keySeq, km, p
-	return e.v, true, nil
+	h.seq, h.km, h.epoch, h.off = h.b.keySeq, km, km.epoch, off
+	return v, true, nil
 }
 
 // dropIfUnfrozen removes an expired entry when that needs no copy.
@@ -67,15 +65,20 @@ func (h *heapValue) dropIfUnfrozen() {
 
 // Update implements ValueState.
 func (h *heapValue) Update(v []byte) error {
-	if h.b.kgi < 0 {
-		return h.b.keyErr()
+	b := h.b
+	if b.kgi < 0 {
+		return b.keyErr()
 	}
-	var cached *entry
-	if h.cached != nil && h.seq == h.b.keySeq && h.km == h.s.groups[h.b.kgi] {
-		cached = h.cached
+	ts := h.stamp()
+	if km := h.km; km != nil && h.seq == b.keySeq && km == h.s.groups[b.kgi] && km.epoch == h.epoch {
+		// The record the preceding Value found: overwrite it if no snapshot
+		// can see it (then neither can one see the map).
+		if maxLive := b.maxLive.Load(); km.gen > maxLive && km.t.overwrite(h.off, ts, v, maxLive) {
+			return nil
+		}
 	}
-	h.cached = nil
-	h.b.updateValue(h.s, h.stamp(), v, cached)
+	h.km = nil
+	b.updateValue(h.s, ts, v)
 	return nil
 }
 
@@ -84,15 +87,9 @@ func (h *heapValue) Clear() error {
 	if h.b.kgi < 0 {
 		return h.b.keyErr()
 	}
+	h.km = nil
 	h.b.remove(h.s)
 	return nil
-}
-
-func nonNil(v []byte) []byte {
-	if v == nil {
-		return []byte{}
-	}
-	return v
 }
 
 // heapList implements ListState.
@@ -113,16 +110,18 @@ func (h *heapList) Get(fn func(v []byte) bool) error {
 	if h.b.kgi < 0 {
 		return h.b.keyErr()
 	}
-	e, ok := h.b.lookup(h.s)
-	if !ok || e.c == nil {
+	c, ok := h.b.lookupContainer(h.s)
+	if !ok || c == nil {
 		return nil
 	}
 	now := h.now()
-	for _, x := range e.c.list {
-		if expired(x.ts, h.s.ttl, now) {
+	for p := c.head; p < len(c.list); {
+		ts, v, next := listRec(c.list, p)
+		p = next
+		if expired(ts, h.s.ttl, now) {
 			continue
 		}
-		if !fn(x.v) {
+		if !fn(v) {
 			return nil
 		}
 	}
@@ -147,23 +146,14 @@ func (h *heapList) add(vs [][]byte) error {
 		return nil
 	}
 	now := h.now()
-	e, existed := h.b.lookup(h.s)
-	c := h.b.mutableContainer(e)
-	// Drop expired elements at the front (elements are in write order).
-	drop := 0
-	for drop < len(c.list) && expired(c.list[drop].ts, h.s.ttl, now) {
-		drop++
-	}
-	var delta int64
-	for _, x := range c.list[:drop] {
-		delta -= int64(len(x.v)) + elemOverhead
-	}
-	c.list = c.list[drop:]
+	old, _ := h.b.lookupContainer(h.s)
+	prevSize := old.approxSize()
+	c := h.b.mutableContainer(old)
+	c.dropExpired(h.s.ttl, now)
 	for _, v := range vs {
-		c.list = append(c.list, listElem{ts: now, v: slices.Clone(nonNil(v))})
-		delta += int64(len(v)) + elemOverhead
+		c.appendElem(now, v)
 	}
-	h.b.storeContainer(h.s, existed, e.c, c, delta)
+	h.b.storeContainer(h.s, old, c, c.approxSize()-prevSize)
 	return nil
 }
 
@@ -177,11 +167,16 @@ func (h *heapList) Update(vs [][]byte) error {
 		return nil
 	}
 	now := h.now()
-	c := &container{gen: h.b.gen, list: make([]listElem, len(vs))}
-	for i, v := range vs {
-		c.list[i] = listElem{ts: now, v: slices.Clone(nonNil(v))}
+	size := 0
+	for _, v := range vs {
+		size += uvarintLen(uint64(now)) + bytesLen(len(v))
 	}
-	h.b.put(h.s, entry{c: c})
+	c := &container{gen: h.b.gen, list: make([]byte, 0, size)}
+	for _, v := range vs {
+		c.appendElem(now, v)
+	}
+	old, _ := h.b.lookupContainer(h.s)
+	h.b.setContainer(h.s, c, c.approxSize()-old.approxSize())
 	return nil
 }
 
@@ -207,20 +202,25 @@ func (h *heapMap) now() int64 {
 	return 0
 }
 
-// Get implements MapState.
+// Get implements MapState. The value is the entry's bytes in the
+// container's slab: read-only, valid until the next call.
 func (h *heapMap) Get(k []byte) ([]byte, bool, error) {
 	if h.b.kgi < 0 {
 		return nil, false, h.b.keyErr()
 	}
-	e, ok := h.b.lookup(h.s)
-	if !ok || e.c == nil {
+	c, ok := h.b.lookupContainer(h.s)
+	if !ok || c.m == nil {
 		return nil, false, nil
 	}
-	x, ok := e.c.m[string(k)]
-	if !ok || expired(x.ts, h.s.ttl, h.now()) {
+	_, off, ok := c.m.find(keyHash(k), k)
+	if !ok {
 		return nil, false, nil
 	}
-	return x.v, true, nil
+	ts, v := c.m.value(off)
+	if expired(ts, h.s.ttl, h.now()) {
+		return nil, false, nil
+	}
+	return v, true, nil
 }
 
 // Contains implements MapState.
@@ -231,52 +231,44 @@ func (h *heapMap) Contains(k []byte) (bool, error) {
 
 // Put implements MapState.
 func (h *heapMap) Put(k, v []byte) error {
-	if h.b.kgi < 0 {
-		return h.b.keyErr()
+	b := h.b
+	if b.kgi < 0 {
+		return b.keyErr()
 	}
-	e, existed := h.b.lookup(h.s)
-	c := h.b.mutableContainer(e)
+	prev, _ := b.lookupContainer(h.s)
+	prevSize := prev.approxSize()
+	c := b.mutableContainer(prev)
 	if c.m == nil {
-		c.m = map[string]*mapVal{}
+		c.m = &slabTable{}
 	}
-	old, had := c.m[string(k)]
-	delta := int64(len(k)+len(v)) + elemOverhead
-	switch {
-	case had && !h.b.frozen(old.gen):
-		// No snapshot can see this value: overwrite it in place.
-		delta = int64(len(v) - len(old.v))
-		old.ts = h.now()
-		old.v = append(old.v[:0], v...)
-	case had:
-		delta = int64(len(v) - len(old.v))
-		c.m[string(k)] = &mapVal{ts: h.now(), v: slices.Clone(nonNil(v)), gen: h.b.gen}
-	default:
-		c.m[string(k)] = &mapVal{ts: h.now(), v: slices.Clone(nonNil(v)), gen: h.b.gen}
-	}
-	h.b.storeContainer(h.s, existed, e.c, c, delta)
+	c.m.put(b.gen, b.maxLive.Load(), keyHash(k), k, h.now(), v)
+	b.storeContainer(h.s, prev, c, c.approxSize()-prevSize)
 	return nil
 }
 
 // Remove implements MapState.
 func (h *heapMap) Remove(k []byte) error {
-	if h.b.kgi < 0 {
-		return h.b.keyErr()
+	b := h.b
+	if b.kgi < 0 {
+		return b.keyErr()
 	}
-	e, ok := h.b.lookup(h.s)
-	if !ok || e.c == nil {
+	prev, ok := b.lookupContainer(h.s)
+	if !ok || prev.m == nil {
 		return nil
 	}
-	old, had := e.c.m[string(k)]
+	hash := keyHash(k)
+	slot, _, had := prev.m.find(hash, k)
 	if !had {
 		return nil
 	}
-	if len(e.c.m) == 1 {
-		h.b.remove(h.s)
+	if prev.m.n == 1 && prev.n == 0 {
+		b.remove(h.s)
 		return nil
 	}
-	c := h.b.mutableContainer(e)
-	delete(c.m, string(k))
-	h.b.storeContainer(h.s, true, e.c, c, -(int64(len(k)+len(old.v)) + elemOverhead))
+	prevSize := prev.approxSize()
+	c := b.mutableContainer(prev)
+	c.m.delete(slot) // a clone has the same slots
+	b.storeContainer(h.s, prev, c, c.approxSize()-prevSize)
 	return nil
 }
 
@@ -285,17 +277,23 @@ func (h *heapMap) Iterate(fn func(k, v []byte) bool) error {
 	if h.b.kgi < 0 {
 		return h.b.keyErr()
 	}
-	e, ok := h.b.lookup(h.s)
-	if !ok || e.c == nil {
+	c, ok := h.b.lookupContainer(h.s)
+	if !ok || c.m == nil {
 		return nil
 	}
 	now := h.now()
-	for k, x := range e.c.m {
-		if expired(x.ts, h.s.ttl, now) {
+	t := c.m
+	for _, sl := range t.slots {
+		if sl == 0 {
 			continue
 		}
-		h.b.iterBuf = append(h.b.iterBuf[:0], k...)
-		if !fn(h.b.iterBuf, x.v) {
+		off := slotOff(sl)
+		ts, v := t.value(off)
+		if expired(ts, h.s.ttl, now) {
+			continue
+		}
+		k, _ := recKey(t.slab, off)
+		if !fn(k, v) {
 			return nil
 		}
 	}
@@ -315,24 +313,34 @@ func (h *heapMap) IterateFrom(from []byte, fn func(k, v []byte) bool) error {
 
 // RemoveRange implements MapState.
 func (h *heapMap) RemoveRange(from, to []byte) error {
-	if h.b.kgi < 0 {
-		return h.b.keyErr()
+	b := h.b
+	if b.kgi < 0 {
+		return b.keyErr()
 	}
-	e, ok := h.b.lookup(h.s)
-	if !ok || e.c == nil {
+	c, ok := b.lookupContainer(h.s)
+	if !ok || c.m == nil {
 		return nil
 	}
-	var in []string
-	for k := range e.c.m {
-		if k >= string(from) && k < string(to) {
-			in = append(in, k)
+	// Keys below the slab's length never change, so the listed ones stay
+	// readable while Remove copies or compacts the table.
+	slab := c.m.slab
+	in := b.slotBuf[:0]
+	b.slotBuf = nil
+	for _, sl := range c.m.slots {
+		if sl == 0 {
+			continue
+		}
+		if k, _ := recKey(slab, slotOff(sl)); bytes.Compare(k, from) >= 0 && bytes.Compare(k, to) < 0 {
+			in = append(in, sl)
 		}
 	}
-	for _, k := range in {
-		if err := h.Remove([]byte(k)); err != nil {
+	for _, sl := range in {
+		k, _ := recKey(slab, slotOff(sl))
+		if err := h.Remove(k); err != nil {
 			return err
 		}
 	}
+	b.slotBuf = in[:0]
 	return nil
 }
 
@@ -341,11 +349,11 @@ func (h *heapMap) IsEmpty() (bool, error) {
 	if h.b.kgi < 0 {
 		return false, h.b.keyErr()
 	}
-	e, ok := h.b.lookup(h.s)
+	c, ok := h.b.lookupContainer(h.s)
 	if !ok {
 		return true, nil
 	}
-	return !h.s.live(e, h.now()), nil
+	return !h.s.containerLive(c, h.now()), nil
 }
 
 // Clear implements MapState.
