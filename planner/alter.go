@@ -109,7 +109,10 @@ func (c *Catalog) AlterTable(t *Table, st *sql.AlterTable) (*Table, error) {
 	}
 	nt, err := c.BuildTable(d)
 	if err != nil {
-		if ve, ok := err.(*ValidationError); ok {
+		switch ve := err.(type) {
+		case *ValidationError:
+			return nil, &ValidationError{Msg: alterPrefix + ve.Msg}
+		case *SqlValidatorError:
 			return nil, &ValidationError{Msg: alterPrefix + ve.Msg}
 		}
 		return nil, err

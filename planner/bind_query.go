@@ -753,6 +753,10 @@ func (qb *queryBinder) namedTable(n sql.ObjectName, hintOptions []sql.Option, al
 		return nil, nil, err
 	}
 	if v, ok := qb.p.Catalog.View(name); ok {
+		if len(hintOptions) > 0 {
+			path, _ := qb.p.Catalog.Resolve(n)
+			return nil, nil, &ValidationError{Msg: fmt.Sprintf("View '%s' cannot be enriched with new options. Hints can only be applied to tables.", path.Quoted())}
+		}
 		q, err := v.Query.Fresh()
 		if err != nil {
 			return nil, nil, err

@@ -151,6 +151,27 @@ func (e *ValidationError) FlinkClass() string {
 	return "org.apache.flink.table.api.ValidationException"
 }
 
+// SqlValidatorError is Calcite's SqlValidatorException. Flink's client
+// prints the innermost cause of an error that has a message; for an
+// expression of CREATE TABLE (a computed column, a watermark) that the
+// validator rejects, that is the SqlValidatorException itself, without the
+// position the CalciteContextException around it adds.
+type SqlValidatorError struct{ Msg string }
+
+func (e *SqlValidatorError) Error() string { return e.Msg }
+func (e *SqlValidatorError) FlinkClass() string {
+	return "org.apache.calcite.sql.validate.SqlValidatorException"
+}
+
+// validatorCause turns the validation error of a CREATE TABLE expression
+// into the SqlValidatorException Flink prints for it.
+func validatorCause(err error) error {
+	if v, ok := err.(*ValidationError); ok {
+		return &SqlValidatorError{Msg: v.Msg}
+	}
+	return err
+}
+
 // TableError is Flink's TableException (planning failures).
 type TableError struct{ Msg string }
 
@@ -347,6 +368,30 @@ func (c *Catalog) CreateCatalog(name, comment string, options []sql.Option, ifNo
 	}
 	c.catalogs[name] = &CatalogInfo{Name: name, Type: typ, Comment: comment, Options: options,
 		databases: map[string]*Database{def: {Name: def, Properties: map[string]string{}}}}
+	return nil
+}
+
+// AlterCatalog gives a catalog made by CREATE CATALOG new options and a new
+// comment, as Flink's ALTER CATALOG does: the catalog is created anew from
+// its changed descriptor (Flink's CatalogManager.alterCatalog initializes a
+// new catalog instance and closes the old one, so a generic_in_memory
+// catalog starts again with only its default database). When the new
+// options do not make a catalog, the old one stays as it was. The built-in
+// default_catalog has no descriptor in the catalog store.
+func (c *Catalog) AlterCatalog(name string, options []sql.Option, comment string) error {
+	old, ok := c.catalogs[name]
+	if !ok || old.builtin {
+		return &CatalogError{Msg: fmt.Sprintf("Catalog %s does not exist in the catalog store.", name)}
+	}
+	delete(c.catalogs, name)
+	if err := c.CreateCatalog(name, comment, options, false); err != nil {
+		c.catalogs[name] = old
+		return err
+	}
+	c.dropObjects(name+".", false)
+	if old.external != nil {
+		old.external.Close()
+	}
 	return nil
 }
 
@@ -868,7 +913,7 @@ func (c *Catalog) BuildTable(st *sql.CreateTable) (*Table, error) {
 		}
 		e, err := bindStandaloneExpr(c.Computed, scope)
 		if err != nil {
-			return nil, err
+			return nil, validatorCause(err)
 		}
 		c.Expr = e
 		c.Type = e.Type()
@@ -903,7 +948,7 @@ func (c *Catalog) BuildTable(st *sql.CreateTable) (*Table, error) {
 		}
 		e, err := bindStandaloneExpr(st.Watermark.Expr, fullScope(t))
 		if err != nil {
-			return nil, err
+			return nil, validatorCause(err)
 		}
 		wt := e.Type()
 		if wt.Kind != types.KindTimestamp && wt.Kind != types.KindTimestampLTZ {

@@ -425,10 +425,36 @@ func logicalTree(n Node) *treeLine {
 		t.text = "LogicalJoin(condition=[" + andText(conds, "true") + "], joinType=[" + logicalJoinType(x.Type) + "])"
 	case *crossJoin:
 		t.text = "LogicalJoin(condition=[true], joinType=[inner])"
+	case *TemporalSort:
+		t.text = logicalSort(x.OrderBy)
 	default:
 		t.text = n.Describe()
 	}
 	return t
+}
+
+// logicalSort is Calcite's LogicalSort over the keys: sort<i> the field,
+// dir<i> the direction with the null order where it is not the direction's
+// default in Calcite (NULLS LAST ascending, NULLS FIRST descending), as
+// RelFieldCollation.shortString prints it.
+func logicalSort(keys []operators.SortKey) string {
+	items := make([]string, 0, 2*len(keys))
+	for i, k := range keys {
+		items = append(items, "sort"+strconv.Itoa(i)+"=[$"+strconv.Itoa(k.Col)+"]")
+	}
+	for i, k := range keys {
+		dir := "ASC"
+		switch {
+		case k.Desc && !k.NullsFirst():
+			dir = "DESC-nulls-last"
+		case k.Desc:
+			dir = "DESC"
+		case k.NullsFirst():
+			dir = "ASC-nulls-first"
+		}
+		items = append(items, "dir"+strconv.Itoa(i)+"=["+dir+"]")
+	}
+	return "LogicalSort(" + strings.Join(items, ", ") + ")"
 }
 
 // andText joins conjuncts as Calcite prints them: one alone, several in
@@ -701,7 +727,7 @@ func exchangeOf(n Node, i int) (string, bool) {
 		keys = x.PartitionBy
 	case *SinkMaterializer:
 		keys = x.PK
-	case *BatchFinal:
+	case *BatchFinal, *TemporalSort:
 	case *Join:
 		keys = x.LeftKeys
 		if i == 1 {

@@ -30,7 +30,7 @@ import (
 // n alone are a Top-N over the whole input (a Rank without partition, Flink's
 // SortLimit and Limit); an ORDER BY without a fetch is Flink's
 // "Sort on a non-time-attribute field is not supported." unless it starts
-// with a time attribute ascending (Flink's temporal sort, not supported yet).
+// with a time attribute ascending: Flink's temporal sort (temporalsort.go).
 
 // orderItem is an ORDER BY item without the NULLS FIRST | LAST wrapper the
 // rewrite puts around it.
@@ -312,7 +312,7 @@ func (qb *queryBinder) streamingSort(in Node, keys []operators.SortKey, offset, 
 			return nil, qb.errAt("OFFSET", "OFFSET without FETCH or LIMIT is not supported in streaming mode: add FETCH FIRST n ROWS ONLY or set 'execution.runtime-mode' = 'batch'")
 		}
 		if k := keys[0]; in.Schema()[k.Col].Type.TimeAttr != types.NoTimeAttr && !k.Desc {
-			return nil, qb.errAt("ORDER", "ORDER BY a time attribute without LIMIT (Flink's temporal sort) is not supported yet in streaming mode: add a LIMIT, or set 'execution.runtime-mode' = 'batch'")
+			return temporalSort(in, keys)
 		}
 		return nil, &TableError{Msg: "Sort on a non-time-attribute field is not supported."}
 	}
@@ -342,6 +342,23 @@ func (qb *queryBinder) streamingSort(in Node, keys []operators.SortKey, offset, 
 		return c, nil
 	}
 	return projectFirst(top, len(in.Schema())), nil
+}
+
+// temporalSort is Flink's temporal sort of an append-only input on keys,
+// the first a time attribute ascending. An updating input is Flink's
+// changelog inference error, naming the changes the node producing them
+// emits (a deduplication keeping the last row updates, a Top-N also
+// deletes).
+func temporalSort(in Node, keys []operators.SortKey) (Node, error) {
+	if in.Changelog() != AppendOnly {
+		producer := updatingProducer(in)
+		changes := "update and delete"
+		if r, ok := producer.(*Rank); ok && r.ReplaceOnTie {
+			changes = "update"
+		}
+		return nil, &TableError{Msg: fmt.Sprintf("TemporalSort doesn't support consuming %s changes which is produced by node %s", changes, producer.Describe())}
+	}
+	return &TemporalSort{Input: in, OrderBy: keys}, nil
 }
 
 // emptyOf is in filtered by FALSE: no rows, in's schema.

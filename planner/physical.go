@@ -316,6 +316,13 @@ func (b *graphBuilder) build(n Node) (*runtime.Vertex, error) {
 		}
 		return b.keyedVertex(in, x.Input, x.PartitionBy, runtime.OperatorSpec{ID: id, Name: "OverAggregate",
 			New: operators.NewOverAggregate(x.PartitionBy, x.TimeCol, x.Frame, x.ProcTime, calls, columnTypes(x.Input.Schema()))}), nil
+	case *TemporalSort:
+		in, err := b.build(x.Input)
+		if err != nil {
+			return nil, err
+		}
+		return b.keyedVertex(in, x.Input, nil, runtime.OperatorSpec{ID: id, Name: "TemporalSort",
+			New: operators.NewTemporalSort(x.OrderBy[0].Col, x.ProcTime(), x.OrderBy[1:], columnTypes(x.Input.Schema()))}), nil
 	case *SessionWindowAggregate:
 		in, err := b.build(x.Input)
 		if err != nil {

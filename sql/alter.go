@@ -1,11 +1,13 @@
 package sql
 
-// alter parses ALTER TABLE, ALTER VIEW and ALTER DATABASE.
+// alter parses ALTER TABLE, ALTER VIEW, ALTER DATABASE and ALTER CATALOG.
 func (p *parser) alter() Statement {
 	start := p.i
 	p.expect("ALTER")
 	var st Statement
 	switch {
+	case p.accept("CATALOG"):
+		st = p.alterCatalog()
 	case p.accept("TABLE"):
 		st = p.alterTable()
 	case p.accept("VIEW"):
@@ -16,7 +18,7 @@ func (p *parser) alter() Statement {
 		a.Options = p.options()
 		st = a
 	default:
-		p.fail("DATABASE", "TABLE", "VIEW")
+		p.fail("CATALOG", "DATABASE", "TABLE", "VIEW")
 	}
 	p.expectEOF()
 	setBase(st, p.base(start))
@@ -151,6 +153,27 @@ func (p *parser) alterView() Statement {
 		st.Query = p.query(p.i)
 	default:
 		p.fail("AS", "RENAME")
+	}
+	return st
+}
+
+// alterCatalog parses the rest of ALTER CATALOG name SET (options) |
+// RESET (keys) | COMMENT 'text' (Flink 1.20).
+func (p *parser) alterCatalog() Statement {
+	st := &AlterCatalog{}
+	st.Name, _ = p.ident()
+	switch {
+	case p.accept("SET"):
+		st.Kind = AlterCatalogSet
+		st.Options = p.options()
+	case p.accept("RESET"):
+		st.Kind = AlterCatalogReset
+		st.Keys = p.stringList()
+	case p.accept("COMMENT"):
+		st.Kind = AlterCatalogComment
+		st.Comment = p.stringLit()
+	default:
+		p.fail("COMMENT", "RESET", "SET")
 	}
 	return st
 }

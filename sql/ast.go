@@ -218,6 +218,26 @@ type CreateCatalog struct {
 	Options     []Option
 }
 
+// AlterCatalogKind says what an ALTER CATALOG statement does.
+type AlterCatalogKind uint8
+
+const (
+	AlterCatalogSet     AlterCatalogKind = iota // SET (Options)
+	AlterCatalogReset                           // RESET (Keys)
+	AlterCatalogComment                         // COMMENT 'Comment'
+)
+
+// AlterCatalog is ALTER CATALOG name SET ('k' = 'v', ...) |
+// RESET ('k', ...) | COMMENT 'text'.
+type AlterCatalog struct {
+	StmtBase
+	Name    string
+	Kind    AlterCatalogKind
+	Options []Option // SET
+	Keys    []string // RESET, possibly empty
+	Comment string   // COMMENT
+}
+
 // DropCatalog is DROP CATALOG [IF EXISTS] name.
 type DropCatalog struct {
 	StmtBase
@@ -391,6 +411,12 @@ type UnloadModule struct {
 	StmtBase
 	Name string
 }
+
+// UseModules is USE MODULES name [, name]*.
+type UseModules struct {
+	StmtBase
+	Names []string
+}
 type ShowJobs struct{ StmtBase }
 
 // ShowCheckpoints lists the checkpoints and savepoints under Dir (default:
@@ -399,9 +425,14 @@ type ShowCheckpoints struct {
 	StmtBase
 	Dir string
 }
+
+// ShowFunctions is SHOW [USER] FUNCTIONS [(FROM | IN) [catalog.]db]
+// [[NOT] (LIKE | ILIKE) 'pattern'].
 type ShowFunctions struct {
 	StmtBase
 	User bool
+	From *ObjectName
+	Like *Like
 }
 
 type Describe struct {
@@ -621,7 +652,7 @@ func ConfiguresSession(st Statement) bool {
 	case *CreateTable:
 		return s.AsQuery == nil
 	case *Set, *Reset, *CreateView, *DropTable, *DropView, *AlterTable, *AlterView,
-		*CreateCatalog, *DropCatalog, *UseCatalog, *CreateDatabase, *AlterDatabase,
+		*CreateCatalog, *AlterCatalog, *DropCatalog, *UseCatalog, *CreateDatabase, *AlterDatabase,
 		*DropDatabase, *UseDatabase:
 		return true
 	}

@@ -275,7 +275,7 @@ loop:
 	}
 	x, err := parseExpr(text, pos, end)
 	if err != nil {
-		err.excerpt(p.seg.Text, p.seg.Pos.Line, p.seg.Pos.Col)
+		err.maskSecrets(p.seg.Text, p.seg.Pos.Line, p.seg.Pos.Col)
 		panic(bail{err})
 	}
 	return x
@@ -355,17 +355,18 @@ func (p *parser) createCatalog(start int) Statement {
 	st := &CreateCatalog{}
 	st.IfNotExists = p.acceptSeq("IF", "NOT", "EXISTS")
 	st.Name, _ = p.ident()
+	// COMMENT and WITH are both optional in Flink's grammar; a catalog
+	// without options fails later, for want of a 'type'.
+	expected := []string{"COMMENT", "WITH"}
 	if p.accept("COMMENT") {
 		st.Comment = p.stringLit()
+		expected = []string{"WITH"}
 	}
-	if !p.accept("WITH") {
-		if st.Comment == "" {
-			p.fail("COMMENT", "WITH")
-		}
-		p.fail("WITH")
+	if p.accept("WITH") {
+		st.Options = p.options()
+		expected = nil
 	}
-	st.Options = p.options()
-	p.expectEOF()
+	p.expectEOF(expected...)
 	st.StmtBase = p.base(start)
 	return st
 }

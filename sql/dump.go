@@ -186,11 +186,30 @@ func (d *dumper) stmt(st Statement, n int) {
 	case *LoadModule:
 		d.line(n, "LoadModule %s %s", pos, identString(s.Name))
 		d.commentAndOptions("", s.Options, n+1)
+	case *UseModules:
+		var names []string
+		for _, n := range s.Names {
+			names = append(names, identString(n))
+		}
+		d.line(n, "UseModules %s %s", pos, strings.Join(names, ", "))
 	case *UnloadModule:
 		d.line(n, "UnloadModule %s %s", pos, identString(s.Name))
 	case *CreateCatalog:
 		d.line(n, "CreateCatalog %s %s%s", pos, identString(s.Name), flags("if-not-exists", s.IfNotExists))
 		d.commentAndOptions(s.Comment, s.Options, n+1)
+	case *AlterCatalog:
+		switch s.Kind {
+		case AlterCatalogSet:
+			d.line(n, "AlterCatalog %s %s set", pos, identString(s.Name))
+			d.commentAndOptions("", s.Options, n+1)
+		case AlterCatalogReset:
+			d.line(n, "AlterCatalog %s %s reset", pos, identString(s.Name))
+			for _, k := range s.Keys {
+				d.line(n+1, "key %s", quoteString(k))
+			}
+		case AlterCatalogComment:
+			d.line(n, "AlterCatalog %s %s comment %s", pos, identString(s.Name), quoteString(s.Comment))
+		}
 	case *DropCatalog:
 		d.line(n, "DropCatalog %s %s%s", pos, identString(s.Name), flags("if-exists", s.IfExists))
 	case *UseCatalog:
@@ -222,7 +241,7 @@ func (d *dumper) stmt(st Statement, n int) {
 	case *ShowCheckpoints:
 		d.line(n, "ShowCheckpoints %s dir=%q", pos, s.Dir)
 	case *ShowFunctions:
-		d.line(n, "ShowFunctions %s%s", pos, flags("user", s.User))
+		d.line(n, "ShowFunctions %s%s%s%s", pos, flags("user", s.User), fromName(s.From), likeString(s.Like))
 	case *Describe:
 		d.line(n, "Describe %s %s", pos, s.Name)
 	case *ShowCreate:

@@ -2,6 +2,7 @@ package sql
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 	"unicode/utf8"
 )
@@ -10,6 +11,9 @@ import (
 const (
 	// ClassParseException is Flink's parser exception, used for syntax errors.
 	ClassParseException = "org.apache.flink.sql.parser.impl.ParseException"
+	// ClassTokenMgrError is the lexer's error: a string, quoted identifier
+	// or comment the statement ends in.
+	ClassTokenMgrError = "org.apache.flink.sql.parser.impl.TokenMgrError"
 	// ClassSqlExecutionException is used for misuse of statement sets.
 	ClassSqlExecutionException = "org.apache.flink.table.gateway.service.utils.SqlExecutionException"
 	// ClassSqlValidateException is used for DDL the Flink parser validates
@@ -17,58 +21,22 @@ const (
 	ClassSqlValidateException = "org.apache.flink.sql.parser.error.SqlValidateException"
 )
 
-// Error is a syntax error in the user's script.
+// Error is a syntax error in the user's script. Like Flink, it prints only
+// the message (no excerpt of the statement): secrets of the statement are
+// masked in it (see maskSecrets).
 type Error struct {
 	// Pos is where the error is (absolute in the script).
 	Pos Pos
 	// Msg is the message, Flink-style: `Encountered "x" at line 1, column 8.`
 	// possibly followed by lines of expected alternatives.
 	Msg string
-	// Line is the source line of Pos, shown with a caret under the column;
-	// empty when the message stands alone. Secret values in it are masked
-	// (see MaskText).
-	Line string
 	// Class is the Flink exception class the message belongs to; empty means
 	// ClassParseException.
 	Class string
-	// caret is the column of Pos in Line once masking changed the line's
-	// length; 0 means Pos.Col.
-	caret int
 }
 
-// Error returns the message, then the source line and a caret under the
-// column when Line is known.
-func (e *Error) Error() string {
-	if e.Line == "" {
-		return e.Msg
-	}
-	var b strings.Builder
-	b.WriteString(e.Msg)
-	b.WriteByte('\n')
-	b.WriteString(e.Line)
-	b.WriteByte('\n')
-	caret := e.Pos.Col
-	if e.caret > 0 {
-		caret = e.caret
-	}
-	col := 1
-	for _, r := range e.Line {
-		if col >= caret {
-			break
-		}
-		if r == '\t' {
-			b.WriteByte('\t')
-		} else {
-			b.WriteByte(' ')
-		}
-		col++
-	}
-	for ; col < caret; col++ {
-		b.WriteByte(' ')
-	}
-	b.WriteByte('^')
-	return b.String()
-}
+// Error returns the message.
+func (e *Error) Error() string { return e.Msg }
 
 // FlinkClass is the Java exception class Flink reports for this error; the
 // CLI prints "Class: message".
@@ -83,29 +51,125 @@ func (e *Error) FlinkClass() string {
 //
 //	Encountered "x" at line 1, column 8.
 //	Was expecting one of:
+//	    <EOF>
 //	    "A" ...
 //	    <IDENTIFIER> ...
 //
 // Each expected alternative is a keyword or punctuation (quoted here) or a
-// token class in angle brackets (kept as is).
+// token class in angle brackets (kept as is; <IDENTIFIER> stands for all of
+// Calcite's identifier tokens). The alternatives are printed in the order of
+// their token kinds in Flink's generated parser, as JavaCC does (see
+// expectedOrder), each followed by " ..." except <EOF>.
 func encountered(t Token, expected ...string) string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "Encountered \"%s\" at line %d, column %d.", tokenImage(t), t.Pos.Line, t.Pos.Col)
+	expected = expectedOrder(expected)
 	switch len(expected) {
 	case 0:
 	case 1:
 		b.WriteString("\nWas expecting:\n    ")
-		b.WriteString(expectedImage(expected[0]))
-		b.WriteString(" ...")
+		b.WriteString(expectedAlternative(expected[0]))
 	default:
 		b.WriteString("\nWas expecting one of:")
 		for _, x := range expected {
 			b.WriteString("\n    ")
-			b.WriteString(expectedImage(x))
-			b.WriteString(" ...")
+			b.WriteString(expectedAlternative(x))
 		}
 	}
 	return b.String()
+}
+
+// expectedAlternative is one line of JavaCC's list of alternatives: the
+// token's image and a space, then "..." unless the token is <EOF>.
+func expectedAlternative(x string) string {
+	if x == "<EOF>" {
+		return "<EOF> "
+	}
+	return expectedImage(x) + " ..."
+}
+
+// identifierTokens are the token kinds Calcite's identifier production
+// accepts, in the order of their kinds.
+var identifierTokens = []string{
+	"<BRACKET_QUOTED_IDENTIFIER>", "<QUOTED_IDENTIFIER>", "<BACK_QUOTED_IDENTIFIER>",
+	"<HYPHENATED_IDENTIFIER>", "<IDENTIFIER>", "<UNICODE_QUOTED_IDENTIFIER>",
+}
+
+// flinkKeywords are the keywords Flink's parser adds to Calcite's
+// (Parser.tdd "keywords"): their token kinds follow all of Calcite's.
+var flinkKeywords = map[string]bool{
+	"ANALYZE": true, "BUCKETS": true, "BYTES": true, "CATALOGS": true, "CHANGELOG_MODE": true,
+	"COLUMNS": true, "COMMENT": true, "COMPILE": true, "COMPUTE": true, "CONNECTIONS": true,
+	"CONTINUOUS": true, "DATABASES": true, "DISTRIBUTED": true, "DISTRIBUTION": true, "DRAIN": true,
+	"ENFORCED": true, "ESTIMATED_COST": true, "EXTENDED": true, "FUNCTIONS": true, "FRESHNESS": true,
+	"HASH": true, "IF": true, "JSON_EXECUTION_PLAN": true, "JAR": true, "JARS": true, "JOB": true,
+	"JOBS": true, "LOAD": true, "METADATA": true, "MODEL": true, "MODELS": true, "MATERIALIZED": true,
+	"MODIFY": true, "MODULES": true, "OVERWRITE": true, "OVERWRITING": true, "PARTITIONED": true,
+	"PARTITIONS": true, "PLAN_ADVICE": true, "PROCEDURES": true, "PYTHON": true, "RAW": true,
+	"REFRESH_MODE": true, "REMOVE": true, "RENAME": true, "SCALA": true, "STATISTICS": true,
+	"STOP": true, "STRING": true, "STRUCTURED": true, "SUSPEND": true, "REFRESH": true, "RESUME": true,
+	"TABLES": true, "TIMESTAMP_LTZ": true, "UNLOAD": true, "USE": true, "VIEWS": true, "VIRTUAL": true,
+	"WATERMARK": true, "WATERMARKS": true,
+}
+
+// punctuationOrder is the order of Calcite's separator and operator tokens.
+var punctuationOrder = []string{
+	"(", ")", "{", "}", "[", "]", ";", ".", ",",
+	"=", ">", "<", "?", ":", "<=", ">=", "<>", "!=", "+", "-", "*", "/", "%", "||", "=>", "..",
+}
+
+// expectedOrder sorts expected alternatives by token kind as Flink's
+// generated parser numbers them: <EOF>, Calcite's keywords (alphabetical),
+// Flink's added keywords, literal tokens, punctuation, identifiers.
+// <IDENTIFIER> is expanded into all identifier tokens; duplicates go.
+func expectedOrder(expected []string) []string {
+	seen := map[string]bool{}
+	var out []string
+	for _, x := range expected {
+		alts := []string{x}
+		if x == "<IDENTIFIER>" {
+			alts = identifierTokens
+		}
+		for _, a := range alts {
+			if !seen[a] {
+				seen[a] = true
+				out = append(out, a)
+			}
+		}
+	}
+	rank := func(x string) (int, int) {
+		if x == "<EOF>" {
+			return 0, 0
+		}
+		if i := slices.Index(identifierTokens, x); i >= 0 {
+			return 5, i
+		}
+		if strings.HasPrefix(x, "<") && strings.HasSuffix(x, ">") && len(x) > 2 {
+			return 3, 0
+		}
+		if i := slices.Index(punctuationOrder, x); i >= 0 {
+			return 4, i
+		}
+		if flinkKeywords[x] {
+			return 2, 0
+		}
+		return 1, 0
+	}
+	slices.SortStableFunc(out, func(a, b string) int {
+		ga, ia := rank(a)
+		gb, ib := rank(b)
+		if ga != gb {
+			return ga - gb
+		}
+		if ia != ib {
+			return ia - ib
+		}
+		if ga == 1 || ga == 2 {
+			return strings.Compare(a, b)
+		}
+		return 0
+	})
+	return out
 }
 
 // tokenImage is how Calcite shows a token in "Encountered": its text with
@@ -159,49 +223,16 @@ func javaEscape(s string) string {
 	return b.String()
 }
 
-// excerpt sets Line to the line of Pos in text, whose first line is line
-// number firstLine and starts at column firstCol (a first line that starts
-// after column 1 is padded with spaces so that columns line up). Secrets of
-// text are masked in Line and in Msg, and the caret follows Pos into the
-// masked line. Line is empty when Pos is not in text.
-func (e *Error) excerpt(text string, firstLine, firstCol int) {
-	off, extra, ok := offsetOf(text, firstLine, firstCol, e.Pos)
-	if !ok {
-		e.Line, e.caret = "", 0
-		return
-	}
-	secrets := findSecrets(text)
-	var b strings.Builder
-	at, last := -1, 0
-	for _, s := range secrets {
-		if at < 0 && off < s.end {
-			if off < s.start {
-				at = b.Len() + off - last
-			} else {
-				at = b.Len() + s.start - last
-				e.Msg = maskEncountered(e.Msg)
-			}
+// maskSecrets masks the secret values of text in Msg, and the unexpected
+// token of an "Encountered" message when it lies in a secret. text's first
+// line is line number firstLine and starts at column firstCol.
+func (e *Error) maskSecrets(text string, firstLine, firstCol int) {
+	off, _, ok := offsetOf(text, firstLine, firstCol, e.Pos)
+	for _, s := range findSecrets(text) {
+		if ok && off >= s.start && off < s.end {
+			e.Msg = maskEncountered(e.Msg)
 		}
-		b.WriteString(text[last:s.start])
-		b.WriteString(s.repl)
-		last = s.end
 		e.Msg = MaskValues(e.Msg, s.values)
-	}
-	if at < 0 {
-		at = b.Len() + off - last
-	}
-	b.WriteString(text[last:])
-	masked := b.String()
-	start := strings.LastIndexByte(masked[:at], '\n') + 1
-	end := len(masked)
-	if i := strings.IndexByte(masked[at:], '\n'); i >= 0 {
-		end = at + i
-	}
-	e.Line = strings.TrimRight(masked[start:end], "\r")
-	e.caret = utf8.RuneCountInString(masked[start:at]) + 1 + extra
-	if start == 0 && firstCol > 1 {
-		e.Line = strings.Repeat(" ", firstCol-1) + e.Line
-		e.caret += firstCol - 1
 	}
 }
 

@@ -3,6 +3,7 @@ package sql
 import (
 	"fmt"
 	"regexp"
+	"strings"
 	"unicode/utf8"
 )
 
@@ -14,8 +15,8 @@ func ParseScript(script string) ([]Statement, error) {
 	for _, seg := range SplitScript(script) {
 		st, err := Parse(seg)
 		if err != nil {
-			if e, ok := err.(*Error); ok && e.Line != "" {
-				e.excerpt(script, 1, 1)
+			if e, ok := err.(*Error); ok {
+				e.maskSecrets(script, 1, 1)
 			}
 			return out, err
 		}
@@ -61,11 +62,9 @@ func parseSegment(seg Segment) (st Statement, err *Error) {
 	if st := p.clientCommand(); st != nil {
 		return st, nil
 	}
-	for _, t := range p.toks {
+	for _, t := range Tokenize(seg.Text, seg.Pos) {
 		if t.Unterminated {
-			end := lastCharPos(t)
-			return nil, p.errorAt(end, fmt.Sprintf("Lexical error at line %d, column %d.  Encountered: <EOF> after : \"%s\"",
-				end.Line, end.Col, javaEscape(t.Text)))
+			return nil, p.lexicalError(t)
 		}
 	}
 	defer func() {
@@ -78,6 +77,24 @@ func parseSegment(seg Segment) (st Statement, err *Error) {
 		}
 	}()
 	return p.statement(false), nil
+}
+
+// lexicalError is the error of Calcite's token manager for a token the
+// text ends in (a string, quoted identifier or block comment never closed):
+// JavaCC reports the column after the last character read and the text of
+// the partial token ("" inside a comment, which the token manager skips
+// character by character).
+func (p *parser) lexicalError(t Token) *Error {
+	end := lastCharPos(t)
+	end.Col++
+	after := javaEscape(t.Text)
+	if t.Kind == TokComment {
+		after = ""
+	}
+	e := p.errorAt(end, fmt.Sprintf("Lexical error at line %d, column %d.  Encountered: <EOF> after : \"%s\"",
+		end.Line, end.Col, after))
+	e.Class = ClassTokenMgrError
+	return e
 }
 
 // parser is a recursive-descent parser over the significant tokens of one
@@ -177,10 +194,11 @@ func (p *parser) expectOp(op string) Token {
 	return p.next()
 }
 
-// expectEOF fails unless the statement is over.
+// expectEOF fails unless the statement is over: the alternatives are
+// expected, the end, or ';' (Flink parses a list of statements).
 func (p *parser) expectEOF(expected ...string) {
 	if p.cur().Kind != TokEOF {
-		p.fail(append(expected, "<EOF>")...)
+		p.fail(append(expected, "<EOF>", ";")...)
 	}
 }
 
@@ -231,10 +249,10 @@ func lastCharPos(t Token) Pos {
 	return p
 }
 
-// errorAt builds an Error at pos with the source line of the statement.
+// errorAt builds an Error at pos, the statement's secrets masked in it.
 func (p *parser) errorAt(pos Pos, msg string) *Error {
 	e := &Error{Pos: pos, Msg: msg}
-	e.excerpt(p.seg.Text, p.seg.Pos.Line, p.seg.Pos.Col)
+	e.maskSecrets(p.seg.Text, p.seg.Pos.Line, p.seg.Pos.Col)
 	return e
 }
 
@@ -407,6 +425,19 @@ func (p *parser) statement(inExplain bool) Statement {
 	case t.Is("USE"):
 		p.i++
 		var st Statement
+		if p.accept("MODULES") {
+			u := &UseModules{}
+			for {
+				name, _ := p.ident()
+				u.Names = append(u.Names, name)
+				if !p.acceptOp(",") {
+					break
+				}
+			}
+			p.expectEOF(",")
+			u.StmtBase = p.base(start)
+			return u
+		}
 		if p.cur().Is("CATALOG") && p.peek(1).Kind != TokEOF {
 			p.i++
 			u := &UseCatalog{}
@@ -488,7 +519,8 @@ func (p *parser) setStatement() Statement {
 // COLUMNS FROM|IN name [[NOT] LIKE 'p'] | CATALOGS [[NOT] LIKE|ILIKE 'p'] |
 // DATABASES [FROM|IN catalog] [[NOT] LIKE|ILIKE 'p'] | CURRENT CATALOG |
 // CURRENT DATABASE | [FULL] MODULES | JOBS | CHECKPOINTS [FROM 'dir'] |
-// [USER] FUNCTIONS | CREATE TABLE|VIEW name.
+// [USER] FUNCTIONS [FROM|IN [catalog.]db] [[NOT] LIKE|ILIKE 'p'] |
+// CREATE TABLE|VIEW name.
 func (p *parser) show() Statement {
 	start := p.i
 	p.expect("SHOW")
@@ -526,7 +558,13 @@ func (p *parser) show() Statement {
 		sh := &ShowDatabases{}
 		hasFrom := false
 		if p.accept("FROM") || p.accept("IN") {
-			sh.From, _ = p.ident()
+			n := p.name()
+			if len(n.Parts) > 1 {
+				p.failMsg(n.Pos, ClassParseException, fmt.Sprintf(
+					"Show databases from/in identifier [ %s ] format error, catalog must be a single part identifier.",
+					strings.Join(n.Parts, ".")))
+			}
+			sh.From = n.Parts[0]
 			hasFrom = true
 		}
 		sh.Like, expected = p.like(!hasFrom, true)
@@ -553,10 +591,10 @@ func (p *parser) show() Statement {
 			sc.Dir = p.stringLit()
 		}
 		st = sc
-	case p.accept("FUNCTIONS"):
-		st = &ShowFunctions{}
-	case p.acceptSeq("USER", "FUNCTIONS"):
-		st = &ShowFunctions{User: true}
+	case p.accept("FUNCTIONS"), p.acceptSeq("USER", "FUNCTIONS"):
+		sh := &ShowFunctions{User: p.toks[p.i-2].Is("USER"), From: from()}
+		sh.Like, expected = p.like(sh.From == nil, true)
+		st = sh
 	case p.accept("CREATE"):
 		sc := &ShowCreate{}
 		switch {
@@ -831,7 +869,7 @@ func (p *parser) query(from int) *Query {
 	}
 	q, err := parseQuery(text, pos, end)
 	if err != nil {
-		err.excerpt(p.seg.Text, p.seg.Pos.Line, p.seg.Pos.Col)
+		err.maskSecrets(p.seg.Text, p.seg.Pos.Line, p.seg.Pos.Col)
 		panic(bail{err})
 	}
 	p.i = len(p.toks) - 1

@@ -289,7 +289,7 @@ func (rw *Rewrites) errorAtToken(t Token) *Error {
 // errorAt builds an Error at pos with its source line.
 func (rw *Rewrites) errorAt(pos Pos, msg string) *Error {
 	e := &Error{Pos: pos, Msg: msg}
-	e.excerpt(rw.source, rw.base.Line, rw.base.Col)
+	e.maskSecrets(rw.source, rw.base.Line, rw.base.Col)
 	return e
 }
 

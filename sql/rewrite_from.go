@@ -399,7 +399,7 @@ func (r *rewriter) subExpr(a, b int) *Expr {
 	}
 	x, err := parseExpr(r.src[r.lo(a):r.hi(b-1)], r.toks[a].Pos, end)
 	if err != nil {
-		err.excerpt(r.src, r.base.Line, r.base.Col)
+		err.maskSecrets(r.src, r.base.Line, r.base.Col)
 		panic(bail{err})
 	}
 	return x

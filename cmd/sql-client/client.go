@@ -73,7 +73,9 @@ func (c *client) info(msg string) {
 func (c *client) runSegment(seg sql.Segment, echo bool) (quit, failed bool) {
 	c.secrets.Add(seg.Text)
 	if echo {
-		fmt.Fprintf(c.stdout, "%s%s;\n", prompt, sql.MaskText(seg.Text))
+		// A statement cut inside an unterminated string or comment keeps
+		// the ';' that ended its line (sql.SplitScript).
+		fmt.Fprintf(c.stdout, "%s%s;\n", prompt, strings.TrimSuffix(sql.MaskText(seg.Text), ";"))
 	}
 	st, err := sql.Parse(seg)
 	if err != nil {

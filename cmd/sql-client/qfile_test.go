@@ -113,7 +113,7 @@ func runQFile(t *testing.T, blocks []qBlock) []string {
 		text := strings.Join(b.stmt, "\n")
 		var echo []string
 		for _, seg := range sql.SplitScript(text) {
-			echo = append(echo, prompt+sql.MaskText(seg.Text)+";")
+			echo = append(echo, prompt+strings.TrimSuffix(sql.MaskText(seg.Text), ";")+";")
 		}
 		echoes = append(echoes, echo)
 		in.WriteString(text)

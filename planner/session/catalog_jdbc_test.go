@@ -80,7 +80,7 @@ func TestJdbcCatalog(t *testing.T) {
 		{sql: "SHOW COLUMNS FROM my_mysql.$DB.nopk", want: "name | type | null | key | extras | watermark\na | INT | TRUE |  |  | \nb | VARCHAR(5) | TRUE |  |  | \n"},
 		{sql: "DESCRIBE bad", contains: []string{"error: java.lang.UnsupportedOperationException: Doesn't support MySQL type 'YEAR' on column 'y' in MySQL version "}},
 		{sql: "SELECT * FROM bad", contains: []string{"error: java.lang.UnsupportedOperationException: Doesn't support MySQL type 'YEAR'"}},
-		{sql: "DESCRIBE nope", want: "error: org.apache.flink.table.api.ValidationException: Tables or views with the identifier 'my_mysql.$DB.nope' doesn't exist"},
+		{sql: "DESCRIBE nope", want: "error: org.apache.flink.table.api.ValidationException: Tables or views with the identifier 'my_mysql.$DB.nope' doesn't exist."},
 		{sql: "SELECT * FROM nope", want: "error: org.apache.flink.table.api.ValidationException: SQL validation failed. From line 1, column 15: Object 'nope' not found"},
 		{sql: "SELECT * FROM $DB2.nope", want: "error: org.apache.flink.table.api.ValidationException: SQL validation failed. From line 1, column 15: Object 'nope' not found within 'my_mysql.$DB2'"},
 		{sql: "SELECT * FROM nodb.nope", want: "error: org.apache.flink.table.api.ValidationException: SQL validation failed. From line 1, column 15: Object 'nodb' not found within 'my_mysql'"},

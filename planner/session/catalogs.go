@@ -3,6 +3,7 @@ package session
 import (
 	"fmt"
 	"regexp"
+	"slices"
 	"sort"
 	"strings"
 
@@ -20,6 +21,8 @@ func (s *Session) catalogStatement(st sql.Statement) (*Result, error) {
 	switch x := st.(type) {
 	case *sql.CreateCatalog:
 		err = c.CreateCatalog(x.Name, x.Comment, x.Options, x.IfNotExists)
+	case *sql.AlterCatalog:
+		err = s.alterCatalog(x)
 	case *sql.DropCatalog:
 		err = c.DropCatalog(x.Name, x.IfExists)
 	case *sql.UseCatalog:
@@ -85,6 +88,55 @@ func (s *Session) catalogStatement(st sql.Statement) (*Result, error) {
 		return nil, err
 	}
 	return ok(), nil
+}
+
+// alterCatalog is Flink 1.20's ALTER CATALOG: SET merges options into the
+// catalog's descriptor, RESET removes keys (never 'type', and at least one),
+// COMMENT replaces the comment; the catalog is then created anew from the
+// changed descriptor (planner.Catalog.AlterCatalog).
+func (s *Session) alterCatalog(x *sql.AlterCatalog) error {
+	if x.Kind == sql.AlterCatalogReset {
+		// Flink's SqlAlterCatalogResetConverter checks before anything else.
+		if len(x.Keys) == 0 {
+			return &planner.ValidationError{Msg: "ALTER CATALOG RESET does not support empty key"}
+		}
+		for _, k := range x.Keys {
+			if k == "type" {
+				return &planner.ValidationError{Msg: "ALTER CATALOG RESET does not support changing 'type'"}
+			}
+		}
+	}
+	ci, ok := s.cat.CatalogInfo(x.Name)
+	if !ok || ci.Builtin() {
+		return s.cat.AlterCatalog(x.Name, nil, "")
+	}
+	opts := append([]sql.Option(nil), ci.Options...)
+	comment := ci.Comment
+	switch x.Kind {
+	case sql.AlterCatalogSet:
+		for _, o := range x.Options {
+			found := false
+			for i := range opts {
+				if opts[i].Key == o.Key {
+					opts[i].Value, found = o.Value, true
+				}
+			}
+			if !found {
+				opts = append(opts, o)
+			}
+		}
+	case sql.AlterCatalogReset:
+		kept := opts[:0]
+		for _, o := range opts {
+			if !slices.Contains(x.Keys, o.Key) {
+				kept = append(kept, o)
+			}
+		}
+		opts = kept
+	case sql.AlterCatalogComment:
+		comment = x.Comment
+	}
+	return s.cat.AlterCatalog(x.Name, opts, comment)
 }
 
 // describeCatalog is Flink 1.20's DESCRIBE CATALOG [EXTENDED]: name, type,

@@ -4,13 +4,11 @@ import (
 	"fmt"
 
 	"github.com/flinkgo/engine/checkpoint"
-	"sort"
 	"strconv"
 	"strings"
 
 	"github.com/flinkgo/engine/planner"
 	"github.com/flinkgo/engine/runtime"
-	"github.com/flinkgo/engine/runtime/expr"
 	"github.com/flinkgo/engine/runtime/types"
 	"github.com/flinkgo/engine/sql"
 )
@@ -75,7 +73,7 @@ func (s *Session) describe(x *sql.Describe) (*Result, error) {
 			r.Rows = append(r.Rows, []string{c.Name, typeSummary(c.Type), boolText(c.Type.Nullable()), "", "", ""})
 		}
 	default:
-		return nil, &planner.ValidationError{Msg: fmt.Sprintf("Tables or views with the identifier '%s' doesn't exist", name)}
+		return nil, &planner.ValidationError{Msg: fmt.Sprintf("Tables or views with the identifier '%s' doesn't exist.", name)}
 	}
 	return r, nil
 }
@@ -89,22 +87,6 @@ func typeSummary(t *types.Type) string {
 func quoteIdent(s string) string { return "`" + strings.ReplaceAll(s, "`", "``") + "`" }
 
 func quoteString(s string) string { return "'" + strings.ReplaceAll(s, "'", "''") + "'" }
-
-func (s *Session) showFunctions(user bool) *Result {
-	if user {
-		return nameTable("function name", nil)
-	}
-	names := expr.Names()
-	var out []string
-	for _, n := range names {
-		if !isFunctionName(n) {
-			continue // operators and internal spellings
-		}
-		out = append(out, strings.ToLower(n))
-	}
-	sort.Strings(out)
-	return nameTable("function name", out)
-}
 
 // showJobs lists the session's jobs (and, last, the checkpoint or savepoint
 // each restored from, if any). The record columns promise: "records
@@ -265,7 +247,8 @@ func (s *Session) showColumns(x *sql.ShowColumns) (*Result, error) {
 // holds the built-in functions. It is always loaded and used.
 const coreModule = "core"
 
-// moduleStatement runs SHOW [FULL] MODULES, LOAD MODULE and UNLOAD MODULE.
+// moduleStatement runs SHOW [FULL] MODULES, LOAD MODULE, USE MODULES and
+// UNLOAD MODULE.
 // Only the core module exists, so LOAD MODULE fails as in Flink (core is
 // already loaded, no factory for any other name) and UNLOAD MODULE core is
 // refused: every built-in function lives in it.
@@ -287,6 +270,19 @@ func (s *Session) moduleStatement(st sql.Statement) (*Result, error) {
 				"'org.apache.flink.table.factories.ModuleFactory' in the classpath.\n\nAvailable factory identifiers are:\n\n%s", x.Name, coreModule)}
 		}
 		return nil, &planner.ValidationError{Msg: fmt.Sprintf("A module with name '%s' already exists", x.Name)}
+	case *sql.UseModules:
+		// ModuleManager.useModules: every name loaded, none twice.
+		seen := map[string]bool{}
+		for _, n := range x.Names {
+			if n != coreModule {
+				return nil, &planner.ValidationError{Msg: fmt.Sprintf("No module with name '%s' exists", n)}
+			}
+			if seen[n] {
+				return nil, &planner.ValidationError{Msg: fmt.Sprintf("Module '%s' appears more than once", n)}
+			}
+			seen[n] = true
+		}
+		return ok(), nil
 	case *sql.UnloadModule:
 		if x.Name != coreModule {
 			return nil, &planner.ValidationError{Msg: fmt.Sprintf("No module with name '%s' exists", x.Name)}

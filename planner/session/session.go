@@ -185,14 +185,18 @@ func (s *Session) execute(st sql.Statement) (*Result, error) {
 		return s.showObjects("view name", x.From, x.Like, false)
 	case *sql.ShowColumns:
 		return s.showColumns(x)
-	case *sql.ShowModules, *sql.LoadModule, *sql.UnloadModule:
+	case *sql.ShowModules, *sql.LoadModule, *sql.UseModules, *sql.UnloadModule:
 		return s.moduleStatement(st)
-	case *sql.CreateCatalog, *sql.DropCatalog, *sql.UseCatalog, *sql.DescribeCatalog,
+	case *sql.CreateCatalog, *sql.AlterCatalog, *sql.DropCatalog, *sql.UseCatalog, *sql.DescribeCatalog,
 		*sql.CreateDatabase, *sql.AlterDatabase, *sql.DropDatabase, *sql.UseDatabase,
 		*sql.ShowCatalogs, *sql.ShowCurrentCatalog, *sql.ShowDatabases, *sql.ShowCurrentDatabase:
 		return s.catalogStatement(st)
 	case *sql.ShowFunctions:
-		return s.showFunctions(x.User), nil
+		return s.showFunctions(x)
+	case *sql.CreateFunction:
+		return s.createFunction(x)
+	case *sql.DropFunction:
+		return s.dropFunction(x)
 	case *sql.ShowJobs:
 		return s.showJobs(), nil
 	case *sql.ShowCheckpoints:
