@@ -19,7 +19,10 @@ import (
 //     (state, key): only value states are updated, and an update replaces
 //     the value whatever it was;
 //   - any change followed by an 'l' (ListState.Update): it replaces the
-//     whole list.
+//     whole list;
+//   - a 'p' or 'r' (MapState.Put / Remove) of a map key followed by a 'p'
+//     or 'r' of the same (state, key, map key): the later one decides the
+//     entry (window operators keep their accumulators in map entries).
 //
 // Records that set the context of later ones stay: every 'S' (state
 // declaration) and 'T' (time of the following changes), and a 'K' (the key
@@ -45,17 +48,40 @@ type segmentCompactor struct {
 	mask    uint64
 }
 
-// compactEntry is one (state, key) of the segment and the index of its
-// last superseding change (a 'c', 'u' or 'l').
+// compactEntry is one (state, key) — or (state, key, map key) — of the
+// segment and the index of its last superseding change (a 'c', 'u' or 'l';
+// for a map key a 'p' or 'r').
 type compactEntry struct {
-	hash  uint64
-	id    uint64
-	kg    uint64
-	chunk int32 // the key's bytes: chunks[chunk][start:end]
-	start int32
-	end   int32
-	last  int64 // record index; -1: none
+	hash uint64
+	id   uint64
+	kg   uint64
+	key  span
+	mk   span  // chunk -1: none
+	last int64 // record index; -1: none
 }
+
+// span is bytes of the view: view[chunk][start:end].
+type span struct{ chunk, start, end int32 }
+
+func (s span) of(view [][]byte) []byte {
+	if s.chunk < 0 {
+		return nil
+	}
+	return view[s.chunk][s.start:s.end]
+}
+
+// mapKeyOperand reads the map key of a 'p' or 'r' record and skips the
+// rest; it returns the key's span.
+func mapKeyOperand(view [][]byte, r *walkedRecord, d *decoder) span {
+	mk := d.bytes()
+	end := int32(len(view[r.chunk]) - len(d.b))
+	if r.op == 'p' {
+		d.bytes()
+	}
+	return span{int32(r.chunk), end - int32(len(mk)), end}
+}
+
+var noSpan = span{-1, 0, 0}
 
 // compactView returns the records of view without the redundant changes,
 // and whether anything was dropped (when nothing was, the caller may
@@ -134,10 +160,16 @@ func (c *segmentCompactor) compact(view [][]byte) ([]byte, bool) {
 			skipOperands('S', d)
 		case 'T':
 			skipOperands('T', d)
+		case 'p', 'r':
+			mk := mapKeyOperand(view, r, d)
+			if keyChunk >= 0 {
+				e := c.find(view, r.id, keyKG, keyHash, span{keyChunk, keyStart, keyEnd}, mk, true)
+				c.entries[e].last = idx
+			}
 		default:
 			skipRest(r.op, d)
 			if keyChunk >= 0 && (r.op == 'c' || r.op == 'u' || r.op == 'l') {
-				e := c.find(view, r.id, keyKG, keyHash, keyChunk, keyStart, keyEnd, true)
+				e := c.find(view, r.id, keyKG, keyHash, span{keyChunk, keyStart, keyEnd}, noSpan, true)
 				c.entries[e].last = idx
 			}
 		}
@@ -174,12 +206,24 @@ func (c *segmentCompactor) compact(view [][]byte) ([]byte, bool) {
 			out = append(out, view[r.chunk][r.start:len(view[r.chunk])-len(d.b)]...)
 			return
 		}
-		skipRest(r.op, d)
+		mk := noSpan
+		if r.op == 'p' || r.op == 'r' {
+			mk = mapKeyOperand(view, r, d)
+		} else {
+			skipRest(r.op, d)
+		}
 		end := len(view[r.chunk]) - len(d.b)
 		if keyChunk >= 0 {
-			if e := c.find(view, r.id, keyKG, keyHash, keyChunk, keyStart, keyEnd, false); e >= 0 && c.entries[e].last > idx {
+			key := span{keyChunk, keyStart, keyEnd}
+			if e := c.find(view, r.id, keyKG, keyHash, key, noSpan, false); e >= 0 && c.entries[e].last > idx {
 				dropped = true
 				return
+			}
+			if mk.chunk >= 0 {
+				if e := c.find(view, r.id, keyKG, keyHash, key, mk, false); e >= 0 && c.entries[e].last > idx {
+					dropped = true
+					return
+				}
 			}
 		}
 		if pendingK[0] >= 0 {
@@ -210,33 +254,38 @@ func (c *segmentCompactor) reset(n int) {
 	c.entries = c.entries[:0]
 }
 
-// find returns the entry of (id, kg, key) — the key being
-// view[chunk][start:end] — adding it when add is set (else -1 when absent).
-func (c *segmentCompactor) find(view [][]byte, id, kg, keyHash uint64, chunk, start, end int32, add bool) int {
+// find returns the entry of (id, kg, key[, map key]) — mk.chunk -1 for
+// none — adding it when add is set (else -1 when absent).
+func (c *segmentCompactor) find(view [][]byte, id, kg, keyHash uint64, key, mk span, add bool) int {
 	h := keyHash ^ (id * 0x9E3779B97F4A7C15) ^ (kg * 0xC2B2AE3D27D4EB4F)
-	key := view[chunk][start:end]
+	mkb := mk.of(view)
+	if mk.chunk >= 0 {
+		h ^= maphash.Bytes(c.seed, mkb)*0xFF51AFD7ED558CCD + 1
+	}
+	kb := key.of(view)
 	for i := h & c.mask; ; i = (i + 1) & c.mask {
 		s := c.slots[i]
 		if s == 0 {
 			if !add {
 				return -1
 			}
-			c.entries = append(c.entries, compactEntry{hash: h, id: id, kg: kg, chunk: chunk, start: start, end: end, last: -1})
+			c.entries = append(c.entries, compactEntry{hash: h, id: id, kg: kg, key: key, mk: mk, last: -1})
 			c.slots[i] = int32(len(c.entries))
 			if 2*len(c.entries) > len(c.slots) {
-				c.grow(view)
+				c.grow()
 			}
 			return len(c.entries) - 1
 		}
 		e := &c.entries[s-1]
-		if e.hash == h && e.id == id && e.kg == kg && bytes.Equal(view[e.chunk][e.start:e.end], key) {
+		if e.hash == h && e.id == id && e.kg == kg && (e.mk.chunk < 0) == (mk.chunk < 0) &&
+			bytes.Equal(e.key.of(view), kb) && bytes.Equal(e.mk.of(view), mkb) {
 			return int(s - 1)
 		}
 	}
 }
 
 // grow doubles the table.
-func (c *segmentCompactor) grow(view [][]byte) {
+func (c *segmentCompactor) grow() {
 	c.slots = make([]int32, 2*len(c.slots))
 	c.mask = uint64(len(c.slots) - 1)
 	for n, e := range c.entries {

@@ -97,6 +97,10 @@ func TestCompactViewRules(t *testing.T) {
 	c := func(id uint64) []byte { return binary.AppendUvarint([]byte{'c'}, id) }
 	a := func(id uint64, v string) []byte { return appendBytes(binary.AppendUvarint([]byte{'a'}, id), []byte(v)) }
 	T := func(ms uint64) []byte { return binary.AppendUvarint([]byte{'T'}, ms) }
+	put := func(id uint64, k, v string) []byte {
+		return appendBytes(appendBytes(binary.AppendUvarint([]byte{'p'}, id), []byte(k)), []byte(v))
+	}
+	rm := func(id uint64, k string) []byte { return appendBytes(binary.AppendUvarint([]byte{'r'}, id), []byte(k)) }
 	cases := []struct {
 		name      string
 		in, want  []byte
@@ -107,6 +111,11 @@ func TestCompactViewRules(t *testing.T) {
 		{"clear supersedes", rec(K(1, "a"), a(2, "e1"), a(2, "e2"), T(5), c(2)), rec(T(5), K(1, "a"), c(2)), false},
 		{"other state or key group kept", rec(K(1, "a"), u(0, "1"), u(1, "1"), K(2, "a"), u(0, "2")), rec(K(1, "a"), u(0, "1"), u(1, "1"), K(2, "a"), u(0, "2")), true},
 		{"before the first key", rec(u(0, "1"), K(1, "a"), u(0, "2")), rec(u(0, "1"), K(1, "a"), u(0, "2")), true},
+		{"map entries", rec(K(1, "a"), put(3, "k1", "v1"), put(3, "k2", "x"), put(3, "k1", "v2"), K(1, "b"), put(3, "k1", "y")),
+			rec(K(1, "a"), put(3, "k2", "x"), put(3, "k1", "v2"), K(1, "b"), put(3, "k1", "y")), false},
+		{"map remove and clear", rec(K(1, "a"), put(3, "k1", "v1"), rm(3, "k1"), put(3, "k2", "x"), c(3), put(3, "k3", "z")),
+			rec(K(1, "a"), c(3), put(3, "k3", "z")), false},
+		{"map key is not the value", rec(K(1, "a"), put(3, "k1", "k2"), put(3, "k2", "k1")), rec(K(1, "a"), put(3, "k1", "k2"), put(3, "k2", "k1")), true},
 		{"last key stays", rec(K(1, "a"), u(0, "1"), K(1, "b"), u(0, "x"), K(1, "a"), u(0, "2"), K(1, "b")),
 			rec(K(1, "b"), u(0, "x"), K(1, "a"), u(0, "2"), K(1, "b")), false},
 	}
