@@ -6,7 +6,6 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
-	"sort"
 	"strings"
 	"testing"
 
@@ -91,29 +90,13 @@ var batchRefusal = regexp.MustCompile(`(?s)is not allowed|not supported in batch
 func statementTables(out string, stmts []scriptStmt) (tables [][]string, failed []string) {
 	tables = make([][]string, len(stmts))
 	failed = make([]string, len(stmts))
-	pos := 0
-	var starts []int
-	for _, st := range stmts {
-		echo := prompt + st.text + ";\n"
-		i := strings.Index(out[pos:], echo)
-		if i < 0 {
-			break
-		}
-		pos += i + len(echo)
-		starts = append(starts, pos)
-	}
-	for si, start := range starts {
-		end := len(out)
-		if si+1 < len(starts) {
-			end = strings.LastIndex(out[:starts[si+1]], prompt+stmts[si+1].text)
-		}
-		region := out[start:end]
+	for si, region := range statementRegions(out, stmts) {
 		if i := strings.Index(region, "[ERROR] "); i >= 0 {
 			failed[si] = strings.TrimSpace(region[i:])
 			continue
 		}
-		counts := map[string]int{}
-		seen, truncated := false, false
+		var events []rowEvent
+		truncated := false
 		header := true // the first row of a table is its header
 		for _, line := range strings.Split(region, "\n") {
 			switch {
@@ -136,33 +119,21 @@ func statementTables(out string, stmts []scriptStmt) (tables [][]string, failed 
 					delta = deltaOf(op)
 					cells = cells[1:]
 				}
-				counts["query> ["+strings.Join(cells, ", ")+"]"] += delta
-				seen = true
+				events = append(events, rowEvent{key: "query> [" + strings.Join(cells, ", ") + "]", delta: delta})
 			default:
 				if m := printLine.FindStringSubmatch(line); m != nil {
 					ident := ""
 					if p := printPrefix.FindStringSubmatch(line); p != nil && !subtaskOnly.MatchString(line) {
 						ident = p[1]
 					}
-					counts[ident+"> ["+m[1][3:]] += deltaOf(m[1][:2])
-					seen = true
+					events = append(events, rowEvent{key: ident + "> [" + m[1][3:], delta: deltaOf(m[1][:2])})
 				}
 			}
 		}
-		if !seen || truncated {
+		if len(events) == 0 || truncated {
 			continue
 		}
-		var rows []string
-		for k, n := range counts {
-			for ; n > 0; n-- {
-				rows = append(rows, k)
-			}
-			if n < 0 {
-				rows = append(rows, "RETRACTED MORE THAN INSERTED: "+k)
-			}
-		}
-		sort.Strings(rows)
-		tables[si] = rows
+		tables[si] = strings.Split(changelogState(events), "\n")
 	}
 	return tables, failed
 }

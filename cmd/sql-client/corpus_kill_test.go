@@ -60,32 +60,18 @@ func regionEvents(out string, stmts []scriptStmt) (events [][]rowEvent, markers 
 	events = make([][]rowEvent, len(stmts))
 	failed = make([]bool, len(stmts))
 	markers = make([]map[string]map[int64]int, len(stmts))
-	pos := 0
-	starts := make([]int, 0, len(stmts))
-	for _, st := range stmts {
-		echo := prompt + st.text + ";\n"
-		i := strings.Index(out[pos:], echo)
-		if i < 0 {
-			break
-		}
-		starts = append(starts, pos+i+len(echo))
-		pos += i + len(echo)
-	}
-	ran = len(starts)
-	for si, start := range starts {
-		end := len(out)
-		if si+1 < len(starts) {
-			end = strings.LastIndex(out[:starts[si+1]], prompt+stmts[si+1].text)
-		}
+	regions := statementRegions(out, stmts)
+	ran = len(regions)
+	for si, region := range regions {
 		markers[si] = map[string]map[int64]int{}
-		if strings.Contains(out[start:end], "\n[ERROR] ") || strings.HasPrefix(out[start:end], "[ERROR] ") {
+		if strings.Contains(region, "\n[ERROR] ") || strings.HasPrefix(region, "[ERROR] ") {
 			// A failed job's partial output depends on how far it got
 			// before the failure (batching, parallelism): only its
 			// error counts, which the exit code and the transcript check.
 			failed[si] = true
 			continue
 		}
-		for _, line := range strings.Split(out[start:end], "\n") {
+		for _, line := range strings.Split(region, "\n") {
 			if m := markerLine.FindStringSubmatch(line); m != nil {
 				id, _ := strconv.ParseInt(m[2], 10, 64)
 				if markers[si][m[1]] == nil {
@@ -115,6 +101,32 @@ func regionEvents(out string, stmts []scriptStmt) (events [][]rowEvent, markers 
 		}
 	}
 	return events, markers, ran, failed
+}
+
+// statementRegions cuts a run's output into what each statement printed
+// after its echo ("Flink SQL> <text>;"), for the statements the run
+// reached.
+func statementRegions(out string, stmts []scriptStmt) []string {
+	pos := 0
+	var starts []int
+	for _, st := range stmts {
+		echo := prompt + st.text + ";\n"
+		i := strings.Index(out[pos:], echo)
+		if i < 0 {
+			break
+		}
+		pos += i + len(echo)
+		starts = append(starts, pos)
+	}
+	regions := make([]string, len(starts))
+	for si, start := range starts {
+		end := len(out)
+		if si+1 < len(starts) {
+			end = strings.LastIndex(out[:starts[si+1]], prompt+stmts[si+1].text)
+		}
+		regions[si] = out[start:end]
+	}
+	return regions
 }
 
 func deltaOf(op string) int {

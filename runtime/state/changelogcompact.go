@@ -95,10 +95,10 @@ func compactView(view [][]byte) ([]byte, bool) {
 
 // walkedRecord is a record walkView is at.
 type walkedRecord struct {
-	op         byte
-	id         uint64
-	chunk      int
-	start, end int // the record's bytes in view[chunk]
+	op    byte
+	id    uint64
+	chunk int
+	start int // where the record starts in view[chunk]
 }
 
 // walkView calls fn for every record of view with the decoder after the op
@@ -124,7 +124,6 @@ func walkView(view [][]byte, fn func(r *walkedRecord, d *decoder)) bool {
 			if d.err != nil {
 				return false
 			}
-			r.end = len(data) - len(d.b)
 		}
 		if d.err != nil {
 			return false

@@ -30,48 +30,57 @@ func liveHeap() uint64 {
 	return ms.HeapAlloc
 }
 
-// BenchmarkHeapValueStateMemory fills a value state with n keys and reports
-// the heap bytes per key (the operation measured per iteration is the
-// whole fill).
-func BenchmarkHeapValueStateMemory(b *testing.B) {
-	n := benchKeys()
-	val := make([]byte, 16)
-	var kb []byte
-	var perKey float64
-	var gcObjs uint64
+// heapFillBench measures filling a fresh heap backend, once per iteration:
+// setup registers the state (not timed) and returns the fill (timed), which
+// adds items entries. It reports the live heap bytes per entry, that over
+// the raw bytes per entry, the heap objects left and ns per entry.
+func heapFillBench(b *testing.B, items int, unit, op string, raw float64, setup func(be KeyedBackend) func()) {
+	var per float64
+	var objs uint64
 	for it := 0; it < b.N; it++ {
 		b.StopTimer()
 		before := liveHeap()
 		be := newTestBackend(b, backendKind{"heap", BackendHeap, false}, 0, 1, nil)
-		v, err := be.RegisterValue(Descriptor{Name: "v"})
-		if err != nil {
-			b.Fatal(err)
-		}
+		fill := setup(be)
 		b.StartTimer()
-		for i := 0; i < n; i++ {
-			var kg int
-			kb, kg = heapMemKey(kb, i)
-			binary.LittleEndian.PutUint64(val, uint64(i))
-			be.SetCurrentKey(kg, kb)
-			if err := v.Update(val); err != nil {
-				b.Fatal(err)
-			}
-		}
+		fill()
 		b.StopTimer()
-		after := liveHeap()
+		per = float64(liveHeap()-before) / float64(items)
 		var ms runtime.MemStats
 		runtime.ReadMemStats(&ms)
-		gcObjs = ms.HeapObjects
-		perKey = float64(after-before) / float64(n)
+		objs = ms.HeapObjects
 		runtime.KeepAlive(be)
-		runtime.KeepAlive(v)
+		runtime.KeepAlive(fill) // holds the state handle
 		must(b, be.Close())
 		b.StartTimer()
 	}
-	b.ReportMetric(perKey, "bytes/key")
-	b.ReportMetric(perKey/24, "raw-x")
-	b.ReportMetric(float64(gcObjs), "heap-objects")
-	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*n), "ns/put")
+	b.ReportMetric(per, "bytes/"+unit)
+	b.ReportMetric(per/raw, "raw-x")
+	b.ReportMetric(float64(objs), "heap-objects")
+	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*items), "ns/"+op)
+}
+
+// BenchmarkHeapValueStateMemory fills a value state with n keys and reports
+// the heap bytes per key (raw: 8 + 16).
+func BenchmarkHeapValueStateMemory(b *testing.B) {
+	n := benchKeys()
+	heapFillBench(b, n, "key", "put", 24, func(be KeyedBackend) func() {
+		v, err := be.RegisterValue(Descriptor{Name: "v"})
+		must(b, err)
+		return func() {
+			val := make([]byte, 16)
+			var kb []byte
+			for i := 0; i < n; i++ {
+				var kg int
+				kb, kg = heapMemKey(kb, i)
+				binary.LittleEndian.PutUint64(val, uint64(i))
+				be.SetCurrentKey(kg, kb)
+				if err := v.Update(val); err != nil {
+					b.Fatal(err)
+				}
+			}
+		}
+	})
 }
 
 // BenchmarkHeapValueStateGetPut measures Value and Update on a filled state
@@ -135,82 +144,51 @@ func BenchmarkHeapValueStateGetPut(b *testing.B) {
 // reports the heap bytes per entry (raw: 40, plus the 8-byte key per 10
 // entries).
 func BenchmarkHeapMapStateMemory(b *testing.B) {
-	n := benchKeys()
-	keys := n / 10
-	mk := make([]byte, 16)
-	val := make([]byte, 24)
-	var kb []byte
-	var perEntry float64
-	for it := 0; it < b.N; it++ {
-		b.StopTimer()
-		before := liveHeap()
-		be := newTestBackend(b, backendKind{"heap", BackendHeap, false}, 0, 1, nil)
+	keys := benchKeys() / 10
+	heapFillBench(b, keys*10, "entry", "put", 40.8, func(be KeyedBackend) func() {
 		m, err := be.RegisterMap(Descriptor{Name: "m"})
-		if err != nil {
-			b.Fatal(err)
-		}
-		b.StartTimer()
-		for i := 0; i < keys; i++ {
-			var kg int
-			kb, kg = heapMemKey(kb, i)
-			be.SetCurrentKey(kg, kb)
-			for j := 0; j < 10; j++ {
-				binary.LittleEndian.PutUint64(mk, uint64(i))
-				binary.LittleEndian.PutUint64(mk[8:], uint64(j))
-				if err := m.Put(mk, val); err != nil {
-					b.Fatal(err)
+		must(b, err)
+		return func() {
+			mk, val := make([]byte, 16), make([]byte, 24)
+			var kb []byte
+			for i := 0; i < keys; i++ {
+				var kg int
+				kb, kg = heapMemKey(kb, i)
+				be.SetCurrentKey(kg, kb)
+				for j := 0; j < 10; j++ {
+					binary.LittleEndian.PutUint64(mk, uint64(i))
+					binary.LittleEndian.PutUint64(mk[8:], uint64(j))
+					if err := m.Put(mk, val); err != nil {
+						b.Fatal(err)
+					}
 				}
 			}
 		}
-		b.StopTimer()
-		perEntry = float64(liveHeap()-before) / float64(keys*10)
-		runtime.KeepAlive(be)
-		runtime.KeepAlive(m)
-		must(b, be.Close())
-		b.StartTimer()
-	}
-	b.ReportMetric(perEntry, "bytes/entry")
-	b.ReportMetric(perEntry/40.8, "raw-x")
-	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*keys*10), "ns/put")
+	})
 }
 
 // BenchmarkHeapListStateMemory fills a list state with n/10 keys of 10
 // elements of 24 bytes each and reports the heap bytes per element (raw:
 // 24, plus the 8-byte key per 10 elements).
 func BenchmarkHeapListStateMemory(b *testing.B) {
-	n := benchKeys()
-	keys := n / 10
-	val := make([]byte, 24)
-	var kb []byte
-	var perElem float64
-	for it := 0; it < b.N; it++ {
-		b.StopTimer()
-		before := liveHeap()
-		be := newTestBackend(b, backendKind{"heap", BackendHeap, false}, 0, 1, nil)
+	keys := benchKeys() / 10
+	heapFillBench(b, keys*10, "elem", "add", 24.8, func(be KeyedBackend) func() {
 		l, err := be.RegisterList(Descriptor{Name: "l"})
-		if err != nil {
-			b.Fatal(err)
-		}
-		b.StartTimer()
-		for i := 0; i < keys; i++ {
-			var kg int
-			kb, kg = heapMemKey(kb, i)
-			be.SetCurrentKey(kg, kb)
-			for j := 0; j < 10; j++ {
-				binary.LittleEndian.PutUint64(val, uint64(i*10+j))
-				if err := l.Add(val); err != nil {
-					b.Fatal(err)
+		must(b, err)
+		return func() {
+			val := make([]byte, 24)
+			var kb []byte
+			for i := 0; i < keys; i++ {
+				var kg int
+				kb, kg = heapMemKey(kb, i)
+				be.SetCurrentKey(kg, kb)
+				for j := 0; j < 10; j++ {
+					binary.LittleEndian.PutUint64(val, uint64(i*10+j))
+					if err := l.Add(val); err != nil {
+						b.Fatal(err)
+					}
 				}
 			}
 		}
-		b.StopTimer()
-		perElem = float64(liveHeap()-before) / float64(keys*10)
-		runtime.KeepAlive(be)
-		runtime.KeepAlive(l)
-		must(b, be.Close())
-		b.StartTimer()
-	}
-	b.ReportMetric(perElem, "bytes/elem")
-	b.ReportMetric(perElem/24.8, "raw-x")
-	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*keys*10), "ns/add")
+	})
 }
