@@ -302,6 +302,7 @@ func corpusOnCluster(t *testing.T, withTaskManager bool) {
 				lines = append(lines, l)
 			}
 		}
+		lines = asEmbeddedTarget(lines)
 		var printed []string
 		procOut := c.out.String()
 		if tmOut != nil {
@@ -335,6 +336,44 @@ func corpusOnCluster(t *testing.T, withTaskManager bool) {
 		}
 		t.Errorf("remote run differs from %s\n--- got ---\n%s\n--- want ---\n%s\n--- jobmanager (and taskmanager) ---\n%s", filepath.Base(abs), got, want, procOut)
 	})
+}
+
+// asEmbeddedTarget rewrites the SET; listings of a remote transcript as
+// the embedded client prints them: the one difference is where the jobs
+// run, execution.target 'remote' there and 'local' here (the table is laid
+// out again: the value column may narrow).
+func asEmbeddedTarget(lines []string) []string {
+	cells := func(l string) []string {
+		var c []string
+		for _, x := range strings.Split(strings.TrimSuffix(strings.TrimPrefix(l, "|"), "|"), "|") {
+			c = append(c, strings.TrimSpace(x))
+		}
+		return c
+	}
+	var out []string
+	for i := 0; i < len(lines); i++ {
+		if i+2 < len(lines) && strings.HasPrefix(lines[i], "+-") && strings.Join(cells(lines[i+1]), ",") == "key,value" {
+			var rows [][]string
+			remote := false
+			end := i + 3
+			for ; end < len(lines) && !strings.HasPrefix(lines[end], "+-"); end++ {
+				r := cells(lines[end])
+				if len(r) == 2 && r[0] == "execution.target" && r[1] == "remote" {
+					r[1], remote = "local", true
+				}
+				rows = append(rows, r)
+			}
+			if remote && end+1 < len(lines) && strings.HasSuffix(lines[end+1], " in set") {
+				var b strings.Builder
+				printTable(&b, []string{"key", "value"}, rows)
+				out = append(out, strings.Split(strings.TrimSuffix(b.String(), "\n"), "\n")...)
+				i = end + 1
+				continue
+			}
+		}
+		out = append(out, lines[i])
+	}
+	return out
 }
 
 // startTaskManager starts a taskmanager with 4 slots in dir (relative

@@ -4,11 +4,15 @@ import (
 	"strings"
 )
 
-// helpCommands are the commands HELP lists, in Flink's order (CliStrings
-// MESSAGE_HELP, Flink 1.20), with Flink's descriptions, less the ones this
-// client does not have (ADD JAR, REMOVE JAR, SHOW JARS: no JVM, no jars)
-// and plus its own (SHOW JOBS, STOP JOB exist in Flink too, but HELP does
-// not list them).
+// helpCommands are the commands HELP lists: Flink's list (CliStrings'
+// SQL_CLI_COMMANDS_DESCRIPTIONS since 1.16, as its misc.q transcript
+// prints it) in Flink's order and words, less ADD JAR, REMOVE JAR and
+// SHOW JARS, which this client does not have (no JVM, no jars). Flink's
+// HELP does not list SHOW JOBS or STOP JOB either, though it runs them:
+// like CREATE TABLE or SHOW TABLES they are SQL statements, for which the
+// hint under the list points to Flink's SQL documentation. Without the
+// jar commands the longest name is still BEGIN STATEMENT SET, so the
+// padding is Flink's too.
 var helpCommands = [][2]string{
 	{"HELP", "Prints the available commands."},
 	{"QUIT/EXIT", "Quits the SQL CLI client."},
@@ -21,8 +25,6 @@ var helpCommands = [][2]string{
 	{"EXPLAIN", "Describes the execution plan of a query or table with the given name."},
 	{"BEGIN STATEMENT SET", `Begins a statement set. Syntax: "BEGIN STATEMENT SET;"`},
 	{"END", `Ends a statement set. Syntax: "END;"`},
-	{"SHOW JOBS", "Shows the jobs of this session with their status and progress."},
-	{"STOP JOB", `Stops a running job. Syntax: "STOP JOB '<job id>' [WITH SAVEPOINT] [WITH DRAIN];"`},
 }
 
 // helpText is what HELP prints, laid out as Flink's: each command padded

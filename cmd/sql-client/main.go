@@ -115,14 +115,6 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "[ERROR] %v\n", err)
 		return 1
 	}
-	secrets := &secretValues{}
-	for k, v := range conf {
-		secrets.AddOption(k, v)
-	}
-	s := session.New(session.Options{Config: conf, Log: sql.MaskingWriter{W: stderr, Secrets: secrets}})
-	defer s.Close()
-	c := newClient(s, stdout, stderr, secrets)
-	defer c.stopSignals()
 	if gatewayMode && endpoint == "" {
 		fmt.Fprintln(stderr, "[ERROR] The gateway mode needs the SQL Gateway's address: --endpoint <host:port>.")
 		return 1
@@ -132,6 +124,19 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "[ERROR] %v\n", err)
 		return 1
 	}
+	if _, set := conf["execution.target"]; !set && remoteAt == "" {
+		// As Flink's client, whose configuration names where jobs go
+		// (SET; lists it, RESET; restores it): here, in this process.
+		conf["execution.target"] = "local"
+	}
+	secrets := &secretValues{}
+	for k, v := range conf {
+		secrets.AddOption(k, v)
+	}
+	s := session.New(session.Options{Config: conf, Log: sql.MaskingWriter{W: stderr, Secrets: secrets}})
+	defer s.Close()
+	c := newClient(s, stdout, stderr, secrets)
+	defer c.stopSignals()
 	if remoteAt != "" {
 		if err := c.connectRemote(remoteAt, conf); err != nil {
 			fmt.Fprintf(stderr, "[ERROR] %s\n", secrets.Mask(err.Error()))

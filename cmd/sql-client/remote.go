@@ -21,7 +21,9 @@ import (
 // jobs belong to the cluster and outlive the client. Only the client's own
 // commands (HELP, QUIT, CLEAR) run here.
 
-// clientOnlyKeys say where the cluster is; they are not sent to its session.
+// clientOnlyKeys say where the cluster is; they are not sent to its session
+// (its rest.port is the cluster's own), but for execution.target=remote,
+// which is true there too and shows in its SET; listing as in Flink's.
 var clientOnlyKeys = map[string]bool{"execution.target": true, "rest.address": true, "rest.port": true}
 
 // remoteEndpoint is the gateway to use: --endpoint, else rest.address
@@ -57,6 +59,9 @@ func (c *client) connectRemote(endpoint string, conf map[string]string) error {
 		if !clientOnlyKeys[k] {
 			props[k] = v
 		}
+	}
+	if strings.TrimSpace(conf["execution.target"]) == "remote" {
+		props["execution.target"] = "remote"
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()

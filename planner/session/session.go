@@ -236,13 +236,18 @@ func nameTable(header string, names []string) *Result {
 }
 
 // listedDefaults are the options Flink's client puts into every session
-// and SET; lists (Flink's set.q) that this engine has and applies with the
-// same value. The others Flink lists (execution.attached,
-// execution.shutdown-on-attached-exit, execution.target,
-// jobmanager.rpc.address, pipeline.jars, pipeline.classpaths, rest.port)
-// describe how Flink's client reaches a cluster and ships jars; they have
-// no counterpart here, or a different one in the embedded and the gateway
-// mode, and are listed only when set.
+// (Flink's set.q, 1.19: SavepointRestoreSettings written into the session
+// configuration) that this engine reads, under the names Flink lists, with
+// the engine's own defaults, which are Flink's. SET; lists them unless set
+// under any of their names; RESET; brings them back.
+//
+// The rest of Flink's listing is either given by the client as an initial
+// option (execution.target: 'local' when the jobs run in the client's
+// process, 'remote' when it sends them to a session cluster, see
+// cmd/sql-client) or comes from a cluster's configuration (rest.port,
+// jobmanager.rpc.address), or is Java client machinery no key of which
+// the engine reads (execution.attached, execution.shutdown-on-attached-exit,
+// pipeline.jars, pipeline.classpaths): those are listed only when set.
 var listedDefaults = [][2]string{
 	{"execution.savepoint-restore-mode", "NO_CLAIM"},
 	{"execution.savepoint.ignore-unclaimed-state", "false"},

@@ -912,7 +912,10 @@ func (j *Join) emitPadded(s int, cols []*types.Vector, r int, k types.RowKind) {
 // ProcessWatermark drops, in an interval join, the rows the watermark has
 // made unmatchable, then forwards the watermark.
 func (j *Join) ProcessWatermark(wm int64) error {
-	if j.interval != nil {
+	// The final watermark (every input ended) frees nothing worth the work:
+	// no row can arrive to match the stored ones, cleanup emits nothing,
+	// and a restore from a later checkpoint reschedules every key (Open).
+	if j.interval != nil && wm != runtime.MaxWatermark {
 		j.wm = wm
 		if err := j.timers.fireDue(wm, func(kg int, key []byte) error {
 			return j.cleanup(kg, slices.Clone(key), wm)

@@ -74,6 +74,14 @@ type PebbleBackend struct {
 	// database yet), for SizeBytes.
 	vcache    valueCache
 	cacheSize atomic.Int64
+	// mcache holds whole maps of scanned map states (pebblemapcache.go);
+	// gen counts the writes to the database (its load iterator's view).
+	mcache  mapCache
+	// writtenKeys and writtenMaps filter the data keys and the map key
+	// prefixes written to db (keyfilter.go).
+	writtenKeys, writtenMaps keyFilter
+	mapSize atomic.Int64 // bytes of mcache's dirty entries
+	gen     uint64
 
 	sweepCursor []byte // TTL sweep position
 	snapSeq     int
@@ -109,11 +117,15 @@ type pebbleState struct {
 	reduce     ReduceFunc
 	agg        AggregateFuncs
 	registered bool
-	// direct: a map state's point operations bypass the value cache. Set
+	// whole: a map state's keys are cached as whole maps (mapCache). Set
 	// at its first scan (Iterate, IterateFrom, RemoveRange, Clear,
-	// IsEmpty): a state that is scanned (a join's rows) is read whole from
-	// Pebble, so it is never cached; one only read and written by map key
-	// (COUNT(DISTINCT)'s value counts) stays cached.
+	// IsEmpty): a state that is scanned (a join's rows) is read per key;
+	// one only read and written by map key (COUNT(DISTINCT)'s value
+	// counts, possibly millions under one key) keeps its entries in the
+	// value cache one by one.
+	whole bool
+	// direct: every operation of the map state goes to Pebble (too many of
+	// its keys were too large for the map cache).
 	direct bool
 }
 
@@ -155,6 +167,8 @@ func NewPebbleBackend(cfg Config) (*PebbleBackend, error) {
 		snapRefs:  map[int64]map[string]sharedSST{},
 	}
 	b.vcache.init()
+	b.mcache.init()
+	b.writtenKeys, b.writtenMaps = newKeyFilter(), newKeyFilter()
 	if err := os.RemoveAll(cfg.Dir); err != nil {
 		return nil, fmt.Errorf("state: clearing %s: %w", cfg.Dir, err)
 	}
@@ -250,7 +264,7 @@ func (b *PebbleBackend) SizeBytes() int64 {
 		m := b.db.Metrics()
 		b.sizeLast, b.sizeAt = int64(m.DiskSpaceUsage()+m.MemTable.Size), now
 	}
-	return b.sizeLast + b.cacheSize.Load()
+	return b.sizeLast + b.cacheSize.Load() + b.mapSize.Load()
 }
 
 // sizeEvery bounds how often SizeBytes reads Pebble's metrics.
@@ -266,6 +280,7 @@ func (b *PebbleBackend) Close() error {
 	b.closed = true
 	b.kg = -1
 	b.dropValueCache()
+	b.dropMapCache()
 	var err error
 	if b.db != nil {
 		err = b.db.Close()
@@ -315,9 +330,12 @@ func kgKey(kg int) []byte { return []byte{byte(kg >> 8), byte(kg)} }
 
 // prefixEnd returns the smallest key greater than every key with prefix p
 // (nil when there is none).
-func prefixEnd(p []byte) []byte {
-	end := append([]byte(nil), p...)
-	for i := len(end) - 1; i >= 0; i-- {
+func prefixEnd(p []byte) []byte { return appendPrefixEnd(nil, p) }
+
+// appendPrefixEnd appends prefixEnd(p) to dst (nil when there is none).
+func appendPrefixEnd(dst, p []byte) []byte {
+	end := append(dst, p...)
+	for i := len(end) - 1; i >= len(dst); i-- {
 		if end[i] != 0xFF {
 			end[i]++
 			return end[:i+1]
@@ -364,6 +382,7 @@ func (b *PebbleBackend) catalogue(name string, kind Kind) (*pebbleState, error) 
 		return nil, fmt.Errorf("state: operator %s: more than %d states", b.cfg.OperatorID, maxStates)
 	}
 	s := &pebbleState{id: uint16(b.nextID), name: name, kind: kind}
+	b.wrote()
 	if err := b.db.Set(catalogKey(name), []byte{byte(s.id >> 8), byte(s.id), byte(kind)}, pebble.NoSync); err != nil {
 		return nil, fmt.Errorf("state: operator %s: %w", b.cfg.OperatorID, err)
 	}
@@ -547,7 +566,7 @@ func (b *PebbleBackend) Keys(stateName string, fn func(keyGroup int, key []byte)
 	if s == nil {
 		return fmt.Errorf("state: operator %s: no state named %q", b.cfg.OperatorID, stateName)
 	}
-	if err := b.flushValues(); err != nil {
+	if err := b.flushCaches(); err != nil {
 		return err
 	}
 	var now int64

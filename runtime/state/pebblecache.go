@@ -3,6 +3,7 @@ package state
 import (
 	"encoding/binary"
 	"fmt"
+	"io"
 
 	"github.com/cockroachdb/pebble"
 )
@@ -59,7 +60,12 @@ func (b *PebbleBackend) cacheGet(s *pebbleState, k []byte) (*cacheEntry, error) 
 	if e := c.m[string(k)]; e != nil {
 		return e, nil
 	}
-	v, closer, err := b.db.Get(k)
+	var v []byte
+	var closer io.Closer
+	err := pebble.ErrNotFound
+	if b.writtenKeys.mayContain(k) {
+		v, closer, err = b.db.Get(k)
+	}
 	e := &cacheEntry{}
 	switch {
 	case errNotFound(err):
@@ -73,6 +79,7 @@ func (b *PebbleBackend) cacheGet(s *pebbleState, k []byte) (*cacheEntry, error) 
 		}
 		if s.ttl > 0 && expired(ts, s.ttl, b.now()) {
 			closer.Close()
+			b.wrote()
 			if err := b.db.Delete(k, pebble.NoSync); err != nil {
 				return nil, b.wrap(s, err)
 			}
@@ -176,6 +183,8 @@ func (b *PebbleBackend) flushValues() error {
 		switch {
 		case e.present:
 			err = batch.Set(c.kbuf, e.val, nil)
+			b.writtenKeys.add(c.kbuf)
+			b.noteMapEntry(c.kbuf)
 		case e.inDB:
 			err = batch.Delete(c.kbuf, nil)
 		}
@@ -183,6 +192,7 @@ func (b *PebbleBackend) flushValues() error {
 			return fmt.Errorf("state: operator %s: writing back cached state: %w", b.cfg.OperatorID, err)
 		}
 	}
+	b.wrote()
 	if err := batch.Commit(pebble.NoSync); err != nil {
 		return fmt.Errorf("state: operator %s: writing back cached state: %w", b.cfg.OperatorID, err)
 	}
@@ -197,10 +207,50 @@ func (b *PebbleBackend) flushValues() error {
 	return nil
 }
 
-// makeDirect switches map state s to direct access before its first scan:
-// the cache is written back and s's entries leave it, so the scan and
-// every later access see Pebble only.
+// noteMapEntry adds the prefix of data key k to the written filter when k
+// is a map entry (a map state's entries cached one by one).
+func (b *PebbleBackend) noteMapEntry(k []byte) {
+	_, sid, _, rest, ok := parseDataKey(k)
+	if s := b.byID[sid]; ok && s != nil && s.kind == KindMap {
+		b.writtenMaps.add(k[:len(k)-len(rest)])
+	}
+}
+
+// flushCaches writes back both caches (before anything reads state out of
+// Pebble other than through them).
+func (b *PebbleBackend) flushCaches() error {
+	if err := b.flushValues(); err != nil {
+		return err
+	}
+	return b.flushMaps()
+}
+
+// makeWhole switches map state s to whole-map caching before its first
+// scan: the value cache is written back and s's entries leave it.
+func (b *PebbleBackend) makeWhole(s *pebbleState) error {
+	if err := b.dropStateValues(s); err != nil {
+		return err
+	}
+	s.whole = true
+	return nil
+}
+
+// makeDirect switches map state s to direct access: both caches are
+// written back and s's entries leave them, so every later access sees
+// Pebble only.
 func (b *PebbleBackend) makeDirect(s *pebbleState) error {
+	if err := b.dropStateMaps(s); err != nil {
+		return err
+	}
+	if err := b.dropStateValues(s); err != nil {
+		return err
+	}
+	s.direct = true
+	return nil
+}
+
+// dropStateValues writes back the value cache and removes s's entries.
+func (b *PebbleBackend) dropStateValues(s *pebbleState) error {
 	if err := b.flushValues(); err != nil {
 		return err
 	}
@@ -211,7 +261,6 @@ func (b *PebbleBackend) makeDirect(s *pebbleState) error {
 			delete(c.m, k)
 		}
 	}
-	s.direct = true
 	return nil
 }
 

@@ -50,6 +50,8 @@ func (b *PebbleBackend) Restore(handles [][]byte, r SnapshotReader) error {
 	if len(hs) == 0 {
 		return nil
 	}
+	b.writtenKeys.forget()
+	b.writtenMaps.forget()
 	if err := b.restore(hs, r); err != nil {
 		return fmt.Errorf("state: operator %s: %w", b.cfg.OperatorID, err)
 	}

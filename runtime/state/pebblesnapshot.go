@@ -71,7 +71,7 @@ func (b *PebbleBackend) Snapshot(checkpointID int64) (Pending, error) {
 	if b.closed || b.db == nil {
 		return nil, errClosed
 	}
-	if err := b.flushValues(); err != nil {
+	if err := b.flushCaches(); err != nil {
 		return nil, err
 	}
 	if err := b.sweepExpired(); err != nil {
@@ -357,6 +357,7 @@ func (b *PebbleBackend) sweepExpired() error {
 			batch.Set(it.Key(), kept, nil)
 		}
 		if batch.Len() > sweepBatchBytes {
+			b.wrote()
 			if err := batch.Commit(pebble.NoSync); err != nil {
 				it.Close()
 				return err
@@ -374,6 +375,7 @@ func (b *PebbleBackend) sweepExpired() error {
 		err = cerr
 	}
 	if err == nil && !batch.Empty() {
+		b.wrote()
 		err = batch.Commit(pebble.NoSync)
 	}
 	if err != nil {

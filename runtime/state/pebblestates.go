@@ -3,6 +3,7 @@ package state
 import (
 	"encoding/binary"
 	"fmt"
+	"io"
 
 	"github.com/cockroachdb/pebble"
 )
@@ -96,6 +97,9 @@ func (h *pebbleList) Get(fn func(v []byte) bool) error {
 		return b.keyErr()
 	}
 	k := b.dataKey(h.s.id, nil)
+	if !b.writtenKeys.mayContain(k) {
+		return nil
+	}
 	v, closer, err := b.db.Get(k)
 	if errNotFound(err) {
 		return nil
@@ -126,7 +130,9 @@ func (h *pebbleList) Add(v []byte) error {
 		return b.keyErr()
 	}
 	b.wbuf = appendElem(b.wbuf[:0], b.stamp(h.s), v)
-	if err := b.db.Merge(b.dataKey(h.s.id, nil), b.wbuf, pebble.NoSync); err != nil {
+	b.wrote()
+	b.writtenKeys.add(b.dataKey(h.s.id, nil))
+	if err := b.db.Merge(b.kbuf, b.wbuf, pebble.NoSync); err != nil {
 		return b.wrap(h.s, err)
 	}
 	return nil
@@ -146,7 +152,9 @@ func (h *pebbleList) AddAll(vs [][]byte) error {
 	for _, v := range vs {
 		b.wbuf = appendElem(b.wbuf, ts, v)
 	}
-	if err := b.db.Merge(b.dataKey(h.s.id, nil), b.wbuf, pebble.NoSync); err != nil {
+	b.wrote()
+	b.writtenKeys.add(b.dataKey(h.s.id, nil))
+	if err := b.db.Merge(b.kbuf, b.wbuf, pebble.NoSync); err != nil {
 		return b.wrap(h.s, err)
 	}
 	return nil
@@ -166,7 +174,9 @@ func (h *pebbleList) Update(vs [][]byte) error {
 	for _, v := range vs {
 		b.wbuf = appendElem(b.wbuf, ts, v)
 	}
-	if err := b.db.Set(b.dataKey(h.s.id, nil), b.wbuf, pebble.NoSync); err != nil {
+	b.wrote()
+	b.writtenKeys.add(b.dataKey(h.s.id, nil))
+	if err := b.db.Set(b.kbuf, b.wbuf, pebble.NoSync); err != nil {
 		return b.wrap(h.s, err)
 	}
 	return nil
@@ -178,16 +188,30 @@ func (h *pebbleList) Clear() error {
 	if b.kg < 0 {
 		return b.keyErr()
 	}
+	b.wrote()
 	if err := b.db.Delete(b.dataKey(h.s.id, nil), pebble.NoSync); err != nil {
 		return b.wrap(h.s, err)
 	}
 	return nil
 }
 
-// pebbleMap implements MapState: one Pebble key per map entry.
+// pebbleMap implements MapState: one Pebble key per map entry. A state
+// only accessed by map key keeps its entries in the value cache; once
+// scanned, its keys' maps are cached whole (mapCache), except keys too
+// large for it, which go to Pebble directly (as every key of a direct
+// state).
 type pebbleMap struct {
 	b *PebbleBackend
 	s *pebbleState
+}
+
+// cached returns the current key's cached map, or nil when the state is
+// not cached whole or the key is served directly; load: see cachedMapOf.
+func (h *pebbleMap) cached(load bool) (*cachedMap, error) {
+	if !h.s.whole || h.s.direct {
+		return nil, nil
+	}
+	return h.b.cachedMapOf(h.s, load)
 }
 
 // Get implements MapState.
@@ -196,21 +220,34 @@ func (h *pebbleMap) Get(mk []byte) ([]byte, bool, error) {
 	if b.kg < 0 {
 		return nil, false, b.keyErr()
 	}
-	k := b.dataKey(h.s.id, mk)
-	if !h.s.direct {
-		return b.cachedValue(h.s, k)
+	if !h.s.whole && !h.s.direct {
+		return b.cachedValue(h.s, b.dataKey(h.s.id, mk))
 	}
-	v, closer, err := b.db.Get(k)
-	if errNotFound(err) {
-		return nil, false, nil
-	}
+	m, err := h.cached(false)
 	if err != nil {
-		return nil, false, b.wrap(h.s, err)
+		return nil, false, err
 	}
-	defer closer.Close()
+	var v []byte
+	if m != nil {
+		var ok bool
+		if v, ok = m.get(mk); !ok {
+			return nil, false, nil
+		}
+	} else {
+		k := b.dataKey(h.s.id, mk)
+		var closer io.Closer
+		v, closer, err = b.db.Get(k)
+		if errNotFound(err) {
+			return nil, false, nil
+		}
+		if err != nil {
+			return nil, false, b.wrap(h.s, err)
+		}
+		defer closer.Close()
+	}
 	ts, val, ok := decodeTS(v)
 	if !ok {
-		return nil, false, b.wrap(h.s, fmt.Errorf("malformed value for key %x", k))
+		return nil, false, b.wrap(h.s, fmt.Errorf("malformed value for map key %x", mk))
 	}
 	if h.s.ttl > 0 && expired(ts, h.s.ttl, b.now()) {
 		return nil, false, nil
@@ -231,11 +268,26 @@ func (h *pebbleMap) Put(mk, v []byte) error {
 	if b.kg < 0 {
 		return b.keyErr()
 	}
-	if !h.s.direct {
+	if !h.s.whole && !h.s.direct {
 		return b.cacheSet(h.s, b.dataKey(h.s.id, mk), b.stamp(h.s), v)
+	}
+	m, err := h.cached(false)
+	if err != nil {
+		return err
+	}
+	if m != nil && m.full(b.mcache.maxLen) {
+		if err := b.uncache(h.s, m); err != nil {
+			return err
+		}
+		m = nil
+	}
+	if m != nil {
+		return b.mapPut(m, mk, b.stamp(h.s), v)
 	}
 	b.wbuf = binary.AppendUvarint(b.wbuf[:0], uint64(b.stamp(h.s)))
 	b.wbuf = append(b.wbuf, v...)
+	b.wrote()
+	b.writtenMaps.add(b.dataKey(h.s.id, nil))
 	if err := b.db.Set(b.dataKey(h.s.id, mk), b.wbuf, pebble.NoSync); err != nil {
 		return b.wrap(h.s, err)
 	}
@@ -248,9 +300,20 @@ func (h *pebbleMap) Remove(mk []byte) error {
 	if b.kg < 0 {
 		return b.keyErr()
 	}
-	if !h.s.direct {
+	if !h.s.whole && !h.s.direct {
 		return b.cacheClear(b.dataKey(h.s.id, mk))
 	}
+	m, err := h.cached(false)
+	if err != nil {
+		return err
+	}
+	if m != nil {
+		if i, ok := m.find(mk); ok {
+			b.mapRemoveRange(m, i, i+1)
+		}
+		return nil
+	}
+	b.wrote()
 	if err := b.db.Delete(b.dataKey(h.s.id, mk), pebble.NoSync); err != nil {
 		return b.wrap(h.s, err)
 	}
@@ -263,13 +326,26 @@ func (h *pebbleMap) scan(fn func(mk, v []byte) bool) error {
 }
 
 // scanRange iterates the current key's entries whose map key is >= from
-// and < to (nil: no bound).
+// and < to (nil: no bound), in map key order.
 func (h *pebbleMap) scanRange(from, to []byte, fn func(mk, v []byte) bool) error {
 	b := h.b
-	if !h.s.direct {
-		if err := b.makeDirect(h.s); err != nil {
+	if !h.s.whole && !h.s.direct {
+		if err := b.makeWhole(h.s); err != nil {
 			return err
 		}
+	}
+	m, err := h.cached(true)
+	if err != nil {
+		return err
+	}
+	if m != nil {
+		lo, hi := m.rangeOf(from, to)
+		for i := lo; i < hi && i < len(m.ents); i++ {
+			if e := &m.ents[i]; e.present && !fn(e.mk(), e.val()) {
+				break
+			}
+		}
+		return nil
 	}
 	lo := append([]byte(nil), b.dataKey(h.s.id, nil)...)
 	opts := pebble.IterOptions{LowerBound: lo, UpperBound: prefixEnd(lo)}
@@ -363,10 +439,24 @@ func (h *pebbleMap) Clear() error {
 	return h.deleteEntries(nil, nil)
 }
 
-// deleteEntries deletes the current key's entries in [from, to) in one
-// batch.
+// deleteEntries deletes the current key's entries in [from, to): in its
+// cached map, else in one batch of point deletions.
 func (h *pebbleMap) deleteEntries(from, to []byte) error {
 	b := h.b
+	if !h.s.whole && !h.s.direct {
+		if err := b.makeWhole(h.s); err != nil {
+			return err
+		}
+	}
+	m, err := h.cached(true)
+	if err != nil {
+		return err
+	}
+	if m != nil {
+		lo, hi := m.rangeOf(from, to)
+		b.mapRemoveRange(m, lo, hi)
+		return nil
+	}
 	batch := b.db.NewBatch()
 	defer batch.Close()
 	if err := h.scanRange(from, to, func(mk, _ []byte) bool {
@@ -379,6 +469,7 @@ func (h *pebbleMap) deleteEntries(from, to []byte) error {
 	if batch.Empty() {
 		return nil
 	}
+	b.wrote()
 	if err := batch.Commit(pebble.NoSync); err != nil {
 		return b.wrap(h.s, err)
 	}

@@ -1,5 +1,21 @@
 # SET / RESET (Flink docs: SQL > SET, RESET statements).
 
+# The configuration of a fresh session: the keys Flink's client puts into
+# every session that this engine reads (Flink's set.q), execution.target
+# 'local' (the jobs run in the client's process) and the harness's -D
+# sql-client.display.print-time-cost, sorted by key.
+SET;
++--------------------------------------------+----------+
+|                                        key |    value |
++--------------------------------------------+----------+
+|           execution.savepoint-restore-mode | NO_CLAIM |
+| execution.savepoint.ignore-unclaimed-state |    false |
+|                           execution.target |    local |
+|         sql-client.display.print-time-cost |    false |
++--------------------------------------------+----------+
+4 rows in set
+!ok
+
 SET 'table.local-time-zone' = 'Europe/Berlin';
 [INFO] Execute statement succeeded.
 !info
@@ -68,4 +84,79 @@ SELECT 1 AS one;
 | +I |           1 |
 +----+-------------+
 Received a total of 1 row
+!ok
+
+# Keys set in the session join the listing, secrets masked; a default set
+# under its current name replaces the one listed under the old name.
+SET 'table.dml-sync' = 'true';
+[INFO] Execute statement succeeded.
+!info
+
+set 's3.secret-key' = 'not-for-your-eyes';
+[INFO] Execute statement succeeded.
+!info
+
+SET 'execution.state-recovery.claim-mode' = 'CLAIM';
+[INFO] Execute statement succeeded.
+!info
+
+set;
++--------------------------------------------+--------+
+|                                        key |  value |
++--------------------------------------------+--------+
+| execution.savepoint.ignore-unclaimed-state |  false |
+|        execution.state-recovery.claim-mode |  CLAIM |
+|                           execution.target |  local |
+|                              s3.secret-key | ****** |
+|         sql-client.display.print-time-cost |  false |
+|                             table.dml-sync |   true |
++--------------------------------------------+--------+
+6 rows in set
+!ok
+
+RESET 'execution.state-recovery.claim-mode';
+[INFO] Execute statement succeeded.
+!info
+
+SET 'execution.target' = 'remote';
+[INFO] Execute statement succeeded.
+!info
+
+RESET 'execution.target';
+[INFO] Execute statement succeeded.
+!info
+
+SET 'sql-client.display.print-time-cost' = 'true';
+[INFO] Execute statement succeeded.
+!info
+
+SET;
++--------------------------------------------+----------+
+|                                        key |    value |
++--------------------------------------------+----------+
+|           execution.savepoint-restore-mode | NO_CLAIM |
+| execution.savepoint.ignore-unclaimed-state |    false |
+|                           execution.target |    local |
+|                              s3.secret-key |   ****** |
+|         sql-client.display.print-time-cost |     true |
+|                             table.dml-sync |     true |
++--------------------------------------------+----------+
+6 rows in set
+!ok
+
+# RESET; brings the listing back to the defaults (and the -D options).
+reset;
+[INFO] Execute statement succeeded.
+!info
+
+set;
++--------------------------------------------+----------+
+|                                        key |    value |
++--------------------------------------------+----------+
+|           execution.savepoint-restore-mode | NO_CLAIM |
+| execution.savepoint.ignore-unclaimed-state |    false |
+|                           execution.target |    local |
+|         sql-client.display.print-time-cost |    false |
++--------------------------------------------+----------+
+4 rows in set
 !ok
