@@ -13,10 +13,12 @@ import (
 // map entries cached one by one) and one of map key prefixes (kg | sid |
 // len | key), for the map cache's loads of whole maps — a join loads two
 // empty maps per new key. It only ever answers "certainly never written"
-// or "maybe"; deletions leave a key in. It grows as a scalable Bloom filter: a new
-// layer of twice the capacity when the last one is full, each at
-// keyFilterBitsPerKey bits per prefix (about 1 % false positives per
-// layer). It knows nothing of a restored database (complete is false).
+// or "maybe"; deletions leave a key in. It grows as a scalable Bloom
+// filter: a new layer of four times the capacity when the last one is
+// full, each a blocked Bloom filter (a key's probes in one 64-byte block:
+// one cache miss per layer) at keyFilterBitsPerKey bits per key (1–2 %
+// false positives per layer). It knows nothing of a restored database
+// (complete is false).
 type keyFilter struct {
 	seed     maphash.Seed
 	layers   []filterLayer
@@ -30,9 +32,10 @@ type filterLayer struct {
 }
 
 const (
-	keyFilterBitsPerKey = 10
+	keyFilterBitsPerKey = 12
 	keyFilterProbes     = 7
 	keyFilterFirst      = 1 << 14
+	keyFilterGrowth     = 4
 )
 
 func newKeyFilter() keyFilter {
@@ -60,18 +63,25 @@ func (f *keyFilter) addHash(h uint64) {
 	if len(f.layers) == 0 || f.layers[len(f.layers)-1].n >= f.layers[len(f.layers)-1].limit {
 		limit := keyFilterFirst
 		if len(f.layers) > 0 {
-			limit = f.layers[len(f.layers)-1].limit * 2
+			limit = f.layers[len(f.layers)-1].limit * keyFilterGrowth
 		}
-		f.layers = append(f.layers, filterLayer{bits: make([]uint64, (limit*keyFilterBitsPerKey+63)/64), limit: limit})
+		blocks := (limit*keyFilterBitsPerKey + 511) / 512
+		f.layers = append(f.layers, filterLayer{bits: make([]uint64, blocks*8), limit: limit})
 	}
 	l := &f.layers[len(f.layers)-1]
 	l.n++
-	m := uint64(len(l.bits) * 64)
-	h1, h2 := h, bits.RotateLeft64(h, 32)|1
-	for i := range uint64(keyFilterProbes) {
-		x := (h1 + i*h2) % m
-		l.bits[x/64] |= 1 << (x % 64)
+	blk := l.block(h)
+	for i := range keyFilterProbes {
+		x := uint32(h>>32) + uint32(i)*(uint32(h)|1)
+		blk[x>>6&7] |= 1 << (x & 63)
 	}
+}
+
+// block is the 512-bit block (one cache line) of h's bits in l.
+func (l *filterLayer) block(h uint64) []uint64 {
+	nb := uint64(len(l.bits) / 8)
+	b, _ := bits.Mul64(h, nb) // h·nb / 2^64: uniform in [0, nb)
+	return l.bits[b*8 : b*8+8 : b*8+8]
 }
 
 // mayContain reports whether key p may have been written (always true
@@ -81,14 +91,12 @@ func (f *keyFilter) mayContain(p []byte) bool {
 }
 
 func (f *keyFilter) mayContainHash(h uint64) bool {
-	h1, h2 := h, bits.RotateLeft64(h, 32)|1
 	for li := range f.layers {
-		l := &f.layers[li]
-		m := uint64(len(l.bits) * 64)
+		blk := f.layers[li].block(h)
 		hit := true
-		for i := range uint64(keyFilterProbes) {
-			x := (h1 + i*h2) % m
-			if l.bits[x/64]&(1<<(x%64)) == 0 {
+		for i := range keyFilterProbes {
+			x := uint32(h>>32) + uint32(i)*(uint32(h)|1)
+			if blk[x>>6&7]&(1<<(x&63)) == 0 {
 				hit = false
 				break
 			}

@@ -76,12 +76,12 @@ type PebbleBackend struct {
 	cacheSize atomic.Int64
 	// mcache holds whole maps of scanned map states (pebblemapcache.go);
 	// gen counts the writes to the database (its load iterator's view).
-	mcache  mapCache
+	mcache mapCache
 	// writtenKeys and writtenMaps filter the data keys and the map key
 	// prefixes written to db (keyfilter.go).
 	writtenKeys, writtenMaps keyFilter
-	mapSize atomic.Int64 // bytes of mcache's dirty entries
-	gen     uint64
+	mapSize                  atomic.Int64 // bytes of mcache's dirty entries
+	gen                      uint64
 
 	sweepCursor []byte // TTL sweep position
 	snapSeq     int
