@@ -203,6 +203,7 @@ func (j *Join) Open(ctx *runtime.OperatorContext, out runtime.Output) error {
 		}
 	}
 	j.ordered = j.backend.Type() == state.BackendPebble
+	j.timers.keyOrder = j.ordered
 	j.resetOutput()
 	j.recordStateSize()
 	if j.interval != nil {

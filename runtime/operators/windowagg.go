@@ -6,6 +6,7 @@ import (
 	"fmt"
 
 	"github.com/flinkgo/engine/runtime"
+	"github.com/flinkgo/engine/runtime/state"
 	"github.com/flinkgo/engine/runtime/types"
 )
 
@@ -82,6 +83,7 @@ func (w *WindowAggregate) Open(ctx *runtime.OperatorContext, out runtime.Output)
 	for i, t := range w.keyTypes {
 		w.scratch[i] = types.NewVector(t, 1)
 	}
+	w.timers.keyOrder = w.backend.Type() == state.BackendPebble
 	var derr error
 	err := w.backend.Keys("acc", func(kg int, key []byte) bool {
 		end, err := w.endOf(key)
