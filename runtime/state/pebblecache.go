@@ -35,10 +35,15 @@ type valueCache struct {
 
 	// pointGet's iterator (valid while itGen is the backend's gen) and the
 	// key last read.
-	it    *pebble.Iterator
-	itGen uint64
-	last  []byte
+	it        *pebble.Iterator
+	itGen     uint64
+	last      []byte
+	ascending int // reads in a row with a key above the previous one
 }
+
+// ascendingRun is the run of ascending reads after which pointGet reads
+// through its iterator.
+const ascendingRun = 8
 
 // cacheEntry is one key's value state.
 type cacheEntry struct {
@@ -103,15 +108,21 @@ func (b *PebbleBackend) cacheGet(s *pebbleState, k []byte) (*cacheEntry, error) 
 	return e, nil
 }
 
-// pointGet reads key k from Pebble. Reads in ascending key order (a
-// window's groups fired in key order, windowTimers.keyOrder) reposition
-// one iterator forward, which Pebble does by stepping from where it is;
-// others are point lookups, which skip files by their Bloom filters.
+// pointGet reads key k from Pebble. A run of reads in ascending key order
+// (a window's groups fired in key order, windowTimers.keyOrder)
+// repositions one iterator forward, which Pebble does by stepping from
+// where it is; other reads are point lookups, which skip files by their
+// Bloom filters (random keys ascend half the time, but seldom
+// ascendingRun times in a row).
 func (b *PebbleBackend) pointGet(k []byte) ([]byte, io.Closer, error) {
 	c := &b.vcache
-	asc := c.last != nil && bytes.Compare(k, c.last) > 0
+	if c.last != nil && bytes.Compare(k, c.last) > 0 {
+		c.ascending++
+	} else {
+		c.ascending = 0
+	}
 	c.last = append(c.last[:0], k...)
-	if !asc {
+	if c.ascending < ascendingRun {
 		return b.db.Get(k)
 	}
 	if c.it == nil || c.itGen != b.gen {
