@@ -10,7 +10,7 @@ import (
 // skips Pebble (a point read visits the memtables and every level to find
 // nothing; most keys an aggregation or a join sees for the first time are
 // new). The backend keeps two: one of data keys (value state, list state,
-// map entries cached one by one) and one of map key prefixes (kg | sid |
+// map entries) and one of map key prefixes (kg | sid |
 // len | key), for the map cache's loads of whole maps — a join loads two
 // empty maps per new key. It only ever answers "certainly never written"
 // or "maybe"; deletions leave a key in. It grows as a scalable Bloom

@@ -361,6 +361,7 @@ func (b *PebbleBackend) writeBackMap(batch *pebble.Batch, m *cachedMap) error {
 			switch {
 			case e.present:
 				err = batch.Set(c.kbuf, e.val(), nil)
+				b.writtenKeys.add(c.kbuf)
 				written = true
 			case e.inDB:
 				err = batch.Delete(c.kbuf, nil)

@@ -235,6 +235,9 @@ func (h *pebbleMap) Get(mk []byte) ([]byte, bool, error) {
 		}
 	} else {
 		k := b.dataKey(h.s.id, mk)
+		if !b.writtenKeys.mayContain(k) {
+			return nil, false, nil // a new entry (a join's new row)
+		}
 		var closer io.Closer
 		v, closer, err = b.db.Get(k)
 		if errNotFound(err) {
@@ -288,7 +291,9 @@ func (h *pebbleMap) Put(mk, v []byte) error {
 	b.wbuf = append(b.wbuf, v...)
 	b.wrote()
 	b.writtenMaps.add(b.dataKey(h.s.id, nil))
-	if err := b.db.Set(b.dataKey(h.s.id, mk), b.wbuf, pebble.NoSync); err != nil {
+	k := b.dataKey(h.s.id, mk)
+	b.writtenKeys.add(k)
+	if err := b.db.Set(k, b.wbuf, pebble.NoSync); err != nil {
 		return b.wrap(h.s, err)
 	}
 	return nil
