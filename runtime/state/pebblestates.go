@@ -214,6 +214,18 @@ func (h *pebbleMap) cached(load bool) (*cachedMap, error) {
 	return h.b.cachedMapOf(h.s, load)
 }
 
+// scanned returns the current key's map for a scan or a range removal,
+// loaded: the state switches to whole-map caching at its first one. Nil
+// when the key is served directly.
+func (h *pebbleMap) scanned() (*cachedMap, error) {
+	if !h.s.whole && !h.s.direct {
+		if err := h.b.makeWhole(h.s); err != nil {
+			return nil, err
+		}
+	}
+	return h.cached(true)
+}
+
 // Get implements MapState.
 func (h *pebbleMap) Get(mk []byte) ([]byte, bool, error) {
 	b := h.b
@@ -334,12 +346,7 @@ func (h *pebbleMap) scan(fn func(mk, v []byte) bool) error {
 // and < to (nil: no bound), in map key order.
 func (h *pebbleMap) scanRange(from, to []byte, fn func(mk, v []byte) bool) error {
 	b := h.b
-	if !h.s.whole && !h.s.direct {
-		if err := b.makeWhole(h.s); err != nil {
-			return err
-		}
-	}
-	m, err := h.cached(true)
+	m, err := h.scanned()
 	if err != nil {
 		return err
 	}
@@ -448,12 +455,7 @@ func (h *pebbleMap) Clear() error {
 // cached map, else in one batch of point deletions.
 func (h *pebbleMap) deleteEntries(from, to []byte) error {
 	b := h.b
-	if !h.s.whole && !h.s.direct {
-		if err := b.makeWhole(h.s); err != nil {
-			return err
-		}
-	}
-	m, err := h.cached(true)
+	m, err := h.scanned()
 	if err != nil {
 		return err
 	}
