@@ -542,6 +542,14 @@ func forEachElem(v []byte, fn func(ts int64, e []byte) bool) bool {
 	return true
 }
 
+// keyStateID is the state id of data key (or data key prefix) k.
+func keyStateID(k string) (uint16, bool) {
+	if len(k) < 4 {
+		return 0, false
+	}
+	return uint16(k[2])<<8 | uint16(k[3]), true
+}
+
 // parseDataKey splits a data key into key group, state id, user key and
 // map key.
 func parseDataKey(k []byte) (kg int, sid uint16, key, rest []byte, ok bool) {

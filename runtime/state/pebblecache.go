@@ -171,19 +171,27 @@ func (b *PebbleBackend) cacheMakeRoom(n int64) error {
 	return nil
 }
 
-// writeBackValue adds dirty entry e of key k to batch (Set, or Delete where
-// Pebble may hold a value).
+// writeBackValue adds dirty entry e of key k to batch.
 func (b *PebbleBackend) writeBackValue(batch *pebble.Batch, k string, e *cacheEntry) error {
 	c := &b.vcache
 	c.kbuf = append(c.kbuf[:0], k...) // the batch copies it
+	if e.present {
+		b.noteMapEntry(c.kbuf)
+	}
+	return b.writeBackKey(batch, c.kbuf, e.val, e.present, e.inDB)
+}
+
+// writeBackKey adds a cached entry of either cache to batch: Set when
+// present (the key joins the written-keys filter), Delete where Pebble may
+// hold a value, nothing otherwise.
+func (b *PebbleBackend) writeBackKey(batch *pebble.Batch, k, val []byte, present, inDB bool) error {
 	var err error
 	switch {
-	case e.present:
-		err = batch.Set(c.kbuf, e.val, nil)
-		b.writtenKeys.add(c.kbuf)
-		b.noteMapEntry(c.kbuf)
-	case e.inDB:
-		err = batch.Delete(c.kbuf, nil)
+	case present:
+		err = batch.Set(k, val, nil)
+		b.writtenKeys.add(k)
+	case inDB:
+		err = batch.Delete(k, nil)
 	}
 	if err != nil {
 		return fmt.Errorf("state: operator %s: writing back cached state: %w", b.cfg.OperatorID, err)
@@ -329,7 +337,7 @@ func (b *PebbleBackend) dropStateValues(s *pebbleState) error {
 	}
 	c := &b.vcache
 	for k, e := range c.m {
-		if len(k) >= 4 && uint16(k[2])<<8|uint16(k[3]) == s.id {
+		if sid, ok := keyStateID(k); ok && sid == s.id {
 			c.bytes -= int64(len(k)+cap(e.val)) + cacheEntryOverhead
 			delete(c.m, k)
 		}

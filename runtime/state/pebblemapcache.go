@@ -122,13 +122,7 @@ func (b *PebbleBackend) cachedMapOf(s *pebbleState, load bool) (*cachedMap, erro
 		return nil, nil
 	}
 	if !b.writtenMaps.mayContain(prefix) { // a new key: nothing to load
-		m := &cachedMap{prefix: string(prefix), ref: true, bytes: cachedMapOverhead + int64(len(prefix))}
-		if err := b.mapMakeRoom(m.bytes); err != nil {
-			return nil, err
-		}
-		c.bytes += m.bytes
-		c.m[m.prefix] = m
-		return m, nil
+		return b.addMap(&cachedMap{prefix: string(prefix), ref: true})
 	}
 	if !load {
 		return nil, nil
@@ -158,7 +152,13 @@ func (b *PebbleBackend) cachedMapOf(s *pebbleState, load bool) (*cachedMap, erro
 	if m == nil {
 		return nil, b.markBig(s, prefix)
 	}
-	m.bytes = cachedMapOverhead + int64(len(prefix))
+	return b.addMap(m)
+}
+
+// addMap puts the new map m into the cache, accounting its size.
+func (b *PebbleBackend) addMap(m *cachedMap) (*cachedMap, error) {
+	c := &b.mcache
+	m.bytes = cachedMapOverhead + int64(len(m.prefix))
 	for i := range m.ents {
 		m.bytes += m.ents[i].size()
 	}
@@ -357,18 +357,10 @@ func (b *PebbleBackend) writeBackMap(batch *pebble.Batch, m *cachedMap) error {
 		e := m.ents[i]
 		if e.dirty {
 			c.kbuf = append(append(c.kbuf[:0], m.prefix...), e.mk()...)
-			var err error
-			switch {
-			case e.present:
-				err = batch.Set(c.kbuf, e.val(), nil)
-				b.writtenKeys.add(c.kbuf)
-				written = true
-			case e.inDB:
-				err = batch.Delete(c.kbuf, nil)
+			if err := b.writeBackKey(batch, c.kbuf, e.val(), e.present, e.inDB); err != nil {
+				return err
 			}
-			if err != nil {
-				return fmt.Errorf("state: operator %s: writing back cached state: %w", b.cfg.OperatorID, err)
-			}
+			written = written || e.present
 			e.dirty = false
 			e.inDB = e.present
 		}
@@ -515,7 +507,7 @@ func (b *PebbleBackend) dropStateMaps(s *pebbleState) error {
 	}
 	c := &b.mcache
 	for k, m := range c.m {
-		if len(k) >= 4 && uint16(k[2])<<8|uint16(k[3]) == s.id {
+		if sid, ok := keyStateID(k); ok && sid == s.id {
 			b.dropMap(m)
 		}
 	}
