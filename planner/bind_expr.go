@@ -175,11 +175,20 @@ func bindStandaloneExpr(e *sql.Expr, s *scope) (expr.Expr, error) {
 }
 
 func (b *exprBinder) errAt(word string, format string, args ...any) error {
-	var pos sql.Pos
+	return validationf(b.pos(word), format, args...)
+}
+
+// calciteAt is errAt for a check Calcite's validator makes in Flink, with
+// its message (printed as Flink prints it: ValidationError).
+func (b *exprBinder) calciteAt(word string, format string, args ...any) error {
+	return calcitef(b.pos(word), format, args...)
+}
+
+func (b *exprBinder) pos(word string) sql.Pos {
 	if b.loc != nil && word != "" {
-		pos = b.loc.Locate(word)
+		return b.loc.Locate(word)
 	}
-	return validationf(pos, format, args...)
+	return sql.Pos{}
 }
 
 // restore renders an AST node back to SQL text (the key for matching group
@@ -336,7 +345,7 @@ func (b *exprBinder) bindAll(ns []ast.ExprNode) ([]expr.Expr, error) {
 func (b *exprBinder) call(name, word string, args ...expr.Expr) (expr.Expr, error) {
 	fn, ok := expr.Lookup(name)
 	if !ok {
-		return nil, b.errAt(word, "No match found for function signature %s(%s)", strings.ToLower(name), argTypeList(args))
+		return nil, b.calciteAt(word, "No match found for function signature %s(%s)", strings.ToLower(name), argTypeList(args))
 	}
 	c, err := expr.NewCall(fn, args...)
 	if err != nil {
@@ -446,7 +455,7 @@ func (b *exprBinder) column(cn *ast.ColumnName) (expr.Expr, error) {
 		}
 	}
 	if len(parts) == 0 { // a zero-length quoted identifier: ``
-		return nil, b.errAt("", "Column '' not found in any table")
+		return nil, b.calciteAt("", "Column '' not found in any table")
 	}
 	// Try column[.field...] and table.column[.field...]; a qualifier that
 	// names a table in scope is a table first, as Calcite resolves it (the
@@ -472,7 +481,7 @@ func (b *exprBinder) column(cn *ast.ColumnName) (expr.Expr, error) {
 		}
 		c := b.scope.cols[idx]
 		if b.grouped {
-			return nil, b.errAt(col, "Expression '%s' is not being grouped", strings.Join(parts, "."))
+			return nil, b.calciteAt(col, "Expression '%s' is not being grouped", strings.Join(parts, "."))
 		}
 		var e expr.Expr = &expr.ColumnRef{Index: idx, Name: c.name, T: c.typ}
 		for _, f := range fields {
@@ -500,16 +509,16 @@ func (b *exprBinder) column(cn *ast.ColumnName) (expr.Expr, error) {
 	if b.grouped && b.ungrouped != nil {
 		inner := &exprBinder{scope: b.ungrouped, loc: b.loc, zone: b.zone}
 		if _, err := inner.column(cn); err == nil {
-			return nil, b.errAt(parts[len(parts)-1], "Expression '%s' is not being grouped", strings.Join(parts, "."))
+			return nil, b.calciteAt(parts[len(parts)-1], "Expression '%s' is not being grouped", strings.Join(parts, "."))
 		}
 	}
 	if len(parts) > 1 {
 		if !b.hasTable(parts[0]) {
-			return nil, b.errAt(parts[0], "Table '%s' not found", parts[0])
+			return nil, b.calciteAt(parts[0], "Table '%s' not found", parts[0])
 		}
-		return nil, b.errAt(parts[len(parts)-1], "Column '%s' not found in table '%s'", parts[1], parts[0])
+		return nil, b.calciteAt(parts[len(parts)-1], "Column '%s' not found in table '%s'", parts[1], parts[0])
 	}
-	return nil, b.errAt(parts[0], "Column '%s' not found in any table", parts[0])
+	return nil, b.calciteAt(parts[0], "Column '%s' not found in any table", parts[0])
 }
 
 func (b *exprBinder) hasTable(t string) bool {
@@ -529,7 +538,7 @@ func (b *exprBinder) lookup(table, col string) (int, error) {
 			continue
 		}
 		if found >= 0 {
-			return -1, b.errAt(col, "Column '%s' is ambiguous", col)
+			return -1, b.calciteAt(col, "Column '%s' is ambiguous", col)
 		}
 		found = i
 	}

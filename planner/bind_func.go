@@ -124,7 +124,7 @@ func (b *exprBinder) funcCall(x *ast.FuncCallExpr) (expr.Expr, error) {
 		args = []expr.Expr{args[1], args[0]}
 	}
 	if _, ok := expr.Lookup(reg); !ok {
-		return nil, b.errAt(x.FnName.O, "No match found for function signature %s(%s)", x.FnName.O, argTypeList(args))
+		return nil, b.calciteAt(x.FnName.O, "No match found for function signature %s(%s)", x.FnName.O, argTypeList(args))
 	}
 	return b.call(reg, x.FnName.O, args...)
 }

@@ -71,6 +71,12 @@ func (qb *queryBinder) errAt(word, format string, args ...any) error {
 	return validationf(qb.q.Locate(word), format, args...)
 }
 
+// calciteAt is errAt for a check Calcite's validator makes in Flink, with
+// its message (printed as Flink prints it: ValidationError).
+func (qb *queryBinder) calciteAt(word, format string, args ...any) error {
+	return calcitef(qb.q.Locate(word), format, args...)
+}
+
 func (qb *queryBinder) resultSet(n ast.ResultSetNode) (Node, *scope, error) {
 	switch x := n.(type) {
 	case *ast.SelectStmt:
@@ -207,7 +213,7 @@ func (qb *queryBinder) selectStmt(s *ast.SelectStmt) (Node, *scope, error) {
 				return nil, nil, err
 			}
 			if cond.Type().Kind != types.KindBoolean {
-				return nil, nil, qb.errAt("WHERE", "WHERE clause must be a condition, got %s", cond.Type())
+				return nil, nil, qb.calciteAt("WHERE", "WHERE clause must be a condition")
 			}
 			if in, err = applyWhere(in, cond); err != nil {
 				return nil, nil, err
@@ -505,7 +511,7 @@ func (qb *queryBinder) aggCall(a *ast.AggregateFuncExpr, eb *exprBinder, pre *[]
 			return call, err
 		}
 		if !arg.Type().IsString() {
-			return call, qb.errAt("LISTAGG", "Cannot apply 'LISTAGG' to arguments of type 'LISTAGG(<%s>)'. Supported form(s): 'LISTAGG(<CHARACTER>[, <CHARACTER>])'", typeFamily(arg.Type()))
+			return call, qb.calciteAt("LISTAGG", "Cannot apply 'LISTAGG' to arguments of type 'LISTAGG(<%s>)'. Supported form(s): 'LISTAGG(<CHARACTER>[, <CHARACTER>])'", typeFamily(arg.Type()))
 		}
 		call.Func, call.Separator = "LISTAGG", fmt.Sprint(sep.GetValue())
 		call.Arg = len(*pre)
@@ -515,7 +521,7 @@ func (qb *queryBinder) aggCall(a *ast.AggregateFuncExpr, eb *exprBinder, pre *[]
 		return call, nil
 	}
 	if len(a.Args) != 1 {
-		return call, qb.errAt(a.F, "Invalid number of arguments to function '%s'. Was expecting 1 arguments", name)
+		return call, qb.calciteAt(a.F, "Invalid number of arguments to function '%s'. Was expecting 1 arguments", name)
 	}
 	arg, err := eb.bind(a.Args[0])
 	if err != nil {
@@ -530,7 +536,7 @@ func (qb *queryBinder) aggCall(a *ast.AggregateFuncExpr, eb *exprBinder, pre *[]
 		call.Type = types.BigInt.WithNullable(false)
 	case "SUM", "SUM0":
 		if !t.IsNumeric() {
-			return call, qb.errAt(a.F, "Cannot apply '%s' to arguments of type '%s(<%s>)'. Supported form(s): '%s(<NUMERIC>)'", name, name, typeFamily(t), name)
+			return call, qb.calciteAt(a.F, "Cannot apply '%s' to arguments of type '%s(<%s>)'. Supported form(s): '%s(<NUMERIC>)'", name, name, typeFamily(t), name)
 		}
 		switch {
 		case t.Kind == types.KindDecimal:
@@ -545,7 +551,7 @@ func (qb *queryBinder) aggCall(a *ast.AggregateFuncExpr, eb *exprBinder, pre *[]
 		}
 	case "AVG":
 		if !t.IsNumeric() {
-			return call, qb.errAt(a.F, "Cannot apply 'AVG' to arguments of type 'AVG(<%s>)'. Supported form(s): 'AVG(<NUMERIC>)'", typeFamily(t))
+			return call, qb.calciteAt(a.F, "Cannot apply 'AVG' to arguments of type 'AVG(<%s>)'. Supported form(s): 'AVG(<NUMERIC>)'", typeFamily(t))
 		}
 		switch {
 		case t.Kind == types.KindDecimal:
@@ -559,7 +565,7 @@ func (qb *queryBinder) aggCall(a *ast.AggregateFuncExpr, eb *exprBinder, pre *[]
 		call.Type = t.WithNullable(true).WithTimeAttr(types.NoTimeAttr)
 	case "STDDEV", "STDDEV_POP", "STDDEV_SAMP", "VAR_POP", "VAR_SAMP", "VARIANCE":
 		if !t.IsNumeric() {
-			return call, qb.errAt(a.F, "Cannot apply '%s' to arguments of type '%s(<%s>)'. Supported form(s): '%s(<NUMERIC>)'", name, name, typeFamily(t), name)
+			return call, qb.calciteAt(a.F, "Cannot apply '%s' to arguments of type '%s(<%s>)'. Supported form(s): '%s(<NUMERIC>)'", name, name, typeFamily(t), name)
 		}
 		call.Func = map[string]string{"STDDEV": "STDDEV_SAMP", "VARIANCE": "VAR_SAMP"}[name]
 		if call.Func == "" {
@@ -572,7 +578,7 @@ func (qb *queryBinder) aggCall(a *ast.AggregateFuncExpr, eb *exprBinder, pre *[]
 			call.Type = &types.Type{Kind: t.Kind}
 		}
 	default:
-		return call, qb.errAt(a.F, "No match found for function signature %s(%s)", strings.ToLower(a.F), argTypeList([]expr.Expr{arg}))
+		return call, qb.calciteAt(a.F, "No match found for function signature %s(%s)", strings.ToLower(a.F), argTypeList([]expr.Expr{arg}))
 	}
 	return call, nil
 }

@@ -135,21 +135,73 @@ func NewCatalog() *Catalog {
 	return c
 }
 
-// ValidationError is Flink's ValidationException.
+// ValidationError is a statement the planner rejects, printed as Flink's
+// client prints the same rejection. Origin says whose check it is:
+//   - originEngine: a check of this engine (mostly "not supported yet"):
+//     Flink's ValidationException text "SQL validation failed. From line L,
+//     column C: msg", so the message says where.
+//   - originCalcite: a check of Calcite's validator (an unknown column,
+//     object or function; an operator's argument types). Flink's client
+//     prints the innermost cause, the SqlValidatorException with the bare
+//     message; the position is in the CalciteContextException around it,
+//     which sql-client.verbose shows (Chain).
+//   - originFlink: a check of Flink's planner with Flink's message: its
+//     ValidationException with the bare message (position under verbose).
 type ValidationError struct {
-	Msg string
-	Pos sql.Pos
+	Msg    string
+	Pos    sql.Pos
+	Origin ErrorOrigin
 }
 
+// ErrorOrigin is whose check rejected a statement (ValidationError).
+type ErrorOrigin uint8
+
+const (
+	originEngine ErrorOrigin = iota
+	originCalcite
+	originFlink
+)
+
 func (e *ValidationError) Error() string {
-	if e.Pos.Line > 0 {
-		return fmt.Sprintf("SQL validation failed. From line %d, column %d: %s", e.Pos.Line, e.Pos.Col, e.Msg)
+	if e.Pos.Line > 0 && e.Origin == originEngine {
+		return "SQL validation failed. " + e.position() + ": " + e.Msg
 	}
 	return e.Msg
 }
-func (e *ValidationError) FlinkClass() string {
-	return "org.apache.flink.table.api.ValidationException"
+
+// position is Calcite's "From line L, column C" of the error.
+func (e *ValidationError) position() string {
+	return fmt.Sprintf("From line %d, column %d", e.Pos.Line, e.Pos.Col)
 }
+
+func (e *ValidationError) FlinkClass() string {
+	if e.Origin == originCalcite {
+		return sqlValidatorException
+	}
+	return validationException
+}
+
+// Chain is the exception chain Flink's client prints with
+// sql-client.verbose, outermost first: for a positioned error of Calcite's
+// validator the ValidationException, the CalciteContextException with the
+// position and the SqlValidatorException.
+func (e *ValidationError) Chain() []string {
+	if e.Pos.Line == 0 || e.Origin == originEngine {
+		return []string{e.FlinkClass() + ": " + e.Error()}
+	}
+	at := e.position() + ": " + e.Msg
+	if e.Origin == originFlink {
+		return []string{validationException + ": SQL validation failed. " + at}
+	}
+	return []string{validationException + ": SQL validation failed. " + at,
+		"org.apache.calcite.runtime.CalciteContextException: " + at,
+		sqlValidatorException + ": " + e.Msg}
+}
+
+const (
+	validationException   = "org.apache.flink.table.api.ValidationException"
+	sqlValidatorException = "org.apache.calcite.sql.validate.SqlValidatorException"
+)
 
 // SqlValidatorError is Calcite's SqlValidatorException. Flink's client
 // prints the innermost cause of an error that has a message; for an
@@ -158,10 +210,8 @@ func (e *ValidationError) FlinkClass() string {
 // position the CalciteContextException around it adds.
 type SqlValidatorError struct{ Msg string }
 
-func (e *SqlValidatorError) Error() string { return e.Msg }
-func (e *SqlValidatorError) FlinkClass() string {
-	return "org.apache.calcite.sql.validate.SqlValidatorException"
-}
+func (e *SqlValidatorError) Error() string      { return e.Msg }
+func (e *SqlValidatorError) FlinkClass() string { return sqlValidatorException }
 
 // validatorCause turns the validation error of a CREATE TABLE expression
 // into the SqlValidatorException Flink prints for it.
@@ -178,8 +228,20 @@ type TableError struct{ Msg string }
 func (e *TableError) Error() string      { return e.Msg }
 func (e *TableError) FlinkClass() string { return "org.apache.flink.table.api.TableException" }
 
+// validationf is an error of the engine's own checks.
 func validationf(pos sql.Pos, format string, args ...any) error {
 	return &ValidationError{Msg: fmt.Sprintf(format, args...), Pos: pos}
+}
+
+// calcitef is an error Calcite's validator raises in Flink, with its
+// message.
+func calcitef(pos sql.Pos, format string, args ...any) error {
+	return &ValidationError{Msg: fmt.Sprintf(format, args...), Pos: pos, Origin: originCalcite}
+}
+
+// flinkf is an error Flink's planner raises, with its message.
+func flinkf(pos sql.Pos, format string, args ...any) error {
+	return &ValidationError{Msg: fmt.Sprintf(format, args...), Pos: pos, Origin: originFlink}
 }
 
 // Path is the full identifier of a table or view.
@@ -267,13 +329,13 @@ func (c *Catalog) NotFound(n sql.ObjectName, pos sql.Pos) error {
 	}
 	switch {
 	case !ok:
-		return validationf(pos, "Object '%s' not found", n.Parts[0])
+		return calcitef(pos, "Object '%s' not found", n.Parts[0])
 	case !hasDB:
-		return validationf(pos, "Object '%s' not found within '%s'", p.Database, p.Catalog)
+		return calcitef(pos, "Object '%s' not found within '%s'", p.Database, p.Catalog)
 	case len(n.Parts) == 1:
-		return validationf(pos, "Object '%s' not found", p.Object)
+		return calcitef(pos, "Object '%s' not found", p.Object)
 	}
-	return validationf(pos, "Object '%s' not found within '%s.%s'", p.Object, p.Catalog, p.Database)
+	return calcitef(pos, "Object '%s' not found within '%s.%s'", p.Object, p.Catalog, p.Database)
 }
 
 // CatalogObjectError is one of Flink's catalog exceptions

@@ -81,7 +81,7 @@ func (p *Planner) PlanInsert(ins *sql.Insert) (*Sink, error) {
 			}
 		}
 		if len(in)+nstatic != len(target) {
-			return nil, validationf(ins.Pos, "Column types of query result and sink for '%s' do not match.\nCause: Different number of columns.\n\nQuery schema: %s\nSink schema:  %s",
+			return nil, flinkf(ins.Pos, "Column types of query result and sink for '%s' do not match.\nCause: Different number of columns.\n\nQuery schema: %s\nSink schema:  %s",
 				t.Name, schemaString(staticQuerySchema(in, static)), sinkSchemaString(t, target))
 		}
 		qi := 0
@@ -115,7 +115,7 @@ func (p *Planner) PlanInsert(ins *sql.Insert) (*Sink, error) {
 		if !qc.Type.Equal(col.Type, true) {
 			ce, err := expr.ImplicitCast(e, col.Type.WithNullable(true))
 			if err != nil {
-				return nil, validationf(ins.Pos, "Column types of query result and sink for '%s' do not match.\nCause: Incompatible types for sink column '%s' at position %d.\n\nQuery schema: %s\nSink schema:  %s",
+				return nil, flinkf(ins.Pos, "Column types of query result and sink for '%s' do not match.\nCause: Incompatible types for sink column '%s' at position %d.\n\nQuery schema: %s\nSink schema:  %s",
 					t.Name, col.Name, si, schemaString(in), sinkSchemaString(t, target))
 			}
 			if c, ok := ce.(*expr.Call); ok { // TIMESTAMP ↔ TIMESTAMP_LTZ in the session zone

@@ -232,7 +232,7 @@ func (qb *queryBinder) sortKeys(order *ast.OrderByClause, in Node) ([]operators.
 // edits): they are computed over its input, after its aggregation.
 func (qb *queryBinder) withHiddenFields(s *ast.SelectStmt, fields *ast.FieldList, hidden []ast.ExprNode, undoMark int) (Node, error) {
 	if s.Distinct {
-		return nil, qb.errAt("ORDER", "Expression '%s' is not in the select clause", exprText(hidden[0]))
+		return nil, qb.calciteAt("ORDER", "Expression '%s' is not in the select clause", exprText(hidden[0]))
 	}
 	for i := len(qb.undo) - 1; i >= undoMark; i-- {
 		qb.undo[i]()

@@ -52,7 +52,7 @@ func (qb *queryBinder) legacyGroupWindow(s *ast.SelectStmt, in Node, sc *scope, 
 		kind = operators.WindowSession
 	}
 	if len(call.Args) != want {
-		return nil, nil, nil, qb.errAt(call.FnName.O, "Invalid number of arguments to function '%s'. Was expecting %d arguments", name, want)
+		return nil, nil, nil, qb.calciteAt(call.FnName.O, "Invalid number of arguments to function '%s'. Was expecting %d arguments", name, want)
 	}
 	eb := qb.exprBinder(sc)
 	te, err := eb.bind(call.Args[0])

@@ -58,7 +58,7 @@ func newClient(s *session.Session, stdout, stderr io.Writer, secrets *secretValu
 
 func (c *client) printError(err error) {
 	fmt.Fprintln(c.stdout, msgErrorHeader)
-	fmt.Fprintln(c.stdout, c.secrets.Mask(errorText(err)))
+	fmt.Fprintln(c.stdout, c.secrets.Mask(c.errorText(err)))
 	fmt.Fprintln(c.stdout)
 }
 
@@ -239,7 +239,7 @@ func (c *client) waitJobs() int {
 			if c.reported[j.ID] {
 				continue
 			}
-			fmt.Fprint(c.stdout, c.secrets.Mask(fmt.Sprintf("[ERROR] Job %s (%s) failed. Reason:\n%s\n\n", j.ID, j.Name, errorText(err))))
+			fmt.Fprint(c.stdout, c.secrets.Mask(fmt.Sprintf("[ERROR] Job %s (%s) failed. Reason:\n%s\n\n", j.ID, j.Name, c.errorText(err))))
 		}
 	}
 	return code
@@ -351,7 +351,7 @@ func (c *client) reportFailedJobs() {
 			continue
 		}
 		c.markReported(j.ID)
-		fmt.Fprint(c.stdout, c.secrets.Mask(fmt.Sprintf("[ERROR] Job %s (%s) failed in the background. Reason:\n%s\n\n", j.ID, j.Name, errorText(j.Wait()))))
+		fmt.Fprint(c.stdout, c.secrets.Mask(fmt.Sprintf("[ERROR] Job %s (%s) failed in the background. Reason:\n%s\n\n", j.ID, j.Name, c.errorText(j.Wait()))))
 	}
 }
 

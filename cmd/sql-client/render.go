@@ -22,8 +22,16 @@ const (
 	msgQuit             = "[INFO] Exiting Flink SQL CLI Client..."
 )
 
-// errorText renders an error as Flink does: "<Class>: <message>".
-func errorText(err error) string { return session.ErrorText(err) }
+// verboseKey is Flink's sql-client.verbose: errors print their whole
+// exception chain.
+const verboseKey = "sql-client.verbose"
+
+// errorText renders an error as Flink does: "<Class>: <message>", or the
+// exception chain under sql-client.verbose (an unreadable value is false).
+func (c *client) errorText(err error) string {
+	verbose, _ := c.s.Config().Bool(verboseKey, false)
+	return session.ErrorText(err, verbose)
+}
 
 // printTable renders a statement's result that is not a query (SHOW,
 // DESCRIBE, SET;, EXPLAIN, ...) as Flink's client prints one: a tableau

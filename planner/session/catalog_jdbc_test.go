@@ -81,9 +81,15 @@ func TestJdbcCatalog(t *testing.T) {
 		{sql: "DESCRIBE bad", contains: []string{"error: java.lang.UnsupportedOperationException: Doesn't support MySQL type 'YEAR' on column 'y' in MySQL version "}},
 		{sql: "SELECT * FROM bad", contains: []string{"error: java.lang.UnsupportedOperationException: Doesn't support MySQL type 'YEAR'"}},
 		{sql: "DESCRIBE nope", want: "error: org.apache.flink.table.api.ValidationException: Tables or views with the identifier 'my_mysql.$DB.nope' doesn't exist."},
-		{sql: "SELECT * FROM nope", want: "error: org.apache.flink.table.api.ValidationException: SQL validation failed. From line 1, column 15: Object 'nope' not found"},
-		{sql: "SELECT * FROM $DB2.nope", want: "error: org.apache.flink.table.api.ValidationException: SQL validation failed. From line 1, column 15: Object 'nope' not found within 'my_mysql.$DB2'"},
-		{sql: "SELECT * FROM nodb.nope", want: "error: org.apache.flink.table.api.ValidationException: SQL validation failed. From line 1, column 15: Object 'nodb' not found within 'my_mysql'"},
+		{sql: "SELECT * FROM nope", want: "error: org.apache.flink.table.api.ValidationException: SQL validation failed. From line 1, column 15: Object 'nope' not found\n" +
+			"Caused by: org.apache.calcite.runtime.CalciteContextException: From line 1, column 15: Object 'nope' not found\n" +
+			"Caused by: org.apache.calcite.sql.validate.SqlValidatorException: Object 'nope' not found"},
+		{sql: "SELECT * FROM $DB2.nope", want: "error: org.apache.flink.table.api.ValidationException: SQL validation failed. From line 1, column 15: Object 'nope' not found within 'my_mysql.$DB2'\n" +
+			"Caused by: org.apache.calcite.runtime.CalciteContextException: From line 1, column 15: Object 'nope' not found within 'my_mysql.$DB2'\n" +
+			"Caused by: org.apache.calcite.sql.validate.SqlValidatorException: Object 'nope' not found within 'my_mysql.$DB2'"},
+		{sql: "SELECT * FROM nodb.nope", want: "error: org.apache.flink.table.api.ValidationException: SQL validation failed. From line 1, column 15: Object 'nodb' not found within 'my_mysql'\n" +
+			"Caused by: org.apache.calcite.runtime.CalciteContextException: From line 1, column 15: Object 'nodb' not found within 'my_mysql'\n" +
+			"Caused by: org.apache.calcite.sql.validate.SqlValidatorException: Object 'nodb' not found within 'my_mysql'"},
 
 		// Read-only DDL, as Flink's JdbcCatalog.
 		{sql: "CREATE TABLE x (a INT) WITH ('connector' = 'blackhole')", want: "error: org.apache.flink.table.api.TableException: Could not execute CreateTable in path `my_mysql`.`$DB`.`x`"},

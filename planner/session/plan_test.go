@@ -14,9 +14,14 @@ import (
 var rewrite = flag.Bool("rewrite", false, "rewrite expected outputs under testdata/plan")
 
 // outcome renders what a statement produced, or its error as the client
-// shows it ("Class: message").
+// shows it ("Class: message"; a validation error as sql-client.verbose
+// shows it, with the position Flink's default output leaves out).
 func outcome(r *Result, err error) string {
 	if err != nil {
+		var ch chained
+		if errors.As(err, &ch) {
+			return "error: " + strings.Join(ch.Chain(), "\nCaused by: ")
+		}
 		var fc flinkClassed
 		if errors.As(err, &fc) {
 			return "error: " + fc.FlinkClass() + ": " + err.Error()

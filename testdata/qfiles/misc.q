@@ -20,3 +20,29 @@ END                		Ends a statement set. Syntax: "END;"
 Hint: Make sure that a statement ends with ";" for finalizing (multi-line) statements.
 You can also type any Flink SQL statement, please visit https://nightlies.apache.org/flink/flink-docs-stable/docs/dev/table/sql/overview/ for more details.
 !ok
+
+# === test verbose errors ===
+# A validation error prints as Flink's client prints it: the innermost
+# cause, Calcite's SqlValidatorException, with the bare message.
+SELECT nope FROM (VALUES (1)) AS t(a);
+[ERROR] Could not execute SQL statement. Reason:
+org.apache.calcite.sql.validate.SqlValidatorException: Column 'nope' not found in any table
+!error
+
+# sql-client.verbose prints the exception chain, with the position the
+# CalciteContextException carries.
+SET 'sql-client.verbose' = 'true';
+[INFO] Execute statement succeeded.
+!info
+
+SELECT a,
+  nope FROM (VALUES (1)) AS t(a);
+[ERROR] Could not execute SQL statement. Reason:
+org.apache.flink.table.api.ValidationException: SQL validation failed. From line 2, column 3: Column 'nope' not found in any table
+Caused by: org.apache.calcite.runtime.CalciteContextException: From line 2, column 3: Column 'nope' not found in any table
+Caused by: org.apache.calcite.sql.validate.SqlValidatorException: Column 'nope' not found in any table
+!error
+
+RESET 'sql-client.verbose';
+[INFO] Execute statement succeeded.
+!info

@@ -80,7 +80,7 @@ func TestStatementsThroughTheGateway(t *testing.T) {
 	}
 	if _, _, err := run(t, c, "SELECT * FROM nope"); err == nil {
 		t.Fatal("a query of an unknown table did not fail")
-	} else if !strings.HasPrefix(err.Error(), "org.apache.flink.table.api.ValidationException: ") || !strings.Contains(err.Error(), "nope") {
+	} else if !strings.HasPrefix(err.Error(), "org.apache.calcite.sql.validate.SqlValidatorException: ") || !strings.Contains(err.Error(), "nope") {
 		t.Fatalf("error text: %v", err)
 	}
 	if _, _, err := run(t, c, `CREATE TABLE src (id BIGINT) WITH ('connector' = 'datagen',

@@ -470,7 +470,7 @@ func writeFailure(w http.ResponseWriter, err error) {
 		writeError(w, http.StatusBadRequest, re.msg)
 		return
 	}
-	writeError(w, http.StatusInternalServerError, "Internal server error.", session.ErrorText(err))
+	writeError(w, http.StatusInternalServerError, "Internal server error.", session.ErrorText(err, false))
 }
 
 func newHandle() string {
