@@ -71,7 +71,7 @@ func (qb *queryBinder) orderedSelect(s *ast.SelectStmt) (Node, *scope, error) {
 			return nil, nil, err
 		}
 		if len(hidden) > 0 {
-			if in, err = qb.withHiddenFields(s, fields, hidden, undoMark); err != nil {
+			if in, err = qb.withHiddenFields(s, fields, hidden, undoMark, in.Schema()); err != nil {
 				return nil, nil, err
 			}
 			for i := range keys {
@@ -230,7 +230,7 @@ func (qb *queryBinder) sortKeys(order *ast.OrderByClause, in Node) ([]operators.
 // withHiddenFields binds the SELECT again with the hidden ORDER BY
 // expressions appended to its list (after undoing the first binding's AST
 // edits): they are computed over its input, after its aggregation.
-func (qb *queryBinder) withHiddenFields(s *ast.SelectStmt, fields *ast.FieldList, hidden []ast.ExprNode, undoMark int) (Node, error) {
+func (qb *queryBinder) withHiddenFields(s *ast.SelectStmt, fields *ast.FieldList, hidden []ast.ExprNode, undoMark int, out []Column) (Node, error) {
 	if s.Distinct {
 		return nil, qb.calciteAt("ORDER", "Expression '%s' is not in the select clause", exprText(hidden[0]))
 	}
@@ -240,11 +240,40 @@ func (qb *queryBinder) withHiddenFields(s *ast.SelectStmt, fields *ast.FieldList
 	qb.undo = qb.undo[:undoMark]
 	fl := &ast.FieldList{Fields: append([]*ast.SelectField{}, fields.Fields...)}
 	for i, e := range hidden {
-		fl.Fields = append(fl.Fields, &ast.SelectField{Expr: e, AsName: ast.NewCIStr("$order" + strconv.Itoa(i))})
+		fl.Fields = append(fl.Fields, &ast.SelectField{Expr: e, AsName: ast.NewCIStr(hiddenName(e, len(out)+i, out, fl))})
 	}
 	s.Fields = fl
 	in, _, err := qb.selectStmt(s)
 	return in, err
+}
+
+// hiddenName names a hidden ORDER BY expression as Calcite names the extra
+// select item it adds (shown by EXPLAIN): a column by its name, anything
+// else EXPR$<ordinal>, made unique among the output's names and the hidden
+// ones before it with a numeric suffix (ts, ts0, ts1, ...).
+func hiddenName(e ast.ExprNode, ordinal int, out []Column, fl *ast.FieldList) string {
+	base := "EXPR$" + strconv.Itoa(ordinal)
+	if c, ok := e.(*ast.ColumnNameExpr); ok {
+		base = c.Name.Name.O
+	}
+	taken := func(n string) bool {
+		for _, c := range out {
+			if strings.EqualFold(c.Name, n) {
+				return true
+			}
+		}
+		for _, f := range fl.Fields {
+			if f.AsName.L != "" && strings.EqualFold(f.AsName.O, n) {
+				return true
+			}
+		}
+		return false
+	}
+	name := base
+	for i := 0; taken(name); i++ {
+		name = base + strconv.Itoa(i)
+	}
+	return name
 }
 
 // computedSortKeys computes the keys still without a column (expressions
