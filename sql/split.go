@@ -16,74 +16,39 @@ type Segment struct {
 // segment although its inner statements end with ';': it ends at the ';'
 // after END. Segments holding only whitespace and comments are dropped.
 //
-// A string, quoted identifier or block comment that is never closed ends its
-// statement at the first line that ends with ';' (as Flink's client cuts its
-// input at such a line, whose parser then reports the lexical error), or at
-// the end of the script; the rest of the script is split again from there.
+// A string, quoted identifier or block comment that is never closed runs to
+// the end of the script, as in Flink's client (whose line reader keeps
+// reading while a quote or comment is open): the last statement holds it,
+// and its parser reports the lexical error.
 func SplitScript(script string) []Segment {
 	var segs []Segment
 	s := splitter{}
-	pos := Pos{Line: 1, Col: 1}
-	for {
-		resume, more := Pos{}, false
-		for _, t := range Tokenize(script[pos.Offset:], pos) {
-			if t.Unterminated {
-				var cut Token
-				cut, resume, more = cutUnterminated(t)
-				if s.first == nil {
-					s.first = &cut
-				}
-				s.last = &cut
-				if seg, ok := s.cut(script); ok {
-					segs = append(segs, seg)
-				}
-				break
+	for _, t := range Tokenize(script, Pos{Line: 1, Col: 1}) {
+		if t.Unterminated {
+			cut := t
+			cut.Text = strings.TrimRight(t.Text, " \t\r\n")
+			cut.End = t.Pos.Offset + len(cut.Text)
+			if s.first == nil {
+				s.first = &cut
 			}
-			if seg, ok := s.feed(script, t); ok {
+			s.last = &cut
+			if seg, ok := s.cut(script); ok {
 				segs = append(segs, seg)
 			}
-		}
-		if !more {
 			return segs
 		}
-		pos = resume
-	}
-}
-
-// cutUnterminated cuts a token that is never closed (and so runs to the end
-// of the text) after the ';' ending its first line that ends with ';'. It
-// returns the token up to there, where the text resumes, and whether any
-// text is left; without such a line the whole token is kept, without
-// trailing whitespace.
-func cutUnterminated(t Token) (cut Token, resume Pos, more bool) {
-	text := t.Text
-	end := len(strings.TrimRight(text, " \t\r\n"))
-	for i := 0; i < len(text); {
-		j := strings.IndexByte(text[i:], '\n')
-		if j < 0 {
-			break
+		if seg, ok := s.feed(script, t); ok {
+			segs = append(segs, seg)
 		}
-		line := strings.TrimRight(text[i:i+j], " \t\r")
-		if strings.HasSuffix(line, ";") {
-			end, more = i+len(line), true
-			break
-		}
-		i += j + 1
 	}
-	cut = t
-	cut.Text = text[:end]
-	cut.End = t.Pos.Offset + end
-	if more {
-		resume = advancePos(t.Pos, text[:end])
-	}
-	return cut, resume, more
+	return segs
 }
 
 // Complete reports whether buffer ends a statement, as the REPL needs to
 // decide between running it and prompting for more: its last token (comments
 // ignored) is a ';' outside strings, identifiers and comments, and that ';'
-// does not fall inside an open EXECUTE STATEMENT SET BEGIN block; or the
-// buffer ends with ';' inside a string, identifier or comment never closed.
+// does not fall inside an open EXECUTE STATEMENT SET BEGIN block. A
+// string, quoted identifier or comment still open keeps it incomplete.
 func Complete(buffer string) bool {
 	s := splitter{}
 	ended := false
@@ -93,11 +58,9 @@ func Complete(buffer string) bool {
 			return ended
 		}
 		if t.Unterminated {
-			// Flink's client runs a statement whose last line ends with
-			// ';' even inside an open string, identifier or comment (its
-			// parser then reports the lexical error); SplitScript cuts
-			// the statement there.
-			return strings.HasSuffix(strings.TrimRight(t.Text, " \t\r\n"), ";")
+			// Flink's client keeps reading while a string, quoted
+			// identifier or comment is open.
+			return false
 		}
 		if t.Kind == TokComment {
 			continue

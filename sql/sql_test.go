@@ -42,8 +42,10 @@ func TestComplete(t *testing.T) {
 		"SELECT 1;  \n":               true,
 		"SELECT 1":                    false,
 		"SELECT ';'":                  false,
-		"SELECT `;":                   true, // Flink runs a line ending with ';'
-		"SELECT /*;\n":                true,
+		"SELECT `;":                   false, // Flink reads on while a quote is open
+		"SELECT /*;\n":                false,
+		"SELECT /*;\n'*/ 1;":          true,
+		"SELECT ';\n';":               true,
 		"SELECT 'a;\n  b":             false,
 		"SELECT 1 -- ;":               false,
 		"SELECT 1; -- more":           true,

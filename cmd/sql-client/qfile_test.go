@@ -72,7 +72,10 @@ func parseQFile(text string) ([]qBlock, error) {
 			fallthrough
 		case inStmt:
 			cur.stmt = append(cur.stmt, line)
-			if strings.HasSuffix(strings.TrimSpace(line), ";") {
+			// The statement ends where the client would run it (a ';'
+			// outside strings and comments), not at every line ending
+			// with ';'.
+			if strings.HasSuffix(strings.TrimSpace(line), ";") && sql.Complete(strings.Join(cur.stmt, "\n")) {
 				state = inOutput
 			}
 		case inOutput:

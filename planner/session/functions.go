@@ -70,7 +70,8 @@ func (s *Session) dropFunction(x *sql.DropFunction) (*Result, error) {
 }
 
 // showFunctions is SHOW [USER] FUNCTIONS [FROM|IN [catalog.]db]
-// [[NOT] LIKE|ILIKE 'p']: the built-in functions (none with USER), sorted.
+// [[NOT] LIKE|ILIKE 'p']: the built-in functions (none with USER or with
+// the core module unloaded), sorted.
 func (s *Session) showFunctions(x *sql.ShowFunctions) (*Result, error) {
 	if x.From != nil && len(x.From.Parts) > 2 {
 		op := "SHOW FUNCTIONS"
@@ -80,7 +81,9 @@ func (s *Session) showFunctions(x *sql.ShowFunctions) (*Result, error) {
 		return nil, &planner.ValidationError{Msg: fmt.Sprintf(
 			"%s from/in identifier [ %s ] format error, it should be [catalog_name.]database_name.", op, strings.Join(x.From.Parts, "."))}
 	}
-	if x.User {
+	if x.User || s.coreUnloaded {
+		// No user functions (Java classes cannot be loaded); the built-in
+		// ones belong to the core module.
 		return nameTable("function name", nil), nil
 	}
 	var out []string

@@ -244,21 +244,31 @@ func (s *Session) showColumns(x *sql.ShowColumns) (*Result, error) {
 }
 
 // coreModule is the one module of this engine: Flink's core module, which
-// holds the built-in functions. It is always loaded and used.
+// holds the built-in functions. A session starts with it loaded and used.
 const coreModule = "core"
 
 // moduleStatement runs SHOW [FULL] MODULES, LOAD MODULE, USE MODULES and
-// UNLOAD MODULE.
-// Only the core module exists, so LOAD MODULE fails as in Flink (core is
-// already loaded, no factory for any other name) and UNLOAD MODULE core is
-// refused: every built-in function lives in it.
+// UNLOAD MODULE as Flink's ModuleManager does. Only the core module has a
+// factory, so LOAD MODULE of any other name fails as in Flink; UNLOAD
+// MODULE core unloads it (SHOW MODULES and SHOW FUNCTIONS list nothing
+// of it; queries still bind the built-in functions, as Flink's planner
+// keeps most of them in its own operator table) until LOAD MODULE core.
 func (s *Session) moduleStatement(st sql.Statement) (*Result, error) {
+	loaded := !s.coreUnloaded
 	switch x := st.(type) {
 	case *sql.ShowModules:
-		if x.Full {
-			return &Result{Kind: ResultTable, Columns: []string{"module name", "used"}, Rows: [][]string{{coreModule, "TRUE"}}}, nil
+		var names []string
+		if loaded {
+			names = []string{coreModule}
 		}
-		return nameTable("module name", []string{coreModule}), nil
+		if x.Full {
+			r := &Result{Kind: ResultTable, Columns: []string{"module name", "used"}}
+			for _, n := range names {
+				r.Rows = append(r.Rows, []string{n, "TRUE"})
+			}
+			return r, nil
+		}
+		return nameTable("module name", names), nil
 	case *sql.LoadModule:
 		for _, o := range x.Options {
 			if o.Key == "type" {
@@ -269,12 +279,16 @@ func (s *Session) moduleStatement(st sql.Statement) (*Result, error) {
 			return nil, &planner.ValidationError{Msg: fmt.Sprintf("Could not find any factory for identifier '%s' that implements "+
 				"'org.apache.flink.table.factories.ModuleFactory' in the classpath.\n\nAvailable factory identifiers are:\n\n%s", x.Name, coreModule)}
 		}
-		return nil, &planner.ValidationError{Msg: fmt.Sprintf("A module with name '%s' already exists", x.Name)}
+		if loaded {
+			return nil, &planner.ValidationError{Msg: fmt.Sprintf("A module with name '%s' already exists", x.Name)}
+		}
+		s.coreUnloaded = false
+		return ok(), nil
 	case *sql.UseModules:
 		// ModuleManager.useModules: every name loaded, none twice.
 		seen := map[string]bool{}
 		for _, n := range x.Names {
-			if n != coreModule {
+			if n != coreModule || !loaded {
 				return nil, &planner.ValidationError{Msg: fmt.Sprintf("No module with name '%s' exists", n)}
 			}
 			if seen[n] {
@@ -284,10 +298,11 @@ func (s *Session) moduleStatement(st sql.Statement) (*Result, error) {
 		}
 		return ok(), nil
 	case *sql.UnloadModule:
-		if x.Name != coreModule {
+		if x.Name != coreModule || !loaded {
 			return nil, &planner.ValidationError{Msg: fmt.Sprintf("No module with name '%s' exists", x.Name)}
 		}
-		return nil, &ExecutionError{Msg: "Could not unload module 'core': this engine runs all of its built-in functions from the core module and cannot run without it."}
+		s.coreUnloaded = true
+		return ok(), nil
 	}
 	return nil, &ExecutionError{Msg: fmt.Sprintf("Unsupported statement: %s", st.SQL())}
 }

@@ -55,6 +55,10 @@ type Session struct {
 
 	mu      sync.Mutex
 	queries []*Job // SELECT jobs: they end with the session
+
+	// coreUnloaded is set by UNLOAD MODULE core until LOAD MODULE core
+	// (inspect.go: moduleStatement).
+	coreUnloaded bool
 }
 
 // New creates a session.

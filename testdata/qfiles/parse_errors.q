@@ -51,12 +51,10 @@ select 1 from;
 org.apache.flink.sql.parser.impl.ParseException: Encountered "<EOF>" at line 1, column 13.
 !error
 
+# A ';' at a line's end inside a comment or string does not end the
+# statement: the client reads on while a comment or quote is open.
 SELECT /*;
-[ERROR] Could not execute SQL statement. Reason:
-org.apache.flink.sql.parser.impl.TokenMgrError: Lexical error at line 1, column 11.  Encountered: <EOF> after : ""
-!error
-
-SELECT 1;
+'*/ 1;
 +----+-------------+
 | op |      EXPR$0 |
 +----+-------------+
@@ -65,16 +63,13 @@ SELECT 1;
 Received a total of 1 row
 !ok
 
-SELECT 'never closed;
-[ERROR] Could not execute SQL statement. Reason:
-org.apache.flink.sql.parser.impl.TokenMgrError: Lexical error at line 1, column 22.  Encountered: <EOF> after : "\'never closed;"
-!error
-
-SELECT 2;
-+----+-------------+
-| op |      EXPR$0 |
-+----+-------------+
-| +I |           2 |
-+----+-------------+
+SELECT 'a;
+b' AS s;
++----+--------------------------------+
+| op |                              s |
++----+--------------------------------+
+| +I |                           a;
+b |
++----+--------------------------------+
 Received a total of 1 row
 !ok
