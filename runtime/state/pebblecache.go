@@ -5,6 +5,8 @@ import (
 	"encoding/binary"
 	"fmt"
 	"io"
+	"slices"
+	"strings"
 
 	"github.com/cockroachdb/pebble"
 )
@@ -27,11 +29,15 @@ import (
 // TTL sweep. When the cache outgrows its limit it is flushed and emptied.
 // TTL is checked on the cached encoding exactly as on Pebble's.
 type valueCache struct {
-	m      map[string]*cacheEntry
-	bytes  int64 // accounted size of m's keys, values and overheads
-	dirty  int   // entries to write back
-	maxLen int64 // limit of bytes; a write past it flushes and empties
-	kbuf   []byte
+	m     map[string]*cacheEntry
+	bytes int64 // accounted size of m's keys, values and overheads
+	dirty int   // entries to write back
+	// dirtyList holds the dirty entries, written back in key order (a
+	// batch Pebble would otherwise sort entry by entry through an
+	// interface, and the map's own order is random).
+	dirtyList []*cacheEntry
+	maxLen    int64 // limit of bytes; a write past it flushes and empties
+	kbuf      []byte
 
 	// pointGet's iterator (valid while itGen is the backend's gen) and the
 	// key last read.
@@ -47,6 +53,7 @@ const ascendingRun = 8
 
 // cacheEntry is one key's value state.
 type cacheEntry struct {
+	key     string // the data key (shared with the map's key)
 	val     []byte // stored encoding; meaningful when present
 	present bool   // the key has a value
 	dirty   bool   // differs from Pebble
@@ -54,7 +61,7 @@ type cacheEntry struct {
 }
 
 // cacheEntryOverhead approximates the map slot, entry and headers per key.
-const cacheEntryOverhead = 96
+const cacheEntryOverhead = 120
 
 // valueCacheBytes is the default limit of a backend's value cache; tests
 // lower it to exercise the write-back on overflow.
@@ -104,7 +111,7 @@ func (b *PebbleBackend) cacheGet(s *pebbleState, k []byte) (*cacheEntry, error) 
 	if err := b.cacheMakeRoom(int64(len(k)+cap(e.val)) + cacheEntryOverhead); err != nil {
 		return nil, err
 	}
-	c.m[string(k)] = e
+	c.add(k, e)
 	return e, nil
 }
 
@@ -151,6 +158,19 @@ func (b *PebbleBackend) closePointIter() {
 		c.it.Close()
 		c.it = nil
 	}
+}
+
+// add caches e as the entry of key k.
+func (c *valueCache) add(k []byte, e *cacheEntry) {
+	e.key = string(k)
+	c.m[e.key] = e
+}
+
+// markDirty marks clean entry e dirty.
+func (c *valueCache) markDirty(e *cacheEntry) {
+	e.dirty = true
+	c.dirty++
+	c.dirtyList = append(c.dirtyList, e)
 }
 
 // cacheMakeRoom accounts n more bytes, first writing back and dropping the
@@ -209,7 +229,7 @@ func (b *PebbleBackend) cacheSet(s *pebbleState, k []byte, ts int64, v []byte) e
 		if err := b.cacheMakeRoom(int64(len(k)+binary.MaxVarintLen64+len(v)) + cacheEntryOverhead); err != nil {
 			return err
 		}
-		c.m[string(k)] = e
+		c.add(k, e)
 		e.val = make([]byte, 0, binary.MaxVarintLen64+len(v))
 	} else {
 		old := cap(e.val)
@@ -223,8 +243,7 @@ func (b *PebbleBackend) cacheSet(s *pebbleState, k []byte, ts int64, v []byte) e
 	e.val = append(e.val, v...)
 	e.present = true
 	if !e.dirty {
-		e.dirty = true
-		c.dirty++
+		c.markDirty(e)
 		b.cacheSize.Add(int64(len(k) + len(e.val)))
 	}
 	return nil
@@ -242,15 +261,14 @@ func (b *PebbleBackend) cacheClear(k []byte) error {
 		if err := b.cacheMakeRoom(int64(len(k)) + cacheEntryOverhead); err != nil {
 			return err
 		}
-		c.m[string(k)] = e
+		c.add(k, e)
 	}
 	if !e.present && !e.inDB {
 		return nil // nothing here nor in Pebble
 	}
 	e.present = false
 	if !e.dirty {
-		e.dirty = true
-		c.dirty++
+		c.markDirty(e)
 		b.cacheSize.Add(int64(len(k)))
 	}
 	return nil
@@ -265,11 +283,9 @@ func (b *PebbleBackend) flushValues() error {
 	}
 	batch := b.db.NewBatch()
 	defer batch.Close()
-	for k, e := range c.m {
-		if !e.dirty {
-			continue
-		}
-		if err := b.writeBackValue(batch, k, e); err != nil {
+	slices.SortFunc(c.dirtyList, func(x, y *cacheEntry) int { return strings.Compare(x.key, y.key) })
+	for _, e := range c.dirtyList {
+		if err := b.writeBackValue(batch, e.key, e); err != nil {
 			return err
 		}
 	}
@@ -277,12 +293,12 @@ func (b *PebbleBackend) flushValues() error {
 	if err := batch.Commit(pebble.NoSync); err != nil {
 		return fmt.Errorf("state: operator %s: writing back cached state: %w", b.cfg.OperatorID, err)
 	}
-	for _, e := range c.m {
-		if e.dirty {
-			e.dirty = false
-			e.inDB = e.present
-		}
+	for _, e := range c.dirtyList {
+		e.dirty = false
+		e.inDB = e.present
 	}
+	clear(c.dirtyList)
+	c.dirtyList = c.dirtyList[:0]
 	c.dirty = 0
 	b.cacheSize.Store(0)
 	return nil
@@ -349,6 +365,6 @@ func (b *PebbleBackend) dropStateValues(s *pebbleState) error {
 func (b *PebbleBackend) dropValueCache() {
 	b.closePointIter()
 	b.vcache.m = map[string]*cacheEntry{}
-	b.vcache.bytes, b.vcache.dirty = 0, 0
+	b.vcache.bytes, b.vcache.dirty, b.vcache.dirtyList = 0, 0, nil
 	b.cacheSize.Store(0)
 }
