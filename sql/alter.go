@@ -1,11 +1,20 @@
 package sql
 
-// alter parses ALTER TABLE, ALTER VIEW, ALTER DATABASE and ALTER CATALOG.
+// alter parses ALTER TABLE, ALTER VIEW, ALTER DATABASE, ALTER CATALOG and
+// ALTER [TEMPORARY [SYSTEM]] FUNCTION.
 func (p *parser) alter() Statement {
 	start := p.i
 	p.expect("ALTER")
 	var st Statement
+	temporary := p.accept("TEMPORARY")
+	system := temporary && p.accept("SYSTEM")
 	switch {
+	case p.accept("FUNCTION"):
+		st = p.alterFunction(temporary, system)
+	case system:
+		p.fail("FUNCTION")
+	case temporary:
+		p.fail("FUNCTION", "SYSTEM")
 	case p.accept("CATALOG"):
 		st = p.alterCatalog()
 	case p.accept("TABLE"):
@@ -18,10 +27,24 @@ func (p *parser) alter() Statement {
 		a.Options = p.options()
 		st = a
 	default:
-		p.fail("CATALOG", "DATABASE", "TABLE", "VIEW")
+		p.fail("CATALOG", "DATABASE", "FUNCTION", "TABLE", "TEMPORARY", "VIEW")
 	}
 	p.expectEOF()
 	setBase(st, p.base(start))
+	return st
+}
+
+// alterFunction parses the rest of ALTER [TEMPORARY [SYSTEM]] FUNCTION
+// after FUNCTION.
+func (p *parser) alterFunction(temporary, system bool) Statement {
+	st := &AlterFunction{Temporary: temporary, System: system}
+	st.IfExists = p.acceptSeq("IF", "EXISTS")
+	st.Name = p.name()
+	p.expect("AS")
+	st.Class = p.stringLit()
+	if st.Language = p.functionLanguage(); st.Language == "" {
+		p.expectEOF("LANGUAGE")
+	}
 	return st
 }
 

@@ -197,6 +197,18 @@ type CreateFunction struct {
 	Language    string // upper-case; empty when not given
 }
 
+// AlterFunction is ALTER [TEMPORARY [SYSTEM]] FUNCTION [IF EXISTS] name AS
+// 'class' [LANGUAGE JAVA|SCALA|PYTHON].
+type AlterFunction struct {
+	StmtBase
+	Name      ObjectName
+	Temporary bool
+	System    bool
+	IfExists  bool
+	Class     string
+	Language  string // upper-case; empty when not given
+}
+
 // DropFunction is DROP [TEMPORARY] [SYSTEM] FUNCTION [IF EXISTS] name.
 type DropFunction struct {
 	StmtBase

@@ -336,18 +336,25 @@ func (p *parser) createFunction(start int, temporary, system bool) Statement {
 	st.Name = p.name()
 	p.expect("AS")
 	st.Class = p.stringLit()
-	if p.accept("LANGUAGE") {
-		switch w := upperWord(p.cur()); w {
-		case "JAVA", "SCALA", "PYTHON":
-			st.Language = w
-			p.i++
-		default:
-			p.fail("JAVA", "PYTHON", "SCALA")
-		}
-	}
+	st.Language = p.functionLanguage()
 	p.expectEOF("LANGUAGE")
 	st.StmtBase = p.base(start)
 	return st
+}
+
+// functionLanguage parses an optional LANGUAGE JAVA|SCALA|PYTHON of a
+// function's definition: the language upper-cased, or "".
+func (p *parser) functionLanguage() string {
+	if !p.accept("LANGUAGE") {
+		return ""
+	}
+	switch w := upperWord(p.cur()); w {
+	case "JAVA", "SCALA", "PYTHON":
+		p.i++
+		return w
+	}
+	p.fail("JAVA", "PYTHON", "SCALA")
+	return ""
 }
 
 // createCatalog parses the rest of CREATE CATALOG after CATALOG.

@@ -160,6 +160,12 @@ func (d *dumper) stmt(st Statement, n int) {
 		if s.Language != "" {
 			d.line(n+1, "language %s", s.Language)
 		}
+	case *AlterFunction:
+		d.line(n, "AlterFunction %s %s%s class=%q", pos, s.Name,
+			flags("temporary", s.Temporary, "system", s.System, "if-exists", s.IfExists), s.Class)
+		if s.Language != "" {
+			d.line(n+1, "language %s", s.Language)
+		}
 	case *DropTable:
 		d.line(n, "DropTable %s %s%s", pos, s.Name, flags("temporary", s.Temporary, "if-exists", s.IfExists))
 	case *DropView:

@@ -57,16 +57,41 @@ func (s *Session) dropFunction(x *sql.DropFunction) (*Result, error) {
 		}
 		return nil, &planner.ValidationError{Msg: fmt.Sprintf("Temporary catalog function %s doesn't exist", p.Quoted())}
 	}
+	return s.missingCatalogFunction(p, x.IfExists)
+}
+
+// missingCatalogFunction is the outcome of dropping or altering catalog
+// function p, which cannot exist: Flink's errors for a missing catalog or
+// function, or success with IF EXISTS.
+func (s *Session) missingCatalogFunction(p planner.Path, ifExists bool) (*Result, error) {
 	if _, found := s.cat.CatalogInfo(p.Catalog); !found {
 		return nil, &planner.ValidationError{Msg: fmt.Sprintf("Catalog %s does not exist", p.Catalog)}
 	}
-	if x.IfExists {
+	if ifExists {
 		return ok(), nil
 	}
-	// GenericInMemoryCatalog.dropFunction: the path with the function name
-	// normalized to lower case.
+	// GenericInMemoryCatalog.dropFunction / alterFunction: the path with
+	// the function name normalized to lower case.
 	return nil, &planner.CatalogObjectError{Class: "FunctionNotExistException", Msg: fmt.Sprintf(
 		"Function %s.%s does not exist in Catalog %s.", p.Database, strings.ToLower(p.Object), p.Catalog)}
+}
+
+// alterFunction is ALTER [TEMPORARY [SYSTEM]] FUNCTION [IF EXISTS] name AS
+// 'class': Flink refuses the temporary forms outright; a catalog function
+// cannot exist here (CREATE FUNCTION loads no classes), so it fails as
+// Flink does for a missing one, or succeeds with IF EXISTS.
+func (s *Session) alterFunction(x *sql.AlterFunction) (*Result, error) {
+	if x.System {
+		return nil, &planner.ValidationError{Msg: "Alter temporary system function is not supported"}
+	}
+	if x.Temporary {
+		return nil, &planner.ValidationError{Msg: "Alter temporary catalog function is not supported"}
+	}
+	p, err := s.cat.Resolve(x.Name)
+	if err != nil {
+		return nil, err
+	}
+	return s.missingCatalogFunction(p, x.IfExists)
 }
 
 // showFunctions is SHOW [USER] FUNCTIONS [FROM|IN [catalog.]db]

@@ -201,6 +201,8 @@ func (s *Session) execute(st sql.Statement) (*Result, error) {
 		return s.createFunction(x)
 	case *sql.DropFunction:
 		return s.dropFunction(x)
+	case *sql.AlterFunction:
+		return s.alterFunction(x)
 	case *sql.ShowJobs:
 		return s.showJobs(), nil
 	case *sql.ShowCheckpoints:

@@ -97,3 +97,39 @@ CREATE TEMPORARY SYSTEM FUNCTION py_udf AS 'udfs.lower' LANGUAGE PYTHON;
 [ERROR] Could not execute SQL statement. Reason:
 org.apache.flink.table.api.ValidationException: Could not register function 'py_udf': user-defined functions are classes (here the PYTHON class 'udfs.lower') that this engine cannot load; it runs Flink's built-in functions only (SHOW FUNCTIONS lists them).
 !error
+
+# ALTER FUNCTION (Flink's function.q): the temporary forms are refused as
+# in Flink; a catalog function cannot exist here, so altering one fails as
+# Flink does for a missing function, or succeeds with IF EXISTS.
+alter temporary function tmp_func as 'com.example.UpperUDF';
+[ERROR] Could not execute SQL statement. Reason:
+org.apache.flink.table.api.ValidationException: Alter temporary catalog function is not supported
+!error
+
+ALTER TEMPORARY SYSTEM FUNCTION tmp_func AS 'com.example.UpperUDF';
+[ERROR] Could not execute SQL statement. Reason:
+org.apache.flink.table.api.ValidationException: Alter temporary system function is not supported
+!error
+
+ALTER FUNCTION func11 AS 'com.example.UpperUDF' LANGUAGE SCALA;
+[ERROR] Could not execute SQL statement. Reason:
+org.apache.flink.table.catalog.exceptions.FunctionNotExistException: Function default_database.func11 does not exist in Catalog default_catalog.
+!error
+
+ALTER FUNCTION IF EXISTS func11 AS 'com.example.UpperUDF';
+[INFO] Execute statement succeeded.
+!info
+
+ALTER FUNCTION no_catalog.db.f AS 'com.example.UpperUDF';
+[ERROR] Could not execute SQL statement. Reason:
+org.apache.flink.table.api.ValidationException: Catalog no_catalog does not exist
+!error
+
+ALTER FUNCTION f AS 'com.example.UpperUDF' LANGUAGE RUST;
+[ERROR] Could not execute SQL statement. Reason:
+org.apache.flink.sql.parser.impl.ParseException: Encountered "RUST" at line 1, column 53.
+Was expecting one of:
+    "JAVA" ...
+    "PYTHON" ...
+    "SCALA" ...
+!error
