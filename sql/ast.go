@@ -431,6 +431,18 @@ type UseModules struct {
 }
 type ShowJobs struct{ StmtBase }
 
+// AddJar is ADD JAR 'path', RemoveJar REMOVE JAR 'path', ShowJars SHOW JARS:
+// the session's list of JAR resources (Flink's ResourceManager).
+type AddJar struct {
+	StmtBase
+	Path string
+}
+type RemoveJar struct {
+	StmtBase
+	Path string
+}
+type ShowJars struct{ StmtBase }
+
 // ShowCheckpoints lists the checkpoints and savepoints under Dir (default:
 // the configured checkpoint directory). Not in Flink; see issue 3.
 type ShowCheckpoints struct {

@@ -166,6 +166,12 @@ func (d *dumper) stmt(st Statement, n int) {
 		if s.Language != "" {
 			d.line(n+1, "language %s", s.Language)
 		}
+	case *AddJar:
+		d.line(n, "AddJar %s %q", pos, s.Path)
+	case *RemoveJar:
+		d.line(n, "RemoveJar %s %q", pos, s.Path)
+	case *ShowJars:
+		d.line(n, "ShowJars %s", pos)
 	case *DropTable:
 		d.line(n, "DropTable %s %s%s", pos, s.Name, flags("temporary", s.Temporary, "if-exists", s.IfExists))
 	case *DropView:

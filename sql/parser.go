@@ -348,8 +348,8 @@ func (p *parser) stringLit() string {
 
 // statementStarts are the words a statement may begin with, for errors.
 var statementStarts = []string{
-	"ALTER", "BEGIN", "CLEAR", "CREATE", "DESC", "DESCRIBE", "DROP", "END", "EXECUTE", "EXIT",
-	"EXPLAIN", "HELP", "INSERT", "QUIT", "REPLACE", "RESET", "SELECT", "SET", "SHOW", "STOP",
+	"ADD", "ALTER", "BEGIN", "CLEAR", "CREATE", "DESC", "DESCRIBE", "DROP", "END", "EXECUTE", "EXIT",
+	"EXPLAIN", "HELP", "INSERT", "QUIT", "REMOVE", "REPLACE", "RESET", "SELECT", "SET", "SHOW", "STOP",
 	"USE", "VALUES", "WITH", "(",
 }
 
@@ -458,6 +458,17 @@ func (p *parser) statement(inExplain bool) Statement {
 		return p.replaceTable(start, false)
 	case t.Is("LOAD") || t.Is("UNLOAD"):
 		return p.module()
+	case t.Is("ADD") || t.Is("REMOVE"):
+		p.i++
+		p.expect("JAR")
+		path := p.stringLit()
+		p.expectEOF()
+		var st Statement = &AddJar{Path: path}
+		if t.Is("REMOVE") {
+			st = &RemoveJar{Path: path}
+		}
+		setBase(st, p.base(start))
+		return st
 	case startsQuery(t):
 		return &Select{StmtBase: p.base(start), Query: p.query(start)}
 	}
@@ -585,6 +596,8 @@ func (p *parser) show() Statement {
 		st = &ShowModules{Full: true}
 	case p.accept("JOBS"):
 		st = &ShowJobs{}
+	case p.accept("JARS"):
+		st = &ShowJars{}
 	case p.accept("CHECKPOINTS"):
 		sc := &ShowCheckpoints{}
 		if p.accept("FROM") || p.accept("IN") {
@@ -618,7 +631,7 @@ func (p *parser) show() Statement {
 			p.i++
 			p.fail("FUNCTIONS")
 		}
-		p.fail("CATALOGS", "CHECKPOINTS", "COLUMNS", "CREATE", "CURRENT", "DATABASES", "FULL", "FUNCTIONS", "JOBS", "MODULES", "TABLES", "USER", "VIEWS")
+		p.fail("CATALOGS", "CHECKPOINTS", "COLUMNS", "CREATE", "CURRENT", "DATABASES", "FULL", "FUNCTIONS", "JARS", "JOBS", "MODULES", "TABLES", "USER", "VIEWS")
 	}
 	p.expectEOF(expected...)
 	setBase(st, p.base(start))

@@ -62,6 +62,34 @@ CREATE TABLE out1 (id INT) WITH ('connector' = 'print');
 	}
 }
 
+// TestJarFlags: -j adds a JAR to the session and -l every JAR of a
+// directory, as ADD JAR does (SHOW JARS lists them, absolute); a missing
+// JAR stops the client before any statement runs.
+func TestJarFlags(t *testing.T) {
+	dir := t.TempDir()
+	lib := filepath.Join(dir, "lib")
+	if err := os.Mkdir(lib, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	one := writeFile(t, dir, "one.jar", "")
+	two := writeFile(t, lib, "two.jar", "")
+	writeFile(t, lib, "notes.txt", "")
+	script := writeFile(t, dir, "job.sql", "SHOW JARS;\n")
+	out, code := runClient(t, dir, "-j", "one.jar", "--library", "lib", "-f", script)
+	if code != 0 {
+		t.Fatalf("exit %d\n%s", code, out)
+	}
+	for _, want := range []string{" " + one + " |", " " + two + " |", "2 rows in set"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("missing %q in:\n%s", want, out)
+		}
+	}
+	out, code = runClient(t, dir, "--jar", "missing.jar", "-f", script)
+	if code != 1 || !strings.Contains(out, "java.io.FileNotFoundException: Jar resource [missing.jar] not found.") || strings.Contains(out, "SHOW JARS") {
+		t.Fatalf("missing -j JAR: exit %d\n%s", code, out)
+	}
+}
+
 func TestPipedStdin(t *testing.T) {
 	cmd := exec.Command(binary)
 	cmd.Stdin = strings.NewReader("SELECT 1 AS one,\n  'two' AS two;\nSELECT nope;\nSELECT 3;\n")

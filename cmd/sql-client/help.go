@@ -6,13 +6,11 @@ import (
 
 // helpCommands are the commands HELP lists: Flink's list (CliStrings'
 // SQL_CLI_COMMANDS_DESCRIPTIONS since 1.16, as its misc.q transcript
-// prints it) in Flink's order and words, less ADD JAR, REMOVE JAR and
-// SHOW JARS, which this client does not have (no JVM, no jars). Flink's
-// HELP does not list SHOW JOBS or STOP JOB either, though it runs them:
-// like CREATE TABLE or SHOW TABLES they are SQL statements, for which the
-// hint under the list points to Flink's SQL documentation. Without the
-// jar commands the longest name is still BEGIN STATEMENT SET, so the
-// padding is Flink's too.
+// prints it) in Flink's order and words. (ADD JAR registers a JAR in the
+// session without loading it: planner/session/jars.go.) Flink's HELP does
+// not list SHOW JOBS or STOP JOB, though it runs them: like CREATE TABLE
+// or SHOW TABLES they are SQL statements, for which the hint under the
+// list points to Flink's SQL documentation.
 var helpCommands = [][2]string{
 	{"HELP", "Prints the available commands."},
 	{"QUIT/EXIT", "Quits the SQL CLI client."},
@@ -25,6 +23,9 @@ var helpCommands = [][2]string{
 	{"EXPLAIN", "Describes the execution plan of a query or table with the given name."},
 	{"BEGIN STATEMENT SET", `Begins a statement set. Syntax: "BEGIN STATEMENT SET;"`},
 	{"END", `Ends a statement set. Syntax: "END;"`},
+	{"ADD JAR", `Adds the specified jar file to the submitted jobs' classloader. Syntax: "ADD JAR '<path_to_filename>.jar'"`},
+	{"REMOVE JAR", `Removes the specified jar file from the submitted jobs' classloader. Syntax: "REMOVE JAR '<path_to_filename>.jar'"`},
+	{"SHOW JARS", "Shows the list of user-specified jar dependencies. This list is impacted by the --jar and --library startup options as well as the ADD/REMOVE JAR commands."},
 }
 
 // helpText is what HELP prints, laid out as Flink's: each command padded

@@ -11,6 +11,7 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"slices"
 	"strings"
 	"syscall"
 
@@ -45,6 +46,13 @@ Mode "embedded" (default) submits Flink jobs from the local machine.
                                            context. If get error in execution, the sql client
                                            will exit. Notice it's not allowed to add query or
                                            insert into the init file.
+     -j,--jar <JAR file>                   A JAR file to be imported into the session (as
+                                           ADD JAR: registered, listed by SHOW JARS; this
+                                           engine's connectors, formats and drivers are
+                                           built in). Can be used multiple times.
+     -l,--library <JAR directory>          A JAR file directory whose JARs are imported
+                                           into the session as with -j. Can be used
+                                           multiple times.
 
 Mode "gateway" submits Flink jobs to the SQL Gateway of a session cluster
 (the jobmanager binary); so does "embedded" with -D execution.target=remote
@@ -84,6 +92,11 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	fs.StringVar(&history, "history", "", "history file")
 	fs.StringVar(&endpoint, "e", "", "SQL Gateway endpoint host:port")
 	fs.StringVar(&endpoint, "endpoint", "", "SQL Gateway endpoint host:port")
+	var jars, libraries multiFlag
+	fs.Var(&jars, "j", "JAR file")
+	fs.Var(&jars, "jar", "JAR file")
+	fs.Var(&libraries, "l", "JAR directory")
+	fs.Var(&libraries, "library", "JAR directory")
 	fs.BoolVar(&help, "h", false, "help")
 	fs.BoolVar(&help, "help", false, "help")
 	gatewayMode := false
@@ -145,6 +158,9 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "[INFO] Connected to the SQL Gateway at %s (session %s); jobs run on the cluster.\n", c.remote.Endpoint(), c.remote.Session())
 	}
 
+	if !c.addJars(jars, libraries) {
+		return 1
+	}
 	if initFile != "" {
 		if !c.runInit(strings.TrimPrefix(initFile, "file://")) {
 			return 1
@@ -262,6 +278,47 @@ func (c *client) runInit(path string) bool {
 			continue
 		}
 		if _, err := c.s.Execute(st); err != nil {
+			c.printError(err)
+			return false
+		}
+	}
+	return true
+}
+
+// multiFlag is a flag that may be given several times.
+type multiFlag []string
+
+func (m *multiFlag) String() string     { return strings.Join(*m, ",") }
+func (m *multiFlag) Set(v string) error { *m = append(*m, v); return nil }
+
+// addJars adds the -j JARs and the JARs of the -l directories to the
+// session, as ADD JAR does; false after printing the first error.
+func (c *client) addJars(jars, libraries []string) bool {
+	paths := slices.Clone(jars)
+	for _, dir := range libraries {
+		entries, err := os.ReadDir(dir)
+		if err != nil {
+			fmt.Fprintf(c.stderr, "[ERROR] Could not read the library directory %s: %v\n", dir, err)
+			return false
+		}
+		for _, e := range entries {
+			if !e.IsDir() && strings.HasSuffix(strings.ToLower(e.Name()), ".jar") {
+				paths = append(paths, filepath.Join(dir, e.Name()))
+			}
+		}
+	}
+	for _, p := range paths {
+		stmts, err := sql.ParseScript("ADD JAR '" + strings.ReplaceAll(p, "'", "''") + "'")
+		if err == nil && c.remote != nil {
+			if _, failed := c.runRemoteQuiet(stmts[0]); failed {
+				return false
+			}
+			continue
+		}
+		if err == nil {
+			_, err = c.s.Execute(stmts[0])
+		}
+		if err != nil {
 			c.printError(err)
 			return false
 		}

@@ -59,6 +59,8 @@ type Session struct {
 	// coreUnloaded is set by UNLOAD MODULE core until LOAD MODULE core
 	// (inspect.go: moduleStatement).
 	coreUnloaded bool
+	// jars are the JARs added (jars.go), absolute paths in order.
+	jars []string
 }
 
 // New creates a session.
@@ -203,6 +205,8 @@ func (s *Session) execute(st sql.Statement) (*Result, error) {
 		return s.dropFunction(x)
 	case *sql.AlterFunction:
 		return s.alterFunction(x)
+	case *sql.AddJar, *sql.RemoveJar, *sql.ShowJars:
+		return s.jarStatement(st)
 	case *sql.ShowJobs:
 		return s.showJobs(), nil
 	case *sql.ShowCheckpoints:

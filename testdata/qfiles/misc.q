@@ -1,7 +1,7 @@
 # misc.q - the client's own commands (Flink's misc.q).
 
 # === test help ===
-# Flink's list and layout, less ADD JAR, REMOVE JAR and SHOW JARS.
+# Flink's list and layout.
 help;
 The following commands are available:
 
@@ -16,6 +16,9 @@ SELECT             		Executes a SQL SELECT query on the Flink cluster.
 EXPLAIN            		Describes the execution plan of a query or table with the given name.
 BEGIN STATEMENT SET		Begins a statement set. Syntax: "BEGIN STATEMENT SET;"
 END                		Ends a statement set. Syntax: "END;"
+ADD JAR            		Adds the specified jar file to the submitted jobs' classloader. Syntax: "ADD JAR '<path_to_filename>.jar'"
+REMOVE JAR         		Removes the specified jar file from the submitted jobs' classloader. Syntax: "REMOVE JAR '<path_to_filename>.jar'"
+SHOW JARS          		Shows the list of user-specified jar dependencies. This list is impacted by the --jar and --library startup options as well as the ADD/REMOVE JAR commands.
 
 Hint: Make sure that a statement ends with ";" for finalizing (multi-line) statements.
 You can also type any Flink SQL statement, please visit https://nightlies.apache.org/flink/flink-docs-stable/docs/dev/table/sql/overview/ for more details.
