@@ -100,6 +100,14 @@ type Sink interface {
 	NewWriter(subtask, parallelism int) (runtime.Operator, error)
 }
 
+// ProjectionPushDown is an optional trait of a Source: false keeps the
+// planner from narrowing its scan to the columns a query reads, for a
+// source that cannot do so in Flink (its plans, which EXPLAIN shows, keep
+// a Calc above a scan of every column). Sources without it are narrowed.
+type ProjectionPushDown interface {
+	ProjectionPushDown() bool
+}
+
 // FilterPushDown is an optional ability of a Source: evaluating some filter
 // conjuncts itself (a database turning them into WHERE, a partitioned source
 // skipping partitions). The planner offers the conjuncts of a filter right

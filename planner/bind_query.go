@@ -875,9 +875,13 @@ func (p *Planner) factory(t *Table) (connectors.Factory, error) {
 	if !ok {
 		return nil, &ValidationError{Msg: fmt.Sprintf("Could not find any factory for identifier '%s' that implements 'org.apache.flink.table.factories.DynamicTableFactory' in the classpath.\n\nAvailable factory identifiers are:\n\n%s", id, strings.Join(connectors.Identifiers(), "\n"))}
 	}
-	cols := make([]string, len(t.Columns))
-	for i, c := range t.Columns {
-		cols[i] = c.Name
+	// Per-column options ('#' in a key) exist for the stored columns only,
+	// as in Flink: a computed column takes none.
+	var cols []string
+	for _, c := range t.Columns {
+		if c.Kind != ComputedColumn {
+			cols = append(cols, c.Name)
+		}
 	}
 	if err := connectors.ValidateOptions(f, t.Options, cols, FormatOptionKeys(t.Options)); err != nil {
 		return nil, err

@@ -16,6 +16,7 @@ type Rule struct {
 var Rules = []Rule{
 	{"ConstantFolding", foldConstants},
 	{"CalcMerge", mergeCalcs},
+	{"ProjectWatermarkAssignerTranspose", pushProjectionBelowWatermark},
 	{"FilterPushDown", pushFilterIntoScan},
 	{"ProjectionPushDown", pushProjectionIntoScan},
 	{"CalcRemove", removeIdentityCalc},
@@ -218,6 +219,9 @@ func pushProjectionIntoScan(n Node) Node {
 	if !ok {
 		return n
 	}
+	if p, ok := s.Source.(connectors.ProjectionPushDown); ok && !p.ProjectionPushDown() {
+		return n
+	}
 	used := make([]bool, len(s.Columns))
 	mark := func(e expr.Expr) { visitRefs(e, func(r *expr.ColumnRef) { used[r.Index] = true }) }
 	for _, e := range c.Exprs {
@@ -334,4 +338,63 @@ func pushFilterIntoScan(n Node) Node {
 	ns := NewScan(s.Table, src, s.Columns)
 	ns.Filters = append(append([]expr.Expr{}, s.Filters...), pushed...)
 	return &Calc{Input: ns, Exprs: c.Exprs, Names: c.Names, Condition: andAll(kept)}
+}
+
+// pushProjectionBelowWatermark narrows the input of a WatermarkAssigner to
+// the columns the Calc above it uses, plus those its watermark strategy
+// reads (Flink's ProjectWatermarkAssignerTransposeRule): computed columns
+// nobody reads (a PROCTIME() attribute, say) are no longer computed, and
+// the projection can go on into the scan. Rows are not filtered below the
+// assigner: every row still counts for the watermark.
+func pushProjectionBelowWatermark(n Node) Node {
+	c, ok := n.(*Calc)
+	if !ok {
+		return n
+	}
+	w, ok := c.Input.(*WatermarkAssigner)
+	if !ok {
+		return n
+	}
+	in := w.Input.Schema()
+	used := make([]bool, len(in))
+	mark := func(e expr.Expr) { visitRefs(e, func(r *expr.ColumnRef) { used[r.Index] = true }) }
+	for _, e := range c.Exprs {
+		mark(e)
+	}
+	if c.Condition != nil {
+		mark(c.Condition)
+	}
+	mark(w.Strategy)
+	used[w.Rowtime] = true
+	remap := make([]int, len(in))
+	var keep []expr.Expr
+	var names []string
+	for i, u := range used {
+		if u {
+			remap[i] = len(keep)
+			keep = append(keep, &expr.ColumnRef{Index: i, Name: in[i].Name, T: in[i].Type})
+			names = append(names, in[i].Name)
+		}
+	}
+	if len(keep) == len(in) {
+		return n
+	}
+	re := func(e expr.Expr) expr.Expr {
+		return mapExpr(e, func(x expr.Expr) expr.Expr {
+			if r, ok := x.(*expr.ColumnRef); ok {
+				return &expr.ColumnRef{Index: remap[r.Index], Name: r.Name, T: r.T}
+			}
+			return x
+		})
+	}
+	nw := &WatermarkAssigner{Input: &Calc{Input: w.Input, Exprs: keep, Names: names}, Rowtime: remap[w.Rowtime], Strategy: re(w.Strategy)}
+	exprs := make([]expr.Expr, len(c.Exprs))
+	for i, e := range c.Exprs {
+		exprs[i] = re(e)
+	}
+	var cond expr.Expr
+	if c.Condition != nil {
+		cond = re(c.Condition)
+	}
+	return &Calc{Input: nw, Exprs: exprs, Names: c.Names, Condition: cond}
 }

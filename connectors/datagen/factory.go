@@ -108,6 +108,11 @@ func (s *source) Bounded() bool {
 }
 
 func (s *source) ChangelogMode() connectors.ChangelogMode { return connectors.InsertOnly }
+
+// ProjectionPushDown is false: Flink's datagen source generates every
+// column (it does not implement SupportsProjectionPushDown), and so do
+// this engine's plans of it.
+func (s *source) ProjectionPushDown() bool { return false }
 func (s *source) Parallelism() int                        { return s.parallelism }
 
 func (s *source) NewReader(subtask, parallelism int, projection []int) (runtime.SourceReader, error) {
