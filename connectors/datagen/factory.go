@@ -113,7 +113,7 @@ func (s *source) ChangelogMode() connectors.ChangelogMode { return connectors.In
 // column (it does not implement SupportsProjectionPushDown), and so do
 // this engine's plans of it.
 func (s *source) ProjectionPushDown() bool { return false }
-func (s *source) Parallelism() int                        { return s.parallelism }
+func (s *source) Parallelism() int         { return s.parallelism }
 
 func (s *source) NewReader(subtask, parallelism int, projection []int) (runtime.SourceReader, error) {
 	if parallelism < 1 || subtask < 0 || subtask >= parallelism {
