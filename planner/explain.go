@@ -144,11 +144,17 @@ func ExplainGraph(g *runtime.JobGraph, keyNames func(e *runtime.Edge) []string) 
 // hashed once and looked up.
 func OperatorDescriptions(roots []*Sink, g *runtime.JobGraph) map[string]string {
 	descs := map[string]bool{}
+	enforcers := map[string]string{} // sink description → its enforcer's
 	count := 0
 	var walk func(n Node)
 	walk = func(n Node) {
 		count++
 		descs[n.Describe()] = true
+		if s, ok := n.(*Sink); ok {
+			if d := notNullEnforcerDesc(s); d != "" {
+				enforcers[s.Describe()] = d
+			}
+		}
 		for _, in := range n.Inputs() {
 			walk(in)
 		}
@@ -171,6 +177,9 @@ func OperatorDescriptions(roots []*Sink, g *runtime.JobGraph) map[string]string 
 			h := sha256.Sum256([]byte(fmt.Sprintf("%d|%s", seq, d)))
 			if id := hex.EncodeToString(h[:16]); want[id] {
 				out[id] = d
+				if e, ok := enforcers[d]; ok && want[enforcerID(id)] {
+					out[enforcerID(id)] = e
+				}
 			}
 		}
 	}

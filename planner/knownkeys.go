@@ -30,7 +30,7 @@ var knownKeys = []string{
 	"s3.access-key", "s3.endpoint", "s3.path.style.access", "s3.region", "s3.secret-key",
 	"sql-client.execution.result-mode", "sql-client.verbose", "state.backend.type", "table.display.max-column-width", "table.dml-sync",
 	"table.exec.mini-batch.allow-latency", "table.exec.mini-batch.enabled", "table.exec.mini-batch.size",
-	"table.exec.sink.upsert-materialize", "table.exec.source.idle-timeout", "table.exec.state.ttl",
+	"table.exec.sink.not-null-enforcer", "table.exec.sink.upsert-materialize", "table.exec.source.idle-timeout", "table.exec.state.ttl",
 	"table.optimizer.agg-phase-strategy", "taskmanager.numberOfTaskSlots", "web.cancel.enable",
 	"web.checkpoints.history", "web.refresh-interval",
 }

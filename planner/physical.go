@@ -32,6 +32,10 @@ type PhysicalOptions struct {
 	Batch bool
 	// Collect receives the rows of a SELECT (Sink.Collect).
 	Collect chan<- *types.Batch
+	// NotNullDrop is table.exec.sink.not-null-enforcer = DROP: rows with
+	// a NULL in a sink's NOT NULL column are dropped (ERROR, the default,
+	// fails the job).
+	NotNullDrop bool
 }
 
 // PhysicalOptionsFrom reads the options from a session configuration.
@@ -68,6 +72,15 @@ func PhysicalOptionsFrom(c *Config) (PhysicalOptions, error) {
 	o.IdleTimeoutMs = it.Milliseconds()
 	if o.Batch, err = IsBatch(c); err != nil {
 		return o, err
+	}
+	if v, ok := c.Lookup("table.exec.sink.not-null-enforcer"); ok {
+		switch strings.ToUpper(strings.TrimSpace(v)) {
+		case "ERROR":
+		case "DROP":
+			o.NotNullDrop = true
+		default:
+			return o, fmt.Errorf("Could not parse value '%s' for key 'table.exec.sink.not-null-enforcer'. Possible values: [ERROR, DROP]", v)
+		}
 	}
 	if o.MiniBatch, err = c.Bool("table.exec.mini-batch.enabled", false); err != nil {
 		return o, err
@@ -124,6 +137,47 @@ func BuildGraph(name string, sinks []*Sink, opts PhysicalOptions) (*runtime.JobG
 		return nil, nil, err
 	}
 	return b.g, b.keys, nil
+}
+
+// notNullColumns are the input columns of a sink that fill NOT NULL
+// columns of its table, and their names: Flink checks them before every
+// sink (a ConstraintEnforcer with a NotNullEnforcer), whatever the query's
+// types say.
+func notNullColumns(x *Sink) ([]int, []string) {
+	if x.Collect || x.Table == nil {
+		return nil, nil
+	}
+	var cols []int
+	var names []string
+	for i, c := range x.Input.Schema() {
+		for _, tc := range x.Table.Columns {
+			if tc.Name == c.Name && tc.Kind != ComputedColumn && !tc.Type.Nullable() {
+				cols = append(cols, i)
+				names = append(names, c.Name)
+				break
+			}
+		}
+	}
+	return cols, names
+}
+
+// notNullEnforcerDesc is what EXPLAIN's JSON plan shows for a sink's
+// enforcer ("" without one), as Flink's.
+func notNullEnforcerDesc(x *Sink) string {
+	_, names := notNullColumns(x)
+	if len(names) == 0 {
+		return ""
+	}
+	return "ConstraintEnforcer[NotNullEnforcer(fields=[" + strings.Join(names, ", ") + "])]"
+}
+
+// enforcerID is the operator id of the enforcer before the sink with id
+// sinkID. It derives from the sink's id without taking a position of its
+// own, so that the ids of every other operator (which savepoints map state
+// by) stay those of plans without it.
+func enforcerID(sinkID string) string {
+	h := sha256.Sum256([]byte("ConstraintEnforcer|" + sinkID))
+	return hex.EncodeToString(h[:16])
 }
 
 func (b *graphBuilder) id(n Node) string {
@@ -375,6 +429,10 @@ func (b *graphBuilder) build(n Node) (*runtime.Vertex, error) {
 			return v, nil
 		}
 		short := x.Table.Name[strings.LastIndexByte(x.Table.Name, '.')+1:]
+		if cols, names := notNullColumns(x); len(cols) > 0 {
+			in = b.forward(in, runtime.OperatorSpec{ID: enforcerID(id), Name: "ConstraintEnforcer",
+				New: operators.NewNotNullEnforcer(cols, names, b.opts.NotNullDrop)})
+		}
 		sink := x.Sink
 		spec := runtime.OperatorSpec{ID: id, Name: "Sink: " + short, New: func(subtask, p int) (runtime.Operator, error) {
 			return sink.NewWriter(subtask, p)
