@@ -243,23 +243,32 @@ func pushProjectionIntoScan(n Node) Node {
 	}
 	ns := NewScan(s.Table, s.Source, cols)
 	ns.Filters = s.Filters
-	re := func(e expr.Expr) expr.Expr {
-		return mapExpr(e, func(x expr.Expr) expr.Expr {
-			if r, ok := x.(*expr.ColumnRef); ok {
-				return &expr.ColumnRef{Index: remap[r.Index], Name: r.Name, T: r.T}
-			}
-			return x
-		})
-	}
+	return remapCalc(c, ns, remap)
+}
+
+// remapRefs rewrites e's column references through remap (old index →
+// new index).
+func remapRefs(e expr.Expr, remap []int) expr.Expr {
+	return mapExpr(e, func(x expr.Expr) expr.Expr {
+		if r, ok := x.(*expr.ColumnRef); ok {
+			return &expr.ColumnRef{Index: remap[r.Index], Name: r.Name, T: r.T}
+		}
+		return x
+	})
+}
+
+// remapCalc is c over the new input in, its column references rewritten
+// through remap.
+func remapCalc(c *Calc, in Node, remap []int) *Calc {
 	exprs := make([]expr.Expr, len(c.Exprs))
 	for i, e := range c.Exprs {
-		exprs[i] = re(e)
+		exprs[i] = remapRefs(e, remap)
 	}
 	var cond expr.Expr
 	if c.Condition != nil {
-		cond = re(c.Condition)
+		cond = remapRefs(c.Condition, remap)
 	}
-	return &Calc{Input: ns, Exprs: exprs, Names: c.Names, Condition: cond}
+	return &Calc{Input: in, Exprs: exprs, Names: c.Names, Condition: cond}
 }
 
 func removeIdentityCalc(n Node) Node {
@@ -379,22 +388,6 @@ func pushProjectionBelowWatermark(n Node) Node {
 	if len(keep) == len(in) {
 		return n
 	}
-	re := func(e expr.Expr) expr.Expr {
-		return mapExpr(e, func(x expr.Expr) expr.Expr {
-			if r, ok := x.(*expr.ColumnRef); ok {
-				return &expr.ColumnRef{Index: remap[r.Index], Name: r.Name, T: r.T}
-			}
-			return x
-		})
-	}
-	nw := &WatermarkAssigner{Input: &Calc{Input: w.Input, Exprs: keep, Names: names}, Rowtime: remap[w.Rowtime], Strategy: re(w.Strategy)}
-	exprs := make([]expr.Expr, len(c.Exprs))
-	for i, e := range c.Exprs {
-		exprs[i] = re(e)
-	}
-	var cond expr.Expr
-	if c.Condition != nil {
-		cond = re(c.Condition)
-	}
-	return &Calc{Input: nw, Exprs: exprs, Names: c.Names, Condition: cond}
+	nw := &WatermarkAssigner{Input: &Calc{Input: w.Input, Exprs: keep, Names: names}, Rowtime: remap[w.Rowtime], Strategy: remapRefs(w.Strategy, remap)}
+	return remapCalc(c, nw, remap)
 }
