@@ -364,9 +364,24 @@ func pushProjectionBelowWatermark(n Node) Node {
 	if !ok {
 		return n
 	}
+	// The columns kept, in the order of their first use (as Flink's rule
+	// orders them): the Calc's projections and condition, then the
+	// watermark strategy and the rowtime.
 	in := w.Input.Schema()
-	used := make([]bool, len(in))
-	mark := func(e expr.Expr) { visitRefs(e, func(r *expr.ColumnRef) { used[r.Index] = true }) }
+	remap := make([]int, len(in))
+	for i := range remap {
+		remap[i] = -1
+	}
+	var keep []expr.Expr
+	var names []string
+	use := func(i int) {
+		if remap[i] < 0 {
+			remap[i] = len(keep)
+			keep = append(keep, &expr.ColumnRef{Index: i, Name: in[i].Name, T: in[i].Type})
+			names = append(names, in[i].Name)
+		}
+	}
+	mark := func(e expr.Expr) { visitRefs(e, func(r *expr.ColumnRef) { use(r.Index) }) }
 	for _, e := range c.Exprs {
 		mark(e)
 	}
@@ -374,17 +389,7 @@ func pushProjectionBelowWatermark(n Node) Node {
 		mark(c.Condition)
 	}
 	mark(w.Strategy)
-	used[w.Rowtime] = true
-	remap := make([]int, len(in))
-	var keep []expr.Expr
-	var names []string
-	for i, u := range used {
-		if u {
-			remap[i] = len(keep)
-			keep = append(keep, &expr.ColumnRef{Index: i, Name: in[i].Name, T: in[i].Type})
-			names = append(names, in[i].Name)
-		}
-	}
+	use(w.Rowtime)
 	if len(keep) == len(in) {
 		return n
 	}
