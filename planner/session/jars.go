@@ -29,10 +29,7 @@ func (e *FileNotFoundError) FlinkClass() string { return "java.io.FileNotFoundEx
 // returns it absolute, the form SHOW JARS lists. Only local files can be
 // added: remote JARs would have to be downloaded for nothing.
 func jarPath(path string) (string, error) {
-	p := strings.TrimPrefix(path, "file://")
-	if strings.HasPrefix(p, "file:") {
-		p = strings.TrimPrefix(p, "file:")
-	}
+	p := strings.TrimPrefix(strings.TrimPrefix(path, "file://"), "file:")
 	if i := strings.Index(p, "://"); i > 0 {
 		return "", &planner.ValidationError{Msg: fmt.Sprintf(
 			"Could not register the jar resource [%s]: only local files can be added (this engine loads no classes from JARs; its connectors, formats and drivers are built in).", path)}
