@@ -117,9 +117,9 @@ func TestMemberRegistersHeartbeatsAndLeaves(t *testing.T) {
 	jm := startJobManager(t, "127.0.0.1:0", 500*time.Millisecond)
 	mb := startMember(t, jm.addr(), reg("tm-1", "127.0.0.1", 7000, 2, ""), nil)
 	waitFor(t, "registration", registered(jm, "tm-1"))
-	if mb.regs.Load() < 1 {
-		t.Fatal("OnRegistered not called")
-	}
+	// The JobManager records the registration before its answer reaches
+	// the member, which only then calls OnRegistered.
+	waitFor(t, "OnRegistered", func() bool { return mb.regs.Load() >= 1 })
 	// Heartbeats keep a registration alive for more than twice the
 	// timeout (a loaded machine may stall one past the timeout; the
 	// member then registers again, and a later registration will do).
