@@ -144,17 +144,11 @@ func ExplainGraph(g *runtime.JobGraph, keyNames func(e *runtime.Edge) []string) 
 // hashed once and looked up.
 func OperatorDescriptions(roots []*Sink, g *runtime.JobGraph) map[string]string {
 	descs := map[string]bool{}
-	enforcers := map[string]string{} // sink description → its enforcer's
 	count := 0
 	var walk func(n Node)
 	walk = func(n Node) {
 		count++
 		descs[n.Describe()] = true
-		if s, ok := n.(*Sink); ok {
-			if d := notNullEnforcerDesc(s); d != "" {
-				enforcers[s.Describe()] = d
-			}
-		}
 		for _, in := range n.Inputs() {
 			walk(in)
 		}
@@ -177,9 +171,6 @@ func OperatorDescriptions(roots []*Sink, g *runtime.JobGraph) map[string]string 
 			h := sha256.Sum256([]byte(fmt.Sprintf("%d|%s", seq, d)))
 			if id := hex.EncodeToString(h[:16]); want[id] {
 				out[id] = d
-				if e, ok := enforcers[d]; ok && want[enforcerID(id)] {
-					out[enforcerID(id)] = e
-				}
 			}
 		}
 	}
@@ -213,13 +204,17 @@ func ExplainJSON(g *runtime.JobGraph, descs map[string]string) string {
 	first := make([]*node, len(g.Vertices))
 	for _, v := range g.Vertices {
 		var prev *node
-		add := func(id, name string, source bool) {
+		add := func(id, name, own string, source bool) {
 			if name == "Sink: collect" {
 				return
 			}
 			n := &node{id: len(nodes) + 1, parallelism: v.Parallelism, pact: "Operator"}
 			d, ok := descs[id]
-			if !ok {
+			switch {
+			case ok:
+			case own != "":
+				d = own
+			default:
 				d = name
 			}
 			n.typ = name + "[" + strconv.Itoa(n.id) + "]"
@@ -240,10 +235,10 @@ func ExplainJSON(g *runtime.JobGraph, descs map[string]string) string {
 			last[v.Index] = n.id
 		}
 		if v.Source != nil {
-			add(v.Source.ID, v.Source.Name, true)
+			add(v.Source.ID, v.Source.Name, "", true)
 		}
 		for _, op := range v.Chain {
-			add(op.ID, op.Name, false)
+			add(op.ID, op.Name, op.Description, false)
 		}
 	}
 	for input := 0; ; input++ {

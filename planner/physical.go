@@ -144,9 +144,6 @@ func BuildGraph(name string, sinks []*Sink, opts PhysicalOptions) (*runtime.JobG
 // sink (a ConstraintEnforcer with a NotNullEnforcer), whatever the query's
 // types say.
 func notNullColumns(x *Sink) ([]int, []string) {
-	if x.Collect || x.Table == nil {
-		return nil, nil
-	}
 	var cols []int
 	var names []string
 	for i, c := range x.Input.Schema() {
@@ -159,16 +156,6 @@ func notNullColumns(x *Sink) ([]int, []string) {
 		}
 	}
 	return cols, names
-}
-
-// notNullEnforcerDesc is what EXPLAIN's JSON plan shows for a sink's
-// enforcer ("" without one), as Flink's.
-func notNullEnforcerDesc(x *Sink) string {
-	_, names := notNullColumns(x)
-	if len(names) == 0 {
-		return ""
-	}
-	return "ConstraintEnforcer[NotNullEnforcer(fields=[" + strings.Join(names, ", ") + "])]"
 }
 
 // enforcerID is the operator id of the enforcer before the sink with id
@@ -431,7 +418,8 @@ func (b *graphBuilder) build(n Node) (*runtime.Vertex, error) {
 		short := x.Table.Name[strings.LastIndexByte(x.Table.Name, '.')+1:]
 		if cols, names := notNullColumns(x); len(cols) > 0 {
 			in = b.forward(in, runtime.OperatorSpec{ID: enforcerID(id), Name: "ConstraintEnforcer",
-				New: operators.NewNotNullEnforcer(cols, names, b.opts.NotNullDrop)})
+				Description: "ConstraintEnforcer[NotNullEnforcer(fields=[" + strings.Join(names, ", ") + "])]",
+				New:         operators.NewNotNullEnforcer(cols, names, b.opts.NotNullDrop)})
 		}
 		sink := x.Sink
 		spec := runtime.OperatorSpec{ID: id, Name: "Sink: " + short, New: func(subtask, p int) (runtime.Operator, error) {

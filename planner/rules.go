@@ -77,6 +77,17 @@ func mapExpr(e expr.Expr, f func(expr.Expr) expr.Expr) expr.Expr {
 	return f(e)
 }
 
+// visitCalcRefs calls f for every column reference of c's projections, in
+// order, then of its condition.
+func visitCalcRefs(c *Calc, f func(*expr.ColumnRef)) {
+	for _, e := range c.Exprs {
+		visitRefs(e, f)
+	}
+	if c.Condition != nil {
+		visitRefs(c.Condition, f)
+	}
+}
+
 // visitRefs calls f for every column reference in e.
 func visitRefs(e expr.Expr, f func(*expr.ColumnRef)) {
 	mapExpr(e, func(x expr.Expr) expr.Expr {
@@ -176,13 +187,7 @@ func mergeCalcs(n Node) Node {
 		return n
 	}
 	uses := make([]int, len(inner.Exprs))
-	count := func(e expr.Expr) { visitRefs(e, func(r *expr.ColumnRef) { uses[r.Index]++ }) }
-	for _, e := range outer.Exprs {
-		count(e)
-	}
-	if outer.Condition != nil {
-		count(outer.Condition)
-	}
+	visitCalcRefs(outer, func(r *expr.ColumnRef) { uses[r.Index]++ })
 	for i, u := range uses {
 		if u > 1 && !isSimple(inner.Exprs[i]) {
 			return n
@@ -223,13 +228,7 @@ func pushProjectionIntoScan(n Node) Node {
 		return n
 	}
 	used := make([]bool, len(s.Columns))
-	mark := func(e expr.Expr) { visitRefs(e, func(r *expr.ColumnRef) { used[r.Index] = true }) }
-	for _, e := range c.Exprs {
-		mark(e)
-	}
-	if c.Condition != nil {
-		mark(c.Condition)
-	}
+	visitCalcRefs(c, func(r *expr.ColumnRef) { used[r.Index] = true })
 	var cols []int
 	remap := make([]int, len(s.Columns))
 	for i, u := range used {
@@ -381,14 +380,8 @@ func pushProjectionBelowWatermark(n Node) Node {
 			names = append(names, in[i].Name)
 		}
 	}
-	mark := func(e expr.Expr) { visitRefs(e, func(r *expr.ColumnRef) { use(r.Index) }) }
-	for _, e := range c.Exprs {
-		mark(e)
-	}
-	if c.Condition != nil {
-		mark(c.Condition)
-	}
-	mark(w.Strategy)
+	visitCalcRefs(c, func(r *expr.ColumnRef) { use(r.Index) })
+	visitRefs(w.Strategy, func(r *expr.ColumnRef) { use(r.Index) })
 	use(w.Rowtime)
 	if len(keep) == len(in) {
 		return n

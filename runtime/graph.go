@@ -42,7 +42,10 @@ func (p Partitioning) String() string {
 type OperatorSpec struct {
 	ID   string // stable operator id (planner: same query, same ids)
 	Name string // for EXPLAIN, SHOW JOBS and errors
-	New  func(subtask, parallelism int) (Operator, error)
+	// Description is what EXPLAIN's JSON plan shows for an operator that
+	// runs no plan node of its own (empty: the plan node's description).
+	Description string
+	New         func(subtask, parallelism int) (Operator, error)
 }
 
 // SourceSpec describes the source at the head of a vertex.

@@ -309,13 +309,14 @@ func (c *client) addJars(jars, libraries []string) bool {
 	}
 	for _, p := range paths {
 		stmts, err := sql.ParseScript("ADD JAR '" + strings.ReplaceAll(p, "'", "''") + "'")
-		if err == nil && c.remote != nil {
+		switch {
+		case err != nil:
+		case c.remote != nil:
 			if _, failed := c.runRemoteQuiet(stmts[0]); failed {
 				return false
 			}
 			continue
-		}
-		if err == nil {
+		default:
 			_, err = c.s.Execute(stmts[0])
 		}
 		if err != nil {

@@ -30,7 +30,7 @@ func (e *FileNotFoundError) FlinkClass() string { return "java.io.FileNotFoundEx
 // added: remote JARs would have to be downloaded for nothing.
 func jarPath(path string) (string, error) {
 	p := strings.TrimPrefix(strings.TrimPrefix(path, "file://"), "file:")
-	if i := strings.Index(p, "://"); i > 0 {
+	if strings.Contains(p, "://") {
 		return "", &planner.ValidationError{Msg: fmt.Sprintf(
 			"Could not register the jar resource [%s]: only local files can be added (this engine loads no classes from JARs; its connectors, formats and drivers are built in).", path)}
 	}

@@ -20,7 +20,7 @@ func outcome(r *Result, err error) string {
 	if err != nil {
 		var ch chained
 		if errors.As(err, &ch) {
-			return "error: " + strings.Join(ch.Chain(), "\nCaused by: ")
+			return "error: " + ErrorText(err, true)
 		}
 		var fc flinkClassed
 		if errors.As(err, &fc) {

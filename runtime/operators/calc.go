@@ -154,7 +154,7 @@ func (c *Calc) ProcessBatch(_ int, b *types.Batch) error {
 		return c.project(b)
 	}
 	if len(c.projs) == 0 {
-		return c.out.Emit(c.compactAll(b, sel))
+		return c.out.Emit(compactRows(b, sel))
 	}
 	g := &types.Batch{Cols: make([]*types.Vector, len(c.used)), Len: len(sel), Kinds: gatherKinds(b, sel)}
 	for col, used := range c.used {
@@ -177,16 +177,6 @@ func (c *Calc) ProcessBatch(_ int, b *types.Batch) error {
 		g.Cols[col] = dst
 	}
 	return c.project(g)
-}
-
-// compactAll copies the selected rows of every column (filter only).
-func (c *Calc) compactAll(b *types.Batch, sel []int32) *types.Batch {
-	g := &types.Batch{Cols: make([]*types.Vector, len(b.Cols)), Len: len(sel), Kinds: gatherKinds(b, sel)}
-	for i, src := range b.Cols {
-		g.Cols[i] = types.NewVector(src.Type, len(sel))
-		gather(g.Cols[i], src, sel)
-	}
-	return g
 }
 
 // project evaluates the projections over src and emits the result. Input

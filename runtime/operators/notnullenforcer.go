@@ -86,19 +86,7 @@ rows:
 	if len(e.sel) == 0 {
 		return nil
 	}
-	nb := &types.Batch{Cols: make([]*types.Vector, len(b.Cols)), Len: len(e.sel)}
-	for i, v := range b.Cols {
-		nv := types.NewVector(v.Type, len(e.sel))
-		gather(nv, v, e.sel)
-		nb.Cols[i] = nv
-	}
-	if b.Kinds != nil {
-		nb.Kinds = make([]types.RowKind, len(e.sel))
-		for i, r := range e.sel {
-			nb.Kinds[i] = b.Kinds[r]
-		}
-	}
-	return e.out.Emit(nb)
+	return e.out.Emit(compactRows(b, e.sel))
 }
 
 // ProcessWatermark forwards the watermark.

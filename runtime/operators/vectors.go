@@ -232,6 +232,17 @@ func cloneBatch(b *types.Batch) *types.Batch {
 	return c
 }
 
+// compactRows copies rows sel of every column of b, and their kinds, into a
+// new batch.
+func compactRows(b *types.Batch, sel []int32) *types.Batch {
+	g := &types.Batch{Cols: make([]*types.Vector, len(b.Cols)), Len: len(sel), Kinds: gatherKinds(b, sel)}
+	for i, src := range b.Cols {
+		g.Cols[i] = types.NewVector(src.Type, len(sel))
+		gather(g.Cols[i], src, sel)
+	}
+	return g
+}
+
 // gatherKinds returns the row kinds of rows sel of b, or nil when b is
 // insert-only.
 func gatherKinds(b *types.Batch, sel []int32) []types.RowKind {

@@ -144,12 +144,7 @@ func (w *WindowTableFunction) ProcessBatch(_ int, b *types.Batch) error {
 	}
 	start.Len, end.Len, wt.Len = n, n, n
 	ob.Cols[len(b.Cols)], ob.Cols[len(b.Cols)+1], ob.Cols[len(b.Cols)+2] = start, end, wt
-	if b.Kinds != nil {
-		ob.Kinds = make([]types.RowKind, n)
-		for i, r := range w.sel {
-			ob.Kinds[i] = b.Kinds[r]
-		}
-	}
+	ob.Kinds = gatherKinds(b, w.sel)
 	return w.out.Emit(ob)
 }
 

@@ -31,13 +31,12 @@ import (
 type valueCache struct {
 	m     map[string]*cacheEntry
 	bytes int64 // accounted size of m's keys, values and overheads
-	dirty int   // entries to write back
-	// dirtyList holds the dirty entries, written back in key order (a
+	// dirty holds the entries to write back, written back in key order (a
 	// batch Pebble would otherwise sort entry by entry through an
 	// interface, and the map's own order is random).
-	dirtyList []*cacheEntry
-	maxLen    int64 // limit of bytes; a write past it flushes and empties
-	kbuf      []byte
+	dirty  []*cacheEntry
+	maxLen int64 // limit of bytes; a write past it flushes and empties
+	kbuf   []byte
 
 	// pointGet's iterator (valid while itGen is the backend's gen) and the
 	// key last read.
@@ -169,8 +168,7 @@ func (c *valueCache) add(k []byte, e *cacheEntry) {
 // markDirty marks clean entry e dirty.
 func (c *valueCache) markDirty(e *cacheEntry) {
 	e.dirty = true
-	c.dirty++
-	c.dirtyList = append(c.dirtyList, e)
+	c.dirty = append(c.dirty, e)
 }
 
 // cacheMakeRoom accounts n more bytes, first writing back and dropping the
@@ -191,10 +189,10 @@ func (b *PebbleBackend) cacheMakeRoom(n int64) error {
 	return nil
 }
 
-// writeBackValue adds dirty entry e of key k to batch.
-func (b *PebbleBackend) writeBackValue(batch *pebble.Batch, k string, e *cacheEntry) error {
+// writeBackValue adds dirty entry e to batch.
+func (b *PebbleBackend) writeBackValue(batch *pebble.Batch, e *cacheEntry) error {
 	c := &b.vcache
-	c.kbuf = append(c.kbuf[:0], k...) // the batch copies it
+	c.kbuf = append(c.kbuf[:0], e.key...) // the batch copies it
 	if e.present {
 		b.noteMapEntry(c.kbuf)
 	}
@@ -278,14 +276,14 @@ func (b *PebbleBackend) cacheClear(k []byte) error {
 // entries stay cached, clean.
 func (b *PebbleBackend) flushValues() error {
 	c := &b.vcache
-	if c.dirty == 0 {
+	if len(c.dirty) == 0 {
 		return nil
 	}
 	batch := b.db.NewBatch()
 	defer batch.Close()
-	slices.SortFunc(c.dirtyList, func(x, y *cacheEntry) int { return strings.Compare(x.key, y.key) })
-	for _, e := range c.dirtyList {
-		if err := b.writeBackValue(batch, e.key, e); err != nil {
+	slices.SortFunc(c.dirty, func(x, y *cacheEntry) int { return strings.Compare(x.key, y.key) })
+	for _, e := range c.dirty {
+		if err := b.writeBackValue(batch, e); err != nil {
 			return err
 		}
 	}
@@ -293,13 +291,12 @@ func (b *PebbleBackend) flushValues() error {
 	if err := batch.Commit(pebble.NoSync); err != nil {
 		return fmt.Errorf("state: operator %s: writing back cached state: %w", b.cfg.OperatorID, err)
 	}
-	for _, e := range c.dirtyList {
+	for _, e := range c.dirty {
 		e.dirty = false
 		e.inDB = e.present
 	}
-	clear(c.dirtyList)
-	c.dirtyList = c.dirtyList[:0]
-	c.dirty = 0
+	clear(c.dirty)
+	c.dirty = c.dirty[:0]
 	b.cacheSize.Store(0)
 	return nil
 }
@@ -365,6 +362,6 @@ func (b *PebbleBackend) dropStateValues(s *pebbleState) error {
 func (b *PebbleBackend) dropValueCache() {
 	b.closePointIter()
 	b.vcache.m = map[string]*cacheEntry{}
-	b.vcache.bytes, b.vcache.dirty, b.vcache.dirtyList = 0, 0, nil
+	b.vcache.bytes, b.vcache.dirty = 0, nil
 	b.cacheSize.Store(0)
 }
